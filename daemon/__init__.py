@@ -1,0 +1,1 @@
+"""The real-time service: MIDI ports, lookahead scheduler, ZeroMQ control."""

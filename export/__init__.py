@@ -1,0 +1,1 @@
+"""Keras -> ONNX export of style models (imports TensorFlow: the train extra)."""

@@ -1,0 +1,82 @@
+"""The model contract: what an ONNX style model promises, stored in its metadata.
+
+A style model is an ONNX file whose `metadata_props` hold one JSON object under the key
+METADATA_KEY. The engine runs only models whose contract it implements; everything the
+engine needs to run a model the same way in training, offline and live is in here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from humanizer import encoding
+from humanizer.errors import HumanizerError
+
+METADATA_KEY = "humanizer"
+CONTRACT_VERSION = 1
+INPUT_NAME = "frames"
+OUTPUT_NAME = "deviations"
+
+
+@dataclass
+class Contract:
+    """A style model's metadata. Times are seconds; metrics are free-form JSON."""
+
+    name: str
+    description: str = ""
+    instrument: str = "piano"
+    encoding: str = encoding.ENCODING_NAME
+    encoding_version: int = encoding.ENCODING_VERSION
+    fps: float = encoding.DEFAULT_FPS
+    deviation_scale: float = encoding.DEVIATION_SCALE
+    level_seconds: float = encoding.LEVEL_SECONDS
+    context_seconds: float = 4.0
+    lookahead_seconds: float = 0.5
+    outputs: list[str] = field(default_factory=lambda: ["velocity_deviation"])
+    gain: float = 1.0  # calibration of the deviations' spread, measured on validation data
+    train_mean: float = 64.0  # mean velocity of the training data (a baseline)
+    data: str = ""
+    licence: str = ""
+    metrics: dict[str, Any] = field(default_factory=dict)
+    contract_version: int = CONTRACT_VERSION
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str, source: str = "model") -> Contract:
+        try:
+            values = json.loads(text)
+        except json.JSONDecodeError:
+            raise HumanizerError(f"{source}: its humanizer metadata is not valid JSON") from None
+        if not isinstance(values, dict):
+            raise HumanizerError(f"{source}: its humanizer metadata is not a JSON object")
+        known = {name for name in cls.__dataclass_fields__}
+        try:
+            contract = cls(**{k: v for k, v in values.items() if k in known})
+        except TypeError as error:
+            raise HumanizerError(f"{source}: incomplete humanizer metadata ({error})") from None
+        contract.check(source)
+        return contract
+
+    def check(self, source: str = "model") -> None:
+        """Refuse a contract this version of humanizer cannot honour."""
+        if self.contract_version != CONTRACT_VERSION:
+            raise HumanizerError(
+                f"{source}: model contract version {self.contract_version} is not supported "
+                f"(this humanizer runs version {CONTRACT_VERSION}); update humanizer")
+        if (self.encoding, self.encoding_version) != (encoding.ENCODING_NAME,
+                                                      encoding.ENCODING_VERSION):
+            raise HumanizerError(
+                f"{source}: encoding {self.encoding} v{self.encoding_version} is not supported "
+                f"(this humanizer implements {encoding.ENCODING_NAME} "
+                f"v{encoding.ENCODING_VERSION})")
+        numbers = {"fps": self.fps, "deviation_scale": self.deviation_scale,
+                   "level_seconds": self.level_seconds, "context_seconds": self.context_seconds}
+        for key, value in numbers.items():
+            if not isinstance(value, int | float) or value <= 0:
+                raise HumanizerError(f"{source}: metadata field {key} must be a positive number")
+        if "velocity_deviation" not in self.outputs:
+            raise HumanizerError(f"{source}: the model does not predict velocities")

@@ -1,0 +1,116 @@
+"""The one encoding shared by training, offline and live: notes <-> model frames.
+
+Encoding `pianoroll88`, version 1 (DESIGN section 3):
+- input: frames of 1/fps seconds; per frame 88 keys x {onset, sustained} = 176 values;
+- output: per frame and key, the note's velocity *deviation* from the part's local level,
+  divided by DEVIATION_SCALE; read at each note's onset frame;
+- level: a Gaussian-weighted mean of the velocities around a note (LEVEL_SECONDS wide);
+  the engine adds the re-centred deviation to the level of the *input* velocities, so the
+  model shapes the dynamics but never moves the user's level.
+
+Any change to what these functions compute is a new ENCODING_VERSION: models carry the
+version they were trained with and the engine refuses one it does not implement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from humanizer.notes import LOWEST_KEY, Note
+
+ENCODING_NAME = "pianoroll88"
+ENCODING_VERSION = 1
+KEYS = 88
+INPUTS = 2 * KEYS
+DEFAULT_FPS = 50.0
+DEVIATION_SCALE = 32.0  # velocity steps per model output unit
+LEVEL_SECONDS = 3.0  # standard deviation of the level's Gaussian time window
+
+
+def frame_index(seconds: float | np.ndarray, fps: float) -> np.ndarray:
+    """The frame a time falls in (a small epsilon keeps exact frame edges stable)."""
+    return np.floor(np.asarray(seconds, dtype=np.float64) * fps + 1e-6).astype(np.int64)
+
+
+def keyboard(notes: Sequence[Note]) -> list[Note]:
+    """The notes the model sees: those on the 88 piano keys."""
+    return [note for note in notes if note.on_keyboard]
+
+
+def encode(notes: Sequence[Note], first_frame: int, n_frames: int, fps: float) -> np.ndarray:
+    """Frames [first_frame, first_frame + n_frames) of the given notes, shape (n_frames, 176).
+
+    A note marks its onset frame in the onset half and every frame from its onset up to
+    (not including) its end frame - at least the onset frame - in the sustained half.
+    """
+    frames = np.zeros((n_frames, INPUTS), dtype=np.float32)
+    for note in notes:
+        if not note.on_keyboard:
+            continue
+        key = note.pitch - LOWEST_KEY
+        on = int(frame_index(note.start, fps)) - first_frame
+        off = max(int(frame_index(note.end, fps)) - first_frame, on + 1)
+        if off <= 0 or on >= n_frames:
+            continue
+        if on >= 0:
+            frames[on, key] = 1.0
+        frames[max(on, 0):min(off, n_frames), KEYS + key] = 1.0
+    return frames
+
+
+def onset_cells(notes: Sequence[Note], first_frame: int, fps: float) -> tuple[np.ndarray, np.ndarray]:
+    """(frame, key) of each note's onset cell, relative to first_frame."""
+    frames = frame_index([note.start for note in notes], fps) - first_frame
+    keys = np.array([note.pitch - LOWEST_KEY for note in notes], dtype=np.int64)
+    return frames.astype(np.int64), keys
+
+
+def local_mean(times: np.ndarray, values: np.ndarray, at: np.ndarray,
+               seconds: float = LEVEL_SECONDS) -> np.ndarray:
+    """Gaussian-weighted mean of `values` (given at `times`) around each time in `at`.
+
+    Only values within three standard deviations count, which keeps this linear in the
+    number of notes for long files. `times` must be sorted.
+    """
+    times = np.asarray(times, dtype=np.float64)
+    values = np.asarray(values, dtype=np.float64)
+    at = np.asarray(at, dtype=np.float64)
+    result = np.empty(len(at))
+    if len(times) == 0:
+        result.fill(np.nan)
+        return result
+    order = np.argsort(at, kind="stable")
+    for chunk in np.array_split(order, max(1, len(order) // 512)):
+        lo = np.searchsorted(times, at[chunk].min() - 3 * seconds, side="left")
+        hi = np.searchsorted(times, at[chunk].max() + 3 * seconds, side="right")
+        distance = (at[chunk, None] - times[None, lo:hi]) / seconds
+        weights = np.exp(-0.5 * distance**2) * (np.abs(distance) <= 3)
+        total = weights.sum(axis=1)
+        own = np.searchsorted(times, at[chunk])  # a note always weighs in for itself
+        nearest = np.clip(own, 0, len(times) - 1)
+        fallback = values[nearest]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = weights @ values[lo:hi] / total
+        result[chunk] = np.where(total > 0, mean, fallback)
+    return result
+
+
+def deviation_targets(notes: Sequence[Note]) -> np.ndarray:
+    """Training targets: each note's velocity minus its local level, in model units."""
+    times = np.array([note.start for note in notes])
+    velocities = np.array([note.velocity for note in notes], dtype=np.float64)
+    return (velocities - local_mean(times, velocities, times)) / DEVIATION_SCALE
+
+
+def velocities(input_velocities: np.ndarray, levels: np.ndarray, deviations: np.ndarray,
+               strength: float, low: int = 1, high: int = 127) -> np.ndarray:
+    """Output velocities: the input blended with level + deviation, clipped and rounded.
+
+    strength 0 gives the input unchanged; 1 gives the input's local level plus the model's
+    (re-centred) deviation in velocity steps.
+    """
+    human = levels + deviations
+    blended = (1.0 - strength) * input_velocities + strength * human
+    return np.clip(np.rint(blended), low, high).astype(np.int64)

@@ -1,0 +1,182 @@
+"""The ONNX engine: a validated style model that turns notes into human velocities.
+
+Two ways to look at a part, one code path:
+- whole-file context (offline default): the part is cut into long overlapping chunks, so
+  every note sees at least `context_seconds` on both sides and results do not depend on
+  where a chunk starts;
+- a fixed lookahead (the live daemon, and offline with --latency): each note is predicted
+  from a window that ends `lookahead` after its onset - exactly what the daemon has heard
+  when the note is due. Notes with the same onset frame share a window.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import onnxruntime as ort
+
+from humanizer import encoding
+from humanizer.contract import INPUT_NAME, METADATA_KEY, OUTPUT_NAME, Contract
+from humanizer.errors import HumanizerError
+from humanizer.notes import Note
+
+CHUNK_SECONDS = 60.0  # core of a whole-file chunk; each side gets the model's context more
+WINDOW_BATCH = 64  # lookahead windows run together in one call
+
+
+def session_options(threads: int = 1) -> ort.SessionOptions:
+    """One thread that does not spin between calls suits the daemon's sporadic inferences."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.log_severity_level = 3
+    return options
+
+
+def read_contract(session: ort.InferenceSession, source: str) -> Contract:
+    metadata = session.get_modelmeta().custom_metadata_map
+    if METADATA_KEY not in metadata:
+        raise HumanizerError(f"{source}: not a humanizer style model (no contract in its metadata)")
+    contract = Contract.from_json(metadata[METADATA_KEY], source)
+    inputs, outputs = session.get_inputs(), session.get_outputs()
+    if [i.name for i in inputs] != [INPUT_NAME] or OUTPUT_NAME not in [o.name for o in outputs]:
+        raise HumanizerError(f"{source}: expected input '{INPUT_NAME}' and output "
+                             f"'{OUTPUT_NAME}' as the contract says")
+    if inputs[0].shape[-1] != encoding.INPUTS or len(inputs[0].shape) != 3:
+        raise HumanizerError(f"{source}: input must be (batch, time, {encoding.INPUTS})")
+    deviations = next(o for o in outputs if o.name == OUTPUT_NAME)
+    if len(deviations.shape) != 3 or deviations.shape[-1] != encoding.KEYS:
+        raise HumanizerError(f"{source}: output must be (batch, time, {encoding.KEYS})")
+    return contract
+
+
+@dataclass
+class Prediction:
+    """Per-note results in velocity steps, in the order of the notes given."""
+
+    levels: np.ndarray  # the input's local level around each note
+    deviations: np.ndarray  # the model's re-centred deviation from that level
+
+
+class Engine:
+    """A style model loaded in onnxruntime, refused unless its contract is implemented."""
+
+    def __init__(self, path: str | os.PathLike, threads: int = 1):
+        self.path = str(path)
+        try:
+            self.session = ort.InferenceSession(self.path, session_options(threads),
+                                                providers=["CPUExecutionProvider"])
+        except Exception as error:
+            first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            raise HumanizerError(f"{path}: not a usable ONNX model ({first_line[:200]})") from None
+        self.contract = read_contract(self.session, self.path)
+        self.fps = self.contract.fps
+
+    def run(self, frames: np.ndarray) -> np.ndarray:
+        """Raw model output (batch, time, 88) for frames (batch, time, 176)."""
+        return self.session.run([OUTPUT_NAME], {INPUT_NAME: frames.astype(np.float32)})[0]
+
+    def predict(self, notes: Sequence[Note], lookahead: float | None = None) -> Prediction:
+        """Levels and deviations for every note on the keyboard (the order of `notes`).
+
+        lookahead None means whole-file context; otherwise seconds the model may hear after
+        each note's onset, as the live daemon does.
+        """
+        notes = list(notes)
+        if not notes:
+            return Prediction(np.zeros(0), np.zeros(0))
+        if any(not note.on_keyboard for note in notes):
+            raise ValueError("predict takes only notes on the 88 keys")
+        order = np.argsort([note.start for note in notes], kind="stable")
+        ordered = [notes[i] for i in order]
+        if lookahead is None:
+            result = self._predict_whole(ordered)
+        else:
+            result = self._predict_lookahead(ordered, lookahead)
+        back = np.empty_like(order)
+        back[order] = np.arange(len(order))
+        return Prediction(result.levels[back], result.deviations[back])
+
+    def humanize(self, notes: Sequence[Note], strength: float = 1.0,
+                 lookahead: float | None = None) -> list[int]:
+        """New velocities for all notes; notes off the 88 keys keep theirs."""
+        velocities = np.array([note.velocity for note in notes], dtype=np.int64)
+        playable = np.array([note.on_keyboard for note in notes], dtype=bool)
+        if playable.any():
+            chosen = [note for note in notes if note.on_keyboard]
+            prediction = self.predict(chosen, lookahead)
+            velocities[playable] = encoding.velocities(
+                velocities[playable].astype(np.float64), prediction.levels,
+                prediction.deviations, strength)
+        return velocities.tolist()
+
+    def _scale(self, raw: np.ndarray) -> np.ndarray:
+        return raw.astype(np.float64) * self.contract.deviation_scale
+
+    def _predict_whole(self, notes: list[Note]) -> Prediction:
+        fps, context = self.fps, self.contract.context_seconds
+        onsets = encoding.frame_index([note.start for note in notes], fps)
+        last = int(encoding.frame_index(max(note.end for note in notes), fps)) + 1
+        core, margin = int(CHUNK_SECONDS * fps), int(np.ceil(context * fps))
+        raw = np.empty(len(notes))
+        for core_start in range(0, max(last, 1), core):
+            first = max(0, core_start - margin)
+            end = min(last, core_start + core) + margin
+            inside = (onsets >= core_start) & (onsets < core_start + core)
+            if not inside.any():
+                continue
+            window = [n for n in notes if n.start < end / fps and n.end >= first / fps]
+            frames = encoding.encode(window, first, end - first, fps)
+            output = self.run(frames[None])[0]
+            keys = np.array([n.pitch for n in notes])[inside] - encoding.LOWEST_KEY
+            raw[inside] = output[onsets[inside] - first, keys]
+        times = np.array([note.start for note in notes])
+        deviations = self._scale(raw)
+        centred = deviations - encoding.local_mean(times, deviations, times,
+                                                   self.contract.level_seconds)
+        velocities = np.array([note.velocity for note in notes], dtype=np.float64)
+        levels = encoding.local_mean(times, velocities, times, self.contract.level_seconds)
+        return Prediction(levels, centred * self.contract.gain)
+
+    def predict_due(self, heard: Sequence[Note], due: np.ndarray, lookahead: float) -> Prediction:
+        """The live case: predictions for the notes `due` (indices into `heard`, sorted by
+        start) from windows ending `lookahead` after their onsets. A note still sounding is
+        given a far end; the window cuts it where the daemon's knowledge ends."""
+        result = self._predict_lookahead(list(heard), lookahead, np.asarray(due, dtype=np.int64))
+        return Prediction(result.levels[due], result.deviations[due])
+
+    def _predict_lookahead(self, notes: list[Note], lookahead: float,
+                           due_notes: np.ndarray | None = None) -> Prediction:
+        fps, sigma = self.fps, self.contract.level_seconds
+        ahead = int(round(lookahead * fps))
+        width = int(np.ceil(self.contract.context_seconds * fps)) + ahead + 1
+        times = np.array([note.start for note in notes])
+        velocities = np.array([note.velocity for note in notes], dtype=np.float64)
+        keys = np.array([note.pitch for note in notes]) - encoding.LOWEST_KEY
+        onsets = encoding.frame_index(times, fps)
+        wanted = onsets if due_notes is None else onsets[due_notes]
+        ends = np.unique(wanted) + ahead + 1  # one window per onset frame: [end - width, end)
+        base = int(ends[0]) - width  # frame f is row f - base
+        frames = encoding.encode(notes, base, int(ends[-1]) - base, fps)
+        levels, deviations = np.full(len(notes), np.nan), np.full(len(notes), np.nan)
+        for batch in range(0, len(ends), WINDOW_BATCH):
+            batch_ends = ends[batch:batch + WINDOW_BATCH]
+            stacked = np.stack([frames[end - width - base:end - base] for end in batch_ends])
+            output = self._scale(self.run(stacked))
+            for row, end in enumerate(batch_ends):
+                lo = np.searchsorted(onsets, end - width, side="left")
+                hi = np.searchsorted(onsets, end, side="left")  # notes heard by the window end
+                seen = np.arange(lo, hi)
+                heard = output[row, onsets[seen] - (end - width), keys[seen]]
+                due = seen[onsets[seen] == end - ahead - 1]
+                mean = encoding.local_mean(times[seen], heard, times[due], sigma)
+                deviations[due] = heard[onsets[seen] == end - ahead - 1] - mean
+                heard_velocities = velocities[: hi]
+                start = np.searchsorted(times, times[due].min() - 3 * sigma)
+                levels[due] = encoding.local_mean(times[start:hi], heard_velocities[start:],
+                                                  times[due], sigma)
+        return Prediction(levels, deviations * self.contract.gain)

@@ -1,0 +1,192 @@
+"""Notes, and MIDI files <-> notes without losing anything else in the file.
+
+A humanized file must differ from its input only in what the model changed. So a file is
+never rebuilt from notes: it is read once with mido, its notes are listed with a reference
+to the note_on message each came from, and writing changes exactly those messages. Every
+other event, track, channel, the tempo map and the tick resolution stay as they were.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import tempfile
+from bisect import bisect_right
+from collections import defaultdict, deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import mido
+
+from humanizer.errors import HumanizerError
+
+LOWEST_KEY = 21  # A0, the lowest piano key
+HIGHEST_KEY = 108  # C8, the highest piano key
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """One sounding note. Times are seconds from the start of the file (or stream)."""
+
+    pitch: int
+    velocity: int
+    start: float
+    end: float
+    channel: int = 0
+    track: int = 0
+    index: int = -1  # position of the note_on message in its track; -1 if not from a file
+
+    @property
+    def on_keyboard(self) -> bool:
+        """Notes outside the 88 keys are passed through untouched (the model has no input
+        for them)."""
+        return LOWEST_KEY <= self.pitch <= HIGHEST_KEY
+
+
+class TempoMap:
+    """Converts absolute ticks to seconds through a list of tempo changes."""
+
+    def __init__(self, ticks_per_beat: int, changes: Sequence[tuple[int, int]]):
+        self.ticks_per_beat = ticks_per_beat
+        ticks = [0]
+        tempos = [500_000]  # MIDI default: 120 bpm
+        seconds = [0.0]
+        for tick, tempo in sorted(changes, key=lambda change: change[0]):
+            seconds.append(seconds[-1] + self._span(tick - ticks[-1], tempos[-1]))
+            ticks.append(tick)
+            tempos.append(tempo)
+        self._ticks, self._tempos, self._seconds = ticks, tempos, seconds
+
+    def _span(self, ticks: int, tempo: int) -> float:
+        return ticks * tempo / 1e6 / self.ticks_per_beat
+
+    def seconds(self, tick: int) -> float:
+        i = bisect_right(self._ticks, tick) - 1
+        return self._seconds[i] + self._span(tick - self._ticks[i], self._tempos[i])
+
+
+@dataclass
+class NoteFile:
+    """A MIDI file as read, with the notes found in it (sorted by start, then pitch)."""
+
+    midi: mido.MidiFile
+    notes: list[Note] = field(default_factory=list)
+    duration: float = 0.0
+
+
+def read(path: str | os.PathLike) -> NoteFile:
+    """Read a MIDI file; a missing, empty, truncated or damaged file is a HumanizerError."""
+    path = Path(path)
+    if not path.is_file():
+        raise HumanizerError(f"{path}: no such file")
+    try:
+        midi = mido.MidiFile(path, clip=False)
+    except EOFError:
+        raise HumanizerError(f"{path}: the file is empty or truncated") from None
+    except OSError as error:
+        if "MThd" in str(error):
+            raise HumanizerError(f"{path}: not a MIDI file") from None
+        raise HumanizerError(f"{path}: cannot read the file ({error})") from None
+    except Exception as error:  # mido raises ValueError/KeyError/IndexError on bad bytes
+        raise HumanizerError(f"{path}: the MIDI file is damaged ({error})") from None
+    if midi.ticks_per_beat <= 0 or midi.ticks_per_beat >= 0x8000:
+        raise HumanizerError(f"{path}: SMPTE time code files are not supported")
+    notes, duration = notes_of(midi)
+    return NoteFile(midi=midi, notes=notes, duration=duration)
+
+
+def tempo_maps(midi: mido.MidiFile) -> list[TempoMap]:
+    """One tempo map per track: shared by all tracks (types 0 and 1), own (type 2)."""
+
+    def changes(track: mido.MidiTrack) -> list[tuple[int, int]]:
+        tick, found = 0, []
+        for message in track:
+            tick += message.time
+            if message.type == "set_tempo":
+                found.append((tick, message.tempo))
+        return found
+
+    if midi.type == 2:
+        return [TempoMap(midi.ticks_per_beat, changes(track)) for track in midi.tracks]
+    shared = TempoMap(midi.ticks_per_beat, [c for track in midi.tracks for c in changes(track)])
+    return [shared] * len(midi.tracks)
+
+
+def notes_of(midi: mido.MidiFile) -> tuple[list[Note], float]:
+    """All notes of a file and its duration in seconds.
+
+    A note_on with velocity 0 ends a note. Overlapping notes of the same pitch and channel
+    end first-in, first-out. A note never ended sounds until the end of its track.
+    """
+    notes: list[Note] = []
+    duration = 0.0
+    for track_number, (track, tempo) in enumerate(zip(midi.tracks, tempo_maps(midi))):
+        sounding: dict[tuple[int, int], deque[tuple[float, int, int]]] = defaultdict(deque)
+        tick = 0
+        for index, message in enumerate(track):
+            tick += message.time
+            if message.type == "note_on" and message.velocity > 0:
+                key = (message.channel, message.note)
+                sounding[key].append((tempo.seconds(tick), message.velocity, index))
+            elif message.type in ("note_off", "note_on"):
+                started = sounding.get((message.channel, message.note))
+                if started:
+                    start, velocity, on_index = started.popleft()
+                    notes.append(Note(message.note, velocity, start, tempo.seconds(tick),
+                                      message.channel, track_number, on_index))
+        end = tempo.seconds(tick)
+        duration = max(duration, end)
+        for (channel, pitch), started in sounding.items():
+            for start, velocity, on_index in started:
+                notes.append(Note(pitch, velocity, start, end, channel, track_number, on_index))
+    notes.sort(key=lambda n: (n.start, n.pitch, n.channel, n.track, n.index))
+    return notes, duration
+
+
+def with_velocities(note_file: NoteFile, velocities: Sequence[int]) -> mido.MidiFile:
+    """A copy of the file in which each note's note_on carries the given velocity."""
+    if len(velocities) != len(note_file.notes):
+        raise ValueError("one velocity per note is needed")
+    midi = copy.deepcopy(note_file.midi)
+    for note, velocity in zip(note_file.notes, velocities):
+        track = midi.tracks[note.track]
+        track[note.index] = track[note.index].copy(velocity=int(min(127, max(1, velocity))))
+    return midi
+
+
+def write_atomic(midi: mido.MidiFile, path: str | os.PathLike) -> None:
+    """Write a MIDI file so that the path holds either the whole new file or nothing new."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            midi.save(file=file)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def midi_from_notes(notes: Sequence[Note], ticks_per_beat: int = 480,
+                    tempo: int = 500_000) -> mido.MidiFile:
+    """A type 0 file playing the given notes (for examples, tests and generated parts)."""
+
+    def tick(seconds: float) -> int:
+        return round(seconds * 1e6 / tempo * ticks_per_beat)
+
+    events = []
+    for note in notes:
+        events.append((tick(note.end), 0, mido.Message(
+            "note_off", channel=note.channel, note=note.pitch, velocity=0)))
+        events.append((tick(note.start), 1, mido.Message(
+            "note_on", channel=note.channel, note=note.pitch, velocity=note.velocity)))
+    events.sort(key=lambda event: (event[0], event[1]))
+    track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=tempo, time=0)])
+    now = 0
+    for at, _, message in events:
+        track.append(message.copy(time=at - now))
+        now = at
+    track.append(mido.MetaMessage("end_of_track", time=0))
+    return mido.MidiFile(type=0, ticks_per_beat=ticks_per_beat, tracks=[track])
