@@ -1,0 +1,185 @@
+"""Training loop: random crops of performances -> masked-loss Keras model -> .keras file.
+
+Each epoch draws fresh crops (one per training performance by default) with augmentation -
+transposition for pitched instruments, tempo stretch - then reports validation metrics on
+fixed crops: velocity MAE on onsets and the spread ratio (std predicted / std true
+deviations, median per crop; below 1 means flattened). The best epoch by validation MAE is
+kept; training stops early when it stops improving or the time budget is spent.
+
+Beside the model it writes `<model>.contract.json`: the contract fields that the export
+copies into the ONNX model (gain, training mean, metrics, encoding parameters).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from humanizer import encoding
+from humanizer.errors import HumanizerError
+from humanizer.training.data import Performance, load_performance, performances
+
+
+@dataclass
+class TrainConfig:
+    data: list[str]
+    output: str
+    name: str = "style"
+    instrument: str = "piano"
+    fps: float = encoding.DEFAULT_FPS
+    crop_seconds: float = 10.0
+    validation_crop_seconds: float = 30.0
+    batch_size: int = 32
+    units: int = 96
+    layers: int = 2
+    dropout: float = 0.1
+    learning_rate: float = 2e-3
+    epochs: int = 200
+    minutes: float = 20.0
+    patience: int = 12
+    crops_per_performance: int = 1
+    transpose: int = 3
+    stretch: float = 0.1
+    seed: int = 0
+    limit: int | None = None  # at most this many performances per split (quick runs)
+    context_seconds: float = 4.0
+    lookahead_seconds: float = 0.5
+    licence: str = ""
+    description: str = ""
+    sources: list[str] = field(default_factory=list)
+
+
+def load_split(roots: list[str], split: str, limit: int | None) -> list[Performance]:
+    paths = [p for root in roots for p in performances(root, split)]
+    if limit is not None:
+        paths = paths[:limit]
+    loaded = [load_performance(p) for p in paths]
+    return [p for p in loaded if p is not None]
+
+
+def crop(performance: Performance, start: float, frames: int, fps: float,
+         stretch: float = 1.0, transpose: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Input frames and onset targets (NaN where no onset) of one crop of a performance."""
+    first = int(encoding.frame_index(start, fps))
+    end_time = (first + frames) / fps
+    starts, ends = performance.starts * stretch, performance.ends * stretch
+    inside = (starts < end_time) & (ends >= first / fps)
+    notes = [n for n, keep in zip(performance.notes(stretch, transpose), inside) if keep]
+    x = encoding.encode(notes, first, frames, fps)
+    y = np.full((frames, encoding.KEYS), np.nan, dtype=np.float32)
+    onset = encoding.frame_index(starts, fps) - first
+    hit = (onset >= 0) & (onset < frames)
+    y[onset[hit], performance.pitches[hit] + transpose - encoding.LOWEST_KEY] = \
+        performance.targets[hit]
+    return x, y
+
+
+def random_crops(performances_: list[Performance], config: TrainConfig,
+                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    frames = int(config.crop_seconds * config.fps)
+    xs, ys = [], []
+    for performance in performances_:
+        for _ in range(config.crops_per_performance):
+            stretch = 1.0 + rng.uniform(-config.stretch, config.stretch)
+            low = encoding.LOWEST_KEY - int(performance.pitches.min())
+            high = 108 - int(performance.pitches.max())
+            transpose = int(rng.integers(max(-config.transpose, low),
+                                         min(config.transpose, high) + 1))
+            first, last = performance.starts.min() * stretch, performance.starts.max() * stretch
+            start = rng.uniform(first - config.crop_seconds / 2,
+                                max(first, last - config.crop_seconds / 2))
+            x, y = crop(performance, max(0.0, start), frames, config.fps, stretch, transpose)
+            xs.append(x)
+            ys.append(y)
+    return np.stack(xs), np.stack(ys)
+
+
+def validation_crops(performances_: list[Performance],
+                     config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Fixed crops: the start of each validation performance, and its middle if long."""
+    frames = int(config.validation_crop_seconds * config.fps)
+    xs, ys = [], []
+    for performance in performances_:
+        starts = {0.0, max(0.0, performance.duration / 2 - config.validation_crop_seconds / 2)}
+        for start in sorted(starts):
+            x, y = crop(performance, start, frames, config.fps)
+            xs.append(x)
+            ys.append(y)
+    return np.stack(xs), np.stack(ys)
+
+
+def spread_metrics(predicted: np.ndarray, targets: np.ndarray, scale: float) -> dict[str, float]:
+    """MAE in velocity steps over onset cells, and the median per-crop spread ratio."""
+    mask = ~np.isnan(targets)
+    errors = np.abs(predicted[mask] - targets[mask]) * scale
+    ratios = [predicted[i][mask[i]].std() / targets[i][mask[i]].std()
+              for i in range(len(targets)) if mask[i].sum() > 2 and targets[i][mask[i]].std() > 0]
+    zero = np.abs(targets[mask]) * scale
+    return {"mae": float(errors.mean()), "zero_mae": float(zero.mean()),
+            "spread_ratio": float(np.median(ratios)) if ratios else 0.0}
+
+
+def train(config: TrainConfig) -> dict:
+    """Train, checkpoint the best epoch to config.output, write the contract sidecar."""
+    import keras
+
+    from humanizer.training.model import build_model, masked_mse
+
+    keras.utils.set_random_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    train_set = load_split(config.data, "train", config.limit)
+    validation_set = load_split(config.data, "validation", config.limit)
+    if not train_set:
+        raise HumanizerError("no training performances found in " + ", ".join(config.data))
+    if not validation_set:
+        validation_set = train_set[-1:]
+    print(f"training on {len(train_set)} performances, validating on {len(validation_set)}",
+          flush=True)
+    x_val, y_val = validation_crops(validation_set, config)
+    model = build_model(config.units, config.layers, config.dropout)
+    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=1.0),
+                  loss=masked_mse)
+    output = Path(config.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    best: dict = {"mae": np.inf}
+    history = []
+    began = time.monotonic()
+    waited = 0
+    for epoch in range(config.epochs):
+        x, y = random_crops(train_set, config, rng)
+        fit = model.fit(x, y, batch_size=config.batch_size, epochs=1, shuffle=True,
+                        verbose=1 if sys.stdout.isatty() else 2)
+        predicted = model.predict(x_val, batch_size=8, verbose=0)
+        metrics = spread_metrics(predicted, y_val, encoding.DEVIATION_SCALE)
+        metrics.update(epoch=epoch + 1, loss=float(fit.history["loss"][-1]),
+                       minutes=(time.monotonic() - began) / 60)
+        history.append(metrics)
+        improved = metrics["mae"] < best["mae"]
+        print(f"epoch {epoch + 1}: loss {metrics['loss']:.4f}  val MAE {metrics['mae']:.2f} "
+              f"(no deviation {metrics['zero_mae']:.2f})  spread {metrics['spread_ratio']:.2f}"
+              f"{'  *' if improved else ''}", flush=True)
+        if improved:
+            best, waited = metrics, 0
+            model.save(output)
+        else:
+            waited += 1
+        if waited >= config.patience or metrics["minutes"] >= config.minutes:
+            break
+    train_mean = float(np.mean(np.concatenate([p.velocities for p in train_set])))
+    sidecar = {
+        "name": config.name, "instrument": config.instrument, "fps": config.fps,
+        "description": config.description, "licence": config.licence,
+        "data": ", ".join(config.sources or config.data),
+        "context_seconds": config.context_seconds,
+        "lookahead_seconds": config.lookahead_seconds,
+        "train_mean": train_mean,
+        "metrics": {"validation": best, "epochs": len(history)},
+        "training": {k: v for k, v in asdict(config).items() if k not in ("data", "output")},
+    }
+    Path(str(output) + ".contract.json").write_text(json.dumps(sidecar, indent=2))
+    return sidecar
