@@ -1,0 +1,135 @@
+"""`humanizer humanize IN -o OUT`: humanize a MIDI file, or a folder of them, offline.
+
+Only note_on velocities change; every other byte of meaning in the file stays. The same
+engine as the daemon predicts them: with whole-file context by default, or with `--latency`
+exactly what the live daemon would send at that latency. Output is deterministic and written
+atomically: on any error no output file (or partial file) is left.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from humanizer import models
+from humanizer.engine import Engine
+from humanizer.errors import HumanizerError
+from humanizer.notes import NoteFile, read, with_velocities, write_atomic
+from humanizer.progress import progress
+from humanizer.timeparse import parse_duration
+
+DRUM_CHANNEL = 9  # MIDI channel 10, the General MIDI drum channel
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("input", metavar="IN", help="a MIDI file or a folder of MIDI files")
+    parser.add_argument("-o", "--output", required=True, metavar="OUT",
+                        help="output file (or folder, when IN is a folder)")
+    parser.add_argument("--style", help="style for every channel (default: piano, and drums "
+                                        "on channel 10)")
+    parser.add_argument("--strength", type=float, default=1.0,
+                        help="0 keeps the input velocities, 1 is the full model (default 1)")
+    parser.add_argument("--latency", metavar="TIME",
+                        help="emulate the live daemon at this latency, e.g. 500ms "
+                             "(default: the model hears the whole file)")
+    parser.add_argument("--force", action="store_true", help="overwrite existing output")
+
+
+def strength_of(value: float) -> float:
+    if not 0.0 <= value <= 1.0:
+        raise HumanizerError(f"strength must be between 0 and 1, not {value}")
+    return value
+
+
+class Humanizer:
+    """Styles per channel, loaded once, applied to one file at a time."""
+
+    def __init__(self, style: str | None, strength: float, lookahead: float | None):
+        self.strength = strength_of(strength)
+        self.lookahead = lookahead
+        self.default = models.load(style or models.DEFAULT_STYLE, threads=2)
+        self.by_channel: Mapping[int, Engine] = {}
+        if style is None and "drums" in models.styles():
+            self.by_channel = {DRUM_CHANNEL: models.load("drums", threads=2)}
+
+    def velocities(self, note_file: NoteFile) -> list[int]:
+        """New velocities for every note in the file, each channel through its style."""
+        result = [note.velocity for note in note_file.notes]
+        engines = {note.channel: self.by_channel.get(note.channel, self.default)
+                   for note in note_file.notes}
+        for engine in set(engines.values()):
+            chosen = [i for i, note in enumerate(note_file.notes)
+                      if engines[note.channel] is engine]
+            new = engine.humanize([note_file.notes[i] for i in chosen], self.strength,
+                                  self.lookahead)
+            for i, velocity in zip(chosen, new):
+                result[i] = velocity
+        return result
+
+    def file(self, source: Path, target: Path) -> NoteFile:
+        note_file = read(source)
+        write_atomic(with_velocities(note_file, self.velocities(note_file)), target)
+        return note_file
+
+
+def pairs(source: Path, target: Path) -> list[tuple[Path, Path]]:
+    """(input, output) files: one pair, or every MIDI file of a folder mirrored."""
+    if not source.is_dir():
+        return [(source, target)]
+    if target.exists() and not target.is_dir():
+        raise HumanizerError(f"{target}: is a file; give a folder for a folder of input")
+    files = sorted(p for p in source.rglob("*") if p.suffix.lower() in (".mid", ".midi"))
+    if not files:
+        raise HumanizerError(f"{source}: no MIDI files in this folder")
+    return [(p, target / p.relative_to(source)) for p in files]
+
+
+def run(args: argparse.Namespace) -> int:
+    source, target = Path(args.input), Path(args.output)
+    if not source.exists():
+        raise HumanizerError(f"{source}: no such file or folder")
+    work = pairs(source, target)
+    for _, output in work:
+        if output.exists() and not args.force:
+            raise HumanizerError(f"{output}: already exists (use --force to overwrite)")
+        if output.resolve() in {i.resolve() for i, _ in work}:
+            raise HumanizerError(f"{output}: would overwrite an input file")
+    lookahead = parse_duration(args.latency) if args.latency else None
+    humanizer = Humanizer(args.style, args.strength, lookahead)
+    failed = 0
+    for input_file, output_file in progress(work, len(work), "humanizing"):
+        try:
+            note_file = humanizer.file(input_file, output_file)
+        except HumanizerError as error:
+            if len(work) == 1:
+                raise
+            print(f"humanizer: skipped {error}", file=sys.stderr)
+            failed += 1
+            continue
+        if len(work) == 1:
+            summary(note_file, output_file)
+    if len(work) > 1:
+        print(f"humanized {len(work) - failed} of {len(work)} files into {target}")
+    return 1 if failed else 0
+
+
+def summary(before: NoteFile, output: Path) -> None:
+    """A short before/after report of the velocities, so a user sees what changed."""
+    after = read(output).notes
+    old = [n.velocity for n in before.notes]
+    new = [n.velocity for n in after]
+    if not old:
+        print(f"wrote {output}: no notes to humanize")
+        return
+
+    def describe(values: list[int]) -> str:
+        mean = sum(values) / len(values)
+        spread = (sum((v - mean) ** 2 for v in values) / len(values)) ** 0.5
+        return f"mean {mean:5.1f}, spread {spread:4.1f}, range {min(values)}-{max(values)}"
+
+    changed = sum(a != b for a, b in zip(old, new))
+    print(f"wrote {output}: {len(old)} notes, {changed} velocities changed")
+    print(f"  before: {describe(old)}")
+    print(f"  after:  {describe(new)}")
