@@ -60,7 +60,8 @@ def encode(notes: Sequence[Note], first_frame: int, n_frames: int, fps: float) -
     return frames
 
 
-def onset_cells(notes: Sequence[Note], first_frame: int, fps: float) -> tuple[np.ndarray, np.ndarray]:
+def onset_cells(notes: Sequence[Note], first_frame: int,
+                fps: float) -> tuple[np.ndarray, np.ndarray]:
     """(frame, key) of each note's onset cell, relative to first_frame."""
     frames = frame_index([note.start for note in notes], fps) - first_frame
     keys = np.array([note.pitch - LOWEST_KEY for note in notes], dtype=np.int64)

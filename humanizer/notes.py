@@ -178,7 +178,10 @@ def midi_from_notes(notes: Sequence[Note], ticks_per_beat: int = 480,
 
     events = []
     for note in notes:
-        events.append((tick(note.end), 0, mido.Message(
+        # at the same tick, note-offs go first (a repeated note re-strikes), except the
+        # note-off of a zero-length note, which must follow its own note-on
+        zero_length = tick(note.end) <= tick(note.start)
+        events.append((max(tick(note.end), tick(note.start)), 2 if zero_length else 0, mido.Message(
             "note_off", channel=note.channel, note=note.pitch, velocity=0)))
         events.append((tick(note.start), 1, mido.Message(
             "note_on", channel=note.channel, note=note.pitch, velocity=note.velocity)))

@@ -1,0 +1,129 @@
+"""`humanizer eval PATH...`: how close a style comes to what people played.
+
+For each performance the input is what a DAW user gives: every note at the file's mean
+velocity (a flat part at the right level). The style humanizes it and the result is
+compared, note onset by note onset, with the velocities actually played - beside the
+baselines `flat` (the input itself), `constant64` and `train_mean` (the training data's
+mean velocity, from the model's contract). DESIGN section 6.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from humanizer import encoding, models
+from humanizer.engine import Engine
+from humanizer.errors import HumanizerError
+from humanizer.notes import Note, read
+from humanizer.progress import progress
+from humanizer.timeparse import parse_duration
+
+BASELINES = ("flat", "constant64", "train_mean")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH",
+                        help="performance MIDI files or folders (a data set folder such as "
+                             "ASAP or the Groove MIDI Dataset is read by its index)")
+    parser.add_argument("--style", default=models.DEFAULT_STYLE)
+    parser.add_argument("--split", choices=("train", "validation", "test"),
+                        help="only this split of each data set folder")
+    parser.add_argument("--lookahead", default="500ms",
+                        help="what the model may hear after each note: a time such as 500ms, "
+                             "or 'full' for the whole file (default 500ms)")
+    parser.add_argument("--strength", type=float, default=1.0)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def files_of(paths: list[str], split: str | None) -> list[Path]:
+    from humanizer.training.data import performances  # plain file listing, no TensorFlow
+
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found += performances(path, split)
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise HumanizerError(f"{path}: no such file or folder")
+    if not found:
+        raise HumanizerError("no performance files to evaluate")
+    return found
+
+
+def flattened(notes: list[Note]) -> list[Note]:
+    """The DAW user's input: every note at the performance's mean velocity."""
+    level = int(round(np.mean([note.velocity for note in notes])))
+    return [replace(note, velocity=level) for note in notes]
+
+
+def pearson(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson r; 0 where either side is constant (a constant predicts no shape)."""
+    if len(a) < 2 or a.std() == 0 or b.std() == 0:
+        return 0.0
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def summarize(truth: list[np.ndarray], predicted: list[np.ndarray]) -> dict[str, float]:
+    """Pooled MAE, median per-file Pearson r and median per-file spread ratio."""
+    errors = np.concatenate([np.abs(p - t) for p, t in zip(predicted, truth)])
+    r = [pearson(p, t) for p, t in zip(predicted, truth)]
+    spread = [p.std() / t.std() for p, t in zip(predicted, truth) if t.std() > 0]
+    return {"mae": round(float(errors.mean()), 3),
+            "pearson_median": round(float(np.median(r)), 3),
+            "spread_ratio": round(float(np.median(spread)) if spread else 0.0, 3)}
+
+
+def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
+             strength: float = 1.0) -> dict:
+    """The metrics of the model and the baselines over the onsets of all files."""
+    truth, outputs = [], {name: [] for name in ("model", *BASELINES)}
+    for path in progress(files, len(files), "evaluating"):
+        notes = encoding.keyboard(read(path).notes)
+        if not notes:
+            continue
+        true = np.array([note.velocity for note in notes], dtype=np.float64)
+        flat = flattened(notes)
+        truth.append(true)
+        outputs["model"].append(np.array(engine.humanize(flat, strength, lookahead), float))
+        outputs["flat"].append(np.array([note.velocity for note in flat], dtype=np.float64))
+        outputs["constant64"].append(np.full(len(notes), 64.0))
+        outputs["train_mean"].append(np.full(len(notes), engine.contract.train_mean))
+    if not truth:
+        raise HumanizerError("none of the files has notes to evaluate")
+    return {
+        "notes": int(sum(len(t) for t in truth)),
+        "files": len(truth),
+        "model": summarize(truth, outputs["model"]),
+        "baselines": {name: summarize(truth, outputs[name]) for name in BASELINES},
+    }
+
+
+def lookahead_of(text: str) -> float | None:
+    return None if text.strip().lower() == "full" else parse_duration(text)
+
+
+def run(args: argparse.Namespace) -> int:
+    from humanizer.offline import strength_of
+
+    lookahead = lookahead_of(args.lookahead)
+    engine = models.load(args.style, threads=2)
+    report = evaluate(engine, files_of(args.paths, args.split), lookahead,
+                      strength_of(args.strength))
+    report.update(style=args.style, lookahead=args.lookahead)
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    print(f"{report['notes']} note onsets in {report['files']} files, style {args.style}, "
+          f"lookahead {args.lookahead}")
+    print(f"{'':12} {'MAE':>7} {'r (median)':>11} {'spread':>7}")
+    rows = {"model": report["model"], **report["baselines"]}
+    for name, metrics in rows.items():
+        print(f"{name:12} {metrics['mae']:7.2f} {metrics['pearson_median']:11.3f} "
+              f"{metrics['spread_ratio']:7.3f}")
+    return 0

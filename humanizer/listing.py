@@ -1,0 +1,47 @@
+"""`humanizer models [show NAME]`: the installed styles and their model cards."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from humanizer import models
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", nargs="?", choices=("list", "show"), default="list")
+    parser.add_argument("name", nargs="?", help="style name (for show)")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+
+
+def card(name: str) -> dict:
+    """A style's contract as a plain dict (its model card)."""
+    contract = models.describe(name)
+    return {"path": str(models.find(name)), **json.loads(contract.to_json())}
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.action == "show":
+        if not args.name:
+            from humanizer.errors import HumanizerError
+
+            raise HumanizerError("which style? e.g. humanizer models show piano")
+        shown = card(args.name)
+        if args.json:
+            print(json.dumps(shown, indent=2))
+            return 0
+        for key, value in shown.items():
+            if isinstance(value, dict | list):
+                value = json.dumps(value)
+            print(f"{key:18} {value}")
+        return 0
+    cards = [card(name) for name in sorted(models.styles())]
+    if args.json:
+        print(json.dumps(cards, indent=2))
+        return 0
+    if not cards:
+        print("no styles installed")
+    for shown in cards:
+        print(f"{shown['name']:10} {shown['instrument']:7} {shown['licence']:34} "
+              f"{shown['description']}")
+    return 0

@@ -1,0 +1,31 @@
+"""Shared fixtures: real data, and a real (tiny) model trained and exported for the tests."""
+
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+ASAP = DATA / "asap"
+GROOVE = DATA / "groove"
+BACH_SCORE = ASAP / "Bach" / "Fugue" / "bwv_848" / "midi_score.mid"
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    """A small style model trained for seconds on a few ASAP performances, then exported
+    through the real exporter (parity-checked against Keras)."""
+    pytest.importorskip("tensorflow")
+    from humanizer.contract import Contract
+    from humanizer.export.onnx_export import export_model
+    from humanizer.training.train import TrainConfig, train
+
+    folder = tmp_path_factory.mktemp("tiny")
+    keras_path = folder / "tiny.keras"
+    config = TrainConfig(data=[str(ASAP)], output=str(keras_path), name="tiny", units=8,
+                         layers=1, epochs=2, limit=4, crop_seconds=4.0,
+                         validation_crop_seconds=8.0, minutes=1.0)
+    sidecar = train(config)
+    contract = Contract(**{k: v for k, v in sidecar.items() if k != "training"})
+    onnx_path = folder / "tiny.onnx"
+    export_model(keras_path, onnx_path, contract)
+    return onnx_path

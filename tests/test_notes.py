@@ -1,0 +1,127 @@
+"""MIDI files <-> notes: nothing but the note list is interpreted, nothing else is lost."""
+
+from pathlib import Path
+
+import mido
+import pytest
+
+from humanizer.errors import HumanizerError
+from humanizer.notes import Note, midi_from_notes, notes_of, read, with_velocities, write_atomic
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+BACH = DATA / "asap" / "Bach" / "Fugue" / "bwv_848" / "midi_score.mid"
+
+
+def track(*messages):
+    return mido.MidiTrack(list(messages))
+
+
+def on(note, velocity=64, time=0, channel=0):
+    return mido.Message("note_on", note=note, velocity=velocity, time=time, channel=channel)
+
+
+def off(note, time=0, channel=0):
+    return mido.Message("note_off", note=note, velocity=0, time=time, channel=channel)
+
+
+def test_velocity_zero_note_on_ends_a_note():
+    midi = mido.MidiFile(ticks_per_beat=480, tracks=[track(on(60), on(60, 0, time=480))])
+    notes, duration = notes_of(midi)
+    assert [(n.pitch, n.start, n.end) for n in notes] == [(60, 0.0, 0.5)]
+    assert duration == 0.5
+
+
+def test_overlapping_same_pitch_notes_end_first_in_first_out():
+    midi = mido.MidiFile(ticks_per_beat=480, tracks=[
+        track(on(60, 90), on(60, 30, time=240), off(60, time=240), off(60, time=480))])
+    notes, _ = notes_of(midi)
+    assert [(n.velocity, n.start, n.end) for n in notes] == [(90, 0.0, 0.5), (30, 0.25, 1.0)]
+
+
+def test_tempo_map_of_type_1_applies_to_every_track():
+    tempo = track(mido.MetaMessage("set_tempo", tempo=1_000_000, time=480))
+    notes_track = track(on(60, time=960), off(60, time=480))
+    midi = mido.MidiFile(type=1, ticks_per_beat=480, tracks=[tempo, notes_track])
+    notes, _ = notes_of(midi)
+    # first beat at 120 bpm (0.5 s), then 60 bpm: tick 960 = 1.5 s, tick 1440 = 2.5 s
+    assert (notes[0].start, notes[0].end) == (1.5, 2.5)
+
+
+def test_type_2_tracks_keep_their_own_tempo():
+    first = track(mido.MetaMessage("set_tempo", tempo=1_000_000), on(60, time=480), off(60))
+    second = track(on(62, time=480), off(62))
+    midi = mido.MidiFile(type=2, ticks_per_beat=480, tracks=[first, second])
+    notes, _ = notes_of(midi)
+    assert {n.pitch: n.start for n in notes} == {60: 1.0, 62: 0.5}
+
+
+def test_unended_note_sounds_to_the_end_of_its_track():
+    midi = mido.MidiFile(ticks_per_beat=480, tracks=[
+        track(on(60), mido.MetaMessage("end_of_track", time=960))])
+    notes, _ = notes_of(midi)
+    assert notes[0].end == 1.0
+
+
+def test_notes_outside_the_keyboard_are_listed_but_marked():
+    midi = mido.MidiFile(ticks_per_beat=480, tracks=[track(on(10), off(10, time=10),
+                                                           on(60), off(60, time=10))])
+    notes, _ = notes_of(midi)
+    assert [n.on_keyboard for n in notes] == [False, True]
+
+
+def test_changing_velocities_changes_nothing_else(tmp_path):
+    original = read(BACH)
+    louder = [min(127, n.velocity + 7) for n in original.notes]
+    path = tmp_path / "out.mid"
+    write_atomic(with_velocities(original, louder), path)
+    written = mido.MidiFile(path)
+    assert written.ticks_per_beat == original.midi.ticks_per_beat
+    assert written.type == original.midi.type
+    changed = 0
+    for old_track, new_track in zip(original.midi.tracks, written.tracks, strict=True):
+        assert len(old_track) == len(new_track)
+        for old, new in zip(old_track, new_track):
+            if old.type == "note_on" and old.velocity > 0:
+                changed += old.velocity != new.velocity
+                assert old.copy(velocity=new.velocity) == new
+            else:
+                assert old == new
+    assert changed == len(original.notes)
+    assert [n.velocity for n in read(path).notes] == louder
+
+
+def test_file_round_trip_of_generated_notes(tmp_path):
+    notes = [Note(60, 80, 0.0, 0.5), Note(64, 70, 0.25, 1.0), Note(60, 90, 1.0, 1.5, channel=9)]
+    path = tmp_path / "gen.mid"
+    write_atomic(midi_from_notes(notes), path)
+    back = read(path).notes
+    assert [(n.pitch, n.velocity, n.start, n.end, n.channel) for n in back] == \
+        [(n.pitch, n.velocity, n.start, n.end, n.channel) for n in notes]
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "empty or truncated"),
+    (b"hello, this is not MIDI at all", "not a MIDI file"),
+    (BACH.read_bytes()[:300], "truncated"),
+])
+def test_bad_files_are_one_clear_error(tmp_path, content, message):
+    path = tmp_path / "bad.mid"
+    path.write_bytes(content)
+    with pytest.raises(HumanizerError, match=message):
+        read(path)
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(HumanizerError, match="no such file"):
+        read(tmp_path / "missing.mid")
+
+
+def test_atomic_write_leaves_nothing_on_error(tmp_path):
+    class Broken(mido.MidiFile):
+        def save(self, filename=None, file=None):
+            file.write(b"MThd")
+            raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        write_atomic(Broken(), tmp_path / "out.mid")
+    assert list(tmp_path.iterdir()) == []
