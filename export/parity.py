@@ -1,0 +1,74 @@
+"""Does the ONNX graph compute what the Keras model computes? Measured, not assumed.
+
+A converter can produce a graph that passes onnx.checker and still computes something else
+(TimeDistributed under Keras 3 did). So every export runs both models on the same inputs:
+random frames of several batch sizes and lengths (the axes must really be dynamic), and
+sparse piano-roll frames encoded from random notes (what the model sees in use).
+"""
+
+from __future__ import annotations
+
+import random
+
+import keras
+import numpy as np
+import onnxruntime as ort
+
+from humanizer import encoding
+from humanizer.contract import INPUT_NAME, OUTPUT_NAME
+from humanizer.notes import HIGHEST_KEY, LOWEST_KEY, Note
+
+TOLERANCE = 1e-4  # model units; a sound export differs by ~1e-7
+RANDOM_SHAPES = ((1, 1), (2, 37), (3, 300))  # (batch, time)
+NOTES_SECONDS = 8.0
+NOTES_PER_WINDOW = 60
+
+
+def random_notes(rng: random.Random, seconds: float, count: int) -> list[Note]:
+    """Notes scattered over the keyboard, as a stand-in for a real part."""
+    notes = []
+    for _ in range(count):
+        start = rng.uniform(0.0, seconds)
+        notes.append(Note(pitch=rng.randint(LOWEST_KEY, HIGHEST_KEY),
+                          velocity=rng.randint(1, 127), start=start,
+                          end=start + rng.uniform(0.02, 1.5)))
+    return notes
+
+
+def probe_inputs(fps: float, seed: int = 0) -> list[np.ndarray]:
+    """The inputs both models are run on: random frames, then two batches of real-looking
+    frames (one window per batch row). Fixed seed: an export is reproducible."""
+    generator = np.random.default_rng(seed)
+    inputs = [generator.random((batch, time, encoding.INPUTS), dtype=np.float32)
+              for batch, time in RANDOM_SHAPES]
+    rng = random.Random(seed)
+    n_frames = int(round(NOTES_SECONDS * fps))
+    for batch in (1, 4):
+        rows = [encoding.encode(random_notes(rng, NOTES_SECONDS, NOTES_PER_WINDOW), 0,
+                                n_frames, fps) for _ in range(batch)]
+        inputs.append(np.stack(rows))
+    return inputs
+
+
+def keras_outputs(model: keras.Model, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    """The reference: the Keras model in inference mode (dropout off)."""
+    return [np.asarray(model(frames, training=False)) for frames in inputs]
+
+
+def onnx_session(model_bytes: bytes) -> ort.InferenceSession:
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    return ort.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
+
+
+def max_difference(session: ort.InferenceSession, inputs: list[np.ndarray],
+                   expected: list[np.ndarray]) -> float:
+    """Largest absolute difference from the reference over all inputs; inf if a shape
+    differs (a wrong graph may give (B, B, 88) instead of (B, T, 88))."""
+    worst = 0.0
+    for frames, reference in zip(inputs, expected, strict=True):
+        output = session.run([OUTPUT_NAME], {INPUT_NAME: frames})[0]
+        if output.shape != reference.shape:
+            return float("inf")
+        worst = max(worst, float(np.max(np.abs(output - reference))))
+    return worst
