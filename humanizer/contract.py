@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from humanizer import encoding
+from humanizer import encoding as pianoroll
 from humanizer.errors import HumanizerError
 
 METADATA_KEY = "humanizer"
@@ -27,11 +27,11 @@ class Contract:
     name: str
     description: str = ""
     instrument: str = "piano"
-    encoding: str = encoding.ENCODING_NAME
-    encoding_version: int = encoding.ENCODING_VERSION
-    fps: float = encoding.DEFAULT_FPS
-    deviation_scale: float = encoding.DEVIATION_SCALE
-    level_seconds: float = encoding.LEVEL_SECONDS
+    encoding: str = pianoroll.ENCODING_NAME
+    encoding_version: int = pianoroll.ENCODING_VERSION
+    fps: float = pianoroll.DEFAULT_FPS
+    deviation_scale: float = pianoroll.DEVIATION_SCALE
+    level_seconds: float = pianoroll.LEVEL_SECONDS
     context_seconds: float = 4.0
     lookahead_seconds: float = 0.5
     outputs: list[str] = field(default_factory=lambda: ["velocity_deviation"])
@@ -67,12 +67,12 @@ class Contract:
             raise HumanizerError(
                 f"{source}: model contract version {self.contract_version} is not supported "
                 f"(this humanizer runs version {CONTRACT_VERSION}); update humanizer")
-        if (self.encoding, self.encoding_version) != (encoding.ENCODING_NAME,
-                                                      encoding.ENCODING_VERSION):
+        if (self.encoding, self.encoding_version) != (pianoroll.ENCODING_NAME,
+                                                      pianoroll.ENCODING_VERSION):
             raise HumanizerError(
                 f"{source}: encoding {self.encoding} v{self.encoding_version} is not supported "
-                f"(this humanizer implements {encoding.ENCODING_NAME} "
-                f"v{encoding.ENCODING_VERSION})")
+                f"(this humanizer implements {pianoroll.ENCODING_NAME} "
+                f"v{pianoroll.ENCODING_VERSION})")
         numbers = {"fps": self.fps, "deviation_scale": self.deviation_scale,
                    "level_seconds": self.level_seconds, "context_seconds": self.context_seconds}
         for key, value in numbers.items():
