@@ -72,11 +72,21 @@ def quiet_tf2onnx() -> Iterator[None]:
         logger.setLevel(level)
 
 
+SIGNATURE = [tf.TensorSpec([None, None, encoding.INPUTS], tf.float32, name=INPUT_NAME)]
+
+
+def inference_function(model: keras.Model) -> tf.types.experimental.PolymorphicFunction:
+    """The model in inference mode (dropout off) as one graph for any batch and length.
+
+    tf2onnx converts this; the parity check runs it too, because eager Keras steps its
+    LSTMs in Python and takes seconds where the graph takes milliseconds.
+    """
+    return tf.function(lambda frames: model(frames, training=False), input_signature=SIGNATURE)
+
+
 def trace(model: keras.Model) -> onnx.ModelProto:
-    """The raw tf2onnx graph of the model in inference mode (dropout off)."""
-    signature = [tf.TensorSpec([None, None, encoding.INPUTS], tf.float32, name=INPUT_NAME)]
-    function = tf.function(lambda frames: model(frames, training=False),
-                           input_signature=signature)
+    """The raw tf2onnx graph of the model."""
+    signature, function = SIGNATURE, inference_function(model)
     try:
         with quiet_tf2onnx():
             proto, _ = tf2onnx.convert.from_function(function, input_signature=signature,

@@ -18,6 +18,8 @@ from humanizer import encoding
 from humanizer.contract import INPUT_NAME, OUTPUT_NAME
 from humanizer.notes import HIGHEST_KEY, LOWEST_KEY, Note
 
+from . import convert
+
 TOLERANCE = 1e-4  # model units; a sound export differs by ~1e-7
 RANDOM_SHAPES = ((1, 1), (2, 37), (3, 300))  # (batch, time)
 NOTES_SECONDS = 8.0
@@ -51,8 +53,9 @@ def probe_inputs(fps: float, seed: int = 0) -> list[np.ndarray]:
 
 
 def keras_outputs(model: keras.Model, inputs: list[np.ndarray]) -> list[np.ndarray]:
-    """The reference: the Keras model in inference mode (dropout off)."""
-    return [np.asarray(model(frames, training=False)) for frames in inputs]
+    """The reference: the Keras model in inference mode (dropout off), run by TensorFlow."""
+    function = convert.inference_function(model)
+    return [function(frames).numpy() for frames in inputs]
 
 
 def onnx_session(model_bytes: bytes) -> ort.InferenceSession:
