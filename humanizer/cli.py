@@ -75,8 +75,16 @@ COMMANDS: dict[str, tuple[str, Callable[[], tuple[Callable, Callable]]]] = {
 }
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with usage errors on one line like every other error."""
+
+    def error(self, message: str):
+        print(f"{self.prog}: {message} (see {self.prog} --help)", file=sys.stderr)
+        sys.exit(2)
+
+
 def parse(argv: Sequence[str] | None) -> tuple[argparse.Namespace, Callable]:
-    parser = argparse.ArgumentParser(prog="humanizer", description=__doc__.splitlines()[0])
+    parser = Parser(prog="humanizer", description=__doc__.splitlines()[0])
     from humanizer import __version__
 
     parser.add_argument("--version", action="version", version=f"humanizer {__version__}")
