@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from conftest import BACH_SCORE
 
-from humanizer import engine as engine_module
 from humanizer import encoding
+from humanizer import engine as engine_module
 from humanizer.contract import METADATA_KEY
 from humanizer.engine import Engine
 from humanizer.errors import HumanizerError
