@@ -1,0 +1,194 @@
+"""The lookahead buffer: what was heard, what is waiting to leave, and what is sounding.
+
+Every incoming event waits in one first-in, first-out queue until `t_in + latency`. Due
+times never decrease (a shorter latency applies once the events before it have left), so
+the queue order is the arrival order: nothing is reordered, and a note-off can never
+overtake its note-on. Note-ons on the 88 keys wait for the velocity the model predicts;
+if it is not there in time they leave with their own velocity and count as late.
+
+This module holds state only - no threads, no clock, no MIDI ports - so its behaviour can
+be tested exactly. The scheduler drives it from its threads under one lock.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict, deque
+from dataclasses import dataclass, field
+
+from humanizer.notes import Note
+
+NOTE_OFF = 0x80
+NOTE_ON = 0x90
+CONTROL_CHANGE = 0xB0
+ALL_NOTES_OFF = 123
+FAR_END = 1e9  # the end given to a note still sounding: the model window cuts it
+HISTORY_SECONDS = 60.0  # ended notes older than this are forgotten
+
+
+@dataclass(slots=True, eq=False)
+class HeardNote:
+    """A note as the daemon heard it; times are seconds since the daemon started."""
+
+    pitch: int
+    velocity: int
+    start: float
+    channel: int
+    end: float = FAR_END
+
+    def as_note(self) -> Note:
+        return Note(self.pitch, self.velocity, self.start, self.end, self.channel)
+
+
+@dataclass(slots=True, eq=False)
+class Event:
+    """One incoming MIDI message waiting to leave at `due`."""
+
+    t_in: float
+    due: float
+    message: list[int]
+    note: HeardNote | None = None  # set for note-ons the model can shape
+    velocity: int | None = None  # the model's velocity, once predicted
+
+    @property
+    def lookahead(self) -> float:
+        """How far past the onset the daemon will have heard when the note is due."""
+        return round(self.due - self.t_in, 4)
+
+
+@dataclass
+class Counts:
+    events_in: int = 0
+    events_out: int = 0
+    notes_in: int = 0
+    notes_out: int = 0
+    late: int = 0
+    predicted: int = 0
+
+
+def is_note_on(message: list[int]) -> bool:
+    return len(message) == 3 and message[0] & 0xF0 == NOTE_ON and message[2] > 0
+
+
+def is_note_off(message: list[int]) -> bool:
+    kind = message[0] & 0xF0 if message else 0
+    return len(message) == 3 and (kind == NOTE_OFF or (kind == NOTE_ON and message[2] == 0))
+
+
+@dataclass
+class LookaheadBuffer:
+    """Events in arrival order, the notes heard per channel, the notes sounding at the output.
+
+    `origin` is the clock reading the daemon started at: note times are seconds since then.
+    """
+
+    latency: float
+    origin: float = 0.0
+    queue: deque[Event] = field(default_factory=deque)
+    unclaimed: deque[Event] = field(default_factory=deque)  # note-ons awaiting inference
+    heard: dict[int, list[HeardNote]] = field(default_factory=lambda: defaultdict(list))
+    counts: Counts = field(default_factory=Counts)
+    _open: dict[tuple[int, int], deque[HeardNote]] = field(
+        default_factory=lambda: defaultdict(deque))
+    _sounding: Counter = field(default_factory=Counter)
+    _last_in: float = float("-inf")
+    _last_due: float = float("-inf")
+
+    def receive(self, message: list[int], t_in: float) -> Event:
+        """Queue a message heard at t_in; remember its note for the model."""
+        t_in = max(t_in, self._last_in)  # arrival times never go backwards
+        self._last_in = t_in
+        self._last_due = max(t_in + self.latency, self._last_due)
+        event = Event(t_in, self._last_due, list(message))
+        channel = message[0] & 0x0F if message else 0
+        if is_note_on(message):
+            self.counts.notes_in += 1
+            note = HeardNote(message[1], message[2], t_in - self.origin, channel)
+            self._open[channel, note.pitch].append(note)
+            if note.as_note().on_keyboard:
+                self.heard[channel].append(note)
+                event.note = note
+                self.unclaimed.append(event)
+        elif is_note_off(message):
+            started = self._open.get((channel, message[1]))
+            if started:
+                started.popleft().end = t_in - self.origin
+        self.counts.events_in += 1
+        self.queue.append(event)
+        return event
+
+    def next_due(self) -> float | None:
+        return self.queue[0].due if self.queue else None
+
+    def pop_due(self, now: float, bypass: bool = False) -> list[list[int]]:
+        """Messages due by `now`, in order, note-ons with their final velocity."""
+        sent = []
+        while self.queue and self.queue[0].due <= now:
+            sent.append(self._leave(self.queue.popleft(), bypass))
+        return sent
+
+    def _leave(self, event: Event, bypass: bool) -> list[int]:
+        message = event.message
+        if event.note is not None and not bypass:
+            if event.velocity is None:
+                self.counts.late += 1
+            else:
+                message = [message[0], message[1], event.velocity]
+        channel = message[0] & 0x0F
+        if is_note_on(message):
+            self._sounding[channel, message[1]] += 1
+            self.counts.notes_out += 1
+        elif is_note_off(message) and self._sounding[channel, message[1]] > 0:
+            self._sounding[channel, message[1]] -= 1
+        self.counts.events_out += 1
+        return message
+
+    def next_prediction_due(self) -> float | None:
+        """When the earliest note still needing a velocity is due."""
+        return self.unclaimed[0].due if self.unclaimed else None
+
+    def claim(self, until: float) -> list[Event]:
+        """Take the notes due by `until` for one inference, earliest first."""
+        batch = []
+        while self.unclaimed and self.unclaimed[0].due <= until:
+            batch.append(self.unclaimed.popleft())
+        return batch
+
+    def window(self, channels: list[int], events: list[Event],
+               reach: float) -> tuple[list[Note], list[int]]:
+        """The notes heard on `channels` (one part: the channels playing one style) that a
+        prediction for `events` needs, sorted by start, and each event's note's index.
+
+        `reach` is how many seconds before the earliest onset the model looks (its
+        context and the level's window); notes still sounding then count too.
+        """
+        since = min(event.note.start for event in events) - reach
+        chosen = []
+        for channel in channels:
+            self._forget(channel, since - HISTORY_SECONDS)
+            chosen += [n for n in self.heard[channel] if n.end >= since or n.start >= since]
+        chosen.sort(key=lambda note: note.start)  # stable: arrival order within a start
+        position = {id(note): i for i, note in enumerate(chosen)}
+        return [n.as_note() for n in chosen], [position[id(e.note)] for e in events]
+
+    def _forget(self, channel: int, before: float) -> None:
+        notes = self.heard[channel]
+        if notes and notes[0].start < before:
+            self.heard[channel] = [n for n in notes if n.end >= before]
+
+    def sounding(self) -> int:
+        return sum(self._sounding.values())
+
+    def release(self) -> list[list[int]]:
+        """Note-offs for every note sounding at the output (one per note-on sent)."""
+        offs = []
+        for (channel, pitch), count in sorted(self._sounding.items()):
+            offs.extend([[NOTE_OFF | channel, pitch, 0]] * count)
+        self._sounding.clear()
+        return offs
+
+    def panic(self) -> list[list[int]]:
+        """Silence now: drop what is waiting, release every sounding note, and send
+        All Notes Off (CC 123) on all 16 channels."""
+        self.queue.clear()
+        self.unclaimed.clear()
+        return self.release() + [[CONTROL_CHANGE | ch, ALL_NOTES_OFF, 0] for ch in range(16)]

@@ -1,0 +1,158 @@
+"""The ZeroMQ control channel: JSON requests on a REP socket, events and stats on a PUB.
+
+Binds to loopback only unless told otherwise: anyone who can reach the socket can play
+with the music. A non-loopback address needs --allow-remote and CURVE keys, so requests
+are encrypted and only known clients get in. No request can kill the daemon: oversized,
+malformed, unknown or ill-typed requests all get `{"ok": false, "error": "..."}`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import zmq
+
+from humanizer.errors import HumanizerError
+
+MAX_REQUEST = 64 * 1024  # bytes; larger requests get an error reply
+MAX_MESSAGE = 1024 * 1024  # ZMQ_MAXMSGSIZE: larger ones cut the connection before parsing
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
+DEFAULT_CONTROL = "tcp://127.0.0.1:5555"
+
+
+class RequestError(Exception):
+    """A request the daemon refuses; the message goes back in the error reply."""
+
+
+def is_loopback(address: str) -> bool:
+    """ipc:// and tcp:// on 127.0.0.1, localhost or [::1] stay on this machine."""
+    if address.startswith("ipc://"):
+        return True
+    match = re.fullmatch(r"tcp://(.+):(\d+)", address)
+    return bool(match) and match.group(1) in LOOPBACK_HOSTS
+
+
+def events_address(control: str) -> str:
+    """The PUB address next to a control address: the next TCP port, or `<path>.events`."""
+    match = re.fullmatch(r"(tcp://.+):(\d+)", control)
+    if match:
+        return f"{match.group(1)}:{int(match.group(2)) + 1}"
+    if control.startswith("ipc://"):
+        return control + ".events"
+    raise HumanizerError(f"cannot derive an events address from '{control}': give --events")
+
+
+def parse_request(frames: list[bytes]) -> dict:
+    """A request as a dict with a string `cmd`, or RequestError saying what is wrong."""
+    if len(frames) != 1:
+        raise RequestError("a request is one JSON message")
+    if len(frames[0]) > MAX_REQUEST:
+        raise RequestError(f"request too large (limit {MAX_REQUEST // 1024} KiB)")
+    try:
+        request = json.loads(frames[0].decode("utf-8"))
+    except RecursionError:
+        raise RequestError("request nested too deeply") from None
+    except (UnicodeDecodeError, ValueError):
+        raise RequestError("request is not valid JSON") from None
+    if not isinstance(request, dict):
+        raise RequestError("request must be a JSON object like {\"cmd\": \"status\"}")
+    if not isinstance(request.get("cmd"), str):
+        raise RequestError("request needs a string field 'cmd'")
+    return request
+
+
+def _curve_keys(folder: str | None) -> tuple[bytes, bytes, Path]:
+    """(public, secret) server keys and the folder of allowed client public keys."""
+    import zmq.auth
+
+    if folder is None:
+        raise HumanizerError("a non-loopback control address needs --curve-keys DIR")
+    secret_file = Path(folder) / "server.key_secret"
+    clients = Path(folder) / "clients"
+    if not secret_file.is_file() or not clients.is_dir():
+        raise HumanizerError(f"{folder}: expected server.key_secret and a clients/ folder "
+                             "(see the README: remote control)")
+    public, secret = zmq.auth.load_certificate(str(secret_file))
+    if not secret:
+        raise HumanizerError(f"{secret_file}: no secret key in it")
+    return public, secret, clients
+
+
+class ControlServer:
+    """REP + PUB sockets, used only from the thread that created them."""
+
+    def __init__(self, address: str, events: str | None = None, allow_remote: bool = False,
+                 curve_keys: str | None = None):
+        self.address = address
+        self.events = events or events_address(address)
+        self.context = zmq.Context()
+        self._authenticator = None
+        try:
+            remote = not (is_loopback(address) and is_loopback(self.events))
+            if remote and not allow_remote:
+                raise HumanizerError(
+                    f"refusing to listen on {address}: only loopback addresses (127.0.0.1, "
+                    "localhost, [::1], ipc://) unless --allow-remote with --curve-keys")
+            self.reply = self._bind(zmq.REP, address, remote, curve_keys)
+            self.reply.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE)
+            self.publish_socket = self._bind(zmq.PUB, self.events, remote, curve_keys)
+        except BaseException:
+            self.close()
+            raise
+
+    def _bind(self, kind: int, address: str, remote: bool, curve_keys: str | None) -> zmq.Socket:
+        socket = self.context.socket(kind)
+        socket.setsockopt(zmq.LINGER, 0)
+        socket.setsockopt(zmq.IPV6, 1)
+        if remote:
+            public, secret, clients = _curve_keys(curve_keys)
+            self._allow_clients(clients)
+            socket.curve_secretkey, socket.curve_publickey = secret, public
+            socket.curve_server = True
+        try:
+            socket.bind(address)
+        except zmq.ZMQError as error:
+            socket.close(0)
+            if error.errno == zmq.EADDRINUSE:
+                raise HumanizerError(f"control address {address} is busy: is another "
+                                     "humanizer serve running? (choose --control)") from None
+            raise HumanizerError(f"cannot listen on {address}: {error}") from None
+        return socket
+
+    def _allow_clients(self, folder: Path) -> None:
+        if self._authenticator is None:
+            from zmq.auth.thread import ThreadAuthenticator
+
+            self._authenticator = ThreadAuthenticator(self.context)
+            self._authenticator.start()
+            self._authenticator.configure_curve(domain="*", location=str(folder))
+
+    def serve(self, handle: Callable[[dict], dict], timeout: float) -> bool:
+        """Answer at most one request arriving within `timeout` seconds; True if one did."""
+        if not self.reply.poll(int(timeout * 1000), zmq.POLLIN):
+            return False
+        frames = self.reply.recv_multipart()
+        try:
+            reply = handle(parse_request(frames))
+        except (RequestError, HumanizerError) as error:
+            reply = {"ok": False, "error": str(error)}
+        except Exception as error:  # a bug must not take the music down with it
+            reply = {"ok": False, "error": f"internal error: {type(error).__name__}: {error}"}
+        self.reply.send(json.dumps(reply).encode())
+        return True
+
+    def publish(self, topic: str, body: dict) -> None:
+        """One event as `topic JSON` (subscribers filter by topic prefix)."""
+        self.publish_socket.send(f"{topic} {json.dumps(body)}".encode(), zmq.NOBLOCK)
+
+    def close(self) -> None:
+        for name in ("reply", "publish_socket"):
+            socket = getattr(self, name, None)
+            if socket is not None:
+                socket.close(0)
+        if self._authenticator is not None:
+            self._authenticator.stop()
+        self.context.term()

@@ -1,0 +1,190 @@
+"""Two threads around the lookahead buffer: one sends events when they are due, one runs
+the model shortly before notes are due.
+
+The sender never waits for the model: a note whose velocity is not ready leaves on time
+with its own velocity (and counts as late). The predictor wakes `margin` seconds before
+the earliest note that needs a velocity - margin follows the measured inference time -
+and predicts every note due soon after in one batch, from everything heard by then.
+Neither thread runs in rtmidi's callback or audio thread.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+import traceback
+from collections import defaultdict
+from collections.abc import Callable
+
+import numpy as np
+from humanizer.daemon.buffer import Event, LookaheadBuffer
+from humanizer.daemon.settings import Settings
+from humanizer.daemon.stats import Timings
+from humanizer.daemon.stylemap import StyleMap
+
+from humanizer import encoding
+
+BATCH_SECONDS = 0.010  # notes due this close after the first one share its inference
+MIN_MARGIN = 0.010  # the predictor starts at least this long before a note is due
+MAX_MARGIN = 0.100
+IDLE_WAIT = 0.2  # how often idle threads look at the stop flag
+
+
+class Scheduler:
+    """Owns the buffer; `receive` is called by the MIDI reader, `send` writes one message."""
+
+    def __init__(self, styles: StyleMap, send: Callable[[list[int]], None], settings: Settings,
+                 clock: Callable[[], float] = time.monotonic):
+        self.styles = styles
+        self.settings = settings
+        self.clock = clock
+        self.timings = Timings()
+        self.buffer = LookaheadBuffer(latency=settings.latency, origin=clock())
+        self._send = send
+        self._state = threading.Condition()  # guards buffer and settings
+        self._sending = threading.Lock()  # a popped message is sent before any panic
+        self._running = False
+        self._threads: list[threading.Thread] = []
+
+    # -- input -------------------------------------------------------------------------------
+    def receive(self, message: list[int], t_in: float) -> None:
+        with self._state:
+            self.buffer.receive(message, t_in)
+            self._state.notify_all()
+
+    # -- settings ----------------------------------------------------------------------------
+    def update(self, key: str, value: object) -> Settings:
+        """Change one setting (validated); a new latency applies to events arriving later."""
+        with self._state:
+            self.settings = self.settings.changed(key, value)
+            self.buffer.latency = self.settings.latency
+            self._state.notify_all()
+            return self.settings
+
+    # -- threads -----------------------------------------------------------------------------
+    def start(self) -> None:
+        self._running = True
+        for loop in (self._send_loop, self._predict_loop):
+            thread = threading.Thread(target=loop, name=loop.__name__.strip("_"), daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        with self._state:
+            self._running = False
+            self._state.notify_all()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._threads.clear()
+
+    def queued(self) -> int:
+        """How many events wait to leave."""
+        with self._state:
+            return len(self.buffer.queue)
+
+    def _send_loop(self) -> None:
+        while True:
+            with self._state:
+                while self._running and not self._anything_due():
+                    due = self.buffer.next_due()
+                    wait = IDLE_WAIT if due is None else min(IDLE_WAIT, due - self.clock())
+                    self._state.wait(max(wait, 0.0))
+                if not self._running:
+                    return
+            with self._sending:
+                with self._state:
+                    messages = self.buffer.pop_due(self.clock(), self.settings.bypass)
+                for message in messages:
+                    self._send(message)
+
+    def _anything_due(self) -> bool:
+        due = self.buffer.next_due()
+        return due is not None and due <= self.clock()
+
+    def margin(self) -> float:
+        """How long before a note is due its inference starts: twice the slowest recent
+        inference, within [MIN_MARGIN, MAX_MARGIN]."""
+        p99 = self.timings.percentile(99)
+        guess = MIN_MARGIN + (0.02 if p99 is None else 2 * p99)
+        return min(MAX_MARGIN, max(MIN_MARGIN, guess))
+
+    def _predict_loop(self) -> None:
+        while True:
+            with self._state:
+                if not self._running:
+                    return
+                due = self.buffer.next_prediction_due()
+                wait = IDLE_WAIT if due is None else due - self.margin() - self.clock()
+                if wait > 0:
+                    self._state.wait(min(wait, IDLE_WAIT))
+                    continue
+                batch = self.buffer.claim(due + BATCH_SECONDS)
+                jobs = self._jobs(batch)
+                settings = self.settings
+            try:
+                self.predict(jobs, settings)
+            except Exception:  # a broken inference must not stop the music: notes go late
+                traceback.print_exc(file=sys.stderr)
+
+    def _jobs(self, batch: list[Event]) -> list[tuple]:
+        """Per (style, lookahead): the engine, the notes heard on the channels playing that
+        style (one part, as offline) and the events' indices.
+        Called with the state lock held, so the notes are a consistent snapshot."""
+        groups: dict[tuple[str, float], list[Event]] = defaultdict(list)
+        for event in batch:
+            groups[self.styles.style_of(event.note.channel), event.lookahead].append(event)
+        jobs = []
+        for (style, lookahead), events in groups.items():
+            engine, channels = self.styles.part(style)
+            contract = engine.contract
+            reach = contract.context_seconds + 3 * contract.level_seconds + 1.0
+            notes, indices = self.buffer.window(channels, events, reach)
+            jobs.append((engine, notes, indices, lookahead, events))
+        return jobs
+
+    def predict(self, jobs: list[tuple], settings: Settings) -> None:
+        """Run the model for each job and give its events their velocities."""
+        for engine, notes, indices, lookahead, events in jobs:
+            started = time.perf_counter()
+            prediction = engine.predict_due(notes, np.array(indices), lookahead)
+            heard = np.array([event.note.velocity for event in events], dtype=np.float64)
+            velocities = encoding.velocities(heard, prediction.levels, prediction.deviations,
+                                             settings.strength, settings.velocity_min,
+                                             settings.velocity_max)
+            self.timings.add(time.perf_counter() - started)
+            with self._state:
+                for event, velocity in zip(events, velocities.tolist()):
+                    event.velocity = int(velocity)
+                self.buffer.counts.predicted += len(events)
+
+    # -- panic and shutdown -----------------------------------------------------------------
+    def panic(self) -> int:
+        """Silence now (see LookaheadBuffer.panic); returns how many notes were released."""
+        with self._sending:
+            with self._state:
+                sounding = self.buffer.sounding()
+                messages = self.buffer.panic()
+                self._state.notify_all()
+            for message in messages:
+                self._send(message)
+        return sounding
+
+    def release(self) -> int:
+        """Note-offs for every note still sounding at the output."""
+        with self._sending:
+            with self._state:
+                messages = self.buffer.release()
+            for message in messages:
+                self._send(message)
+        return len(messages)
+
+    def snapshot(self) -> dict:
+        """Counters for status and stats replies."""
+        with self._state:
+            counts = dict(vars(self.buffer.counts))
+            counts["queued"] = len(self.buffer.queue)
+            counts["sounding"] = self.buffer.sounding()
+        counts.update(self.timings.summary())
+        counts["margin_ms"] = round(self.margin() * 1000, 3)
+        return counts

@@ -1,0 +1,200 @@
+"""`humanizer serve`: the ports, the scheduler and the control channel, run together.
+
+The main thread owns the ZeroMQ sockets and the signals; the MIDI reader, the sender and
+the predictor run in their own threads. Startup order matters: the control address is
+bound first (a second daemon fails at once with a clear line), then the models are
+loaded, then the ports open - so a musician never sees ports that do not work.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+
+from humanizer.daemon import jackserver
+from humanizer.daemon.control import ControlServer, RequestError
+from humanizer.daemon.ports import Ports, Reader, api_name, choose_api, open_ports
+from humanizer.daemon.scheduler import Scheduler
+from humanizer.daemon.settings import Settings
+from humanizer.daemon.stylemap import StyleMap, channel_index
+
+from humanizer import models
+from humanizer.errors import HumanizerError
+
+STATS_SECONDS = 1.0  # how often stats are published
+POLL_SECONDS = 0.05  # the main loop's control poll (also how fast signals are noticed)
+TRAINING_MODULES = ("tensorflow", "keras", "tf2onnx", "onnx")
+
+
+@dataclass
+class ServeOptions:
+    latency: float
+    style: str
+    channel_styles: dict[int, str] = field(default_factory=dict)  # 0-15 -> style
+    api: str = "auto"
+    in_port: str | None = None
+    out_port: str | None = None
+    control: str = "tcp://127.0.0.1:5555"
+    events: str | None = None
+    allow_remote: bool = False
+    curve_keys: str | None = None
+    strength: float = 1.0
+
+
+def say(line: str) -> None:
+    print(f"humanizer: {line}", flush=True)
+
+
+def training_modules_loaded() -> list[str]:
+    """Heavy training-only modules in this process: the runtime must never load any."""
+    return [name for name in TRAINING_MODULES if name in sys.modules]
+
+
+class Service:
+    def __init__(self, options: ServeOptions):
+        self.options = options
+        self.started = time.monotonic()
+        self.stops = 0  # signals received: 1 = finish playing what was heard, 2 = now
+        self.control = ControlServer(options.control, options.events, options.allow_remote,
+                                     options.curve_keys)
+        self.ports: Ports | None = None
+        self.watch: jackserver.ServerWatch | None = None
+        try:
+            self.styles = StyleMap(options.style, options.channel_styles)
+            api = choose_api(options.api)
+            self.ports = open_ports(api, options.in_port, options.out_port)
+            if api_name(api) == "jack":
+                self.watch = jackserver.ServerWatch()
+            settings = Settings(latency=options.latency, strength=options.strength)
+            self.scheduler = Scheduler(self.styles, self.ports.midi_out.send_message, settings)
+            self.reader = Reader(self.ports.midi_in, self.scheduler.receive)
+        except BaseException:
+            self._close()
+            raise
+
+    # -- running -----------------------------------------------------------------------------
+    def run(self) -> int:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, self._on_signal)
+        self.scheduler.start()
+        self.reader.start()
+        latency = f"{self.scheduler.settings.latency * 1000:g}ms"
+        say(f"listening on {self.ports.input_name}, playing on {self.ports.output_name} "
+            f"({api_name(self.ports.api)}); latency {latency}: set the DAW track's delay to "
+            f"-{latency}; control {self.control.address}, events {self.control.events}")
+        next_stats = time.monotonic()
+        while not self.stops:
+            if self.watch is not None and self.watch.gone.is_set():
+                say("the JACK server went away; stopping")
+                self._close()
+                return 1
+            self.control.serve(self.handle, POLL_SECONDS)
+            if time.monotonic() >= next_stats:
+                self.control.publish("stats", self.stats())
+                next_stats = time.monotonic() + STATS_SECONDS
+        self.shutdown()
+        return 0
+
+    def _on_signal(self, signum: int, frame: object) -> None:
+        self.stops += 1  # only a flag: the handler may interrupt code holding locks
+
+    def shutdown(self) -> None:
+        """Stop listening, play out what was already heard (unless interrupted again),
+        release every sounding note, close everything."""
+        self.reader.stop()
+        deadline = time.monotonic() + self.scheduler.settings.latency + 1.0
+        while self.scheduler.queued() and time.monotonic() < deadline and self.stops < 2:
+            time.sleep(POLL_SECONDS / 5)
+        if self.stops >= 2:  # a second signal: do not wait, silence now
+            self.scheduler.panic()
+        released = self.scheduler.release()
+        self.control.publish("stopping", {"released": released})
+        self._close()
+
+    def _close(self) -> None:
+        scheduler = getattr(self, "scheduler", None)
+        if scheduler is not None:
+            scheduler.stop()
+        if self.ports is not None and (self.watch is None or not self.watch.gone.is_set()):
+            self.ports.close()  # closing JACK clients of a dead server could block
+        if self.watch is not None:
+            self.watch.close()
+        self.control.close()
+
+    # -- control requests -------------------------------------------------------------------
+    def handle(self, request: dict) -> dict:
+        commands = {"status": ((), self.status), "stats": ((), self.stats),
+                    "models": ((), self.models), "panic": ((), self.panic),
+                    "use": (("style", "channel"), self.use), "set": (("key", "value"), self.set),
+                    "bypass": (("on",), self.bypass)}
+        command = request["cmd"]
+        if command not in commands:
+            raise RequestError(f"unknown command '{command}' (commands: {', '.join(commands)})")
+        allowed, function = commands[command]
+        unknown = set(request) - {"cmd", *allowed}
+        if unknown:
+            raise RequestError(f"'{command}' takes no field {', '.join(sorted(unknown))}")
+        reply = function(**{k: v for k, v in request.items() if k != "cmd"})
+        return {"ok": True, **reply}
+
+    def status(self) -> dict:
+        return {"input": self.ports.input_name, "output": self.ports.output_name,
+                "api": api_name(self.ports.api), "pid": os.getpid(),
+                "uptime_s": round(time.monotonic() - self.started, 3),
+                "control": self.control.address, "events": self.control.events,
+                "styles": self.styles.describe(), "settings": self.scheduler.settings.as_dict(),
+                "training_modules_loaded": training_modules_loaded(),
+                "stats": self.scheduler.snapshot()}
+
+    def stats(self) -> dict:
+        return self.scheduler.snapshot()
+
+    def models(self) -> dict:
+        loaded = self.styles.loaded()
+        found = []
+        for name, style in sorted(models.styles().items()):
+            entry = {"name": name, "path": str(style.path), "packaged": style.packaged,
+                     "loaded": name in loaded}
+            if name in loaded:
+                contract = loaded[name].contract
+                entry.update(instrument=contract.instrument, description=contract.description)
+            found.append(entry)
+        return {"models": found, "styles": self.styles.describe()}
+
+    def use(self, style: object = None, channel: object = None) -> dict:
+        if not isinstance(style, str) or not style or "/" in style or "\\" in style:
+            raise RequestError("'use' needs a style name, e.g. {\"cmd\": \"use\", "
+                               "\"style\": \"drums\", \"channel\": 10}")
+        index = None if channel is None else channel_index(channel)
+        self.styles.use(style, index)
+        self.control.publish("use", {"style": style, "channel": channel})
+        return {"style": style, "channel": channel}
+
+    def set(self, key: object = None, value: object = None) -> dict:
+        if not isinstance(key, str):
+            raise RequestError("'set' needs a string 'key' and a 'value'")
+        settings = self.scheduler.update(key, value)
+        self.control.publish("set", {"key": key, "value": value})
+        return {"settings": settings.as_dict()}
+
+    def bypass(self, on: object = None) -> dict:
+        if not isinstance(on, bool):
+            raise RequestError("'bypass' needs \"on\": true or false")
+        self.scheduler.update("bypass", on)
+        self.control.publish("bypass", {"on": on})
+        return {"bypass": on}
+
+    def panic(self) -> dict:
+        released = self.scheduler.panic()
+        self.control.publish("panic", {"released": released})
+        return {"released": released}
+
+
+def serve(options: ServeOptions) -> int:
+    """Run until SIGINT/SIGTERM (0) or until the MIDI server goes away (1)."""
+    if not 0 <= options.latency <= 5:
+        raise HumanizerError("latency must be between 0ms and 5s")
+    return Service(options).run()

@@ -1,0 +1,183 @@
+"""Test helpers on a real JACK server: the server itself, a MIDI probe client and the
+daemon run as a subprocess.
+
+`jack_server()` uses the server named by JACK_DEFAULT_SERVER when one answers (CI starts
+one), else starts its own dummy-backend server for the session and stops it afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+import zmq
+
+TEST_SERVER = "humanizer-test"
+PERIOD_FRAMES, RATE = 64, 48000
+
+
+def jack_answers() -> bool:
+    if shutil.which("jack_lsp") is None:
+        return False
+    result = subprocess.run(["jack_lsp"], capture_output=True, timeout=10)
+    return result.returncode == 0
+
+
+def _clean_shm(name: str) -> None:
+    """A killed server leaves its shared memory behind and cannot start again."""
+    for path in glob.glob(f"/dev/shm/jack_{name}_*") + glob.glob(f"/dev/shm/jack_sem.*_{name}_*"):
+        with contextlib.suppress(OSError):
+            os.remove(path)
+
+
+@contextlib.contextmanager
+def jack_server():
+    """Yield the JACK server name; skip (not fail) when no server can be had."""
+    if os.environ.get("JACK_DEFAULT_SERVER") and jack_answers():
+        yield os.environ["JACK_DEFAULT_SERVER"]
+        return
+    if shutil.which("jackd") is None:
+        pytest.skip("no JACK server running and jackd is not installed")
+    _clean_shm(TEST_SERVER)
+    os.environ["JACK_DEFAULT_SERVER"] = TEST_SERVER
+    os.environ["JACK_NO_AUDIO_RESERVATION"] = "1"
+    server = subprocess.Popen(["jackd", "-n", TEST_SERVER, "-d", "dummy", "-r", str(RATE),
+                               "-p", str(PERIOD_FRAMES)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            if jack_answers():
+                break
+            time.sleep(0.1)
+        else:
+            pytest.skip("could not start a JACK server")
+        yield TEST_SERVER
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        _clean_shm(TEST_SERVER)
+
+
+def free_port_pair() -> int:
+    """A TCP port p on loopback with p + 1 free too (control and events)."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        with socket.socket() as other:
+            try:
+                other.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free port pair")
+
+
+class Probe:
+    """A JACK MIDI client playing into the daemon and recording what comes back.
+
+    Received messages are polled (not taken in a callback) and stamped with the daemon's
+    own ArrivalClock correction, so the measured times are those of JACK, not of the poll.
+    """
+
+    def __init__(self, name: str = "probe"):
+        import rtmidi
+
+        from humanizer.daemon.ports import ArrivalClock
+
+        tag = f"{name}-{os.getpid()}-{id(self) % 10000}"
+        self.out = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, f"{tag}-out")
+        self.out.open_virtual_port("out")
+        self.midi_in = rtmidi.MidiIn(rtmidi.API_UNIX_JACK, f"{tag}-in", queue_size_limit=1 << 16)
+        self.midi_in.ignore_types(sysex=False, timing=False, active_sense=False)
+        self.midi_in.open_virtual_port("in")
+        self.out_port, self.in_port = f"{tag}-out:out", f"{tag}-in:in"
+        self.received: list[tuple[float, list[int]]] = []
+        self._clock = ArrivalClock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+
+    def connect(self, daemon_in: str = "humanizer-in:in",
+                daemon_out: str = "humanizer-out:out") -> None:
+        subprocess.run(["jack_connect", self.out_port, daemon_in], check=True)
+        subprocess.run(["jack_connect", daemon_out, self.in_port], check=True)
+
+    def _poll(self) -> None:
+        while not self._stop.is_set():
+            item = self.midi_in.get_message()
+            if item is None:
+                time.sleep(0.0002)
+                continue
+            self.received.append((self._clock.arrival(item[1], time.monotonic()), item[0]))
+
+    def send(self, message: list[int]) -> float:
+        sent = time.monotonic()
+        self.out.send_message(message)
+        return sent
+
+    def wait_for(self, count: int, timeout: float) -> list[tuple[float, list[int]]]:
+        deadline = time.monotonic() + timeout
+        while len(self.received) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return list(self.received)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        for port in (self.out, self.midi_in):
+            port.close_port()
+            port.delete()
+
+
+class Daemon:
+    """`humanizer serve` as a subprocess, with a control client."""
+
+    def __init__(self, *arguments: str, env: dict | None = None):
+        self.port = free_port_pair()
+        self.control = f"tcp://127.0.0.1:{self.port}"
+        command = [sys.executable, "-m", "humanizer.cli", "serve", "--api", "jack",
+                   "--control", self.control, *arguments]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        text=True, env={**os.environ, **(env or {})})
+        self.banner = self.process.stdout.readline()  # blocks until ready or exited
+        if "listening" not in self.banner:
+            self.process.kill()
+            raise RuntimeError(f"daemon did not start: {self.banner}{self.process.stderr.read()}")
+
+    def ask(self, request: dict | bytes, timeout: float = 5.0) -> dict:
+        context = zmq.Context.instance()
+        client = context.socket(zmq.REQ)
+        client.setsockopt(zmq.LINGER, 0)
+        client.setsockopt(zmq.RCVTIMEO, int(timeout * 1000))
+        client.connect(self.control)
+        try:
+            client.send(request if isinstance(request, bytes) else json.dumps(request).encode())
+            return json.loads(client.recv())
+        finally:
+            client.close(0)
+
+    def stop(self, signum: int = signal.SIGTERM, timeout: float = 10.0) -> tuple[int, str]:
+        if self.process.poll() is None:
+            self.process.send_signal(signum)
+        try:
+            out, err = self.process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            out, err = self.process.communicate()
+            raise
+        return self.process.returncode, out + err
