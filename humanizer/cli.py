@@ -19,6 +19,12 @@ def _offline() -> tuple[Callable, Callable]:
     return offline.add_arguments, offline.run
 
 
+def _demo() -> tuple[Callable, Callable]:
+    from humanizer import offline
+
+    return offline.add_demo_arguments, offline.demo
+
+
 def _models() -> tuple[Callable, Callable]:
     from humanizer import listing
 
@@ -67,6 +73,7 @@ COMMANDS: dict[str, tuple[str, Callable[[], tuple[Callable, Callable]]]] = {
     "serve": ("run the real-time humanizer between MIDI ports", _serve),
     "humanize": ("humanize a MIDI file or a folder of them", _offline),
     "ctl": ("control a running daemon", _ctl),
+    "demo": ("humanize the bundled example parts with the default styles", _demo),
     "models": ("list the installed styles, or show one", _models),
     "train": ("train a style model (needs the train extra)", _train),
     "export": ("export a trained Keras model to an ONNX style (needs the train extra)", _export),

@@ -133,3 +133,19 @@ def summary(before: NoteFile, output: Path) -> None:
     print(f"wrote {output}: {len(old)} notes, {changed} velocities changed")
     print(f"  before: {describe(old)}")
     print(f"  after:  {describe(new)}")
+
+
+def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-o", "--output", default="humanizer-demo", metavar="FOLDER",
+                        help="where to write the humanized examples (default ./humanizer-demo)")
+
+
+def demo(args: argparse.Namespace) -> int:
+    """Humanize the bundled example parts with the default styles and show the change."""
+    from humanizer.examples.make import EXAMPLES, FOLDER
+
+    humanizer = Humanizer(None, 1.0, None)
+    for name in EXAMPLES:
+        note_file = humanizer.file(FOLDER / name, Path(args.output) / name)
+        summary(note_file, Path(args.output) / name)
+    return 0

@@ -125,3 +125,21 @@ def test_atomic_write_leaves_nothing_on_error(tmp_path):
     with pytest.raises(RuntimeError):
         write_atomic(Broken(), tmp_path / "out.mid")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_written_files_get_ordinary_permissions(tmp_path):
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        write_atomic(midi_from_notes([Note(60, 80, 0.0, 0.5)]), tmp_path / "x.mid")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "x.mid").stat().st_mode & 0o777 == 0o644
+
+
+def test_zero_length_notes_survive_generation(tmp_path):
+    write_atomic(midi_from_notes([Note(60, 80, 1.0, 1.0), Note(60, 70, 1.0, 1.5)]),
+                 tmp_path / "z.mid")
+    assert [(n.velocity, n.start) for n in read(tmp_path / "z.mid").notes] == \
+        [(80, 1.0), (70, 1.0)]

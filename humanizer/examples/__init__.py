@@ -1,0 +1,1 @@
+"""Example MIDI parts shipped with humanizer (see make.py)."""
