@@ -37,10 +37,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the style model to write (default: MODEL with .onnx)")
     parser.add_argument("--name", help="style name (default: from the trainer, else the "
                                        "output file name)")
-    parser.add_argument("--description", help="one line about the style")
-    parser.add_argument("--instrument", help="piano, drums, ...")
-    parser.add_argument("--licence", help="licence of the training data")
-    parser.add_argument("--data", help="what the model was trained on")
+    parser.add_argument("--description", metavar="TEXT", help="one line about the style")
+    parser.add_argument("--instrument", metavar="NAME", help="piano, drums, ...")
+    parser.add_argument("--licence", metavar="TEXT", help="licence of the training data")
+    parser.add_argument("--data", metavar="TEXT", help="what the model was trained on")
     parser.add_argument("--context", type=float, metavar="SECONDS",
                         help="context the model was trained to see around a note")
     parser.add_argument("--lookahead", type=float, metavar="SECONDS",
@@ -77,8 +77,8 @@ def build_contract(args: argparse.Namespace, output: Path, sidecar: dict[str, An
             values[key] = getattr(args, flag)
     values.setdefault("name", output.stem)
     check_name(values["name"])
-    if not isinstance(values.get("lookahead_seconds", 0.0), int | float) or \
-            values.get("lookahead_seconds", 0.0) < 0:
+    lookahead = values.get("lookahead_seconds", 0.0)
+    if not isinstance(lookahead, int | float) or lookahead < 0:
         raise HumanizerError("the lookahead must be zero or more seconds")
     try:
         contract = Contract(**values)
