@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import keras
+import numpy as np
 import onnx
 
 from humanizer.contract import Contract
@@ -68,12 +69,7 @@ def export_model(keras_model_or_path: keras.Model | str | os.PathLike,
     proto = convert.to_onnx(model, contract)
     inputs = parity.probe_inputs(contract.fps)
     expected = parity.keras_outputs(model, inputs)
-    error = parity.max_difference(parity.onnx_session(proto.SerializeToString()), inputs,
-                                  expected)
-    if not error <= parity.TOLERANCE:
-        raise HumanizerError(
-            f"the ONNX export does not match the Keras model (max difference {error:.2g}, "
-            f"limit {parity.TOLERANCE:g}); nothing was written")
+    error = check_parity(proto, inputs, expected)
     with tempfile.TemporaryDirectory(prefix=".humanizer-export-", dir=folder) as scratch:
         written = Path(scratch) / "float.onnx"
         onnx.save(proto, written)
@@ -86,7 +82,19 @@ def export_model(keras_model_or_path: keras.Model | str | os.PathLike,
     return ExportReport(output, error, len(inputs), counts, size, report)
 
 
-def quantized(float_path: Path, inputs: list, expected: list,
+def check_parity(proto: onnx.ModelProto, inputs: list[np.ndarray],
+                 expected: list[np.ndarray]) -> float:
+    """The float graph's max difference from Keras; refused above parity.TOLERANCE."""
+    session = parity.onnx_session(proto.SerializeToString())
+    error = parity.max_difference(session, inputs, expected)
+    if not error <= parity.TOLERANCE:  # also catches inf (a wrong output shape)
+        raise HumanizerError(
+            f"the ONNX export does not match the Keras model (max difference {error:.2g}, "
+            f"limit {parity.TOLERANCE:.0e}); nothing was written")
+    return error
+
+
+def quantized(float_path: Path, inputs: list[np.ndarray], expected: list[np.ndarray],
               contract: Contract) -> tuple[quantize.QuantizationReport, Path]:
     """The int8 model next to the float one, and how it compares."""
     int8_path = float_path.with_name("int8.onnx")
