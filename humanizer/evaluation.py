@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -79,23 +82,45 @@ def summarize(truth: list[np.ndarray], predicted: list[np.ndarray]) -> dict[str,
             "spread_ratio": round(float(np.median(spread)) if spread else 0.0, 3)}
 
 
+_worker: dict = {}
+
+
+def _start_worker(model: str) -> None:
+    _worker["engine"] = Engine(model, threads=1)
+
+
+def _humanize_flat(path: Path, lookahead: float | None,
+                   strength: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """(true velocities, model velocities) of one performance, or None without notes."""
+    notes = encoding.keyboard(read(path).notes)
+    if not notes:
+        return None
+    true = np.array([note.velocity for note in notes], dtype=np.float64)
+    predicted = _worker["engine"].humanize(flattened(notes), strength, lookahead)
+    return true, np.array(predicted, dtype=np.float64)
+
+
 def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
-             strength: float = 1.0) -> dict:
-    """The metrics of the model and the baselines over the onsets of all files."""
-    truth, outputs = [], {name: [] for name in ("model", *BASELINES)}
-    for path in progress(files, len(files), "evaluating"):
-        notes = encoding.keyboard(read(path).notes)
-        if not notes:
-            continue
-        true = np.array([note.velocity for note in notes], dtype=np.float64)
-        flat = flattened(notes)
-        truth.append(true)
-        outputs["model"].append(np.array(engine.humanize(flat, strength, lookahead), float))
-        outputs["flat"].append(np.array([note.velocity for note in flat], dtype=np.float64))
-        outputs["constant64"].append(np.full(len(notes), 64.0))
-        outputs["train_mean"].append(np.full(len(notes), engine.contract.train_mean))
-    if not truth:
+             strength: float = 1.0, workers: int | None = None) -> dict:
+    """The metrics of the model and the baselines over the onsets of all files.
+
+    Files are spread over worker processes (one model session each): a fixed lookahead
+    runs one window per onset, which is the slow part of an evaluation.
+    """
+    workers = workers or min(len(files), os.cpu_count() or 1)
+    with ProcessPoolExecutor(workers, initializer=_start_worker,
+                             initargs=(engine.path,)) as pool:
+        jobs = pool.map(_humanize_flat, files, repeat(lookahead), repeat(strength))
+        results = [r for r in progress(jobs, len(files), "evaluating") if r is not None]
+    if not results:
         raise HumanizerError("none of the files has notes to evaluate")
+    truth = [true for true, _ in results]
+    outputs = {
+        "model": [predicted for _, predicted in results],
+        "flat": [np.full(len(t), np.rint(t.mean())) for t in truth],
+        "constant64": [np.full(len(t), 64.0) for t in truth],
+        "train_mean": [np.full(len(t), engine.contract.train_mean) for t in truth],
+    }
     return {
         "notes": int(sum(len(t) for t in truth)),
         "files": len(truth),
