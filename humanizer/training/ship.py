@@ -1,0 +1,81 @@
+"""Turn a trained style into a shipped one: calibrate, measure, export into the package.
+
+    python -m humanizer.training.ship MODEL.keras DATA --name piano [--lookahead 500ms]
+
+1. export MODEL.keras to a temporary ONNX model (parity-checked);
+2. pick the gain on the validation split (humanizer.training.calibrate), whole-file context;
+3. measure the calibrated model on the test split against the baselines, at the live
+   lookahead and with the whole file (`humanizer eval`'s numbers);
+4. write gain and metrics into the trainer's sidecar and export again into
+   humanizer/styles/NAME.onnx, so the model card carries its own evidence.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+
+from humanizer.contract import Contract
+from humanizer.engine import Engine
+from humanizer.evaluation import evaluate
+from humanizer.export.onnx_export import export_model
+from humanizer.models import PACKAGED
+from humanizer.timeparse import parse_duration
+from humanizer.training.calibrate import choose_gain, raw_predictions, table
+from humanizer.training.data import performances
+
+
+def contract_from(sidecar: dict, **changes) -> Contract:
+    known = set(Contract.__dataclass_fields__)
+    return Contract(**{**{k: v for k, v in sidecar.items() if k in known}, **changes})
+
+
+def ship(model: Path, data: str, name: str, lookahead: float, output: Path) -> dict:
+    sidecar_path = Path(str(model) + ".contract.json")
+    sidecar = json.loads(sidecar_path.read_text())
+    with tempfile.TemporaryDirectory() as scratch:
+        uncalibrated = Path(scratch) / f"{name}.onnx"
+        export_model(model, uncalibrated, contract_from(sidecar, name=name, gain=1.0))
+        rows = table(raw_predictions(uncalibrated, performances(data, "validation"), None))
+        gain = choose_gain(rows)
+        print("validation (whole file) by gain; 0.0 is the flat input:")
+        for g, metrics in sorted(rows.items()):
+            print(f"  gain {g:4.2f}: {metrics}")
+        print(f"chosen gain {gain}")
+        calibrated = Path(scratch) / f"{name}-calibrated.onnx"
+        export_model(model, calibrated, contract_from(sidecar, name=name, gain=gain))
+        engine = Engine(calibrated, threads=1)
+        tests = performances(data, "test")
+        test_live = evaluate(engine, tests, lookahead)
+        test_full = evaluate(engine, tests, None)
+    metrics = {
+        **sidecar.get("metrics", {}),
+        "calibration": {"gain": gain, "target_spread": 0.9,
+                        "validation_by_gain": {str(g): m for g, m in rows.items()}},
+        "test": {"split": "test", "lookahead_seconds": lookahead, **test_live},
+        "test_full_context": test_full,
+    }
+    sidecar.update(name=name, gain=gain, metrics=metrics, lookahead_seconds=lookahead)
+    sidecar_path.write_text(json.dumps(sidecar, indent=2))
+    report = export_model(model, output, contract_from(sidecar))
+    print(f"shipped {output} (parity {report.parity_error:.1e})")
+    print(json.dumps({"test": test_live, "test_full_context": test_full}, indent=2))
+    return metrics
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model", type=Path)
+    parser.add_argument("data")
+    parser.add_argument("--name", required=True)
+    parser.add_argument("--lookahead", default="500ms")
+    parser.add_argument("--output", type=Path, help="default: humanizer/styles/NAME.onnx")
+    args = parser.parse_args()
+    ship(args.model, args.data, args.name, parse_duration(args.lookahead),
+         args.output or PACKAGED / f"{args.name}.onnx")
+
+
+if __name__ == "__main__":
+    main()
