@@ -58,8 +58,16 @@ def load_split(roots: list[str], split: str, limit: int | None) -> list[Performa
     paths = [p for root in roots for p in performances(root, split)]
     if limit is not None:
         paths = paths[:limit]
-    loaded = [load_performance(p) for p in paths]
-    return [p for p in loaded if p is not None]
+    loaded = []
+    for path in paths:
+        try:
+            performance = load_performance(path)
+        except HumanizerError as error:
+            print(f"skipped {error}", file=sys.stderr)
+            continue
+        if performance is not None:
+            loaded.append(performance)
+    return loaded
 
 
 def crop(performance: Performance, start: float, frames: int, fps: float,

@@ -1,0 +1,84 @@
+"""Training data sets, splits, crops and the `humanizer train` command on tiny data."""
+
+import csv
+import json
+import shutil
+
+import numpy as np
+import pytest
+from conftest import ASAP, GROOVE
+
+from humanizer.cli import main
+from humanizer.training import data
+from humanizer.training.train import TrainConfig, crop, random_crops
+
+
+def test_asap_is_split_by_piece_never_by_performance():
+    with open(ASAP / "metadata.csv", newline="") as file:
+        rows = list(csv.DictReader(file))
+    split_of_file = {}
+    for split in data.SPLITS:
+        for path in data.performances(ASAP, split):
+            split_of_file[str(path.relative_to(ASAP))] = split
+    assert len(split_of_file) == len(rows)
+    by_piece = {}
+    for row in rows:
+        by_piece.setdefault(row["folder"], set()).add(split_of_file[row["midi_performance"]])
+    assert all(len(splits) == 1 for splits in by_piece.values())
+    counts = {s: len(data.performances(ASAP, s)) for s in data.SPLITS}
+    assert counts["test"] > 50 and counts["validation"] > 50 and counts["train"] > 600
+    assert data.performances(ASAP, "test") == data.performances(ASAP, "test")  # deterministic
+
+
+def test_groove_uses_its_official_split():
+    assert {s: len(data.performances(GROOVE, s)) for s in data.SPLITS} == \
+        {"train": 897, "validation": 124, "test": 129}
+
+
+def test_any_folder_is_split_by_file(tmp_path):
+    for i in range(40):
+        (tmp_path / f"{i}.mid").write_bytes(b"")
+    splits = [data.performances(tmp_path, s) for s in data.SPLITS]
+    assert sum(len(s) for s in splits) == 40
+    assert not set(splits[0]) & set(splits[1]) and not set(splits[0]) & set(splits[2])
+
+
+def test_crop_targets_only_onset_cells():
+    performance = data.load_performance(data.performances(ASAP, "train")[0])
+    x, y = crop(performance, 10.0, 500, fps=50)
+    onsets = x[:, :88] > 0
+    assert np.array_equal(~np.isnan(y), onsets)
+    assert np.nanstd(y) > 0
+
+
+def test_augmentation_transposes_and_stretches_within_the_keyboard():
+    performances = [data.load_performance(p) for p in data.performances(ASAP, "train")[:3]]
+    config = TrainConfig(data=[], output="", crop_seconds=5.0)
+    x, y = random_crops(performances, config, np.random.default_rng(1))
+    assert x.shape == (3, 250, 176) and y.shape == (3, 250, 88)
+    assert all((~np.isnan(y[i])).sum() > 0 for i in range(3))
+
+
+@pytest.mark.train
+def test_train_command_on_a_folder_of_performances(tmp_path, capsys):
+    pytest.importorskip("tensorflow")
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    for path in data.performances(ASAP, "train")[:6]:
+        shutil.copy(path, folder / path.name)
+    (folder / "damaged.mid").write_bytes(b"MThd")  # skipped with a message, not fatal
+    output = tmp_path / "mine.keras"
+    code = main(["train", str(folder), "-o", str(output), "--name", "mine", "--epochs", "2",
+                 "--units", "8", "--layers", "1", "--crop", "4"])
+    assert code == 0
+    assert output.is_file()
+    sidecar = json.loads((tmp_path / "mine.keras.contract.json").read_text())
+    assert sidecar["name"] == "mine" and 1 <= sidecar["metrics"]["epochs"] <= 2
+    printed = capsys.readouterr()
+    assert "saved" in printed.out and "damaged.mid" in printed.err
+
+
+def test_train_refuses_a_missing_folder(tmp_path, capsys):
+    code = main(["train", str(tmp_path / "nope"), "-o", str(tmp_path / "x.keras"),
+                 "--name", "x"])
+    assert code == 2 and "no such data folder" in capsys.readouterr().err
