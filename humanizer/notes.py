@@ -90,6 +90,14 @@ def read(path: str | os.PathLike) -> NoteFile:
         raise HumanizerError(f"{path}: cannot read the file ({error})") from None
     except Exception as error:  # mido raises ValueError/KeyError/IndexError on bad bytes
         raise HumanizerError(f"{path}: the MIDI file is damaged ({error})") from None
+    # mido reads any header but writes only what the standard allows: check here, so a
+    # damaged header is an error before the work and not a crash when writing
+    if midi.type not in (0, 1, 2):
+        raise HumanizerError(f"{path}: the MIDI file is damaged (type {midi.type}; "
+                             "only types 0, 1 and 2 exist)")
+    if midi.type == 0 and len(midi.tracks) != 1:
+        raise HumanizerError(f"{path}: the MIDI file is damaged (type 0 with "
+                             f"{len(midi.tracks)} tracks; type 0 has exactly one)")
     if midi.ticks_per_beat <= 0 or midi.ticks_per_beat >= 0x8000:
         raise HumanizerError(f"{path}: SMPTE time code files are not supported")
     notes, duration = notes_of(midi)
