@@ -98,8 +98,10 @@ def read(path: str | os.PathLike) -> NoteFile:
     if midi.type == 0 and len(midi.tracks) != 1:
         raise HumanizerError(f"{path}: the MIDI file is damaged (type 0 with "
                              f"{len(midi.tracks)} tracks; type 0 has exactly one)")
-    if midi.ticks_per_beat <= 0 or midi.ticks_per_beat >= 0x8000:
+    if midi.ticks_per_beat < 0:  # mido reads the division signed: SMPTE is negative
         raise HumanizerError(f"{path}: SMPTE time code files are not supported")
+    if midi.ticks_per_beat == 0:
+        raise HumanizerError(f"{path}: the MIDI file is damaged (0 ticks per beat)")
     notes, duration = notes_of(midi)
     return NoteFile(midi=midi, notes=notes, duration=duration)
 
