@@ -70,7 +70,13 @@ class Humanizer:
 
     def file(self, source: Path, target: Path) -> NoteFile:
         note_file = read(source)
-        write_atomic(with_velocities(note_file, self.velocities(note_file)), target)
+        humanized = with_velocities(note_file, self.velocities(note_file))
+        try:
+            write_atomic(humanized, target)
+        except OSError as error:  # an output folder that is a file, read-only, full disk
+            where = f": {error.filename}" if error.filename else ""
+            raise HumanizerError(f"{target}: cannot write ({error.strerror or error}{where})"
+                                 ) from None
         return note_file
 
 
