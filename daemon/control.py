@@ -104,11 +104,12 @@ class ControlServer:
             raise
 
     def _bind(self, kind: int, address: str, remote: bool, curve_keys: str | None) -> zmq.Socket:
+        keys = _curve_keys(curve_keys) if remote else None
         socket = self.context.socket(kind)
         socket.setsockopt(zmq.LINGER, 0)
         socket.setsockopt(zmq.IPV6, 1)
-        if remote:
-            public, secret, clients = _curve_keys(curve_keys)
+        if keys is not None:
+            public, secret, clients = keys
             self._allow_clients(clients)
             socket.curve_secretkey, socket.curve_publickey = secret, public
             socket.curve_server = True

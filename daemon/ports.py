@@ -100,6 +100,15 @@ def _open(port: rtmidi.MidiIn | rtmidi.MidiOut, api: int, client: str, existing:
     return f"{client}:{short}"
 
 
+def _refuse_taken_names(midi_out: rtmidi.MidiOut) -> None:
+    """JACK would rename a second `humanizer-in` to `humanizer-in-01`, silently breaking
+    saved connections of the first; a clear refusal is better."""
+    taken = [name for name in midi_out.get_ports() if name.split(":")[0] == IN_CLIENT]
+    if taken:
+        raise HumanizerError(f"JACK already has a port {taken[0]}: another humanizer serve "
+                             "is running on this JACK server")
+
+
 def open_ports(api: int, in_port: str | None = None, out_port: str | None = None) -> Ports:
     """The daemon's input and output port (virtual unless a name of an existing one is
     given); every MIDI message type is let through, sysex and clock included."""
@@ -110,6 +119,8 @@ def open_ports(api: int, in_port: str | None = None, out_port: str | None = None
         hint = " JACK server not running?" if api == rtmidi.API_UNIX_JACK else ""
         raise HumanizerError(f"cannot open {api_name(api)} MIDI ports ({error}).{hint}") from None
     midi_in.ignore_types(sysex=False, timing=False, active_sense=False)
+    if api == rtmidi.API_UNIX_JACK:
+        _refuse_taken_names(midi_out)
     try:
         input_name = _open(midi_in, api, IN_CLIENT, in_port, "input")
         output_name = _open(midi_out, api, OUT_CLIENT, out_port, "output")

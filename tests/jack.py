@@ -96,7 +96,6 @@ class Probe:
 
     def __init__(self, name: str = "probe"):
         import rtmidi
-
         from humanizer.daemon.ports import ArrivalClock
 
         tag = f"{name}-{os.getpid()}-{id(self) % 10000}"
