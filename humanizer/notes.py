@@ -8,7 +8,6 @@ other event, track, channel, the tempo map and the tick resolution stay as they 
 
 from __future__ import annotations
 
-import copy
 import os
 import tempfile
 from bisect import bisect_right
@@ -155,13 +154,22 @@ def notes_of(midi: mido.MidiFile) -> tuple[list[Note], float]:
 
 
 def with_velocities(note_file: NoteFile, velocities: Sequence[int]) -> mido.MidiFile:
-    """A copy of the file in which each note's note_on carries the given velocity."""
+    """A copy of the file in which each note's note_on carries the given velocity.
+
+    The tracks are new lists; the messages not replaced are shared with the input (nothing
+    here changes a message in place). A deep copy of every message, and mido's checks of
+    each copied note_on, cost a quarter of the time of humanizing a 100k-note file.
+    """
     if len(velocities) != len(note_file.notes):
         raise ValueError("one velocity per note is needed")
-    midi = copy.deepcopy(note_file.midi)
+    source = note_file.midi
+    midi = mido.MidiFile(type=source.type, ticks_per_beat=source.ticks_per_beat,
+                         charset=source.charset, clip=source.clip,
+                         tracks=[mido.MidiTrack(track) for track in source.tracks])
     for note, velocity in zip(note_file.notes, velocities):
         track = midi.tracks[note.track]
-        track[note.index] = track[note.index].copy(velocity=int(min(127, max(1, velocity))))
+        clipped = int(min(127, max(1, velocity)))  # valid by construction: skip mido's checks
+        track[note.index] = track[note.index].copy(skip_checks=True, velocity=clipped)
     return midi
 
 
