@@ -87,34 +87,26 @@ def free_port_pair() -> int:
     raise RuntimeError("no free port pair")
 
 
-class Probe:
-    """A JACK MIDI client playing into the daemon and recording what comes back.
+class Listener:
+    """A JACK MIDI input that records (arrival time, message).
 
-    Received messages are polled (not taken in a callback) and stamped with the daemon's
-    own ArrivalClock correction, so the measured times are those of JACK, not of the poll.
+    Polled (not a callback) and stamped with the daemon's own ArrivalClock correction, so
+    the times are those at which JACK delivered the messages, not those of the poll.
     """
 
-    def __init__(self, name: str = "probe"):
+    def __init__(self, client: str):
         import rtmidi
         from humanizer.daemon.ports import ArrivalClock
 
-        tag = f"{name}-{os.getpid()}-{id(self) % 10000}"
-        self.out = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, f"{tag}-out")
-        self.out.open_virtual_port("out")
-        self.midi_in = rtmidi.MidiIn(rtmidi.API_UNIX_JACK, f"{tag}-in", queue_size_limit=1 << 16)
+        self.midi_in = rtmidi.MidiIn(rtmidi.API_UNIX_JACK, client, queue_size_limit=1 << 16)
         self.midi_in.ignore_types(sysex=False, timing=False, active_sense=False)
         self.midi_in.open_virtual_port("in")
-        self.out_port, self.in_port = f"{tag}-out:out", f"{tag}-in:in"
+        self.port = f"{client}:in"
         self.received: list[tuple[float, list[int]]] = []
         self._clock = ArrivalClock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._poll, daemon=True)
         self._thread.start()
-
-    def connect(self, daemon_in: str = "humanizer-in:in",
-                daemon_out: str = "humanizer-out:out") -> None:
-        subprocess.run(["jack_connect", self.out_port, daemon_in], check=True)
-        subprocess.run(["jack_connect", daemon_out, self.in_port], check=True)
 
     def _poll(self) -> None:
         while not self._stop.is_set():
@@ -123,11 +115,6 @@ class Probe:
                 time.sleep(0.0002)
                 continue
             self.received.append((self._clock.arrival(item[1], time.monotonic()), item[0]))
-
-    def send(self, message: list[int]) -> float:
-        sent = time.monotonic()
-        self.out.send_message(message)
-        return sent
 
     def wait_for(self, count: int, timeout: float) -> list[tuple[float, list[int]]]:
         deadline = time.monotonic() + timeout
@@ -138,9 +125,47 @@ class Probe:
     def close(self) -> None:
         self._stop.set()
         self._thread.join()
-        for port in (self.out, self.midi_in):
-            port.close_port()
-            port.delete()
+        self.midi_in.close_port()
+        self.midi_in.delete()
+
+
+class Probe:
+    """A JACK MIDI client playing into the daemon and recording what comes back.
+
+    `echo` hears the probe's own output directly: its arrival times are the daemon's input
+    times as JACK delivers them, free of the probe's own scheduling delays.
+    """
+
+    def __init__(self, name: str = "probe"):
+        import rtmidi
+
+        tag = f"{name}-{os.getpid()}-{id(self) % 10000}"
+        self.out = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, f"{tag}-out")
+        self.out.open_virtual_port("out")
+        self.out_port = f"{tag}-out:out"
+        self.back = Listener(f"{tag}-in")
+        self.echo = Listener(f"{tag}-echo")
+        self.received = self.back.received
+
+    def connect(self, daemon_in: str = "humanizer-in:in",
+                daemon_out: str = "humanizer-out:out") -> None:
+        subprocess.run(["jack_connect", self.out_port, daemon_in], check=True)
+        subprocess.run(["jack_connect", self.out_port, self.echo.port], check=True)
+        subprocess.run(["jack_connect", daemon_out, self.back.port], check=True)
+
+    def send(self, message: list[int]) -> float:
+        sent = time.monotonic()
+        self.out.send_message(message)
+        return sent
+
+    def wait_for(self, count: int, timeout: float) -> list[tuple[float, list[int]]]:
+        return self.back.wait_for(count, timeout)
+
+    def close(self) -> None:
+        self.back.close()
+        self.echo.close()
+        self.out.close_port()
+        self.out.delete()
 
 
 class Daemon:

@@ -1,0 +1,284 @@
+"""The daemon end to end on a real JACK server: `humanizer serve` as a subprocess, a JACK
+MIDI probe client playing into it and recording what comes out.
+
+Timing tolerance (measured on a dummy server, 64 frames at 48 kHz = 1.33 ms periods):
+output - input - latency is +1.5..+2.9 ms, median ~2.2 ms - the probe's send waits for
+the next period, the daemon's output for the next one. Allowed: two periods plus 1 ms for
+the median, and two periods plus 15 ms for any single note (scheduling on a busy 2-core
+machine).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from jack import PERIOD_FRAMES, RATE, Daemon, Probe, _clean_shm, jack_server
+
+pytestmark = pytest.mark.jack
+
+PERIOD = PERIOD_FRAMES / RATE
+LATENCY = 0.3
+
+
+@pytest.fixture(scope="module", autouse=True)
+def server():
+    with jack_server() as name:
+        yield name
+
+
+@pytest.fixture
+def daemon():
+    started = Daemon("--latency", f"{int(LATENCY * 1000)}ms")
+    yield started
+    if started.process.poll() is None:
+        started.stop()
+
+
+@pytest.fixture
+def probe(daemon):
+    client = Probe()
+    client.connect()
+    time.sleep(0.2)
+    yield client
+    client.close()
+
+
+def play(probe: Probe, notes: int, gap: float = 0.03, channel: int = 0,
+         velocity: int = 80) -> list[float]:
+    """Short notes; returns each note-on's send time."""
+    sent = []
+    for i in range(notes):
+        pitch = 48 + (i * 7) % 36
+        sent.append(probe.send([0x90 | channel, pitch, velocity]))
+        time.sleep(gap / 2)
+        probe.send([0x80 | channel, pitch, 0])
+        time.sleep(gap / 2 + 0.01 * (i % 3))
+    return sent
+
+
+def note_ons(received):
+    return [(t, m) for t, m in received if m[0] & 0xF0 == 0x90 and m[2] > 0]
+
+
+def test_notes_come_back_after_the_latency_with_model_velocities(daemon, probe):
+    play(probe, 120)
+    received = probe.wait_for(240, timeout=5)
+    ons = note_ons(received)
+    sent = [t for t, _ in note_ons(probe.echo.wait_for(240, timeout=1))]
+    assert len(received) == 240 and len(ons) == len(sent) == 120
+    errors = np.array([t - s - LATENCY for (t, _), s in zip(ons, sent)])
+    print(f"latency error ms: p50 {np.median(errors) * 1e3:.2f} "
+          f"min {errors.min() * 1e3:.2f} max {errors.max() * 1e3:.2f}")
+    print("outliers", [(i, round(e * 1e3, 1)) for i, e in enumerate(errors) if e > 0.004])
+    assert 0 <= np.median(errors) <= 2 * PERIOD + 0.001
+    assert errors.min() >= -0.001 and errors.max() <= 2 * PERIOD + 0.015
+    velocities = [m[2] for _, m in ons]
+    assert len(set(velocities)) > 5  # the flat input (80) got dynamics
+    stats = daemon.ask({"cmd": "stats"})
+    assert stats["notes_in"] == stats["notes_out"] == 120
+    assert stats["predicted"] == 120 and stats["late"] <= 2
+    assert stats["inference_ms_p50"] > 0
+
+
+def test_strength_zero_and_bypass_keep_the_input_velocity(daemon, probe):
+    assert daemon.ask({"cmd": "set", "key": "strength", "value": 0})["ok"]
+    play(probe, 20, velocity=77)
+    assert daemon.ask({"cmd": "bypass", "on": True})["ok"]
+    play(probe, 20, velocity=66)
+    ons = note_ons(probe.wait_for(80, timeout=3))
+    assert [m[2] for _, m in ons] == [77] * 20 + [66] * 20
+
+
+def test_burst_of_thousands_arrives_complete_and_in_order(daemon, probe):
+    burst = []
+    for i in range(3000):
+        if i % 4 == 0:
+            burst.append([0x90 | (i % 16), 21 + i % 88, 1 + i % 127])
+        elif i % 4 == 1:
+            burst.append([0x80 | ((i - 1) % 16), 21 + (i - 1) % 88, 0])
+        else:
+            burst.append([0xB0 | (i % 16), i % 120, i % 128])
+    for message in burst:
+        probe.send(message)
+    received = probe.wait_for(len(burst), timeout=5)
+    assert len(received) == len(burst)
+    assert [m[:2] for _, m in received] == [m[:2] for m in burst]
+    assert [m for _, m in received if m[0] & 0xF0 == 0xB0] == [
+        m for m in burst if m[0] & 0xF0 == 0xB0]
+    time.sleep(0.2)
+    assert daemon.ask({"cmd": "stats"})["sounding"] == 0
+
+
+def test_controllers_pedal_bend_program_and_sysex_pass_through(daemon, probe):
+    messages = [[0xB0, 64, 127], [0xB3, 1, 42], [0xE0, 0x11, 0x40], [0xC9, 7], [0xD2, 99],
+                [0xA1, 60, 33], [0xF0, 0x7D, 1, 2, 3, 0xF7], [0xB0, 64, 0], [0x90, 10, 55]]
+    sent = []
+    for message in messages:
+        sent.append(probe.send(message))
+        time.sleep(0.005)
+    received = probe.wait_for(len(messages), timeout=3)
+    assert [m for _, m in received] == messages
+    delays = [t - s - LATENCY for (t, _), s in zip(received, sent)]
+    assert max(delays) <= 2 * PERIOD + 0.015 and min(delays) >= -0.001
+
+
+def test_latency_change_never_reorders_or_loses(daemon, probe):
+    sequence = []
+    for i in range(60):
+        if i == 20:
+            assert daemon.ask({"cmd": "set", "key": "latency", "value": "50ms"})["ok"]
+        if i == 40:
+            assert daemon.ask({"cmd": "set", "key": "latency", "value": "400ms"})["ok"]
+        message = [0xB0, 7, i]
+        probe.send(message)
+        sequence.append(message)
+        time.sleep(0.01)
+    received = probe.wait_for(60, timeout=3)
+    assert [m for _, m in received] == sequence
+
+
+def test_hot_swap_under_load_loses_nothing_and_a_bad_model_changes_nothing(daemon, probe,
+                                                                           tmp_path):
+    swaps = [{"cmd": "use", "style": "drums"}, {"cmd": "use", "style": "piano", "channel": 1},
+             {"cmd": "use", "style": "no-such-style"}, {"cmd": "use", "style": "piano"}]
+    replies = []
+    for round_ in range(4):
+        play(probe, 15, gap=0.02)
+        replies.append(daemon.ask(swaps[round_]))
+    play(probe, 15, gap=0.02)
+    received = probe.wait_for(150, timeout=5)
+    assert [r["ok"] for r in replies] == [True, True, False, True]
+    assert "unknown style" in replies[2]["error"]
+    assert len(received) == 150
+    ons = [m[1] for _, m in received if m[0] == 0x90]
+    offs = [m[1] for _, m in received if m[0] == 0x80]
+    assert len(ons) == len(offs) == 75 and sorted(ons) == sorted(offs)
+    status = daemon.ask({"cmd": "status"})
+    assert status["styles"] == {"default": "piano", "channels": {"1": "piano", "10": "drums"}} \
+        or status["styles"]["channels"]["1"] == "piano"
+    assert status["stats"]["sounding"] == 0
+
+
+def test_panic_releases_every_sounding_note(daemon, probe):
+    held = [60, 64, 67, 30]
+    for pitch in held:
+        probe.send([0x90, pitch, 90])
+    probe.send([0x99, 36, 100])  # a drum note on channel 10, also never released
+    probe.wait_for(5, timeout=3)
+    assert daemon.ask({"cmd": "status"})["stats"]["sounding"] == 5
+    reply = daemon.ask({"cmd": "panic"})
+    assert reply == {"ok": True, "released": 5}
+    received = [m for _, m in probe.wait_for(5 + 5 + 16, timeout=3)][5:]
+    offs = sorted((m[0], m[1]) for m in received if m[0] & 0xF0 == 0x80)
+    assert offs == sorted([(0x80, p) for p in held] + [(0x89, 36)])
+    assert [m for m in received if m[0] & 0xF0 == 0xB0] == [[0xB0 | c, 123, 0] for c in range(16)]
+
+
+def test_shutdown_plays_out_what_was_heard_and_releases_held_notes(daemon, probe):
+    probe.send([0x90, 50, 90])  # held forever
+    for pitch in (52, 55):
+        probe.send([0x90, pitch, 90])
+        probe.send([0x80, pitch, 0])
+    time.sleep(0.02)  # heard, but still inside the lookahead when the signal comes
+    code, output = daemon.stop(signal.SIGTERM)
+    received = [m for _, m in probe.wait_for(6, timeout=3)]
+    assert code == 0, output
+    assert received[:5] == [[0x90, 50, received[0][2]], [0x90, 52, received[1][2]],
+                            [0x80, 52, 0], [0x90, 55, received[3][2]], [0x80, 55, 0]]
+    assert received[5:] == [[0x80, 50, 0]]
+
+
+def test_control_fuzz_does_not_kill_the_daemon(daemon):
+    rng = random.Random(7)
+    requests = [bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200)))
+                for _ in range(30)]
+    requests += [b"[" * 40000 + b"]" * 40000, b"x" * (100 * 1024), b"{}", b"null", b"1e999",
+                 b'{"cmd": "set", "key": "strength", "value": "loud"}',
+                 b'{"cmd": "set", "key": ["strength"], "value": 1}',
+                 b'{"cmd": "use", "style": 5}', b'{"cmd": "use", "style": "drums", "channel": 0}',
+                 b'{"cmd": "use", "style": "../../etc/passwd"}',
+                 b'{"cmd": "bypass", "on": "yes"}', b'{"cmd": "status", "extra": 1}',
+                 b'{"cmd": "reboot"}', b'{"cmd": {"cmd": "status"}}']
+    for request in requests:
+        reply = daemon.ask(request)
+        assert reply["ok"] is False and reply["error"], request[:40]
+    status = daemon.ask({"cmd": "status"})
+    assert status["ok"] and status["training_modules_loaded"] == []
+    assert daemon.process.poll() is None
+
+
+def test_ctl_talks_to_the_daemon(daemon):
+    def ctl(*arguments):
+        return subprocess.run([sys.executable, "-m", "humanizer.cli", "ctl", "--control",
+                               daemon.control, *arguments], capture_output=True, text=True,
+                              timeout=30)
+
+    assert '"api": "jack"' in ctl("status").stdout
+    assert ctl("set", "strength", "0.5").returncode == 0
+    assert ctl("set", "latency", "250ms").returncode == 0
+    refused = ctl("set", "strength", "2")
+    assert refused.returncode == 1 and "between 0 and 1" in refused.stderr
+    assert ctl("bypass", "on").returncode == 0
+    assert ctl("use", "drums", "--channel", "10").returncode == 0
+    assert '"drums"' in ctl("models").stdout
+    assert ctl("panic").returncode == 0
+    settings = daemon.ask({"cmd": "status"})["settings"]
+    assert settings["strength"] == 0.5 and settings["latency_ms"] == 250 and settings["bypass"]
+
+
+def test_a_second_daemon_on_the_same_control_address_exits_with_one_line(daemon):
+    result = subprocess.run([sys.executable, "-m", "humanizer.cli", "serve", "--api", "jack",
+                             "--control", daemon.control], capture_output=True, text=True,
+                            timeout=30)
+    assert result.returncode == 2
+    assert "busy" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_jack_server_going_away_stops_the_daemon_with_an_error():
+    name = f"humanizer-gone-{os.getpid()}"
+    _clean_shm(name)
+    env = {"JACK_DEFAULT_SERVER": name, "JACK_NO_AUDIO_RESERVATION": "1"}
+    server = subprocess.Popen(["jackd", "-n", name, "-d", "dummy", "-r", str(RATE), "-p",
+                               str(PERIOD_FRAMES)], env={**os.environ, **env},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            if subprocess.run(["jack_lsp"], env={**os.environ, **env},
+                              capture_output=True).returncode == 0:
+                break
+            time.sleep(0.1)
+        started = Daemon("--latency", "100ms", env=env)
+        server.kill()  # the worst case: no goodbye from the server
+        server.wait()
+        code = started.process.wait(timeout=10)
+        output = started.process.stdout.read() + started.process.stderr.read()
+        assert code == 1
+        assert "JACK server went away" in output
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+        _clean_shm(name)
+
+
+def test_serve_without_a_jack_server_says_so():
+    env = {**os.environ, "JACK_DEFAULT_SERVER": "humanizer-nobody-here"}
+    result = subprocess.run([sys.executable, "-m", "humanizer.cli", "serve", "--api", "jack",
+                             "--control", "ipc:///tmp/humanizer-test-nojack"],
+                            capture_output=True, text=True, timeout=30, env=env)
+    assert result.returncode == 2
+    assert "JACK server not running?" in result.stderr and result.stderr.count("\n") == 1
+
+
+@pytest.mark.skipif(shutil.which("jack_lsp") is None, reason="needs jack_lsp")
+def test_ports_have_stable_distinct_names(daemon):
+    ports = subprocess.run(["jack_lsp"], capture_output=True, text=True).stdout.split()
+    assert "humanizer-in:in" in ports and "humanizer-out:out" in ports
