@@ -68,16 +68,17 @@ class Humanizer:
                 result[i] = velocity
         return result
 
-    def file(self, source: Path, target: Path) -> NoteFile:
+    def file(self, source: Path, target: Path) -> tuple[NoteFile, list[int]]:
+        """Humanize one file into target; the notes as read and their new velocities."""
         note_file = read(source)
-        humanized = with_velocities(note_file, self.velocities(note_file))
+        velocities = self.velocities(note_file)
         try:
-            write_atomic(humanized, target)
+            write_atomic(with_velocities(note_file, velocities), target)
         except OSError as error:  # an output folder that is a file, read-only, full disk
             where = f": {error.filename}" if error.filename else ""
             raise HumanizerError(f"{target}: cannot write ({error.strerror or error}{where})"
                                  ) from None
-        return note_file
+        return note_file, velocities
 
 
 def pairs(source: Path, target: Path) -> list[tuple[Path, Path]]:
@@ -107,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     failed = 0
     for input_file, output_file in progress(work, len(work), "humanizing"):
         try:
-            note_file = humanizer.file(input_file, output_file)
+            note_file, velocities = humanizer.file(input_file, output_file)
         except HumanizerError as error:
             if len(work) == 1:
                 raise
@@ -115,17 +116,19 @@ def run(args: argparse.Namespace) -> int:
             failed += 1
             continue
         if len(work) == 1:
-            summary(note_file, output_file)
+            summary(note_file, velocities, output_file)
     if len(work) > 1:
         print(f"humanized {len(work) - failed} of {len(work)} files into {target}")
     return 1 if failed else 0
 
 
-def summary(before: NoteFile, output: Path) -> None:
-    """A short before/after report of the velocities, so a user sees what changed."""
-    after = read(output).notes
+def summary(before: NoteFile, new: list[int], output: Path) -> None:
+    """A short before/after report of the velocities, so a user sees what changed.
+
+    `new` are the velocities written (one per note of `before`); reading the output back
+    to get them took as long as reading the input.
+    """
     old = [n.velocity for n in before.notes]
-    new = [n.velocity for n in after]
     if not old:
         print(f"wrote {output}: no notes to humanize")
         return
@@ -152,6 +155,6 @@ def demo(args: argparse.Namespace) -> int:
 
     humanizer = Humanizer(None, 1.0, None)
     for name in EXAMPLES:
-        note_file = humanizer.file(FOLDER / name, Path(args.output) / name)
-        summary(note_file, Path(args.output) / name)
+        note_file, velocities = humanizer.file(FOLDER / name, Path(args.output) / name)
+        summary(note_file, velocities, Path(args.output) / name)
     return 0
