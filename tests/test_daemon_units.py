@@ -402,3 +402,29 @@ def test_runtime_modules_never_import_training_libraries():
                             timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_remote_control_needs_a_listed_client_key(tmp_path):
+    import zmq.auth
+    from humanizer.daemon.cli import ask
+    from jack import free_port_pair
+
+    (tmp_path / "clients").mkdir()
+    zmq.auth.create_certificates(str(tmp_path), "server")
+    zmq.auth.create_certificates(str(tmp_path), "client")
+    (tmp_path / "clients" / "client.key").write_bytes((tmp_path / "client.key").read_bytes())
+    port = free_port_pair()
+    server = ControlServer(f"tcp://0.0.0.0:{port}", allow_remote=True, curve_keys=str(tmp_path))
+    stop = threading.Event()
+    thread = threading.Thread(target=lambda: [server.serve(lambda r: {"ok": True}, 0.05)
+                                              for _ in iter(stop.is_set, True)])
+    thread.start()
+    try:
+        address = f"tcp://127.0.0.1:{port}"
+        assert ask(address, {"cmd": "status"}, 3, str(tmp_path)) == {"ok": True}
+        with pytest.raises(HumanizerError, match="no humanizer daemon answered"):
+            ask(address, {"cmd": "status"}, 0.5)  # no keys: no answer
+    finally:
+        stop.set()
+        thread.join()
+        server.close()
