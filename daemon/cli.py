@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import zmq
-from humanizer.daemon.control import DEFAULT_CONTROL, is_loopback
 
+from humanizer.daemon.control import DEFAULT_CONTROL, is_loopback
 from humanizer.errors import HumanizerError
 from humanizer.timeparse import parse_duration
 
@@ -69,10 +69,9 @@ def channel_styles(pairs: list[str], style_given: bool) -> dict[int, str]:
 
 
 def serve(args: argparse.Namespace) -> int:
+    from humanizer import models
     from humanizer.daemon.service import ServeOptions
     from humanizer.daemon.service import serve as run
-
-    from humanizer import models
 
     if not 0.0 <= args.strength <= 1.0:
         raise HumanizerError("--strength must be between 0 and 1")

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import rtmidi
-from humanizer.daemon import jackserver
 
+from humanizer.daemon import jackserver
 from humanizer.errors import HumanizerError
 
 APIS = {"jack": rtmidi.API_UNIX_JACK, "alsa": rtmidi.API_LINUX_ALSA,

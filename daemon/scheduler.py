@@ -18,12 +18,12 @@ from collections import defaultdict
 from collections.abc import Callable
 
 import numpy as np
+
+from humanizer import encoding
 from humanizer.daemon.buffer import Event, LookaheadBuffer
 from humanizer.daemon.settings import Settings
 from humanizer.daemon.stats import Timings
 from humanizer.daemon.stylemap import StyleMap
-
-from humanizer import encoding
 
 BATCH_SECONDS = 0.010  # notes due this close after the first one share its inference
 MIN_MARGIN = 0.010  # the predictor starts at least this long before a note is due

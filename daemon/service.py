@@ -14,14 +14,13 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+from humanizer import models
 from humanizer.daemon import jackserver
 from humanizer.daemon.control import ControlServer, RequestError
 from humanizer.daemon.ports import Ports, Reader, api_name, choose_api, open_ports
 from humanizer.daemon.scheduler import Scheduler
 from humanizer.daemon.settings import Settings
 from humanizer.daemon.stylemap import StyleMap, channel_index
-
-from humanizer import models
 from humanizer.errors import HumanizerError
 
 STATS_SECONDS = 1.0  # how often stats are published

@@ -15,9 +15,8 @@ def tiny_model(tmp_path_factory) -> Path:
     """A small style model trained for seconds on a few ASAP performances, then exported
     through the real exporter (parity-checked against Keras)."""
     pytest.importorskip("tensorflow")
-    from humanizer.export.onnx_export import export_model
-
     from humanizer.contract import Contract
+    from humanizer.export.onnx_export import export_model
     from humanizer.training.train import TrainConfig, train
 
     folder = tmp_path_factory.mktemp("tiny")

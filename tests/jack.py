@@ -96,6 +96,7 @@ class Listener:
 
     def __init__(self, client: str):
         import rtmidi
+
         from humanizer.daemon.ports import ArrivalClock
 
         self.midi_in = rtmidi.MidiIn(rtmidi.API_UNIX_JACK, client, queue_size_limit=1 << 16)

@@ -10,6 +10,7 @@ import time
 
 import numpy as np
 import pytest
+
 from humanizer.daemon.buffer import LookaheadBuffer
 from humanizer.daemon.cli import channel_styles, request_of
 from humanizer.daemon.control import (
@@ -23,7 +24,6 @@ from humanizer.daemon.ports import ArrivalClock
 from humanizer.daemon.scheduler import Scheduler
 from humanizer.daemon.settings import Settings
 from humanizer.daemon.stylemap import StyleMap
-
 from humanizer.errors import HumanizerError
 from humanizer.notes import Note
 
@@ -406,8 +406,9 @@ def test_runtime_modules_never_import_training_libraries():
 
 def test_remote_control_needs_a_listed_client_key(tmp_path):
     import zmq.auth
-    from humanizer.daemon.cli import ask
     from jack import free_port_pair
+
+    from humanizer.daemon.cli import ask
 
     (tmp_path / "clients").mkdir()
     zmq.auth.create_certificates(str(tmp_path), "server")
