@@ -1,0 +1,106 @@
+"""Property-based tests: random valid note lists through MIDI files and through humanizing.
+
+The hand-picked cases elsewhere cover what we thought of; these draw pitches over the whole
+0..127 range (off the keyboard too), every channel, velocities 1..127, and starts and ends
+on a tick grid that often coincide: zero-length notes, chords, stacked same-pitch notes.
+"""
+
+from collections import Counter, defaultdict
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+import pytest
+from corpus.compare import assert_notes_kept, assert_only_velocities_changed
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from humanizer.notes import Note, midi_from_notes, read, write_atomic
+from humanizer.offline import Humanizer
+
+TICKS_PER_SECOND = 960  # midi_from_notes' defaults: 480 ticks per beat at 120 bpm
+GRID = 60  # a 32nd note: coarse enough that starts and ends often coincide
+CROWDED_PITCHES = [20, 21, 60, 61, 108, 109]  # keyboard edges and a middle: same-key clashes
+
+
+@st.composite
+def notes_on_grid(draw) -> Note:
+    pitch = draw(st.one_of(st.integers(0, 127), st.sampled_from(CROWDED_PITCHES)))
+    start = draw(st.integers(0, 160)) * GRID
+    length = draw(st.one_of(st.just(0), st.integers(1, 16))) * GRID
+    return Note(pitch=pitch, velocity=draw(st.integers(1, 127)),
+                start=start / TICKS_PER_SECOND, end=(start + length) / TICKS_PER_SECOND,
+                channel=draw(st.integers(0, 15)))
+
+
+note_lists = st.lists(notes_on_grid(), max_size=60)
+
+
+def ticks(seconds: float) -> int:
+    return round(seconds * TICKS_PER_SECOND)
+
+
+def by_key(notes) -> dict:
+    """Per (channel, pitch): the starts with their velocities, and the ends, as multisets.
+
+    Which note-off ends which of two same-key notes sounding together is not in a MIDI
+    file (it is read first-in, first-out), so for such notes only these survive.
+    """
+    keys = defaultdict(lambda: (Counter(), Counter()))
+    for note in notes:
+        starts, ends = keys[note.channel, note.pitch]
+        starts[ticks(note.start), note.velocity] += 1
+        ends[ticks(note.end)] += 1
+    return dict(keys)
+
+
+def clash(a: Note, b: Note) -> bool:
+    """Two notes of one key whose note-offs a file cannot tell apart."""
+    return (a.channel, a.pitch) == (b.channel, b.pitch) and (
+        a.start == b.start or a.start < b.start < a.end or b.start < a.start < b.end)
+
+
+def exact(notes) -> list[tuple]:
+    return sorted((n.channel, n.pitch, ticks(n.start), ticks(n.end), n.velocity) for n in notes)
+
+
+@settings(max_examples=150, deadline=None)
+@given(notes=note_lists)
+def test_notes_survive_a_file_round_trip(notes):
+    with TemporaryDirectory() as folder:
+        path = Path(folder) / "notes.mid"
+        write_atomic(midi_from_notes(notes), path)
+        back = read(path).notes
+    assert by_key(back) == by_key(notes)
+    if not any(clash(a, b) for i, a in enumerate(notes) for b in notes[i + 1:]):
+        assert exact(back) == exact(notes)
+
+
+@pytest.fixture(scope="session")
+def humanizers(tiny_model):
+    """One Humanizer per (strength, latency), loaded once: loading per example would
+    dominate the run time."""
+    cache = {}
+
+    def get(strength: float, lookahead: float | None) -> Humanizer:
+        if (strength, lookahead) not in cache:
+            cache[strength, lookahead] = Humanizer(str(tiny_model), strength, lookahead)
+        return cache[strength, lookahead]
+
+    return get
+
+
+@settings(max_examples=60, deadline=None)
+@given(notes=note_lists, strength=st.sampled_from([0.0, 0.4, 1.0]),
+       lookahead=st.sampled_from([None, 0.0, 0.25]))
+def test_humanizing_a_file_changes_only_velocities(humanizers, notes, strength, lookahead):
+    with TemporaryDirectory() as folder:
+        source, target = Path(folder) / "in.mid", Path(folder) / "out.mid"
+        write_atomic(midi_from_notes(notes), source)
+        note_file, velocities = humanizers(strength, lookahead).file(source, target)
+        assert_only_velocities_changed(source, target)
+        assert_notes_kept(source, target)
+        after = read(target).notes
+    assert [n.velocity for n in after] == velocities
+    assert all(1 <= v <= 127 for v in velocities)
+    if strength == 0.0:
+        assert velocities == [n.velocity for n in note_file.notes]
