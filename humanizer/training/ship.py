@@ -52,6 +52,7 @@ def ship(model: Path, data: str, name: str, lookahead: float, output: Path) -> d
         test_full = evaluate(engine, tests, None)
     metrics = {
         **sidecar.get("metrics", {}),
+        "training": sidecar.get("training", {}),
         "calibration": {"gain": gain, "target_spread": 0.9,
                         "validation_by_gain": {str(g): m for g, m in rows.items()}},
         "test": {"split": "test", "lookahead_seconds": lookahead, **test_live},
