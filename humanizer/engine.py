@@ -25,6 +25,7 @@ from humanizer.notes import Note
 
 CHUNK_SECONDS = 60.0  # core of a whole-file chunk; each side gets the model's context more
 WINDOW_BATCH = 64  # lookahead windows run together in one call
+WINDOW_SPAN = 8  # ... and span at most this many window widths of frames
 
 
 def session_options(threads: int = 1) -> ort.SessionOptions:
@@ -117,23 +118,34 @@ class Engine:
     def _scale(self, raw: np.ndarray) -> np.ndarray:
         return raw.astype(np.float64) * self.contract.deviation_scale
 
+    def _sounding(self, notes: list[Note], onsets: np.ndarray, offs: np.ndarray,
+                  first: int, count: int) -> np.ndarray:
+        """Frames [first, first + count) of only the notes that sound in them (notes sorted
+        by onset; `offs` are their end frames). Memory and time follow the frames asked
+        for, never the whole part: a file with an hour of silence costs nothing more."""
+        upper = int(np.searchsorted(onsets, first + count, side="left"))
+        inside = np.nonzero(offs[:upper] > first)[0]
+        return encoding.encode([notes[i] for i in inside], first, count, self.fps)
+
+    def _frame_spans(self, notes: list[Note]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Onset frames, end frames (at least one frame long) and keys of sorted notes."""
+        onsets = encoding.frame_index([note.start for note in notes], self.fps)
+        offs = np.maximum(encoding.frame_index([note.end for note in notes], self.fps),
+                          onsets + 1)
+        keys = np.array([note.pitch for note in notes]) - encoding.LOWEST_KEY
+        return onsets, offs, keys
+
     def _predict_whole(self, notes: list[Note]) -> Prediction:
-        fps, context = self.fps, self.contract.context_seconds
-        onsets = encoding.frame_index([note.start for note in notes], fps)
-        last = int(encoding.frame_index(max(note.end for note in notes), fps)) + 1
-        core, margin = int(CHUNK_SECONDS * fps), int(np.ceil(context * fps))
+        onsets, offs, keys = self._frame_spans(notes)
+        core = int(CHUNK_SECONDS * self.fps)
+        margin = int(np.ceil(self.contract.context_seconds * self.fps))
         raw = np.empty(len(notes))
-        for core_start in range(0, max(last, 1), core):
-            first = max(0, core_start - margin)
-            end = min(last, core_start + core) + margin
+        for core_start in np.unique(onsets // core) * core:  # only chunks that have onsets
+            first = max(0, int(core_start) - margin)
             inside = (onsets >= core_start) & (onsets < core_start + core)
-            if not inside.any():
-                continue
-            window = [n for n in notes if n.start < end / fps and n.end >= first / fps]
-            frames = encoding.encode(window, first, end - first, fps)
-            output = self.run(frames[None])[0]
-            keys = np.array([n.pitch for n in notes])[inside] - encoding.LOWEST_KEY
-            raw[inside] = output[onsets[inside] - first, keys]
+            end = int(min(offs.max(), core_start + core)) + margin
+            output = self.run(self._sounding(notes, onsets, offs, first, end - first)[None])[0]
+            raw[inside] = output[onsets[inside] - first, keys[inside]]
         times = np.array([note.start for note in notes])
         deviations = self._scale(raw)
         centred = deviations - encoding.local_mean(times, deviations, times,
@@ -149,6 +161,17 @@ class Engine:
         result = self._predict_lookahead(list(heard), lookahead, np.asarray(due, dtype=np.int64))
         return Prediction(result.levels[due], result.deviations[due])
 
+    def _window_batches(self, ends: np.ndarray, width: int) -> list[np.ndarray]:
+        """Consecutive window ends grouped so that one batch spans at most a few windows'
+        worth of frames (windows far apart are never encoded as one long span)."""
+        batches, begin = [], 0
+        for i in range(1, len(ends) + 1):
+            if (i == len(ends) or i - begin >= WINDOW_BATCH
+                    or ends[i] - ends[begin] > WINDOW_SPAN * width):
+                batches.append(ends[begin:i])
+                begin = i
+        return batches
+
     def _predict_lookahead(self, notes: list[Note], lookahead: float,
                            due_notes: np.ndarray | None = None) -> Prediction:
         fps, sigma = self.fps, self.contract.level_seconds
@@ -156,15 +179,13 @@ class Engine:
         width = int(np.ceil(self.contract.context_seconds * fps)) + ahead + 1
         times = np.array([note.start for note in notes])
         velocities = np.array([note.velocity for note in notes], dtype=np.float64)
-        keys = np.array([note.pitch for note in notes]) - encoding.LOWEST_KEY
-        onsets = encoding.frame_index(times, fps)
+        onsets, offs, keys = self._frame_spans(notes)
         wanted = onsets if due_notes is None else onsets[due_notes]
         ends = np.unique(wanted) + ahead + 1  # one window per onset frame: [end - width, end)
-        base = int(ends[0]) - width  # frame f is row f - base
-        frames = encoding.encode(notes, base, int(ends[-1]) - base, fps)
         levels, deviations = np.full(len(notes), np.nan), np.full(len(notes), np.nan)
-        for batch in range(0, len(ends), WINDOW_BATCH):
-            batch_ends = ends[batch:batch + WINDOW_BATCH]
+        for batch_ends in self._window_batches(ends, width):
+            base = int(batch_ends[0]) - width  # frame f is row f - base
+            frames = self._sounding(notes, onsets, offs, base, int(batch_ends[-1]) - base)
             stacked = np.stack([frames[end - width - base:end - base] for end in batch_ends])
             output = self._scale(self.run(stacked))
             for row, end in enumerate(batch_ends):
@@ -175,8 +196,7 @@ class Engine:
                 due = seen[onsets[seen] == end - ahead - 1]
                 mean = encoding.local_mean(times[seen], heard, times[due], sigma)
                 deviations[due] = heard[onsets[seen] == end - ahead - 1] - mean
-                heard_velocities = velocities[: hi]
                 start = np.searchsorted(times, times[due].min() - 3 * sigma)
-                levels[due] = encoding.local_mean(times[start:hi], heard_velocities[start:],
+                levels[due] = encoding.local_mean(times[start:hi], velocities[start:hi],
                                                   times[due], sigma)
         return Prediction(levels, deviations * self.contract.gain)

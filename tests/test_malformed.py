@@ -24,9 +24,6 @@ OUTCOME = re.compile(r"^(ok|error)(?: \((.+?)\))?: ")
 NAMES = sorted(CORPUS)
 OK = [name for name in NAMES if CORPUS[name][0].startswith("ok")]
 WITHOUT_KEYBOARD_NOTES = {"meta_only.mid", "off_keyboard.mid"}
-# engine._predict_lookahead encodes every frame from the first to the last onset in one
-# array: for huge_delta.mid that is ~14M frames x 176 floats, ~10 GB (measured 9.7 GB RSS)
-HUGE_GAP = "huge_delta.mid"
 
 
 def expected(name: str) -> tuple[str, str | None]:
@@ -87,12 +84,7 @@ def test_humanize_changes_velocities(tiny_model, corpus_folder, tmp_path, capsys
     assert assert_only_velocities_changed(corpus_folder / name, out) > 0
 
 
-SKIP_HUGE_GAP = pytest.mark.skip(reason="engine encodes the whole span between onsets: "
-                                        "~10 GB for a 0x0FFFFFFF-tick gap")
-
-
-@pytest.mark.parametrize("name", [pytest.param(name, marks=[SKIP_HUGE_GAP] * (name == HUGE_GAP))
-                                  for name in OK])
+@pytest.mark.parametrize("name", OK)
 def test_humanize_with_latency(tiny_model, corpus_folder, tmp_path, capsys, name):
     """The live-emulation path (one window per onset) on every readable file."""
     out = tmp_path / name
@@ -105,9 +97,8 @@ def test_humanize_with_latency(tiny_model, corpus_folder, tmp_path, capsys, name
 @pytest.mark.parametrize("name", NAMES)
 def test_eval(tiny_model, corpus_folder, capsys, name):
     outcome, words = expected(name)
-    lookahead = "full" if name == HUGE_GAP else "500ms"
     code, printed, err = run(capsys, "eval", corpus_folder / name, "--style", tiny_model,
-                             "--json", "--lookahead", lookahead)
+                             "--json", "--lookahead", "500ms")
     if outcome == "error":
         assert_one_line_error(code, err, words)
     elif name in WITHOUT_KEYBOARD_NOTES:
