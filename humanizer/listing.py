@@ -20,6 +20,17 @@ def card(name: str) -> dict:
     return {"path": str(models.find(name)), **json.loads(contract.to_json())}
 
 
+def print_metrics(title: str, report: dict) -> None:
+    """A measured report (as `humanizer eval --json` prints it) as a small table."""
+    lookahead = report.get("lookahead_seconds")
+    seen = "whole file" if lookahead is None else f"lookahead {lookahead * 1000:g} ms"
+    print(f"\n{title}: {report.get('notes')} onsets in {report.get('files')} files, {seen}")
+    print(f"  {'':12} {'MAE':>7} {'r (median)':>11} {'spread':>7}")
+    for name, row in {"model": report["model"], **report.get("baselines", {})}.items():
+        print(f"  {name:12} {row['mae']:7.2f} {row['pearson_median']:11.3f} "
+              f"{row['spread_ratio']:7.3f}")
+
+
 def run(args: argparse.Namespace) -> int:
     if args.action == "show":
         if not args.name:
@@ -30,10 +41,14 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(shown, indent=2))
             return 0
+        metrics = shown.pop("metrics", {})
         for key, value in shown.items():
             if isinstance(value, dict | list):
                 value = json.dumps(value)
             print(f"{key:18} {value}")
+        for key in ("test", "test_full_context"):
+            if isinstance(metrics.get(key), dict) and "model" in metrics[key]:
+                print_metrics(key, metrics[key])
         return 0
     cards = [card(name) for name in sorted(models.styles())]
     if args.json:
