@@ -82,3 +82,20 @@ def test_train_refuses_a_missing_folder(tmp_path, capsys):
     code = main(["train", str(tmp_path / "nope"), "-o", str(tmp_path / "x.keras"),
                  "--name", "x"])
     assert code == 2 and "no such data folder" in capsys.readouterr().err
+
+
+def test_gain_choice_reaches_the_spread_only_with_a_real_margin_over_flat():
+    from humanizer.training.calibrate import choose_gain
+
+    def row(mae, spread):
+        return {"mae": mae, "pearson_median": 0.5, "spread_ratio": spread}
+
+    flat = {0.0: row(14.0, 0.0)}
+    # 2.0 reaches the spread but is only 2% better than flat: take the widest with 5%
+    assert choose_gain({**flat, 1.0: row(12.5, 0.4), 1.5: row(13.0, 0.7),
+                        2.0: row(13.7, 0.9)}) == 1.5
+    # the smallest gain that reaches the spread with the margin wins
+    assert choose_gain({**flat, 1.0: row(12.0, 0.6), 1.5: row(12.2, 0.92),
+                        2.0: row(12.4, 1.1)}) == 1.5
+    # nothing beats flat: leave the model as trained
+    assert choose_gain({**flat, 1.0: row(14.5, 0.5)}) == 1.0

@@ -24,6 +24,7 @@ from humanizer.notes import read
 
 GAINS = (1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 3.0)
 TARGET_SPREAD = 0.9
+MAE_MARGIN = 0.05  # the chosen gain's MAE stays at least 5% below the flat input's
 
 
 @dataclass
@@ -63,11 +64,15 @@ def table(raws: list[Raw], gains: tuple[float, ...] = GAINS) -> dict[float, dict
     return rows
 
 
-def choose_gain(rows: dict[float, dict[str, float]], target: float = TARGET_SPREAD) -> float:
-    """The smallest gain that reaches the target spread while still beating flat; else the
-    widest gain that beats flat; else 1."""
-    flat = rows[0.0]["mae"]
-    beating = [g for g in sorted(rows) if g > 0 and rows[g]["mae"] < flat]
+def choose_gain(rows: dict[float, dict[str, float]], target: float = TARGET_SPREAD,
+                margin: float = MAE_MARGIN) -> float:
+    """The smallest gain that reaches the target spread while its MAE stays at least
+    `margin` below flat's; else the widest gain that keeps that margin; else 1.
+
+    The margin keeps the choice honest: a gain that only just beats flat on validation
+    data may lose to it on test data, and then the dynamics are wide but wrong."""
+    limit = rows[0.0]["mae"] * (1.0 - margin)
+    beating = [g for g in sorted(rows) if g > 0 and rows[g]["mae"] <= limit]
     reaching = [g for g in beating if rows[g]["spread_ratio"] >= target]
     if reaching:
         return reaching[0]

@@ -23,7 +23,13 @@ from humanizer.evaluation import evaluate
 from humanizer.export.onnx_export import export_model
 from humanizer.models import PACKAGED
 from humanizer.timeparse import parse_duration
-from humanizer.training.calibrate import choose_gain, raw_predictions, table
+from humanizer.training.calibrate import (
+    MAE_MARGIN,
+    TARGET_SPREAD,
+    choose_gain,
+    raw_predictions,
+    table,
+)
 from humanizer.training.data import performances
 
 
@@ -53,7 +59,7 @@ def ship(model: Path, data: str, name: str, lookahead: float, output: Path) -> d
     metrics = {
         **sidecar.get("metrics", {}),
         "training": sidecar.get("training", {}),
-        "calibration": {"gain": gain, "target_spread": 0.9,
+        "calibration": {"gain": gain, "target_spread": TARGET_SPREAD, "mae_margin": MAE_MARGIN,
                         "validation_by_gain": {str(g): m for g, m in rows.items()}},
         "test": {"split": "test", "lookahead_seconds": lookahead, **test_live},
         "test_full_context": test_full,
