@@ -39,6 +39,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lookahead", default="500ms",
                         help="what the model may hear after each note: a time such as 500ms, "
                              "or 'full' for the whole file (default 500ms)")
+    parser.add_argument("--input", choices=("performance", "score"), default="performance",
+                        help="what the model is given: the performance with its velocities "
+                             "flattened (default), or the quantized score rendered at the "
+                             "performance's tempo (ASAP files only; the DAW case)")
     parser.add_argument("--strength", type=float, default=1.0)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -89,19 +93,39 @@ def _start_worker(model: str) -> None:
     _worker["engine"] = Engine(model, threads=1)
 
 
-def _humanize_flat(path: Path, lookahead: float | None,
-                   strength: float) -> tuple[np.ndarray, np.ndarray] | None:
-    """(true velocities, model velocities) of one performance, or None without notes."""
-    notes = encoding.keyboard(read(path).notes)
-    if not notes:
+def _case(path: Path, input_kind: str) -> tuple[list[Note], np.ndarray] | None:
+    """(the flat input a DAW user gives, the velocities played) for one performance, or
+    None when there is nothing to evaluate (no notes; a score that matches poorly)."""
+    if input_kind == "score":
+        from humanizer.training.aligned import MIN_MATCH_RATE, align_performance
+
+        pair = align_performance(path)
+        if pair.match_rate < MIN_MATCH_RATE or len(pair.score) < 2:
+            return None
+        notes, truth = pair.score, pair.velocities
+    else:
+        notes = encoding.keyboard(read(path).notes)
+        if not notes:
+            return None
+        truth = np.array([note.velocity for note in notes], dtype=np.float64)
+    level = int(round(truth.mean()))
+    return [replace(note, velocity=level) for note in notes], truth
+
+
+def _humanize_flat(path: Path, lookahead: float | None, strength: float,
+                   input_kind: str = "performance") -> tuple[np.ndarray, np.ndarray] | None:
+    """(true velocities, model velocities) of one performance, or None (see _case)."""
+    case = _case(path, input_kind)
+    if case is None:
         return None
-    true = np.array([note.velocity for note in notes], dtype=np.float64)
-    predicted = _worker["engine"].humanize(flattened(notes), strength, lookahead)
+    flat, true = case
+    predicted = _worker["engine"].humanize(flat, strength, lookahead)
     return true, np.array(predicted, dtype=np.float64)
 
 
 def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
-             strength: float = 1.0, workers: int | None = None) -> dict:
+             strength: float = 1.0, workers: int | None = None,
+             input_kind: str = "performance") -> dict:
     """The metrics of the model and the baselines over the onsets of all files.
 
     Files are spread over worker processes (one model session each): a fixed lookahead
@@ -110,7 +134,8 @@ def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
     workers = workers or min(len(files), os.cpu_count() or 1)
     with ProcessPoolExecutor(workers, initializer=_start_worker,
                              initargs=(engine.path,)) as pool:
-        jobs = pool.map(_humanize_flat, files, repeat(lookahead), repeat(strength))
+        jobs = pool.map(_humanize_flat, files, repeat(lookahead), repeat(strength),
+                        repeat(input_kind))
         results = [r for r in progress(jobs, len(files), "evaluating") if r is not None]
     if not results:
         raise HumanizerError("none of the files has notes to evaluate")
@@ -124,6 +149,8 @@ def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
     return {
         "notes": int(sum(len(t) for t in truth)),
         "files": len(truth),
+        "skipped_files": len(files) - len(truth),
+        "input": input_kind,
         "model": summarize(truth, outputs["model"]),
         "baselines": {name: summarize(truth, outputs[name]) for name in BASELINES},
     }
@@ -139,13 +166,13 @@ def run(args: argparse.Namespace) -> int:
     lookahead = lookahead_of(args.lookahead)
     engine = models.load(args.style, threads=2)
     report = evaluate(engine, files_of(args.paths, args.split), lookahead,
-                      strength_of(args.strength))
+                      strength_of(args.strength), input_kind=args.input)
     report.update(style=args.style, lookahead=args.lookahead)
     if args.json:
         print(json.dumps(report))
         return 0
-    print(f"{report['notes']} note onsets in {report['files']} files, style {args.style}, "
-          f"lookahead {args.lookahead}")
+    print(f"{report['notes']} note onsets in {report['files']} files ({args.input} input), "
+          f"style {args.style}, lookahead {args.lookahead}")
     print(f"{'':12} {'MAE':>7} {'r (median)':>11} {'spread':>7}")
     rows = {"model": report["model"], **report["baselines"]}
     for name, metrics in rows.items():
