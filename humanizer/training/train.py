@@ -182,7 +182,8 @@ def train(config: TrainConfig) -> dict:
     sidecar = {
         "name": config.name, "instrument": config.instrument, "fps": config.fps,
         "description": config.description, "licence": config.licence,
-        "data": ", ".join(config.sources or config.data),
+        "data": ", ".join(config.sources or [Path(d).name for d in config.data])
+                + f": {len(train_set)} training performances",
         "context_seconds": config.context_seconds,
         "lookahead_seconds": config.lookahead_seconds,
         "train_mean": train_mean,
