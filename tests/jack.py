@@ -34,10 +34,18 @@ def jack_answers() -> bool:
 
 
 def _clean_shm(name: str) -> None:
-    """A killed server leaves its shared memory behind and cannot start again."""
-    for path in glob.glob(f"/dev/shm/jack_{name}_*") + glob.glob(f"/dev/shm/jack_sem.*_{name}_*"):
+    """A killed server leaves its shared memory behind and cannot start again. It also
+    keeps its slot in JACK's registry (8 in all, reclaimed only under the same name): when
+    no jackd runs at all, the whole registry is stale and goes too."""
+    paths = glob.glob(f"/dev/shm/jack_{name}_*") + glob.glob(f"/dev/shm/jack_sem.*_{name}_*")
+    if subprocess.run(["pgrep", "-x", "jackd"], capture_output=True).returncode == 1:
+        paths += glob.glob("/dev/shm/jack-*") + glob.glob("/dev/shm/jack_*")
+    for path in paths:
         with contextlib.suppress(OSError):
-            os.remove(path)
+            if os.path.isdir(path):
+                shutil.rmtree(path)
+            else:
+                os.remove(path)
 
 
 @contextlib.contextmanager
