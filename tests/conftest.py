@@ -10,6 +10,18 @@ GROOVE = DATA / "groove"
 BACH_SCORE = ASAP / "Bach" / "Fugue" / "bwv_848" / "midi_score.mid"
 
 
+def run(capsys, *args) -> tuple[int, str, str]:
+    """`humanizer ARGS...` in this process: (exit status, stdout, stderr)."""
+    from humanizer.cli import main
+
+    try:
+        code = main([str(a) for a in args])
+    except SystemExit as exit:  # argparse's usage errors
+        code = exit.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory) -> Path:
     """A small style model trained for seconds on a few ASAP performances, then exported

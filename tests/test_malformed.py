@@ -14,10 +14,10 @@ import sys
 import time
 
 import pytest
+from conftest import run
 from corpus.compare import assert_notes_kept, assert_only_velocities_changed
 from corpus.make_corpus import CORPUS, make_corpus, many_notes
 
-from humanizer.cli import main
 from humanizer.notes import read
 
 OUTCOME = re.compile(r"^(ok|error)(?: \((.+?)\))?: ")
@@ -39,15 +39,6 @@ def corpus_folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("corpus")
     make_corpus(folder)
     return folder
-
-
-def run(capsys, *args) -> tuple[int, str, str]:
-    try:
-        code = main([str(a) for a in args])
-    except SystemExit as exit:  # argparse's usage errors
-        code = exit.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def assert_one_line_error(code: int, err: str, words: str) -> None:

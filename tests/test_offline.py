@@ -6,19 +6,9 @@ import sys
 
 import mido
 import pytest
-from conftest import ASAP, BACH_SCORE
+from conftest import ASAP, BACH_SCORE, run
 
-from humanizer.cli import main
 from humanizer.notes import read
-
-
-def run(capsys, *args):
-    try:
-        code = main([str(a) for a in args])
-    except SystemExit as exit:  # argparse's usage errors
-        code = exit.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_humanized_file_differs_only_in_velocities(tiny_model, tmp_path, capsys):
