@@ -12,9 +12,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from itertools import repeat
+from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +29,9 @@ from humanizer.progress import progress
 from humanizer.timeparse import parse_duration
 
 BASELINES = ("flat", "constant64", "train_mean")
+# Workers start fresh, never forked: a fork of a process with running threads (onnxruntime's,
+# a caller's) can inherit a lock held by another thread and hang forever - seen in tests.
+SPAWN = get_context("spawn")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -113,9 +118,14 @@ def _case(path: Path, input_kind: str) -> tuple[list[Note], np.ndarray] | None:
 
 
 def _humanize_flat(path: Path, lookahead: float | None, strength: float,
-                   input_kind: str = "performance") -> tuple[np.ndarray, np.ndarray] | None:
-    """(true velocities, model velocities) of one performance, or None (see _case)."""
-    case = _case(path, input_kind)
+                   input_kind: str = "performance"
+                   ) -> tuple[np.ndarray, np.ndarray] | HumanizerError | None:
+    """(true velocities, model velocities) of one performance, None (see _case), or the
+    error that makes the file unusable (returned: a worker must not die of one file)."""
+    try:
+        case = _case(path, input_kind)
+    except HumanizerError as error:
+        return error
     if case is None:
         return None
     flat, true = case
@@ -132,11 +142,18 @@ def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
     runs one window per onset, which is the slow part of an evaluation.
     """
     workers = workers or min(len(files), os.cpu_count() or 1)
-    with ProcessPoolExecutor(workers, initializer=_start_worker,
+    with ProcessPoolExecutor(workers, mp_context=SPAWN, initializer=_start_worker,
                              initargs=(engine.path,)) as pool:
         jobs = pool.map(_humanize_flat, files, repeat(lookahead), repeat(strength),
                         repeat(input_kind))
-        results = [r for r in progress(jobs, len(files), "evaluating") if r is not None]
+        results = []
+        for result in progress(jobs, len(files), "evaluating"):
+            if isinstance(result, HumanizerError):
+                if len(files) == 1:
+                    raise result
+                print(f"humanizer: skipped {result}", file=sys.stderr)
+            elif result is not None:
+                results.append(result)
     if not results:
         raise HumanizerError("none of the files has notes to evaluate")
     truth = [true for true, _ in results]

@@ -133,3 +133,14 @@ def test_runtime_commands_never_import_tensorflow(tiny_model, tmp_path):
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_eval_skips_a_damaged_file_in_a_set_with_a_message(tiny_model, tmp_path, capsys):
+    good = tmp_path / "good.mid"
+    good.write_bytes(BACH_SCORE.read_bytes())
+    (tmp_path / "bad.mid").write_bytes(b"MThd garbage")
+    code, printed, err = run(capsys, "eval", tmp_path, "--style", tiny_model, "--json",
+                             "--lookahead", "full")
+    assert code == 0 and "skipped" in err and "bad.mid" in err
+    report = json.loads(printed)
+    assert report["files"] == 1 and report["skipped_files"] == 1

@@ -19,7 +19,7 @@ import numpy as np
 
 from humanizer import encoding
 from humanizer.engine import Engine
-from humanizer.evaluation import flattened, summarize
+from humanizer.evaluation import SPAWN, flattened, summarize
 from humanizer.notes import read
 
 GAINS = (1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 3.0)
@@ -51,7 +51,7 @@ def _raw(model: str, path: Path, lookahead: float | None) -> Raw | None:
 
 
 def raw_predictions(model: Path, files: list[Path], lookahead: float | None) -> list[Raw]:
-    with ProcessPoolExecutor() as pool:
+    with ProcessPoolExecutor(mp_context=SPAWN) as pool:
         found = pool.map(_raw, repeat(str(model)), files, repeat(lookahead))
         return [r for r in found if r is not None]
 
