@@ -17,8 +17,6 @@ from humanizer.daemon.control import DEFAULT_CONTROL, is_loopback
 from humanizer.errors import HumanizerError
 from humanizer.timeparse import parse_duration
 
-DRUM_CHANNEL = 10
-
 
 # -- serve ---------------------------------------------------------------------------------
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
@@ -56,9 +54,7 @@ def channel_styles(pairs: list[str], style_given: bool) -> dict[int, str]:
     offline humanizing, when no --style is given and a drums style is installed."""
     from humanizer import models
 
-    chosen: dict[int, str] = {}
-    if not style_given and "drums" in models.styles():
-        chosen[DRUM_CHANNEL - 1] = "drums"
+    chosen = models.default_channel_styles(style_given)
     for pair in pairs:
         number, _, style = pair.partition("=")
         if not number.strip().isdigit() or not 1 <= int(number) <= 16 or not style.strip():

@@ -16,6 +16,7 @@ from humanizer.errors import HumanizerError
 
 PACKAGED = Path(__file__).parent / "styles"
 DEFAULT_STYLE = "piano"
+DRUM_CHANNEL = 9  # MIDI channel 10 counted from 0: General MIDI drums
 
 
 def user_folder() -> Path:
@@ -41,6 +42,14 @@ def styles() -> dict[str, Style]:
             for path in sorted(folder.glob("*.onnx")):
                 found[path.stem] = Style(path.stem, path, packaged)
     return found
+
+
+def default_channel_styles(style_chosen: bool) -> dict[int, str]:
+    """Channel (0-15) -> style when the user chose none: drums on channel 10, if a drums
+    style is installed; every other channel plays DEFAULT_STYLE. Offline and live alike."""
+    if not style_chosen and "drums" in styles():
+        return {DRUM_CHANNEL: "drums"}
+    return {}
 
 
 def find(style: str) -> Path:

@@ -20,8 +20,6 @@ from humanizer.notes import NoteFile, read, with_velocities, write_atomic
 from humanizer.progress import progress
 from humanizer.timeparse import parse_duration
 
-DRUM_CHANNEL = 9  # MIDI channel 10, the General MIDI drum channel
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", metavar="IN", help="a MIDI file or a folder of MIDI files")
@@ -50,9 +48,9 @@ class Humanizer:
         self.strength = strength_of(strength)
         self.lookahead = lookahead
         self.default = models.load(style or models.DEFAULT_STYLE, threads=2)
-        self.by_channel: Mapping[int, Engine] = {}
-        if style is None and "drums" in models.styles():
-            self.by_channel = {DRUM_CHANNEL: models.load("drums", threads=2)}
+        self.by_channel: Mapping[int, Engine] = {
+            channel: models.load(name, threads=2)
+            for channel, name in models.default_channel_styles(style is not None).items()}
 
     def velocities(self, note_file: NoteFile) -> list[int]:
         """New velocities for every note in the file, each channel through its style."""
@@ -98,10 +96,11 @@ def run(args: argparse.Namespace) -> int:
     if not source.exists():
         raise HumanizerError(f"{source}: no such file or folder")
     work = pairs(source, target)
+    inputs = {i.resolve() for i, _ in work}
     for _, output in work:
         if output.exists() and not args.force:
             raise HumanizerError(f"{output}: already exists (use --force to overwrite)")
-        if output.resolve() in {i.resolve() for i, _ in work}:
+        if output.resolve() in inputs:
             raise HumanizerError(f"{output}: would overwrite an input file")
     lookahead = parse_duration(args.latency) if args.latency else None
     humanizer = Humanizer(args.style, args.strength, lookahead)
