@@ -175,6 +175,12 @@ class LookaheadBuffer:
         if notes and notes[0].start < before:
             self.heard[channel] = [n for n in notes if n.end >= before]
 
+    def held(self) -> list[list[int]]:
+        """Note-offs for every note heard whose own note-off has not come yet (one per
+        note-on), in channel and pitch order."""
+        return [[NOTE_OFF | channel, pitch, 0]
+                for (channel, pitch), notes in sorted(self._open.items()) for _ in notes]
+
     def sounding(self) -> int:
         return sum(self._sounding.values())
 

@@ -31,6 +31,9 @@ def _libjack() -> ctypes.CDLL | None:
     lib.jack_client_close.argtypes = [ctypes.c_void_p]
     lib.jack_activate.argtypes = [ctypes.c_void_p]
     lib.jack_on_shutdown.argtypes = [ctypes.c_void_p, _SHUTDOWN_CALLBACK, ctypes.c_void_p]
+    lib.jack_port_by_name.restype = ctypes.c_void_p
+    lib.jack_port_by_name.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+    lib.jack_port_connected.argtypes = [ctypes.c_void_p]
     lib.jack_set_error_function(_quiet)
     lib.jack_set_info_function(_quiet)
     return lib
@@ -68,6 +71,13 @@ class ServerWatch:
             return
         _lib.jack_on_shutdown(self._client, self._callback, None)
         _lib.jack_activate(self._client)
+
+    def connections(self, port: str) -> int | None:
+        """How many ports are connected to `port` (client:port), None when unknown."""
+        if self._client is None or self.gone.is_set():
+            return None
+        handle = _lib.jack_port_by_name(self._client, port.encode())
+        return None if not handle else int(_lib.jack_port_connected(handle))
 
     def close(self) -> None:
         """Leave the server (skipped when it is gone: closing a dead client can block)."""

@@ -170,6 +170,17 @@ class Scheduler:
                 self._send(message)
         return sounding
 
+    def end_held_notes(self) -> int:
+        """Note-offs for every note held at the input, received now: they leave after the
+        latency, behind everything heard before, like note-offs the player sent."""
+        with self._state:
+            messages = self.buffer.held()
+            now = self.clock()
+            for message in messages:
+                self.buffer.receive(message, now)
+            self._state.notify_all()
+        return len(messages)
+
     def release(self) -> int:
         """Note-offs for every note still sounding at the output."""
         with self._sending:

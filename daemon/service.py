@@ -61,6 +61,7 @@ class Service:
                                      options.curve_keys)
         self.ports: Ports | None = None
         self.watch: jackserver.ServerWatch | None = None
+        self._sources = 0  # connections to the input port at the last look (JACK)
         try:
             self.styles = StyleMap(options.style, options.channel_styles)
             api = choose_api(options.api)
@@ -90,12 +91,28 @@ class Service:
                 say("the JACK server went away; stopping")
                 self._close()
                 return 1
+            self._release_if_unplugged()
             self.control.serve(self.handle, POLL_SECONDS)
             if time.monotonic() >= next_stats:
                 self.control.publish("stats", self.stats())
                 next_stats = time.monotonic() + STATS_SECONDS
         self.shutdown()
         return 0
+
+    def _release_if_unplugged(self) -> None:
+        """When the last source leaves our JACK input (a DAW quits or crashes mid-note),
+        nobody is left to send the note-offs of the notes it held: send them for it."""
+        if self.watch is None or self.options.in_port is not None:
+            return
+        sources = self.watch.connections(self.ports.input_name)
+        if sources is None:
+            return
+        if sources == 0 and self._sources > 0:
+            released = self.scheduler.end_held_notes()
+            if released:
+                say(f"the input lost its last source: released {released} held notes")
+                self.control.publish("unplugged", {"released": released})
+        self._sources = sources
 
     def _on_signal(self, signum: int, frame: object) -> None:
         self.stops += 1  # only a flag: the handler may interrupt code holding locks
