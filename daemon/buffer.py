@@ -146,6 +146,16 @@ class LookaheadBuffer:
         """When the earliest note still needing a velocity is due."""
         return self.unclaimed[0].due if self.unclaimed else None
 
+    def skip_past(self, now: float) -> int:
+        """Give up on notes already due: they leave (or left) with their own velocity and
+        count as late. Predicting them would be wasted work that makes the next notes late
+        too - under overload the backlog would grow without end."""
+        skipped = 0
+        while self.unclaimed and self.unclaimed[0].due <= now:
+            self.unclaimed.popleft()
+            skipped += 1
+        return skipped
+
     def claim(self, until: float) -> list[Event]:
         """Take the notes due by `until` for one inference, earliest first."""
         batch = []

@@ -114,6 +114,7 @@ class Scheduler:
             with self._state:
                 if not self._running:
                     return
+                self.buffer.skip_past(self.clock())
                 due = self.buffer.next_prediction_due()
                 wait = IDLE_WAIT if due is None else due - self.margin() - self.clock()
                 if wait > 0:
