@@ -376,10 +376,12 @@ class Server:
     """A private dummy-backend JACK server. Its log is kept to count xruns: a client that
     misses a period loses that period's MIDI, which is JACK's loss, not the daemon's."""
 
-    def __init__(self, period: int):
+    def __init__(self, period: int, name: str | None = None):
+        """`name` is for a server that may be killed: JACK keeps a killed server's slot in
+        its registry (8 in all) and gives it back only to a server of the same name."""
         if shutil.which("jackd") is None or shutil.which("jack_lsp") is None:
             raise NoJack("jackd is not installed (apt-get install jackd2)")
-        self.name = f"humanizer-bench-{period}-{os.getpid()}"
+        self.name = name or f"humanizer-bench-{period}-{os.getpid()}"
         self.env = {**os.environ, "JACK_DEFAULT_SERVER": self.name,
                     "JACK_NO_AUDIO_RESERVATION": "1"}
         self.log = tempfile.TemporaryFile(mode="w+")

@@ -336,7 +336,7 @@ def test_jack_server_stopping_mid_stream_stops_the_daemon_with_an_error():
 
     from humanizer.bench import Server
 
-    own = Server(PERIOD, name="humanizer-soak-gone")
+    own = Server(PERIOD, name="humanizer-soak-gone")  # a fixed name: see Server
     before = os.environ.get("JACK_DEFAULT_SERVER")
     try:
         own.wait_ready()
@@ -352,7 +352,9 @@ def test_jack_server_stopping_mid_stream_stops_the_daemon_with_an_error():
         client.wait()
         assert code == 1 and "JACK server went away" in output
     finally:
-        if before is not None:
+        if before is None:
+            os.environ.pop("JACK_DEFAULT_SERVER", None)
+        else:
             os.environ["JACK_DEFAULT_SERVER"] = before
         own.stop()
 
