@@ -16,11 +16,12 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
 import zmq
+
+from humanizer import bench
 
 TEST_SERVER = "humanizer-test"
 PERIOD_FRAMES, RATE = 64, 48000
@@ -95,47 +96,18 @@ def free_port_pair() -> int:
     raise RuntimeError("no free port pair")
 
 
-class Listener:
+class Listener(bench.Listener):
     """A JACK MIDI input that records (arrival time, message).
 
     Polled (not a callback) and stamped with the daemon's own ArrivalClock correction, so
     the times are those at which JACK delivered the messages, not those of the poll.
     """
 
-    def __init__(self, client: str):
-        import rtmidi
-
-        from humanizer.daemon.ports import ArrivalClock
-
-        self.midi_in = rtmidi.MidiIn(rtmidi.API_UNIX_JACK, client, queue_size_limit=1 << 16)
-        self.midi_in.ignore_types(sysex=False, timing=False, active_sense=False)
-        self.midi_in.open_virtual_port("in")
-        self.port = f"{client}:in"
-        self.received: list[tuple[float, list[int]]] = []
-        self._clock = ArrivalClock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._poll, daemon=True)
-        self._thread.start()
-
-    def _poll(self) -> None:
-        while not self._stop.is_set():
-            item = self.midi_in.get_message()
-            if item is None:
-                time.sleep(0.0002)
-                continue
-            self.received.append((self._clock.arrival(item[1], time.monotonic()), item[0]))
-
     def wait_for(self, count: int, timeout: float) -> list[tuple[float, list[int]]]:
         deadline = time.monotonic() + timeout
         while len(self.received) < count and time.monotonic() < deadline:
             time.sleep(0.01)
         return list(self.received)
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.midi_in.close_port()
-        self.midi_in.delete()
 
 
 class Probe:
