@@ -142,6 +142,13 @@ class Probe:
     def wait_for(self, count: int, timeout: float) -> list[tuple[float, list[int]]]:
         return self.back.wait_for(count, timeout)
 
+    def wait_heard(self, count: int, timeout: float = 3.0) -> None:
+        """Until the daemon has been handed `count` messages: a JACK port takes only a
+        period's worth of bytes per cycle, so a burst of 1000 notes is in transit for
+        about 100 ms at 64 frames, and a signal sent sooner would race with it."""
+        heard = self.echo.wait_for(count, timeout)
+        assert len(heard) >= count, f"JACK delivered only {len(heard)} of {count} messages"
+
     def close(self) -> None:
         self.back.close()
         self.echo.close()

@@ -187,7 +187,7 @@ def test_shutdown_plays_out_what_was_heard_and_releases_held_notes(daemon, probe
     for pitch in (52, 55):
         probe.send([0x90, pitch, 90])
         probe.send([0x80, pitch, 0])
-    time.sleep(0.02)  # heard, but still inside the lookahead when the signal comes
+    probe.wait_heard(5)  # heard, but still inside the lookahead when the signal comes
     code, output = daemon.stop(signal.SIGTERM)
     received = [m for _, m in probe.wait_for(6, timeout=3)]
     assert code == 0, output

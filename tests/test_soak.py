@@ -318,11 +318,15 @@ def test_a_client_killed_mid_stream_leaves_no_note_sounding(daemon, server):
 
 
 def test_sigterm_during_a_burst_releases_every_sounding_note(daemon, probe):
+    messages = []
     for i in range(BURST_NOTES):
         pitch = 21 + i % 88
-        probe.send([0x90, pitch, 90])
+        messages.append([0x90, pitch, 90])
         if i % 3:  # every third note is held: only the shutdown can release it
-            probe.send([0x80, pitch, 0])
+            messages.append([0x80, pitch, 0])
+    for message in messages:
+        probe.send(message)
+    probe.wait_heard(len(messages))  # ~0.1 s: most of the burst is still in the lookahead
     code, output = daemon.stop(signal.SIGTERM)
     received = [m for _, m in probe.wait_for(2 * BURST_NOTES, timeout=3)]
     assert code == 0, output
