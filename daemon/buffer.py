@@ -12,6 +12,7 @@ be tested exactly. The scheduler drives it from its threads under one lock.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 
@@ -22,7 +23,7 @@ NOTE_ON = 0x90
 CONTROL_CHANGE = 0xB0
 ALL_NOTES_OFF = 123
 FAR_END = 1e9  # the end given to a note still sounding: the model window cuts it
-HISTORY_SECONDS = 60.0  # ended notes older than this are forgotten
+HISTORY_SECONDS = 5.0  # notes ended this long before a window's reach are forgotten
 
 
 @dataclass(slots=True, eq=False)
@@ -34,9 +35,18 @@ class HeardNote:
     start: float
     channel: int
     end: float = FAR_END
+    _note: Note | None = None
 
     def as_note(self) -> Note:
-        return Note(self.pitch, self.velocity, self.start, self.end, self.channel)
+        """A snapshot for the model, made again only when the note has ended since: a
+        window hands thousands of notes to every inference."""
+        if self._note is None or self._note.end != self.end:
+            self._note = Note(self.pitch, self.velocity, self.start, self.end, self.channel)
+        return self._note
+
+
+def _start(note: HeardNote) -> float:
+    return note.start
 
 
 @dataclass(slots=True, eq=False)
@@ -174,16 +184,22 @@ class LookaheadBuffer:
         since = min(event.note.start for event in events) - reach
         chosen = []
         for channel in channels:
-            self._forget(channel, since - HISTORY_SECONDS)
-            chosen += [n for n in self.heard[channel] if n.end >= since or n.start >= since]
-        chosen.sort(key=lambda note: note.start)  # stable: arrival order within a start
+            notes = self._forget(channel, since - HISTORY_SECONDS)
+            first = bisect_left(notes, since, key=_start)  # notes arrive in start order
+            chosen += [n for n in notes[:first] if n.end >= since]  # begun before, sounding
+            chosen += notes[first:]
+        chosen.sort(key=_start)  # stable: arrival order within a start
         position = {id(note): i for i, note in enumerate(chosen)}
         return [n.as_note() for n in chosen], [position[id(e.note)] for e in events]
 
-    def _forget(self, channel: int, before: float) -> None:
+    def _forget(self, channel: int, before: float) -> list[HeardNote]:
+        """Drop the notes that ended before `before`; the channel's notes that are left."""
         notes = self.heard[channel]
-        if notes and notes[0].start < before:
-            self.heard[channel] = [n for n in notes if n.end >= before]
+        first = bisect_left(notes, before, key=_start)
+        if first:
+            notes = self.heard[channel] = [n for n in notes[:first] if n.end >= before] \
+                + notes[first:]
+        return notes
 
     def held(self) -> list[list[int]]:
         """Note-offs for every note heard whose own note-off has not come yet (one per

@@ -139,7 +139,8 @@ class Scheduler:
         for (style, lookahead), events in groups.items():
             engine, channels = self.styles.part(style)
             contract = engine.contract
-            reach = contract.context_seconds + 3 * contract.level_seconds + 1.0
+            # the frames look back context_seconds, the input's level 3 level widths
+            reach = max(contract.context_seconds, 3 * contract.level_seconds) + 1.0
             notes, indices = self.buffer.window(channels, events, reach)
             jobs.append((engine, notes, indices, lookahead, events))
         return jobs

@@ -118,14 +118,14 @@ class Engine:
     def _scale(self, raw: np.ndarray) -> np.ndarray:
         return raw.astype(np.float64) * self.contract.deviation_scale
 
-    def _sounding(self, notes: list[Note], onsets: np.ndarray, offs: np.ndarray,
+    def _sounding(self, onsets: np.ndarray, offs: np.ndarray, keys: np.ndarray,
                   first: int, count: int) -> np.ndarray:
         """Frames [first, first + count) of only the notes that sound in them (notes sorted
         by onset; `offs` are their end frames). Memory and time follow the frames asked
         for, never the whole part: a file with an hour of silence costs nothing more."""
         upper = int(np.searchsorted(onsets, first + count, side="left"))
         inside = np.nonzero(offs[:upper] > first)[0]
-        return encoding.encode([notes[i] for i in inside], first, count, self.fps)
+        return encoding.encode_spans(onsets[inside], offs[inside], keys[inside], first, count)
 
     def _frame_spans(self, notes: list[Note]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Onset frames, end frames (at least one frame long) and keys of sorted notes."""
@@ -144,7 +144,7 @@ class Engine:
             first = max(0, int(core_start) - margin)
             inside = (onsets >= core_start) & (onsets < core_start + core)
             end = int(min(offs.max(), core_start + core)) + margin
-            output = self.run(self._sounding(notes, onsets, offs, first, end - first)[None])[0]
+            output = self.run(self._sounding(onsets, offs, keys, first, end - first)[None])[0]
             raw[inside] = output[onsets[inside] - first, keys[inside]]
         times = np.array([note.start for note in notes])
         deviations = self._scale(raw)
@@ -185,7 +185,7 @@ class Engine:
         levels, deviations = np.full(len(notes), np.nan), np.full(len(notes), np.nan)
         for batch_ends in self._window_batches(ends, width):
             base = int(batch_ends[0]) - width  # frame f is row f - base
-            frames = self._sounding(notes, onsets, offs, base, int(batch_ends[-1]) - base)
+            frames = self._sounding(onsets, offs, keys, base, int(batch_ends[-1]) - base)
             stacked = np.stack([frames[end - width - base:end - base] for end in batch_ends])
             output = self._scale(self.run(stacked))
             for row, end in enumerate(batch_ends):
