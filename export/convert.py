@@ -19,7 +19,7 @@ import tensorflow as tf
 import tf2onnx
 
 from humanizer import encoding
-from humanizer.contract import INPUT_NAME, METADATA_KEY, OUTPUT_NAME, Contract
+from humanizer.contract import INPUT_NAME, METADATA_KEY, OFFSETS_NAME, OUTPUT_NAME, Contract
 from humanizer.errors import HumanizerError
 
 OPSET = 17  # 17 and 18 export correctly; tf2onnx 1.17 refuses 19
@@ -44,11 +44,24 @@ def load_keras(path: str | os.PathLike) -> keras.Model:
     return model
 
 
-def check_shapes(model: keras.Model) -> None:
-    """Refuse a model that cannot honour the encoding: (batch, time, 176) -> (..., 88)."""
-    if len(model.inputs) != 1 or len(model.outputs) != 1:
-        raise HumanizerError("the model must have exactly one input and one output")
-    shape_in, shape_out = tuple(model.inputs[0].shape), tuple(model.outputs[0].shape)
+def output_names(contract: Contract) -> list[str]:
+    """The graph's outputs in the Keras model's order: deviations, then any timing head."""
+    return [OUTPUT_NAME, OFFSETS_NAME] if contract.timing else [OUTPUT_NAME]
+
+
+def check_shapes(model: keras.Model, contract: Contract) -> None:
+    """Refuse a model that cannot honour the encoding: (batch, time, 176) -> (..., 88),
+    with as many outputs as the contract lists."""
+    wanted = len(output_names(contract))
+    if len(model.inputs) != 1 or len(model.outputs) != wanted:
+        raise HumanizerError(f"the model must have exactly one input and {wanted} "
+                             f"output{'s' if wanted > 1 else ''} (outputs "
+                             f"{', '.join(contract.outputs)}), not {len(model.outputs)}")
+    for output in model.outputs:
+        check_shape(tuple(model.inputs[0].shape), tuple(output.shape))
+
+
+def check_shape(shape_in: tuple, shape_out: tuple) -> None:
     if len(shape_in) != 3 or shape_in[-1] != encoding.INPUTS:
         raise HumanizerError(f"the model takes input {shape_in}; a style model takes "
                              f"(batch, time, {encoding.INPUTS}) frames")
@@ -121,20 +134,20 @@ def refuse_loops(proto: onnx.ModelProto) -> None:
             "(TimeDistributed under Keras 3): use Dense directly on the 3-D tensor")
 
 
-def rename_output(graph: onnx.GraphProto, new: str) -> None:
-    """Give the single graph output the contract's name, everywhere it is referenced."""
-    old = graph.output[0].name
+def rename_output(graph: onnx.GraphProto, index: int, new: str) -> None:
+    """Give a graph output the contract's name, everywhere it is referenced."""
+    old = graph.output[index].name
     if old == new:
         return
     for node in graph.node:
         node.output[:] = [new if name == old else name for name in node.output]
         node.input[:] = [new if name == old else name for name in node.input]
-    graph.output[0].name = new
+    graph.output[index].name = new
 
 
 def name_dynamic_axes(graph: onnx.GraphProto) -> None:
     """Name the batch and time axes of input and output, so tools show what they mean."""
-    for value in (graph.input[0], graph.output[0]):
+    for value in (graph.input[0], *graph.output):
         dims = value.type.tensor_type.shape.dim
         for dim, name in zip(dims, DYNAMIC_AXES, strict=False):
             dim.ClearField("dim_value")
@@ -150,14 +163,16 @@ def set_contract(proto: onnx.ModelProto, contract: Contract) -> None:
 
 def to_onnx(model: keras.Model, contract: Contract) -> onnx.ModelProto:
     """The checked ONNX style model for a Keras model (not yet compared with Keras)."""
-    check_shapes(model)
+    check_shapes(model, contract)
     proto = trace(model)
     refuse_loops(proto)
     graph = proto.graph
-    if [i.name for i in graph.input] != [INPUT_NAME] or len(graph.output) != 1:
-        raise HumanizerError(f"the exported graph must have one input '{INPUT_NAME}' and one "
-                             "output")
-    rename_output(graph, OUTPUT_NAME)
+    names = output_names(contract)
+    if [i.name for i in graph.input] != [INPUT_NAME] or len(graph.output) != len(names):
+        raise HumanizerError(f"the exported graph must have one input '{INPUT_NAME}' and "
+                             f"{len(names)} outputs")
+    for index, name in enumerate(names):
+        rename_output(graph, index, name)
     name_dynamic_axes(graph)
     proto.producer_name = "humanizer export"
     set_contract(proto, contract)

@@ -15,7 +15,7 @@ import numpy as np
 import onnxruntime as ort
 
 from humanizer import encoding
-from humanizer.contract import INPUT_NAME, OUTPUT_NAME
+from humanizer.contract import INPUT_NAME, OFFSETS_NAME, OUTPUT_NAME
 from humanizer.notes import HIGHEST_KEY, LOWEST_KEY, Note
 
 from . import convert
@@ -53,9 +53,23 @@ def probe_inputs(fps: float, seed: int = 0) -> list[np.ndarray]:
 
 
 def keras_outputs(model: keras.Model, inputs: list[np.ndarray]) -> list[np.ndarray]:
-    """The reference: the Keras model in inference mode (dropout off), run by TensorFlow."""
+    """The reference: the Keras model in inference mode (dropout off), run by TensorFlow.
+    One array per input; a model with a timing head gives both heads concatenated on the
+    last axis (deviations, then offsets), as `onnx_outputs` does."""
     function = convert.inference_function(model)
-    return [function(frames).numpy() for frames in inputs]
+    results = []
+    for frames in inputs:
+        output = function(frames)
+        heads = output if isinstance(output, list | tuple) else [output]
+        results.append(np.concatenate([head.numpy() for head in heads], axis=-1))
+    return results
+
+
+def onnx_outputs(session: ort.InferenceSession, frames: np.ndarray) -> np.ndarray:
+    """The graph's outputs for the frames, the heads concatenated as in `keras_outputs`."""
+    names = [o.name for o in session.get_outputs()]
+    heads = [name for name in (OUTPUT_NAME, OFFSETS_NAME) if name in names]
+    return np.concatenate(session.run(heads, {INPUT_NAME: frames}), axis=-1)
 
 
 def onnx_session(model_bytes: bytes) -> ort.InferenceSession:
@@ -70,7 +84,7 @@ def max_difference(session: ort.InferenceSession, inputs: list[np.ndarray],
     differs (a wrong graph may give (B, B, 88) instead of (B, T, 88))."""
     worst = 0.0
     for frames, reference in zip(inputs, expected, strict=True):
-        output = session.run([OUTPUT_NAME], {INPUT_NAME: frames})[0]
+        output = onnx_outputs(session, frames)
         if output.shape != reference.shape:
             return float("inf")
         worst = max(worst, float(np.max(np.abs(output - reference))))

@@ -15,9 +15,14 @@ from humanizer import encoding as pianoroll
 from humanizer.errors import HumanizerError
 
 METADATA_KEY = "humanizer"
-CONTRACT_VERSION = 1
+# 1: velocity deviations only; 2 adds an optional timing head (output OFFSETS_NAME, listed
+# as "onset_offset" in `outputs`, in units of `offset_scale` seconds). New models are 2.
+CONTRACT_VERSION = 2
+SUPPORTED_VERSIONS = (1, 2)
 INPUT_NAME = "frames"
 OUTPUT_NAME = "deviations"
+OFFSETS_NAME = "offsets"
+TIMING_OUTPUT = "onset_offset"
 
 
 @dataclass
@@ -35,12 +40,19 @@ class Contract:
     context_seconds: float = 4.0
     lookahead_seconds: float = 0.5
     outputs: list[str] = field(default_factory=lambda: ["velocity_deviation"])
+    offset_scale: float = pianoroll.OFFSET_SCALE  # seconds per unit of the timing head
+    input: str = "performance"  # what it was trained on: performances, or scores/grids
     gain: float = 1.0  # calibration of the deviations' spread, measured on validation data
     train_mean: float = 64.0  # mean velocity of the training data (a baseline)
     data: str = ""
     licence: str = ""
     metrics: dict[str, Any] = field(default_factory=dict)
     contract_version: int = CONTRACT_VERSION
+
+    @property
+    def timing(self) -> bool:
+        """Does the model predict onset offsets too?"""
+        return TIMING_OUTPUT in self.outputs
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -63,10 +75,13 @@ class Contract:
 
     def check(self, source: str = "model") -> None:
         """Refuse a contract this version of humanizer cannot honour."""
-        if self.contract_version != CONTRACT_VERSION:
+        if self.contract_version not in SUPPORTED_VERSIONS:
             raise HumanizerError(
                 f"{source}: model contract version {self.contract_version} is not supported "
-                f"(this humanizer runs version {CONTRACT_VERSION}); update humanizer")
+                f"(this humanizer runs versions {SUPPORTED_VERSIONS[0]}-{CONTRACT_VERSION}); "
+                "update humanizer")
+        if self.timing and self.contract_version < 2:
+            raise HumanizerError(f"{source}: a timing head needs contract version 2")
         if (self.encoding, self.encoding_version) != (pianoroll.ENCODING_NAME,
                                                       pianoroll.ENCODING_VERSION):
             raise HumanizerError(
@@ -74,7 +89,8 @@ class Contract:
                 f"(this humanizer implements {pianoroll.ENCODING_NAME} "
                 f"v{pianoroll.ENCODING_VERSION})")
         numbers = {"fps": self.fps, "deviation_scale": self.deviation_scale,
-                   "level_seconds": self.level_seconds, "context_seconds": self.context_seconds}
+                   "level_seconds": self.level_seconds, "context_seconds": self.context_seconds,
+                   "offset_scale": self.offset_scale}
         for key, value in numbers.items():
             if not isinstance(value, int | float) or value <= 0:
                 raise HumanizerError(f"{source}: metadata field {key} must be a positive number")

@@ -26,6 +26,7 @@ KEYS = 88
 INPUTS = 2 * KEYS
 DEFAULT_FPS = 50.0
 DEVIATION_SCALE = 32.0  # velocity steps per model output unit
+OFFSET_SCALE = 0.05  # seconds per unit of a timing head's output (onset offsets)
 LEVEL_SECONDS = 3.0  # standard deviation of the level's Gaussian time window
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import onnxruntime as ort
 
 from humanizer import encoding
-from humanizer.contract import INPUT_NAME, METADATA_KEY, OUTPUT_NAME, Contract
+from humanizer.contract import INPUT_NAME, METADATA_KEY, OFFSETS_NAME, OUTPUT_NAME, Contract
 from humanizer.errors import HumanizerError
 from humanizer.notes import Note
 
@@ -49,9 +49,13 @@ def read_contract(session: ort.InferenceSession, source: str) -> Contract:
                              f"'{OUTPUT_NAME}' as the contract says")
     if inputs[0].shape[-1] != encoding.INPUTS or len(inputs[0].shape) != 3:
         raise HumanizerError(f"{source}: input must be (batch, time, {encoding.INPUTS})")
-    deviations = next(o for o in outputs if o.name == OUTPUT_NAME)
-    if len(deviations.shape) != 3 or deviations.shape[-1] != encoding.KEYS:
-        raise HumanizerError(f"{source}: output must be (batch, time, {encoding.KEYS})")
+    if contract.timing and OFFSETS_NAME not in [o.name for o in outputs]:
+        raise HumanizerError(f"{source}: the contract promises onset offsets but the model "
+                             f"has no output '{OFFSETS_NAME}'")
+    for output in outputs:
+        if output.name in (OUTPUT_NAME, OFFSETS_NAME) and (
+                len(output.shape) != 3 or output.shape[-1] != encoding.KEYS):
+            raise HumanizerError(f"{source}: output must be (batch, time, {encoding.KEYS})")
     return contract
 
 
@@ -61,6 +65,10 @@ class Prediction:
 
     levels: np.ndarray  # the input's local level around each note
     deviations: np.ndarray  # the model's re-centred deviation from that level
+    offsets: np.ndarray  # onset offsets in seconds (zeros for a model without timing)
+
+    def __getitem__(self, index: np.ndarray) -> Prediction:
+        return Prediction(self.levels[index], self.deviations[index], self.offsets[index])
 
 
 class Engine:
@@ -78,8 +86,14 @@ class Engine:
         self.fps = self.contract.fps
 
     def run(self, frames: np.ndarray) -> np.ndarray:
-        """Raw model output (batch, time, 88) for frames (batch, time, 176)."""
-        return self.session.run([OUTPUT_NAME], {INPUT_NAME: frames.astype(np.float32)})[0]
+        """Raw deviations (batch, time, 88) for frames (batch, time, 176)."""
+        return self.run_heads(frames)[0]
+
+    def run_heads(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Raw deviations and, for a model with a timing head, raw onset offsets."""
+        names = [OUTPUT_NAME, OFFSETS_NAME] if self.contract.timing else [OUTPUT_NAME]
+        outputs = self.session.run(names, {INPUT_NAME: frames.astype(np.float32)})
+        return outputs[0], outputs[1] if self.contract.timing else None
 
     def predict(self, notes: Sequence[Note], lookahead: float | None = None) -> Prediction:
         """Levels and deviations for every note on the keyboard (the order of `notes`).
@@ -89,7 +103,7 @@ class Engine:
         """
         notes = list(notes)
         if not notes:
-            return Prediction(np.zeros(0), np.zeros(0))
+            return Prediction(np.zeros(0), np.zeros(0), np.zeros(0))
         if any(not note.on_keyboard for note in notes):
             raise ValueError("predict takes only notes on the 88 keys")
         order = np.argsort([note.start for note in notes], kind="stable")
@@ -100,12 +114,21 @@ class Engine:
             result = self._predict_lookahead(ordered, lookahead)
         back = np.empty_like(order)
         back[order] = np.arange(len(order))
-        return Prediction(result.levels[back], result.deviations[back])
+        return result[back]
 
     def humanize(self, notes: Sequence[Note], strength: float = 1.0,
                  lookahead: float | None = None) -> list[int]:
         """New velocities for all notes; notes off the 88 keys keep theirs."""
+        return self.humanize_timing(notes, strength, lookahead)[0]
+
+    def humanize_timing(self, notes: Sequence[Note], strength: float = 1.0,
+                        lookahead: float | None = None,
+                        timing: float = 0.0) -> tuple[list[int], list[float]]:
+        """New velocities and onset shifts (seconds: `timing` times the model's offsets;
+        zero for a model without a timing head) for all notes; notes off the 88 keys
+        keep their velocity and place."""
         velocities = np.array([note.velocity for note in notes], dtype=np.int64)
+        shifts = np.zeros(len(notes))
         playable = np.array([note.on_keyboard for note in notes], dtype=bool)
         if playable.any():
             chosen = [note for note in notes if note.on_keyboard]
@@ -113,7 +136,8 @@ class Engine:
             velocities[playable] = encoding.velocities(
                 velocities[playable].astype(np.float64), prediction.levels,
                 prediction.deviations, strength)
-        return velocities.tolist()
+            shifts[playable] = timing * prediction.offsets
+        return velocities.tolist(), shifts.tolist()
 
     def _scale(self, raw: np.ndarray) -> np.ndarray:
         return raw.astype(np.float64) * self.contract.deviation_scale
@@ -139,27 +163,32 @@ class Engine:
         onsets, offs, keys = self._frame_spans(notes)
         core = int(CHUNK_SECONDS * self.fps)
         margin = int(np.ceil(self.contract.context_seconds * self.fps))
-        raw = np.empty(len(notes))
+        raw, raw_offsets = np.empty(len(notes)), np.zeros(len(notes))
         for core_start in np.unique(onsets // core) * core:  # only chunks that have onsets
             first = max(0, int(core_start) - margin)
             inside = (onsets >= core_start) & (onsets < core_start + core)
             end = int(min(offs.max(), core_start + core)) + margin
-            output = self.run(self._sounding(onsets, offs, keys, first, end - first)[None])[0]
-            raw[inside] = output[onsets[inside] - first, keys[inside]]
+            output, offsets = self.run_heads(
+                self._sounding(onsets, offs, keys, first, end - first)[None])
+            cells = onsets[inside] - first, keys[inside]
+            raw[inside] = output[0][cells]
+            if offsets is not None:
+                raw_offsets[inside] = offsets[0][cells]
         times = np.array([note.start for note in notes])
         deviations = self._scale(raw)
         centred = deviations - encoding.local_mean(times, deviations, times,
                                                    self.contract.level_seconds)
         velocities = np.array([note.velocity for note in notes], dtype=np.float64)
         levels = encoding.local_mean(times, velocities, times, self.contract.level_seconds)
-        return Prediction(levels, centred * self.contract.gain)
+        return Prediction(levels, centred * self.contract.gain,
+                          raw_offsets * self.contract.offset_scale)
 
     def predict_due(self, heard: Sequence[Note], due: np.ndarray, lookahead: float) -> Prediction:
         """The live case: predictions for the notes `due` (indices into `heard`, sorted by
         start) from windows ending `lookahead` after their onsets. A note still sounding is
         given a far end; the window cuts it where the daemon's knowledge ends."""
         result = self._predict_lookahead(list(heard), lookahead, np.asarray(due, dtype=np.int64))
-        return Prediction(result.levels[due], result.deviations[due])
+        return result[due]
 
     def _window_batches(self, ends: np.ndarray, width: int) -> list[np.ndarray]:
         """Consecutive window ends grouped so that one batch spans at most a few windows'
@@ -183,11 +212,13 @@ class Engine:
         wanted = onsets if due_notes is None else onsets[due_notes]
         ends = np.unique(wanted) + ahead + 1  # one window per onset frame: [end - width, end)
         levels, deviations = np.full(len(notes), np.nan), np.full(len(notes), np.nan)
+        offsets = np.zeros(len(notes))
         for batch_ends in self._window_batches(ends, width):
             base = int(batch_ends[0]) - width  # frame f is row f - base
             frames = self._sounding(onsets, offs, keys, base, int(batch_ends[-1]) - base)
             stacked = np.stack([frames[end - width - base:end - base] for end in batch_ends])
-            output = self._scale(self.run(stacked))
+            raw, raw_offsets = self.run_heads(stacked)
+            output = self._scale(raw)
             for row, end in enumerate(batch_ends):
                 lo = np.searchsorted(onsets, end - width, side="left")
                 hi = np.searchsorted(onsets, end, side="left")  # notes heard by the window end
@@ -196,7 +227,10 @@ class Engine:
                 due = seen[onsets[seen] == end - ahead - 1]
                 mean = encoding.local_mean(times[seen], heard, times[due], sigma)
                 deviations[due] = heard[onsets[seen] == end - ahead - 1] - mean
+                if raw_offsets is not None:
+                    offsets[due] = raw_offsets[row, onsets[due] - (end - width), keys[due]]
                 start = np.searchsorted(times, times[due].min() - 3 * sigma)
                 levels[due] = encoding.local_mean(times[start:hi], velocities[start:hi],
                                                   times[due], sigma)
-        return Prediction(levels, deviations * self.contract.gain)
+        return Prediction(levels, deviations * self.contract.gain,
+                          offsets * self.contract.offset_scale)

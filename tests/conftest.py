@@ -41,3 +41,33 @@ def tiny_model(tmp_path_factory) -> Path:
     onnx_path = folder / "tiny.onnx"
     export_model(keras_path, onnx_path, contract)
     return onnx_path
+
+
+EARLY_MS = 30.0  # the timing head of `early_model` moves every note this much earlier
+
+
+@pytest.fixture(scope="session")
+def early_model(tmp_path_factory) -> Path:
+    """A style with a timing head whose offsets are known: its offsets layer is set to a
+    constant -EARLY_MS, so the tests can hear exactly where notes must land. Exported
+    through the real exporter, in a user model folder as `early.onnx`."""
+    pytest.importorskip("tensorflow")
+    import numpy as np
+
+    from humanizer import encoding
+    from humanizer.contract import TIMING_OUTPUT, Contract
+    from humanizer.export.onnx_export import export_model
+    from humanizer.training.model import build_model
+
+    model = build_model(units=8, layers=1, timing=True)
+    offsets = model.get_layer("offsets")
+    kernel, bias = offsets.get_weights()
+    offsets.set_weights([np.zeros_like(kernel),
+                         np.full_like(bias, -EARLY_MS / 1000 / encoding.OFFSET_SCALE)])
+    folder = tmp_path_factory.mktemp("models")
+    contract = Contract(name="early", instrument="drums", input="score",
+                        outputs=["velocity_deviation", TIMING_OUTPUT],
+                        description=f"test style: every note {EARLY_MS:g} ms early")
+    path = folder / "early.onnx"
+    export_model(model, path, contract)
+    return path

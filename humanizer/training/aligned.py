@@ -114,6 +114,17 @@ def align_performance(performance: Path) -> AlignedPair:
     return align(companions[0], companions[1], performance, companions[2])
 
 
+def score_pair(path: Path) -> AlignedPair:
+    """The DAW-case pair of a performance: ASAP's aligned score where the files beside it
+    give one, else the performance snapped to the grid of its tempo (the Groove MIDI
+    Dataset, or any part played to a click)."""
+    from humanizer.training.grid import groove_pair
+
+    if (path.parent / "midi_score.mid").is_file():
+        return align_performance(path)
+    return groove_pair(path)
+
+
 def asap_pairs(root: str | Path, split: str | None = None,
                min_match_rate: float = MIN_MATCH_RATE) -> list[AlignedPair]:
     """Aligned pairs of the ASAP performances in a split, skipping poorly matched ones."""

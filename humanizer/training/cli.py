@@ -18,6 +18,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", required=True, help="style name, e.g. piano")
     parser.add_argument("--instrument", default="piano",
                         help="piano (transposed in training) or drums (never transposed)")
+    parser.add_argument("--input", choices=("performance", "score"), default="performance",
+                        help="train on performances with their velocities flattened "
+                             "(default), or on the DAW case: ASAP's aligned scores, or drums "
+                             "snapped to the grid of their tempo")
+    parser.add_argument("--timing", action="store_true",
+                        help="also learn each note's onset offset (needs --input score)")
     parser.add_argument("--minutes", type=float, default=20.0, help="time budget")
     parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("--patience", type=int, default=12)
@@ -46,11 +52,13 @@ def run(args: argparse.Namespace) -> int:
         layers=args.layers, crop_seconds=args.crop,
         crops_per_performance=args.crops_per_performance, batch_size=args.batch_size,
         learning_rate=args.learning_rate, seed=args.seed, limit=args.limit,
-        transpose=3 if args.instrument == "piano" else 0,
+        transpose=3 if args.instrument == "piano" else 0, input=args.input, timing=args.timing,
         licence=args.licence, description=args.description,
     )
     result = train(config)
     validation = result["metrics"]["validation"]
     print(f"saved {args.output}: validation MAE {validation['mae']:.2f} "
-          f"(no deviation {validation['zero_mae']:.2f}), spread {validation['spread_ratio']:.2f}")
+          f"(no deviation {validation['zero_mae']:.2f}), spread {validation['spread_ratio']:.2f}"
+          + (f", timing MAE {validation['timing_mae_ms']:.1f} ms (no offset "
+             f"{validation['timing_zero_ms']:.1f} ms)" if args.timing else ""))
     return 0

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -76,6 +76,7 @@ class Performance:
     pitches: np.ndarray
     velocities: np.ndarray
     targets: np.ndarray
+    offsets: np.ndarray | None = None  # onset offsets (seconds) where the input is a score
 
     @property
     def duration(self) -> float:
@@ -98,4 +99,24 @@ def load_performance(path: Path) -> Performance | None:
         pitches=np.array([n.pitch for n in notes]),
         velocities=np.array([n.velocity for n in notes], dtype=np.float64),
         targets=encoding.deviation_targets(notes),
+    )
+
+
+def load_pair(path: Path) -> Performance | None:
+    """The DAW case for training: the quantized input (aligned score or grid) with the
+    performed velocities and onset offsets as targets; None if it matches poorly."""
+    from humanizer.training.aligned import MIN_MATCH_RATE, score_pair
+
+    pair = score_pair(path)
+    if pair.match_rate < MIN_MATCH_RATE or len(pair.score) < 2:
+        return None
+    played = [replace(n, velocity=int(v)) for n, v in zip(pair.score, pair.velocities)]
+    return Performance(
+        name=str(path),
+        starts=np.array([n.start for n in played]),
+        ends=np.array([n.end for n in played]),
+        pitches=np.array([n.pitch for n in played]),
+        velocities=pair.velocities.copy(),
+        targets=encoding.deviation_targets(played),
+        offsets=pair.offsets.copy(),
     )

@@ -12,8 +12,10 @@ import tensorflow as tf
 from humanizer import encoding
 
 
-def build_model(units: int = 96, layers: int = 2, dropout: float = 0.1) -> keras.Model:
-    """(batch, time, 176) frames -> (batch, time, 88) velocity deviations (model units)."""
+def build_model(units: int = 96, layers: int = 2, dropout: float = 0.1,
+                timing: bool = False) -> keras.Model:
+    """(batch, time, 176) frames -> (batch, time, 88) velocity deviations (model units)
+    and, with `timing`, a second head of (batch, time, 88) onset offsets (OFFSET_SCALE)."""
     frames = keras.Input(shape=(None, encoding.INPUTS), name="frames")
     x = frames
     for _ in range(layers):
@@ -22,7 +24,10 @@ def build_model(units: int = 96, layers: int = 2, dropout: float = 0.1) -> keras
         if dropout:
             x = keras.layers.Dropout(dropout)(x)
     deviations = keras.layers.Dense(encoding.KEYS, name="deviations")(x)
-    return keras.Model(frames, deviations, name="humanizer_style")
+    if not timing:
+        return keras.Model(frames, deviations, name="humanizer_style")
+    offsets = keras.layers.Dense(encoding.KEYS, name="offsets")(x)
+    return keras.Model(frames, [deviations, offsets], name="humanizer_style")
 
 
 def masked_mse(targets: tf.Tensor, predictions: tf.Tensor) -> tf.Tensor:

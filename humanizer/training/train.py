@@ -22,7 +22,9 @@ import numpy as np
 
 from humanizer import encoding
 from humanizer.errors import HumanizerError
-from humanizer.training.data import Performance, load_performance, performances
+from humanizer.training.data import Performance, load_pair, load_performance, performances
+
+INPUTS = ("performance", "score")
 
 
 @dataclass
@@ -49,19 +51,23 @@ class TrainConfig:
     limit: int | None = None  # at most this many performances per split (quick runs)
     context_seconds: float = 4.0
     lookahead_seconds: float = 0.5
+    input: str = "performance"  # or "score": aligned ASAP scores, grid-snapped drums
+    timing: bool = False  # a second head predicting onset offsets (needs score input)
     licence: str = ""
     description: str = ""
     sources: list[str] = field(default_factory=list)
 
 
-def load_split(roots: list[str], split: str, limit: int | None) -> list[Performance]:
+def load_split(roots: list[str], split: str, limit: int | None,
+               input_kind: str = "performance") -> list[Performance]:
     paths = [p for root in roots for p in performances(root, split)]
     if limit is not None:
         paths = paths[:limit]
+    load = load_pair if input_kind == "score" else load_performance
     loaded = []
     for path in paths:
         try:
-            performance = load_performance(path)
+            performance = load(path)
         except HumanizerError as error:
             print(f"skipped {error}", file=sys.stderr)
             continue
@@ -70,9 +76,13 @@ def load_split(roots: list[str], split: str, limit: int | None) -> list[Performa
     return loaded
 
 
+Crop = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
 def crop(performance: Performance, start: float, frames: int, fps: float,
-         stretch: float = 1.0, transpose: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Input frames and onset targets (NaN where no onset) of one crop of a performance."""
+         stretch: float = 1.0, transpose: int = 0) -> Crop:
+    """Input frames and onset targets (NaN where no onset) of one crop of a performance:
+    velocity deviations, and onset offsets (OFFSET_SCALE units; NaN when it has none)."""
     first = int(encoding.frame_index(start, fps))
     end_time = (first + frames) / fps
     starts, ends = performance.starts * stretch, performance.ends * stretch
@@ -80,17 +90,24 @@ def crop(performance: Performance, start: float, frames: int, fps: float,
     notes = [n for n, keep in zip(performance.notes(stretch, transpose), inside) if keep]
     x = encoding.encode(notes, first, frames, fps)
     y = np.full((frames, encoding.KEYS), np.nan, dtype=np.float32)
+    offsets = np.full((frames, encoding.KEYS), np.nan, dtype=np.float32)
     onset = encoding.frame_index(starts, fps) - first
     hit = (onset >= 0) & (onset < frames)
-    y[onset[hit], performance.pitches[hit] + transpose - encoding.LOWEST_KEY] = \
-        performance.targets[hit]
-    return x, y
+    cells = onset[hit], performance.pitches[hit] + transpose - encoding.LOWEST_KEY
+    y[cells] = performance.targets[hit]
+    if performance.offsets is not None:
+        offsets[cells] = performance.offsets[hit] * stretch / encoding.OFFSET_SCALE
+    return x, y, offsets
+
+
+def stack(crops: list[Crop]) -> Crop:
+    return tuple(np.stack(parts) for parts in zip(*crops))  # type: ignore[return-value]
 
 
 def random_crops(performances_: list[Performance], config: TrainConfig,
-                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+                 rng: np.random.Generator) -> Crop:
     frames = int(config.crop_seconds * config.fps)
-    xs, ys = [], []
+    crops = []
     for performance in performances_:
         for _ in range(config.crops_per_performance):
             stretch = 1.0 + rng.uniform(-config.stretch, config.stretch)
@@ -101,24 +118,28 @@ def random_crops(performances_: list[Performance], config: TrainConfig,
             first, last = performance.starts.min() * stretch, performance.starts.max() * stretch
             start = rng.uniform(first - config.crop_seconds / 2,
                                 max(first, last - config.crop_seconds / 2))
-            x, y = crop(performance, max(0.0, start), frames, config.fps, stretch, transpose)
-            xs.append(x)
-            ys.append(y)
-    return np.stack(xs), np.stack(ys)
+            crops.append(crop(performance, max(0.0, start), frames, config.fps, stretch,
+                              transpose))
+    return stack(crops)
 
 
-def validation_crops(performances_: list[Performance],
-                     config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
+def validation_crops(performances_: list[Performance], config: TrainConfig) -> Crop:
     """Fixed crops: the start of each validation performance, and its middle if long."""
     frames = int(config.validation_crop_seconds * config.fps)
-    xs, ys = [], []
+    crops = []
     for performance in performances_:
         starts = {0.0, max(0.0, performance.duration / 2 - config.validation_crop_seconds / 2)}
         for start in sorted(starts):
-            x, y = crop(performance, start, frames, config.fps)
-            xs.append(x)
-            ys.append(y)
-    return np.stack(xs), np.stack(ys)
+            crops.append(crop(performance, start, frames, config.fps))
+    return stack(crops)
+
+
+def timing_metrics(predicted: np.ndarray, targets: np.ndarray) -> dict[str, float]:
+    """Onset-offset MAE in milliseconds over onset cells, and with no offset at all."""
+    mask = ~np.isnan(targets)
+    scale = encoding.OFFSET_SCALE * 1000
+    return {"timing_mae_ms": float(np.abs(predicted[mask] - targets[mask]).mean() * scale),
+            "timing_zero_ms": float(np.abs(targets[mask]).mean() * scale)}
 
 
 def spread_metrics(predicted: np.ndarray, targets: np.ndarray, scale: float) -> dict[str, float]:
@@ -140,37 +161,52 @@ def train(config: TrainConfig) -> dict:
 
     keras.utils.set_random_seed(config.seed)
     rng = np.random.default_rng(config.seed)
-    train_set = load_split(config.data, "train", config.limit)
-    validation_set = load_split(config.data, "validation", config.limit)
+    if config.input not in INPUTS:
+        raise HumanizerError(f"input must be one of {', '.join(INPUTS)}")
+    if config.timing and config.input != "score":
+        raise HumanizerError("a timing head learns offsets from a score: use --input score")
+    train_set = load_split(config.data, "train", config.limit, config.input)
+    validation_set = load_split(config.data, "validation", config.limit, config.input)
     if not train_set:
         raise HumanizerError("no training performances found in " + ", ".join(config.data))
     if not validation_set:
         validation_set = train_set[-1:]
     print(f"training on {len(train_set)} performances, validating on {len(validation_set)}",
           flush=True)
-    x_val, y_val = validation_crops(validation_set, config)
-    model = build_model(config.units, config.layers, config.dropout)
+    x_val, y_val, offsets_val = validation_crops(validation_set, config)
+    model = build_model(config.units, config.layers, config.dropout, config.timing)
     model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=1.0),
-                  loss=masked_mse)
+                  loss=[masked_mse, masked_mse] if config.timing else masked_mse)
     output = Path(config.output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    best: dict = {"mae": np.inf}
+    best: dict = {"score": np.inf}
     history = []
     began = time.monotonic()
     waited = 0
     for epoch in range(config.epochs):
-        x, y = random_crops(train_set, config, rng)
-        fit = model.fit(x, y, batch_size=config.batch_size, epochs=1, shuffle=True,
-                        verbose=1 if sys.stdout.isatty() else 2)
+        x, y, offsets = random_crops(train_set, config, rng)
+        fit = model.fit(x, [y, offsets] if config.timing else y, batch_size=config.batch_size,
+                        epochs=1, shuffle=True, verbose=1 if sys.stdout.isatty() else 2)
         predicted = model.predict(x_val, batch_size=8, verbose=0)
+        if config.timing:
+            predicted, predicted_offsets = predicted
         metrics = spread_metrics(predicted, y_val, encoding.DEVIATION_SCALE)
+        # the epoch kept is the one with the least error relative to no deviation (and,
+        # with a timing head, no offset), both heads weighing alike
+        metrics["score"] = metrics["mae"] / metrics["zero_mae"]
+        timing = ""
+        if config.timing:
+            metrics.update(timing_metrics(predicted_offsets, offsets_val))
+            metrics["score"] += metrics["timing_mae_ms"] / metrics["timing_zero_ms"]
+            timing = (f"  timing MAE {metrics['timing_mae_ms']:.1f} ms "
+                      f"(no offset {metrics['timing_zero_ms']:.1f})")
         metrics.update(epoch=epoch + 1, loss=float(fit.history["loss"][-1]),
                        minutes=(time.monotonic() - began) / 60)
         history.append(metrics)
-        improved = metrics["mae"] < best["mae"]
+        improved = metrics["score"] < best["score"]
         print(f"epoch {epoch + 1}: loss {metrics['loss']:.4f}  val MAE {metrics['mae']:.2f} "
               f"(no deviation {metrics['zero_mae']:.2f})  spread {metrics['spread_ratio']:.2f}"
-              f"{'  *' if improved else ''}", flush=True)
+              f"{timing}{'  *' if improved else ''}", flush=True)
         if improved:
             best, waited = metrics, 0
             model.save(output)
@@ -185,6 +221,8 @@ def train(config: TrainConfig) -> dict:
         "data": ", ".join(config.sources or [Path(d).name for d in config.data])
                 + f": {len(train_set)} training performances",
         "context_seconds": config.context_seconds,
+        "input": config.input,
+        "outputs": ["velocity_deviation"] + (["onset_offset"] if config.timing else []),
         "lookahead_seconds": config.lookahead_seconds,
         "train_mean": train_mean,
         "metrics": {"validation": best, "epochs": len(history)},
