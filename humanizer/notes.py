@@ -14,6 +14,7 @@ from bisect import bisect_right
 from collections import defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 
 import mido
@@ -63,6 +64,12 @@ class TempoMap:
     def seconds(self, tick: int) -> float:
         i = bisect_right(self._ticks, tick) - 1
         return self._seconds[i] + self._span(tick - self._ticks[i], self._tempos[i])
+
+    def tick(self, seconds: float) -> int:
+        """The nearest tick at a time in seconds (the inverse of `seconds`)."""
+        i = max(bisect_right(self._seconds, seconds) - 1, 0)
+        per_tick = self._tempos[i] / 1e6 / self.ticks_per_beat
+        return self._ticks[i] + round((seconds - self._seconds[i]) / per_tick)
 
 
 @dataclass
@@ -171,6 +178,77 @@ def with_velocities(note_file: NoteFile, velocities: Sequence[int]) -> mido.Midi
         clipped = int(min(127, max(1, velocity)))  # valid by construction: skip mido's checks
         track[note.index] = track[note.index].copy(skip_checks=True, velocity=clipped)
     return midi
+
+
+def with_timing(midi: mido.MidiFile, note_file: NoteFile,
+                shifts: Sequence[float]) -> mido.MidiFile:
+    """`midi` (the file of `note_file`, or a copy with other velocities) with each note moved
+    by its shift in seconds: its note_on and its note_off by the same ticks, so durations
+    are kept. A note never moves before the start, before the end of the previous note of
+    its key, or past the start of the next one (a synth would cut it or hang it); the end
+    of its track moves with it if need be.
+    Everything else stays where it was."""
+    if len(shifts) != len(note_file.notes):
+        raise ValueError("one shift per note is needed")
+    maps = tempo_maps(midi)
+    moves: dict[int, dict[int, int]] = defaultdict(dict)  # track -> note_on index -> ticks
+    for note, shift in zip(note_file.notes, shifts):
+        if shift and note.index >= 0:
+            tempo = maps[note.track]
+            moves[note.track][note.index] = tempo.tick(note.start + shift) - tempo.tick(
+                note.start)
+    tracks = [_moved(track, moves[number]) if moves.get(number) else track
+              for number, track in enumerate(midi.tracks)]
+    return mido.MidiFile(type=midi.type, ticks_per_beat=midi.ticks_per_beat,
+                         charset=midi.charset, clip=midi.clip,
+                         tracks=[mido.MidiTrack(track) for track in tracks])
+
+
+def _moved(track: mido.MidiTrack, wanted: dict[int, int]) -> mido.MidiTrack:
+    """The track with the notes whose note_on index is in `wanted` moved by those ticks."""
+    ticks = list(accumulate(message.time for message in track))
+    keys: dict[tuple[int, int], list[tuple[int, int | None]]] = defaultdict(list)
+    sounding: dict[tuple[int, int], deque[int]] = defaultdict(deque)
+    for index, message in enumerate(track):
+        if message.type == "note_on" and message.velocity > 0:
+            sounding[message.channel, message.note].append(len(keys[message.channel,
+                                                                    message.note]))
+            keys[message.channel, message.note].append((index, None))
+        elif message.type in ("note_off", "note_on"):
+            started = sounding.get((message.channel, message.note))
+            if started:
+                position = started.popleft()
+                key_notes = keys[message.channel, message.note]
+                key_notes[position] = (key_notes[position][0], index)
+    new_tick = dict(enumerate(ticks))
+    group = dict.fromkeys(range(len(track)), 1)  # at one tick: offs 0, others 1, ons 2
+    for key_notes in keys.values():
+        previous_end = 0
+        for number, (on, off) in enumerate(key_notes):
+            following = key_notes[number + 1][0] if number + 1 < len(key_notes) else None
+            latest = float("inf") if following is None else \
+                ticks[following] - (ticks[off] if off is not None else ticks[on])
+            shift = int(min(max(wanted.get(on, 0), previous_end - ticks[on]), latest))
+            if shift < previous_end - ticks[on]:
+                shift = 0  # overlapping notes of one key in the file: leave them be
+            new_tick[on] = ticks[on] + shift
+            if shift:
+                group[on] = 2
+            if off is not None:
+                new_tick[off] = ticks[off] + shift
+                if shift:
+                    group[off] = 3 if new_tick[off] == new_tick[on] else 0
+            previous_end = new_tick[off] if off is not None else new_tick[on]
+    last = max(new_tick.values(), default=0)
+    order = sorted(range(len(track)), key=lambda i: (
+        last if track[i].type == "end_of_track" else new_tick[i],
+        9 if track[i].type == "end_of_track" else group[i], i))
+    moved, now = [], 0
+    for index in order:
+        at = last if track[index].type == "end_of_track" else new_tick[index]
+        moved.append(track[index].copy(time=at - now))
+        now = at
+    return mido.MidiTrack(moved)
 
 
 def write_atomic(midi: mido.MidiFile, path: str | os.PathLike) -> None:

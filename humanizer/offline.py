@@ -16,7 +16,7 @@ from pathlib import Path
 from humanizer import models
 from humanizer.engine import Engine
 from humanizer.errors import HumanizerError
-from humanizer.notes import NoteFile, read, with_velocities, write_atomic
+from humanizer.notes import NoteFile, read, with_timing, with_velocities, write_atomic
 from humanizer.progress import progress
 from humanizer.timeparse import parse_duration
 
@@ -32,6 +32,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--latency", metavar="TIME",
                         help="emulate the live daemon at this latency, e.g. 500ms "
                              "(default: the model hears the whole file)")
+    parser.add_argument("--timing", type=float, default=0.0, metavar="AMOUNT",
+                        help="0..1: move each note by this much of the onset offset the "
+                             "style predicts, for a style with a timing head such as drums "
+                             "(default 0: only velocities change)")
     parser.add_argument("--force", action="store_true", help="overwrite existing output")
 
 
@@ -41,37 +45,58 @@ def strength_of(value: float) -> float:
     return value
 
 
+def timing_of(value: float) -> float:
+    if not 0.0 <= value <= 1.0:
+        raise HumanizerError(f"timing must be between 0 and 1, not {value}")
+    return value
+
+
 class Humanizer:
     """Styles per channel, loaded once, applied to one file at a time."""
 
-    def __init__(self, style: str | None, strength: float, lookahead: float | None):
+    def __init__(self, style: str | None, strength: float, lookahead: float | None,
+                 timing: float = 0.0):
         self.strength = strength_of(strength)
+        self.timing = timing_of(timing)
         self.lookahead = lookahead
         self.default = models.load(style or models.DEFAULT_STYLE, threads=2)
         self.by_channel: Mapping[int, Engine] = {
             channel: models.load(name, threads=2)
             for channel, name in models.default_channel_styles(style is not None).items()}
+        engines = [self.default, *self.by_channel.values()]
+        if self.timing and not any(engine.contract.timing for engine in engines):
+            names = sorted({engine.contract.name for engine in engines})
+            raise HumanizerError(f"style {', '.join(names)} predicts no timing: --timing "
+                                 "needs a style with a timing head (see humanizer models)")
 
-    def velocities(self, note_file: NoteFile) -> list[int]:
-        """New velocities for every note in the file, each channel through its style."""
-        result = [note.velocity for note in note_file.notes]
+    def changes(self, note_file: NoteFile) -> tuple[list[int], list[float]]:
+        """New velocities and onset shifts (seconds) for every note in the file, each
+        channel through its style."""
+        velocities = [note.velocity for note in note_file.notes]
+        shifts = [0.0] * len(velocities)
         engines = {note.channel: self.by_channel.get(note.channel, self.default)
                    for note in note_file.notes}
         for engine in set(engines.values()):
             chosen = [i for i, note in enumerate(note_file.notes)
                       if engines[note.channel] is engine]
-            new = engine.humanize([note_file.notes[i] for i in chosen], self.strength,
-                                  self.lookahead)
-            for i, velocity in zip(chosen, new):
-                result[i] = velocity
-        return result
+            new, moved = engine.humanize_timing([note_file.notes[i] for i in chosen],
+                                                self.strength, self.lookahead, self.timing)
+            for i, velocity, shift in zip(chosen, new, moved):
+                velocities[i], shifts[i] = velocity, shift
+        return velocities, shifts
+
+    def velocities(self, note_file: NoteFile) -> list[int]:
+        return self.changes(note_file)[0]
 
     def file(self, source: Path, target: Path) -> tuple[NoteFile, list[int]]:
         """Humanize one file into target; the notes as read and their new velocities."""
         note_file = read(source)
-        velocities = self.velocities(note_file)
+        velocities, shifts = self.changes(note_file)
+        midi = with_velocities(note_file, velocities)
+        if any(shifts):
+            midi = with_timing(midi, note_file, shifts)
         try:
-            write_atomic(with_velocities(note_file, velocities), target)
+            write_atomic(midi, target)
         except OSError as error:  # an output folder that is a file, read-only, full disk
             where = f": {error.filename}" if error.filename else ""
             raise HumanizerError(f"{target}: cannot write ({error.strerror or error}{where})"
@@ -103,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
         if output.resolve() in inputs:
             raise HumanizerError(f"{output}: would overwrite an input file")
     lookahead = parse_duration(args.latency) if args.latency else None
-    humanizer = Humanizer(args.style, args.strength, lookahead)
+    humanizer = Humanizer(args.style, args.strength, lookahead, args.timing)
     failed = 0
     for input_file, output_file in progress(work, len(work), "humanizing"):
         try:
