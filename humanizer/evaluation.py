@@ -49,6 +49,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "flattened (default), or the quantized score rendered at the "
                              "performance's tempo (ASAP files only; the DAW case)")
     parser.add_argument("--strength", type=float, default=1.0)
+    parser.add_argument("--timing", action="store_true",
+                        help="also report the onset-offset MAE (ms) of the style's timing head "
+                             "against no offset (needs --input score)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -98,49 +101,75 @@ def _start_worker(model: str) -> None:
     _worker["engine"] = Engine(model, threads=1)
 
 
-def _case(path: Path, input_kind: str) -> tuple[list[Note], np.ndarray] | None:
-    """(the flat input a DAW user gives, the velocities played) for one performance, or
-    None when there is nothing to evaluate (no notes; a score that matches poorly)."""
-    if input_kind == "score":
-        from humanizer.training.aligned import MIN_MATCH_RATE, align_performance
+Case = tuple[list[Note], np.ndarray, np.ndarray | None]
 
-        pair = align_performance(path)
+
+def _case(path: Path, input_kind: str) -> Case | None:
+    """(the flat input a DAW user gives, the velocities played, the onset offsets played
+    where the input is a score) for one performance, or None when there is nothing to
+    evaluate (no notes; a score that matches poorly)."""
+    offsets = None
+    if input_kind == "score":
+        from humanizer.training.aligned import MIN_MATCH_RATE, score_pair
+
+        pair = score_pair(path)
         if pair.match_rate < MIN_MATCH_RATE or len(pair.score) < 2:
             return None
-        notes, truth = pair.score, pair.velocities
+        notes, truth, offsets = pair.score, pair.velocities, pair.offsets
     else:
         notes = encoding.keyboard(read(path).notes)
         if not notes:
             return None
         truth = np.array([note.velocity for note in notes], dtype=np.float64)
     level = int(round(truth.mean()))
-    return [replace(note, velocity=level) for note in notes], truth
+    return [replace(note, velocity=level) for note in notes], truth, offsets
+
+
+Result = tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]
 
 
 def _humanize_flat(path: Path, lookahead: float | None, strength: float,
-                   input_kind: str = "performance"
-                   ) -> tuple[np.ndarray, np.ndarray] | HumanizerError | None:
-    """(true velocities, model velocities) of one performance, None (see _case), or the
-    error that makes the file unusable (returned: a worker must not die of one file)."""
+                   input_kind: str = "performance") -> Result | HumanizerError | None:
+    """(true velocities, model velocities, true offsets or None, model offsets) of one
+    performance, None (see _case), or the error that makes the file unusable (returned: a
+    worker must not die of one file)."""
     try:
         case = _case(path, input_kind)
     except HumanizerError as error:
         return error
     if case is None:
         return None
-    flat, true = case
-    predicted = _worker["engine"].humanize(flat, strength, lookahead)
-    return true, np.array(predicted, dtype=np.float64)
+    flat, true, offsets = case
+    predicted, shifts = _worker["engine"].humanize_timing(flat, strength, lookahead, 1.0)
+    return true, np.array(predicted, dtype=np.float64), offsets, np.array(shifts)
+
+
+def timing_report(results: list[Result]) -> dict[str, float]:
+    """Onset-offset MAE in milliseconds of the timing head and of no offset at all, and
+    the median per-file Pearson r of predicted and played offsets."""
+    truth = [true for _, _, true, _ in results]
+    predicted = [shifts for _, _, _, shifts in results]
+    errors = np.concatenate([np.abs(p - t) for p, t in zip(predicted, truth)])
+    zero = np.concatenate([np.abs(t) for t in truth])
+    r = [pearson(p, t) for p, t in zip(predicted, truth)]
+    return {"mae_ms": round(float(errors.mean()) * 1000, 3),
+            "zero_mae_ms": round(float(zero.mean()) * 1000, 3),
+            "pearson_median": round(float(np.median(r)), 3)}
 
 
 def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
              strength: float = 1.0, workers: int | None = None,
-             input_kind: str = "performance") -> dict:
-    """The metrics of the model and the baselines over the onsets of all files.
+             input_kind: str = "performance", timing: bool = False) -> dict:
+    """The metrics of the model and the baselines over the onsets of all files (with
+    `timing`, also of its onset offsets).
 
     Files are spread over worker processes (one model session each): a fixed lookahead
     runs one window per onset, which is the slow part of an evaluation.
     """
+    if timing and input_kind != "score":
+        raise HumanizerError("--timing compares onset offsets with a score: add --input score")
+    if timing and not engine.contract.timing:
+        raise HumanizerError(f"style {engine.contract.name} predicts no timing (no timing head)")
     workers = workers or min(len(files), os.cpu_count() or 1)
     with ProcessPoolExecutor(workers, mp_context=SPAWN, initializer=_start_worker,
                              initargs=(engine.path,)) as pool:
@@ -156,14 +185,14 @@ def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
                 results.append(result)
     if not results:
         raise HumanizerError("none of the files has notes to evaluate")
-    truth = [true for true, _ in results]
+    truth = [result[0] for result in results]
     outputs = {
-        "model": [predicted for _, predicted in results],
+        "model": [result[1] for result in results],
         "flat": [np.full(len(t), np.rint(t.mean())) for t in truth],
         "constant64": [np.full(len(t), 64.0) for t in truth],
         "train_mean": [np.full(len(t), engine.contract.train_mean) for t in truth],
     }
-    return {
+    report = {
         "notes": int(sum(len(t) for t in truth)),
         "files": len(truth),
         "skipped_files": len(files) - len(truth),
@@ -171,6 +200,9 @@ def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
         "model": summarize(truth, outputs["model"]),
         "baselines": {name: summarize(truth, outputs[name]) for name in BASELINES},
     }
+    if timing:
+        report["timing"] = timing_report(results)
+    return report
 
 
 def lookahead_of(text: str) -> float | None:
@@ -183,7 +215,7 @@ def run(args: argparse.Namespace) -> int:
     lookahead = lookahead_of(args.lookahead)
     engine = models.load(args.style, threads=2)
     report = evaluate(engine, files_of(args.paths, args.split), lookahead,
-                      strength_of(args.strength), input_kind=args.input)
+                      strength_of(args.strength), input_kind=args.input, timing=args.timing)
     report.update(style=args.style, lookahead=args.lookahead)
     if args.json:
         print(json.dumps(report))
@@ -195,4 +227,8 @@ def run(args: argparse.Namespace) -> int:
     for name, metrics in rows.items():
         print(f"{name:12} {metrics['mae']:7.2f} {metrics['pearson_median']:11.3f} "
               f"{metrics['spread_ratio']:7.3f}")
+    if "timing" in report:
+        timing = report["timing"]
+        print(f"timing: onset-offset MAE {timing['mae_ms']:.1f} ms (no offset "
+              f"{timing['zero_mae_ms']:.1f} ms), r (median) {timing['pearson_median']:.3f}")
     return 0
