@@ -6,6 +6,11 @@ the queue order is the arrival order: nothing is reordered, and a note-off can n
 overtake its note-on. Note-ons on the 88 keys wait for the velocity the model predicts;
 if it is not there in time they leave with their own velocity and count as late.
 
+With timing on, a style with a timing head also moves each note by a shift of at most
+MAX_SHIFT (never before it arrived): its note-on and its note-off together, so its length
+is kept, and never across the notes before it on the same key. Only such notes leave out
+of arrival order; every other event keeps its place.
+
 This module holds state only - no threads, no clock, no MIDI ports - so its behaviour can
 be tested exactly. The scheduler drives it from its threads under one lock.
 """
@@ -24,6 +29,7 @@ CONTROL_CHANGE = 0xB0
 ALL_NOTES_OFF = 123
 FAR_END = 1e9  # the end given to a note still sounding: the model window cuts it
 HISTORY_SECONDS = 5.0  # notes ended this long before a window's reach are forgotten
+MAX_SHIFT = 0.05  # seconds a timing head may move a note either way
 
 
 @dataclass(slots=True, eq=False)
@@ -36,6 +42,10 @@ class HeardNote:
     channel: int
     end: float = FAR_END
     _note: Note | None = None
+    shift: float = 0.0  # seconds the timing head moves it, set with its velocity
+    sent_shift: float | None = None  # the shift its note-on left with
+    off_due: float | None = None  # when its note-off is due, once it has come
+    previous: HeardNote | None = None  # the note before on its key, until this is placed
 
     def as_note(self) -> Note:
         """A snapshot for the model, made again only when the note has ended since: a
@@ -58,6 +68,19 @@ class Event:
     message: list[int]
     note: HeardNote | None = None  # set for note-ons the model can shape
     velocity: int | None = None  # the model's velocity, once predicted
+    ends: HeardNote | None = None  # set for note-offs of such notes: they move together
+
+    def leaves(self, bypass: bool) -> float:
+        """When it leaves: when due, moved with its note's timing shift. A note-off moves
+        as its note-on did; bypass moves no note-on."""
+        if self.note is not None:
+            return self.due if bypass else self.due + self.note.shift
+        if self.ends is not None:
+            shift = self.ends.sent_shift
+            if shift is None:
+                shift = 0.0 if bypass else self.ends.shift
+            return self.due + shift
+        return self.due
 
     @property
     def lookahead(self) -> float:
@@ -100,8 +123,10 @@ class LookaheadBuffer:
     _open: dict[tuple[int, int], deque[HeardNote]] = field(
         default_factory=lambda: defaultdict(deque))
     _sounding: Counter = field(default_factory=Counter)
+    _last_on: dict[tuple[int, int], HeardNote] = field(default_factory=dict)
     _last_in: float = float("-inf")
     _last_due: float = float("-inf")
+    moving: bool = False  # a queued note has a timing shift: the queue is not plain FIFO
 
     def receive(self, message: list[int], t_in: float) -> Event:
         """Queue a message heard at t_in; remember its note for the model."""
@@ -118,26 +143,77 @@ class LookaheadBuffer:
                 self.heard[channel].append(note)
                 event.note = note
                 self.unclaimed.append(event)
+                note.previous = self._last_on.get((channel, note.pitch))
+                self._last_on[channel, note.pitch] = note
         elif is_note_off(message):
             started = self._open.get((channel, message[1]))
             if started:
-                started.popleft().end = t_in - self.origin
+                ended = started.popleft()
+                ended.end, ended.off_due = t_in - self.origin, event.due
+                event.ends = ended
         self.counts.events_in += 1
         self.queue.append(event)
         return event
 
-    def next_due(self) -> float | None:
-        return self.queue[0].due if self.queue else None
+    def place(self, event: Event, velocity: int, shift: float = 0.0) -> None:
+        """Give a note-on its predicted velocity and timing shift (seconds). The shift is
+        kept within MAX_SHIFT, never before the note arrived, and never before the end of
+        the previous note on its key (a synth would cut this one short)."""
+        note = event.note
+        shift = min(max(shift, -MAX_SHIFT, event.t_in - event.due), MAX_SHIFT)
+        previous, note.previous = note.previous, None  # no chain of notes kept alive
+        if shift and previous is not None:
+            if previous.off_due is None:  # overlaps a held note of its key: stays put
+                shift = 0.0
+            else:
+                previous_shift = previous.shift if previous.sent_shift is None \
+                    else previous.sent_shift
+                shift = max(shift, previous.off_due + previous_shift - event.due)
+                shift = shift if shift <= MAX_SHIFT else 0.0
+        event.velocity, note.shift = velocity, shift
+        self.moving = self.moving or shift != 0.0
+
+    def next_due(self, bypass: bool = False) -> float | None:
+        if not self.moving:
+            return self.queue[0].due if self.queue else None
+        return min((event.leaves(bypass) for event in self._moving_window()), default=None)
+
+    def _moving_window(self) -> list[Event]:
+        """The queued events that may leave before the first one's due time + MAX_SHIFT:
+        those due within 2 * MAX_SHIFT of it (a shift moves at most MAX_SHIFT)."""
+        if not self.queue:
+            return []
+        horizon = self.queue[0].due + 2 * MAX_SHIFT
+        window = []
+        for event in self.queue:
+            if event.due > horizon:
+                break
+            window.append(event)
+        return window
 
     def pop_due(self, now: float, bypass: bool = False) -> list[list[int]]:
         """Messages due by `now`, in order, note-ons with their final velocity."""
         sent = []
-        while self.queue and self.queue[0].due <= now:
-            sent.append(self._leave(self.queue.popleft(), bypass))
+        if not self.moving:
+            while self.queue and self.queue[0].due <= now:
+                sent.append(self._leave(self.queue.popleft(), bypass))
+            return sent
+        window = self._moving_window()
+        ready = sorted((event.leaves(bypass), position, event)
+                       for position, event in enumerate(window) if event.leaves(bypass) <= now)
+        if ready:
+            leaving = {id(event) for _, _, event in ready}
+            for _ in window:
+                self.queue.popleft()
+            self.queue.extendleft(reversed([e for e in window if id(e) not in leaving]))
+            sent = [self._leave(event, bypass) for _, _, event in ready]
+        self.moving = bool(self.queue)
         return sent
 
     def _leave(self, event: Event, bypass: bool) -> list[int]:
         message = event.message
+        if event.note is not None:
+            event.note.sent_shift = 0.0 if bypass else event.note.shift
         if event.note is not None and not bypass:
             if event.velocity is None:
                 self.counts.late += 1

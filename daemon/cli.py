@@ -31,6 +31,10 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
                         help="style for MIDI channel N (1-16), e.g. 10=drums; repeatable")
     parser.add_argument("--strength", type=float, default=1.0,
                         help="0 keeps your velocities, 1 plays the model's (default 1)")
+    parser.add_argument("--timing", type=float, default=0.0, metavar="AMOUNT",
+                        help="0..1 of the onset offsets a style with a timing head (drums) "
+                             "predicts: notes move by up to 50 ms, never before they came "
+                             "in (default 0: on your grid)")
     parser.add_argument("--api", default="auto", choices=["auto", "jack", "alsa", "coremidi",
                                                            "winmm"],
                         help="MIDI system (auto: JACK if a JACK server runs)")
@@ -71,12 +75,14 @@ def serve(args: argparse.Namespace) -> int:
 
     if not 0.0 <= args.strength <= 1.0:
         raise HumanizerError("--strength must be between 0 and 1")
+    if not 0.0 <= args.timing <= 1.0:
+        raise HumanizerError("--timing must be between 0 and 1")
     options = ServeOptions(
         latency=parse_duration(args.latency), style=args.style or models.DEFAULT_STYLE,
         channel_styles=channel_styles(args.channel_style, args.style is not None),
         api=args.api, in_port=args.in_port, out_port=args.out_port, control=args.control,
         events=args.events, allow_remote=args.allow_remote, curve_keys=args.curve_keys,
-        strength=args.strength)
+        strength=args.strength, timing=args.timing)
     return run(options)
 
 
@@ -94,7 +100,7 @@ def add_ctl_arguments(parser: argparse.ArgumentParser) -> None:
     use = actions.add_parser("use", help="play a style (loaded and checked first)")
     use.add_argument("style")
     use.add_argument("--channel", type=int, help="only on this channel (1-16)")
-    setting = actions.add_parser("set", help="change a setting: strength, latency, "
+    setting = actions.add_parser("set", help="change a setting: strength, timing, latency, "
                                              "velocity_min, velocity_max, seed, bypass")
     setting.add_argument("key")
     setting.add_argument("value")

@@ -20,7 +20,7 @@ from collections.abc import Callable
 import numpy as np
 
 from humanizer import encoding
-from humanizer.daemon.buffer import Event, LookaheadBuffer
+from humanizer.daemon.buffer import MAX_SHIFT, Event, LookaheadBuffer
 from humanizer.daemon.settings import Settings
 from humanizer.daemon.stats import Timings
 from humanizer.daemon.stylemap import StyleMap
@@ -87,7 +87,7 @@ class Scheduler:
         while True:
             with self._state:
                 while self._running and not self._anything_due():
-                    due = self.buffer.next_due()
+                    due = self.buffer.next_due(self.settings.bypass)
                     wait = IDLE_WAIT if due is None else min(IDLE_WAIT, due - self.clock())
                     self._state.wait(max(wait, 0.0))
                 if not self._running:
@@ -99,15 +99,17 @@ class Scheduler:
                     self._send(message)
 
     def _anything_due(self) -> bool:
-        due = self.buffer.next_due()
+        due = self.buffer.next_due(self.settings.bypass)
         return due is not None and due <= self.clock()
 
     def margin(self) -> float:
         """How long before a note is due its inference starts: twice the slowest recent
-        inference, within [MIN_MARGIN, MAX_MARGIN]."""
+        inference, within [MIN_MARGIN, MAX_MARGIN]; with timing on, MAX_SHIFT more, so a
+        note the model moves earlier can still leave then."""
         p99 = self.timings.percentile(99)
         guess = MIN_MARGIN + (0.02 if p99 is None else 2 * p99)
-        return min(MAX_MARGIN, max(MIN_MARGIN, guess))
+        early = MAX_SHIFT if self.settings.timing > 0 else 0.0
+        return min(MAX_MARGIN, max(MIN_MARGIN, guess)) + early
 
     def _predict_loop(self) -> None:
         while True:
@@ -154,11 +156,13 @@ class Scheduler:
             velocities = encoding.velocities(heard, prediction.levels, prediction.deviations,
                                              settings.strength, settings.velocity_min,
                                              settings.velocity_max)
+            shifts = settings.timing * prediction.offsets
             self.timings.add(time.perf_counter() - started)
             with self._state:
-                for event, velocity in zip(events, velocities.tolist()):
-                    event.velocity = int(velocity)
+                for event, velocity, shift in zip(events, velocities.tolist(), shifts.tolist()):
+                    self.buffer.place(event, int(velocity), shift)
                 self.buffer.counts.predicted += len(events)
+                self._state.notify_all()  # a note moved earlier may be due sooner
 
     # -- panic and shutdown -----------------------------------------------------------------
     def panic(self) -> int:

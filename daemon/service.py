@@ -41,6 +41,7 @@ class ServeOptions:
     allow_remote: bool = False
     curve_keys: str | None = None
     strength: float = 1.0
+    timing: float = 0.0
 
 
 def say(line: str) -> None:
@@ -68,7 +69,8 @@ class Service:
             self.ports = open_ports(api, options.in_port, options.out_port)
             if api_name(api) == "jack":
                 self.watch = jackserver.ServerWatch()
-            settings = Settings(latency=options.latency, strength=options.strength)
+            settings = Settings(latency=options.latency, strength=options.strength,
+                                timing=options.timing)
             self.scheduler = Scheduler(self.styles, self.ports.midi_out.send_message, settings)
             self.reader = Reader(self.ports.midi_in, self.scheduler.receive)
         except BaseException:

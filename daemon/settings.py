@@ -35,12 +35,14 @@ def _integer(key: str, value: object, low: int, high: int) -> int:
 
 @dataclass
 class Settings:
-    """strength 0 = the input velocities, 1 = the model's; the output velocity range;
+    """strength 0 = the input velocities, 1 = the model's; timing 0 = notes on the input's
+    time, 1 = moved by the whole offset the model predicts; the output velocity range;
     bypass passes velocities through (the delay stays, so the DAW's compensation holds);
     the seed is stored and reported so a session can be reproduced."""
 
     latency: float = 0.5
     strength: float = 1.0
+    timing: float = 0.0  # 0..1 of the onset offsets a style with a timing head predicts
     bypass: bool = False
     velocity_min: int = 1
     velocity_max: int = 127
@@ -53,7 +55,7 @@ class Settings:
             if not isinstance(value, str):
                 raise HumanizerError("latency needs a unit, e.g. \"250ms\" or \"0.5s\"")
             values[key] = check_latency(parse_duration(value))
-        elif key == "strength":
+        elif key in ("strength", "timing"):
             values[key] = float(_number(key, value, 0.0, 1.0))
         elif key == "bypass":
             if not isinstance(value, bool):

@@ -284,3 +284,61 @@ def test_serve_without_a_jack_server_says_so():
 def test_ports_have_stable_distinct_names(daemon):
     ports = subprocess.run(["jack_lsp"], capture_output=True, text=True).stdout.split()
     assert "humanizer-in:in" in ports and "humanizer-out:out" in ports
+
+
+def test_timing_moves_notes_with_their_note_offs_and_nothing_else(early_model):
+    from conftest import EARLY_MS
+
+    started = Daemon("--latency", f"{int(LATENCY * 1000)}ms", "--style", "early",
+                     "--timing", "1", env={"HUMANIZER_MODELS": str(early_model.parent)})
+    probe = Probe()
+    try:
+        probe.connect()
+        time.sleep(0.2)
+        for amount in (1, 0.5):
+            assert started.ask({"cmd": "set", "key": "timing", "value": amount})["ok"]
+            first = len(probe.received)
+            for i in range(20):
+                probe.send([0x99, 36 + i % 8, 90])
+                probe.send([0xB9, 20, i])
+                time.sleep(0.02)
+                probe.send([0x89, 36 + i % 8, 0])
+                time.sleep(0.01)
+            received = probe.wait_for(first + 60, timeout=3)[first:]
+            heard = probe.echo.wait_for(first + 60, timeout=1)[first:]
+            sent_at, came_at = occurrences(heard), occurrences(received)
+            assert sorted(sent_at) == sorted(came_at)  # nothing lost, velocities aside
+            delays = {key: came_at[key] - sent_at[key] - LATENCY for key in sent_at}
+            notes = [d for key, d in delays.items() if key[0] & 0xF0 in (0x80, 0x90)]
+            others = [d for key, d in delays.items() if key[0] & 0xF0 == 0xB0]
+            early = amount * EARLY_MS / 1000
+            assert np.median(notes) == pytest.approx(-early, abs=2 * PERIOD)
+            assert np.median(others) == pytest.approx(0.0, abs=2 * PERIOD)
+            assert unbalanced_keys(received) == set()
+        assert started.ask({"cmd": "stats"})["late"] == 0
+    finally:
+        probe.close()
+        started.stop()
+
+
+def occurrences(timed) -> dict[tuple, float]:
+    """(status, data 1, data 2 but a note-on's velocity, n-th such message) -> time."""
+    seen: dict[tuple, int] = {}
+    result = {}
+    for t, m in timed:
+        key = (m[0], m[1], 0 if m[0] & 0xF0 == 0x90 else m[2])
+        seen[key] = seen.get(key, 0) + 1
+        result[(*key, seen[key])] = t
+    return result
+
+
+def unbalanced_keys(timed) -> set:
+    sounding: dict[tuple, int] = {}
+    for _, m in timed:
+        key = (m[0] & 0x0F, m[1])
+        if m[0] & 0xF0 == 0x90 and m[2] > 0:
+            sounding[key] = sounding.get(key, 0) + 1
+        elif m[0] & 0xF0 == 0x80:
+            sounding[key] = sounding.get(key, 0) - 1
+            assert sounding[key] >= 0, "a note-off overtook its note-on"
+    return {key for key, count in sounding.items() if count}

@@ -429,3 +429,79 @@ def test_remote_control_needs_a_listed_client_key(tmp_path):
         stop.set()
         thread.join()
         server.close()
+
+
+# -- timing ------------------------------------------------------------------------------------
+def placed(buffer: LookaheadBuffer, shifts: dict[int, float], velocity: int = 70) -> None:
+    """Predict every note-on waiting: velocity, and the shift given for its pitch."""
+    while buffer.unclaimed:
+        event = buffer.unclaimed.popleft()
+        buffer.place(event, velocity, shifts.get(event.note.pitch, 0.0))
+
+
+def leave_times(buffer: LookaheadBuffer, until: float, bypass: bool = False):
+    """(time, message) as a sender polling every millisecond would send them."""
+    sent = []
+    for tick in range(int(until * 1000) + 1):
+        sent += [(tick / 1000, m) for m in buffer.pop_due(tick / 1000, bypass)]
+    return sent
+
+
+def test_timing_moves_a_note_on_and_its_note_off_and_nothing_else():
+    buffer = LookaheadBuffer(latency=0.5)
+    buffer.receive(note_on(36, 100), 0.0)
+    buffer.receive([0xB0, 20, 1], 0.001)
+    buffer.receive(note_on(38, 100), 0.010)
+    buffer.receive(note_off(36), 0.05)
+    buffer.receive(note_off(38), 0.06)
+    buffer.receive([0xB0, 20, 2], 0.07)
+    placed(buffer, {36: 0.02, 38: -0.03})
+    sent = leave_times(buffer, 1.0)
+    assert same_times(sent, [(0.48, note_on(38, 70)), (0.501, [0xB0, 20, 1]),
+                             (0.52, note_on(36, 70)), (0.53, note_off(38)),
+                             (0.57, note_off(36)), (0.57, [0xB0, 20, 2])])
+
+
+def same_times(sent, expected) -> bool:
+    """Same messages in the same order, each within the millisecond of polling."""
+    assert [m for _, m in sent] == [m for _, m in expected]
+    assert [t for t, _ in sent] == pytest.approx([t for t, _ in expected], abs=0.0011)
+    return True
+
+
+def test_timing_shifts_are_bounded_and_never_before_arrival():
+    from humanizer.daemon.buffer import MAX_SHIFT
+
+    buffer = LookaheadBuffer(latency=0.02)
+    buffer.receive(note_on(40, 90), 0.0)  # 20 ms of latency: it can move 20 ms earlier only
+    buffer.receive(note_on(41, 90), 0.0)
+    placed(buffer, {40: -0.5, 41: 0.5})
+    shifts = {e.message[1]: e.note.shift for e in buffer.queue}
+    assert shifts == {40: pytest.approx(-0.02), 41: pytest.approx(MAX_SHIFT)}
+
+
+def test_timing_never_starts_a_note_under_the_previous_one_on_its_key():
+    buffer = LookaheadBuffer(latency=0.5)
+    buffer.receive(note_on(38, 90), 0.0)
+    buffer.receive(note_off(38), 0.1)
+    buffer.receive(note_on(38, 90), 0.1)  # re-struck as it is released
+    buffer.receive(note_off(38), 0.2)
+    first, second = [e for e in buffer.unclaimed]
+    buffer.place(first, 70, 0.01)
+    buffer.place(second, 70, -0.03)  # would start 20 ms before the first one ends
+    sent = leave_times(buffer, 1.0)
+    assert [m[0] & 0xF0 for _, m in sent] == [0x90, 0x80, 0x90, 0x80]
+    assert sent[1][0] <= sent[2][0] and second.note.shift == pytest.approx(0.01)
+
+
+def test_bypass_moves_no_note_but_a_moved_note_keeps_its_length():
+    buffer = LookaheadBuffer(latency=0.5)
+    buffer.receive(note_on(36, 90), 0.0)
+    buffer.receive(note_off(36), 0.1)
+    buffer.receive(note_on(37, 90), 0.2)
+    buffer.receive(note_off(37), 0.3)
+    placed(buffer, {36: -0.03, 37: -0.03})
+    sent = leave_times(buffer, 0.55)  # 36 leaves moved ...
+    sent += [(t, m) for t, m in leave_times(buffer, 1.0, bypass=True) if t > 0.55]
+    assert same_times(sent, [(0.47, note_on(36, 70)), (0.57, note_off(36)),  # so does its off
+                             (0.7, note_on(37, 90)), (0.8, note_off(37))])  # bypass: none

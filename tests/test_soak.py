@@ -120,8 +120,20 @@ def unbalanced(messages: list[list[int]]) -> dict:
 
 def in_order_subsequence(received: list, sent: list) -> bool:
     """Every received message appears in `sent`, in the same order, at most once."""
-    remaining = iter(sent)
-    return all(any(m == s for s in remaining) for m in received)
+    return not_in_order(received, sent) is None
+
+
+def not_in_order(received: list, sent: list) -> str | None:
+    """Where `received` stops being an in-order subsequence of `sent`, or None."""
+    position = 0
+    for index, message in enumerate(received):
+        while position < len(sent) and sent[position] != message:
+            position += 1
+        if position == len(sent):
+            return (f"received message {index} {message} is not in what was sent after the "
+                    f"previous one; received around it: {received[max(0, index - 3):index + 3]}")
+        position += 1
+    return None
 
 
 def first_difference(sent: list, received: list) -> str:
@@ -233,11 +245,12 @@ def soak(daemon, probe, server, seconds: float) -> None:
         assert out == sent, first_difference(sent, out)
     else:  # JACK dropped messages of a client that missed its period: say so, and check
         assert server.xruns() > 0, f"{jack_lost} messages lost without an xrun"
-        assert in_order_subsequence(out, sent), "reordered or duplicated"
+        assert in_order_subsequence(out, sent), not_in_order(out, sent)
     assert stats["events_out"] == stats["events_in"] == len(received)
-    # a note-off JACK dropped never reached the daemon: at most that many notes hang
-    held = sum(unbalanced(received).values())
-    assert stats["sounding"] == held and 0 <= held <= jack_lost
+    # a note-off JACK dropped never reached the daemon: at most that many notes hang (a
+    # dropped note-on leaves an orphan note-off, which the daemon passes on and ignores)
+    held = sum(count for count in unbalanced(received).values() if count > 0)
+    assert held <= stats["sounding"] <= jack_lost
     for request, good, reply in replies:
         assert reply["ok"] is good, (request, reply)
     assert len(replies) >= 5 * (seconds // 2)  # a swap loads a model: rounds take > 1 s

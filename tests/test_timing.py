@@ -1,0 +1,144 @@
+"""Timing: grid-snapped drum pairs, the timing head through export and engine, and notes
+moved in MIDI files (`humanize --timing`) with their lengths kept."""
+
+import json
+
+import mido
+import numpy as np
+import pytest
+from conftest import EARLY_MS, GROOVE, run
+
+from humanizer.notes import Note, midi_from_notes, read, with_timing, write_atomic
+from humanizer.training.grid import groove_pair, snap
+
+DRUM_LOOP = "humanizer/examples/drum-loop.mid"
+
+
+def test_snap_takes_the_nearer_of_the_16th_and_the_triplet_grid():
+    beat = 0.5  # 120 bpm: 16ths every 125 ms, 8th triplets every 166.7 ms
+    times = np.array([0.01, 0.13, 0.16, 0.36, 0.49])
+    assert snap(times, 120) == pytest.approx([0.0, 0.125, beat / 3, 0.375, 0.5])
+
+
+def test_groove_pairs_are_the_performance_on_the_grid():
+    path = next(p for p in sorted((GROOVE / "drummer1").rglob("*.mid")))
+    pair = groove_pair(path)
+    performed = read(path).notes
+    assert len(pair.score) == len([n for n in performed if n.on_keyboard]) > 10
+    assert sorted(pair.velocities) == sorted(n.velocity for n in performed if n.on_keyboard)
+    starts = np.array([n.start for n in pair.score])
+    assert np.median(np.abs(pair.offsets)) < 0.04  # played to a click
+    bpm = 60e6 / next(m.tempo for t in read(path).midi.tracks for m in t
+                      if m.type == "set_tempo")
+    assert snap(starts, bpm) == pytest.approx(starts)  # every input onset is on the grid
+    lengths = [n.end - n.start for n in pair.score]
+    assert min(lengths) >= 0
+
+
+def moved_file(tmp_path, notes, shifts, extra=()):
+    midi = midi_from_notes(notes)
+    for message in extra:  # at the last note-off's tick, before end_of_track
+        midi.tracks[0].insert(len(midi.tracks[0]) - 1, message)
+    path = tmp_path / "in.mid"
+    write_atomic(midi, path)
+    note_file = read(path)
+    out = tmp_path / "out.mid"
+    write_atomic(with_timing(note_file.midi, note_file, shifts), out)
+    return note_file, read(out)
+
+
+def test_with_timing_moves_note_on_and_note_off_together(tmp_path):
+    notes = [Note(36, 100, 0.5, 0.55), Note(38, 90, 1.0, 1.3), Note(42, 80, 1.0, 1.05)]
+    cc = mido.Message("control_change", control=7, value=99, time=0)  # at 1.3 s
+    before, after = moved_file(tmp_path, notes, [-0.02, 0.015, 0.0], [cc])
+    by_pitch = {n.pitch: n for n in after.notes}
+    assert by_pitch[36].start == pytest.approx(0.48, abs=0.002)
+    assert by_pitch[38].start == pytest.approx(1.015, abs=0.002)
+    assert by_pitch[42].start == pytest.approx(1.0)
+    for old in before.notes:
+        new = by_pitch[old.pitch]
+        assert new.end - new.start == pytest.approx(old.end - old.start, abs=0.002)
+        assert new.velocity == old.velocity
+    ticks = {m.type: t for t, m in absolute(after.midi.tracks[0])}
+    assert ticks["control_change"] == 1248 and ticks["set_tempo"] == 0
+
+
+def absolute(track):
+    now, result = 0, []
+    for message in track:
+        now += message.time
+        result.append((now, message))
+    return result
+
+
+def test_with_timing_never_moves_a_note_across_its_neighbours_on_the_key(tmp_path):
+    # a re-struck key: moving the second note 50 ms earlier would start it under the first
+    notes = [Note(38, 90, 0.0, 0.5), Note(38, 90, 0.5, 1.0), Note(40, 90, 0.01, 0.2)]
+    _, after = moved_file(tmp_path, notes, [0.03, -0.05, -0.05])
+    snares = sorted((n for n in after.notes if n.pitch == 38), key=lambda n: n.start)
+    assert snares[0].start == pytest.approx(0.0)  # it could not move later: the next follows
+    assert snares[1].start >= snares[0].end - 1e-9
+    assert [n.start for n in after.notes if n.pitch == 40] == [0.0]  # not before the start
+
+
+def test_the_timing_head_survives_export_and_the_engine_reads_it(early_model):
+    from humanizer.engine import Engine
+
+    engine = Engine(early_model)
+    assert engine.contract.timing and engine.contract.contract_version == 2
+    notes = read(DRUM_LOOP).notes
+    for lookahead in (None, 0.5):
+        offsets = engine.predict(notes, lookahead).offsets
+        assert offsets == pytest.approx(np.full(len(notes), -EARLY_MS / 1000), abs=1e-5)
+
+
+@pytest.fixture
+def user_models(early_model, monkeypatch):
+    monkeypatch.setenv("HUMANIZER_MODELS", str(early_model.parent))
+
+
+def test_humanize_with_timing_moves_only_the_notes(user_models, tmp_path, capsys):
+    out = tmp_path / "loop.mid"
+    code, _, err = run(capsys, "humanize", DRUM_LOOP, "-o", out, "--style", "early",
+                       "--timing", "0.5")
+    assert code == 0, err
+    before, after = read(DRUM_LOOP), read(out)
+    assert len(after.notes) == len(before.notes)
+    moved = sorted(zip(before.notes, sorted(after.notes, key=lambda n: (n.start + 0.015,
+                                                                        n.pitch))),
+                   key=lambda pair: pair[0].start)
+    for old, new in moved:
+        expected = max(old.start - EARLY_MS / 2000, 0.0)
+        if old.start >= 0.05:
+            assert new.start == pytest.approx(expected, abs=0.002)
+            assert new.end - new.start == pytest.approx(old.end - old.start, abs=0.002)
+    assert others(before) == others(after)
+
+
+def others(note_file):
+    """(tick, message) of everything but notes."""
+    return [(t, m.copy(time=0)) for t, m in absolute(mido.merge_tracks(note_file.midi.tracks))
+            if not m.type.startswith("note")]
+
+
+def test_timing_needs_a_style_that_predicts_it(tmp_path, capsys):
+    code, _, err = run(capsys, "humanize", DRUM_LOOP, "-o", tmp_path / "x.mid", "--style",
+                       "piano", "--timing", "1")
+    assert code == 2 and "predicts no timing" in err and not (tmp_path / "x.mid").exists()
+    code, _, err = run(capsys, "humanize", DRUM_LOOP, "-o", tmp_path / "x.mid", "--timing", "2")
+    assert code == 2 and "timing must be between 0 and 1" in err
+
+
+def test_eval_reports_timing_against_no_offset(user_models, capsys):
+    files = sorted((GROOVE / "drummer1" / "eval_session").glob("*.mid"))[:2]
+    code, out, err = run(capsys, "eval", *files, "--style", "early", "--input", "score",
+                         "--timing", "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    timing = report["timing"]
+    truth = np.concatenate([groove_pair(f).offsets for f in files])
+    assert timing["zero_mae_ms"] == pytest.approx(np.abs(truth).mean() * 1000, abs=0.01)
+    assert timing["mae_ms"] == pytest.approx(np.abs(truth + EARLY_MS / 1000).mean() * 1000,
+                                             abs=0.05)
+    code, _, err = run(capsys, "eval", *files, "--style", "early", "--timing")
+    assert code == 2 and "--input score" in err
