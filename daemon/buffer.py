@@ -59,6 +59,14 @@ def _start(note: HeardNote) -> float:
     return note.start
 
 
+def _position(notes: list[HeardNote], note: HeardNote) -> int:
+    """Where `note` is in `notes` (sorted by start): found by its start, then by identity."""
+    index = bisect_left(notes, note.start, key=_start)
+    while notes[index] is not note:
+        index += 1
+    return index
+
+
 @dataclass(slots=True, eq=False)
 class Event:
     """One incoming MIDI message waiting to leave at `due`."""
@@ -265,8 +273,7 @@ class LookaheadBuffer:
             chosen += [n for n in notes[:first] if n.end >= since]  # begun before, sounding
             chosen += notes[first:]
         chosen.sort(key=_start)  # stable: arrival order within a start
-        position = {id(note): i for i, note in enumerate(chosen)}
-        return [n.as_note() for n in chosen], [position[id(e.note)] for e in events]
+        return [n.as_note() for n in chosen], [_position(chosen, e.note) for e in events]
 
     def _forget(self, channel: int, before: float) -> list[HeardNote]:
         """Drop the notes that ended before `before`; the channel's notes that are left."""

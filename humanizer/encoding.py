@@ -114,11 +114,11 @@ def local_mean(times: np.ndarray, values: np.ndarray, at: np.ndarray,
     return result[back.reshape(-1)]
 
 
-def deviation_targets(notes: Sequence[Note]) -> np.ndarray:
+def deviation_targets(notes: Sequence[Note], level_seconds: float = LEVEL_SECONDS) -> np.ndarray:
     """Training targets: each note's velocity minus its local level, in model units."""
     times = np.array([note.start for note in notes])
     velocities = np.array([note.velocity for note in notes], dtype=np.float64)
-    return (velocities - local_mean(times, velocities, times)) / DEVIATION_SCALE
+    return (velocities - local_mean(times, velocities, times, level_seconds)) / DEVIATION_SCALE
 
 
 def velocities(input_velocities: np.ndarray, levels: np.ndarray, deviations: np.ndarray,

@@ -104,7 +104,7 @@ def _start_worker(model: str) -> None:
 Case = tuple[list[Note], np.ndarray, np.ndarray | None]
 
 
-def _case(path: Path, input_kind: str) -> Case | None:
+def case_of(path: Path, input_kind: str) -> Case | None:
     """(the flat input a DAW user gives, the velocities played, the onset offsets played
     where the input is a score) for one performance, or None when there is nothing to
     evaluate (no notes; a score that matches poorly)."""
@@ -131,10 +131,10 @@ Result = tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]
 def _humanize_flat(path: Path, lookahead: float | None, strength: float,
                    input_kind: str = "performance") -> Result | HumanizerError | None:
     """(true velocities, model velocities, true offsets or None, model offsets) of one
-    performance, None (see _case), or the error that makes the file unusable (returned: a
+    performance, None (see case_of), or the error that makes the file unusable (returned: a
     worker must not die of one file)."""
     try:
-        case = _case(path, input_kind)
+        case = case_of(path, input_kind)
     except HumanizerError as error:
         return error
     if case is None:

@@ -29,6 +29,10 @@ def print_metrics(title: str, report: dict) -> None:
     for name, row in {"model": report["model"], **report.get("baselines", {})}.items():
         print(f"  {name:12} {row['mae']:7.2f} {row['pearson_median']:11.3f} "
               f"{row['spread_ratio']:7.3f}")
+    timing = report.get("timing")
+    if timing:
+        print(f"  timing: onset-offset MAE {timing['mae_ms']:.1f} ms (no offset "
+              f"{timing['zero_mae_ms']:.1f} ms), r (median) {timing['pearson_median']:.3f}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
     if not cards:
         print("no styles installed")
     for shown in cards:
-        print(f"{shown['name']:10} {shown['instrument']:7} {shown['licence']:34} "
+        timing = "timing" if "onset_offset" in shown.get("outputs", []) else ""
+        print(f"{shown['name']:10} {shown['instrument']:7} {timing:7} {shown['licence']:34} "
               f"{shown['description']}")
     return 0

@@ -45,16 +45,32 @@ def test_any_folder_is_split_by_file(tmp_path):
 
 def test_crop_targets_only_onset_cells():
     performance = data.load_performance(data.performances(ASAP, "train")[0])
-    x, y = crop(performance, 10.0, 500, fps=50)
+    x, y, offsets = crop(performance, 10.0, 500, fps=50)
     onsets = x[:, :88] > 0
     assert np.array_equal(~np.isnan(y), onsets)
     assert np.nanstd(y) > 0
+    assert np.isnan(offsets).all()  # a performance has no offset targets: no score
+
+
+def test_score_crops_carry_onset_offsets_on_the_same_cells():
+    from conftest import GROOVE
+
+    from humanizer.encoding import OFFSET_SCALE
+
+    path = data.performances(GROOVE, "train")[0]
+    pair = data.load_pair(path)
+    x, y, offsets = crop(pair, 0.0, 500, fps=50)
+    assert np.array_equal(~np.isnan(offsets), ~np.isnan(y))
+    cells = ~np.isnan(offsets)
+    first = pair.starts < 10.0
+    assert np.nanmax(np.abs(offsets)) * OFFSET_SCALE <= np.abs(pair.offsets[first]).max() + 1e-6
+    assert cells.sum() > 10 and np.nanstd(offsets) > 0
 
 
 def test_augmentation_transposes_and_stretches_within_the_keyboard():
     performances = [data.load_performance(p) for p in data.performances(ASAP, "train")[:3]]
     config = TrainConfig(data=[], output="", crop_seconds=5.0)
-    x, y = random_crops(performances, config, np.random.default_rng(1))
+    x, y, offsets = random_crops(performances, config, np.random.default_rng(1))
     assert x.shape == (3, 250, 176) and y.shape == (3, 250, 88)
     assert all((~np.isnan(y[i])).sum() > 0 for i in range(3))
 
@@ -99,3 +115,24 @@ def test_gain_choice_reaches_the_spread_only_with_a_real_margin_over_flat():
                         2.0: row(12.4, 1.1)}) == 1.5
     # nothing beats flat: leave the model as trained
     assert choose_gain({**flat, 1.0: row(14.5, 0.5)}) == 1.0
+
+
+@pytest.mark.train
+def test_train_a_timing_head_on_grid_snapped_drums(tmp_path, capsys):
+    pytest.importorskip("tensorflow")
+    from conftest import GROOVE
+
+    output = tmp_path / "groove.keras"
+    code = main(["train", str(GROOVE), "-o", str(output), "--name", "groove", "--instrument",
+                 "drums", "--input", "score", "--timing", "--limit", "4", "--epochs", "1",
+                 "--units", "8", "--layers", "1", "--crop", "4"])
+    assert code == 0
+    sidecar = json.loads((tmp_path / "groove.keras.contract.json").read_text())
+    assert sidecar["outputs"] == ["velocity_deviation", "onset_offset"]
+    assert sidecar["input"] == "score"
+    validation = sidecar["metrics"]["validation"]
+    assert validation["timing_zero_ms"] > 5  # drummers are off the grid by milliseconds
+    assert "timing MAE" in capsys.readouterr().out
+    code = main(["train", str(GROOVE), "-o", str(tmp_path / "x.keras"), "--name", "x",
+                 "--timing", "--limit", "2"])
+    assert code == 2 and "--input score" in capsys.readouterr().err

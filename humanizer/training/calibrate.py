@@ -17,10 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from humanizer import encoding
 from humanizer.engine import Engine
-from humanizer.evaluation import SPAWN, flattened, summarize
-from humanizer.notes import read
+from humanizer.errors import HumanizerError
+from humanizer.evaluation import SPAWN, case_of, summarize
 
 GAINS = (1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 3.0)
 TARGET_SPREAD = 0.9
@@ -39,20 +38,27 @@ class Raw:
         return np.clip(np.rint(self.levels + gain * self.deviations), 1, 127)
 
 
-def _raw(model: str, path: Path, lookahead: float | None) -> Raw | None:
-    notes = encoding.keyboard(read(path).notes)
-    if not notes:
+def _raw(model: str, path: Path, lookahead: float | None, input_kind: str) -> Raw | None:
+    try:
+        case = case_of(path, input_kind)
+    except HumanizerError:
         return None
+    if case is None:
+        return None
+    flat, truth, _ = case
     engine = Engine(model)
     engine.contract.gain = 1.0
-    prediction = engine.predict(flattened(notes), lookahead)
-    truth = np.array([n.velocity for n in notes], dtype=np.float64)
+    prediction = engine.predict(flat, lookahead)
     return Raw(truth, prediction.levels, prediction.deviations)
 
 
-def raw_predictions(model: Path, files: list[Path], lookahead: float | None) -> list[Raw]:
+def raw_predictions(model: Path, files: list[Path], lookahead: float | None,
+                    input_kind: str = "performance") -> list[Raw]:
+    """Gain-1 predictions for the files, on the input the model was trained for (the
+    performance flattened, or the score)."""
     with ProcessPoolExecutor(mp_context=SPAWN) as pool:
-        found = pool.map(_raw, repeat(str(model)), files, repeat(lookahead))
+        found = pool.map(_raw, repeat(str(model)), files, repeat(lookahead),
+                         repeat(input_kind))
         return [r for r in found if r is not None]
 
 

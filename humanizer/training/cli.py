@@ -24,6 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "snapped to the grid of their tempo")
     parser.add_argument("--timing", action="store_true",
                         help="also learn each note's onset offset (needs --input score)")
+    parser.add_argument("--level", type=float, default=3.0, metavar="SECONDS",
+                        help="width of the level the model's deviations are measured from "
+                             "(default 3 s; longer lets it shape phrases)")
     parser.add_argument("--minutes", type=float, default=20.0, help="time budget")
     parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("--patience", type=int, default=12)
@@ -53,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
         crops_per_performance=args.crops_per_performance, batch_size=args.batch_size,
         learning_rate=args.learning_rate, seed=args.seed, limit=args.limit,
         transpose=3 if args.instrument == "piano" else 0, input=args.input, timing=args.timing,
+        level_seconds=args.level,
         licence=args.licence, description=args.description,
     )
     result = train(config)

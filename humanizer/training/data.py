@@ -87,7 +87,8 @@ class Performance:
                 for p, v, s, e in zip(self.pitches, self.velocities, self.starts, self.ends)]
 
 
-def load_performance(path: Path) -> Performance | None:
+def load_performance(path: Path,
+                     level_seconds: float = encoding.LEVEL_SECONDS) -> Performance | None:
     """A performance ready for training, or None if it has no notes on the keyboard."""
     notes = encoding.keyboard(read(path).notes)
     if not notes:
@@ -98,11 +99,11 @@ def load_performance(path: Path) -> Performance | None:
         ends=np.array([n.end for n in notes]),
         pitches=np.array([n.pitch for n in notes]),
         velocities=np.array([n.velocity for n in notes], dtype=np.float64),
-        targets=encoding.deviation_targets(notes),
+        targets=encoding.deviation_targets(notes, level_seconds),
     )
 
 
-def load_pair(path: Path) -> Performance | None:
+def load_pair(path: Path, level_seconds: float = encoding.LEVEL_SECONDS) -> Performance | None:
     """The DAW case for training: the quantized input (aligned score or grid) with the
     performed velocities and onset offsets as targets; None if it matches poorly."""
     from humanizer.training.aligned import MIN_MATCH_RATE, score_pair
@@ -117,6 +118,6 @@ def load_pair(path: Path) -> Performance | None:
         ends=np.array([n.end for n in played]),
         pitches=np.array([n.pitch for n in played]),
         velocities=pair.velocities.copy(),
-        targets=encoding.deviation_targets(played),
+        targets=encoding.deviation_targets(played, level_seconds),
         offsets=pair.offsets.copy(),
     )

@@ -22,7 +22,7 @@ from humanizer.training.data import performances
 CONDITIONS = {
     "piano": [("asap", "performance"), ("asap", "score")],
     "pop": [("pop909", "performance")],
-    "drums": [("groove", "performance")],
+    "drums": [("groove", "performance"), ("groove", "score")],
 }
 
 
@@ -40,13 +40,18 @@ def rows_for(style: str, data: Path, lookaheads: list[str], count: int | None) -
     for folder, input_kind in CONDITIONS.get(style, []):
         files = sample(performances(data / folder, "test"), count)
         for lookahead in lookaheads:
-            report = evaluate(engine, files, lookahead_of(lookahead), input_kind=input_kind)
+            timing = engine.contract.timing and input_kind == "score"
+            report = evaluate(engine, files, lookahead_of(lookahead), input_kind=input_kind,
+                              timing=timing)
             cells = [style, f"{folder} test, {report['files']} files ({input_kind})", lookahead,
                      str(report["notes"])]
             for metrics in [report["model"]] + [report["baselines"][b] for b in BASELINES]:
                 cells.append(f"{metrics['mae']:.2f}")
             cells += [f"{report['model']['pearson_median']:.3f}",
                       f"{report['model']['spread_ratio']:.3f}"]
+            shifts = report.get("timing")
+            cells.append(f"{shifts['mae_ms']:.1f} / {shifts['zero_mae_ms']:.1f}" if shifts
+                         else "-")
             rows.append("| " + " | ".join(cells) + " |")
             print(rows[-1], flush=True)
     return rows
@@ -64,7 +69,8 @@ def main() -> None:
     lookaheads = args.lookaheads.split(",")
     began = time.monotonic()
     header = ("| style | test set (input) | lookahead | notes | model MAE | flat MAE | "
-              "constant64 MAE | train_mean MAE | model r (median) | model spread |")
+              "constant64 MAE | train_mean MAE | model r (median) | model spread | "
+              "timing MAE ms / no offset |")
     lines = [
         "# Quality of the shipped styles",
         "",
@@ -72,9 +78,11 @@ def main() -> None:
         + (f" --files {args.files}" if args.files else "") + "` from the styles in",
         "`humanizer/styles/` on the test splits (ASAP: by piece; POP909: by song; Groove MIDI",
         "Dataset: official). Input: every note at the file's mean velocity (`performance`:",
-        "the performance's own timing; `score`: ASAP's quantized score rendered at the",
-        "performance's tempo, the DAW case). MAE in velocity steps; r and spread are medians",
-        "per file; the baselines' r and spread are 0 by definition.",
+        "the performance's own timing; `score`: the DAW case - ASAP's quantized score rendered",
+        "at the performance's tempo, or the drums snapped to the 16th/8th-triplet grid of",
+        "their tempo). MAE in velocity steps; r and spread are medians per file; the",
+        "baselines' r and spread are 0 by definition. A style with a timing head on score",
+        "input also gets its onset-offset MAE against no offset at all (in ms).",
         "",
         header,
         "|" + "---|" * (header.count("|") - 1),

@@ -44,7 +44,9 @@ def ship(model: Path, data: str, name: str, lookahead: float, output: Path) -> d
     with tempfile.TemporaryDirectory() as scratch:
         uncalibrated = Path(scratch) / f"{name}.onnx"
         export_model(model, uncalibrated, contract_from(sidecar, name=name, gain=1.0))
-        rows = table(raw_predictions(uncalibrated, performances(data, "validation"), None))
+        input_kind = sidecar.get("input", "performance")
+        rows = table(raw_predictions(uncalibrated, performances(data, "validation"), None,
+                                     input_kind))
         gain = choose_gain(rows)
         print("validation (whole file) by gain; 0.0 is the flat input:")
         for g, metrics in sorted(rows.items()):
@@ -54,8 +56,9 @@ def ship(model: Path, data: str, name: str, lookahead: float, output: Path) -> d
         export_model(model, calibrated, contract_from(sidecar, name=name, gain=gain))
         engine = Engine(calibrated, threads=1)
         tests = performances(data, "test")
-        test_live = evaluate(engine, tests, lookahead)
-        test_full = evaluate(engine, tests, None)
+        timing = engine.contract.timing
+        test_live = evaluate(engine, tests, lookahead, input_kind=input_kind, timing=timing)
+        test_full = evaluate(engine, tests, None, input_kind=input_kind, timing=timing)
     metrics = {
         **sidecar.get("metrics", {}),
         "training": sidecar.get("training", {}),

@@ -52,6 +52,7 @@ class TrainConfig:
     context_seconds: float = 4.0
     lookahead_seconds: float = 0.5
     input: str = "performance"  # or "score": aligned ASAP scores, grid-snapped drums
+    level_seconds: float = encoding.LEVEL_SECONDS  # the level deviations are measured from
     timing: bool = False  # a second head predicting onset offsets (needs score input)
     licence: str = ""
     description: str = ""
@@ -59,7 +60,8 @@ class TrainConfig:
 
 
 def load_split(roots: list[str], split: str, limit: int | None,
-               input_kind: str = "performance") -> list[Performance]:
+               input_kind: str = "performance",
+               level_seconds: float = encoding.LEVEL_SECONDS) -> list[Performance]:
     paths = [p for root in roots for p in performances(root, split)]
     if limit is not None:
         paths = paths[:limit]
@@ -67,7 +69,7 @@ def load_split(roots: list[str], split: str, limit: int | None,
     loaded = []
     for path in paths:
         try:
-            performance = load(path)
+            performance = load(path, level_seconds)
         except HumanizerError as error:
             print(f"skipped {error}", file=sys.stderr)
             continue
@@ -165,8 +167,10 @@ def train(config: TrainConfig) -> dict:
         raise HumanizerError(f"input must be one of {', '.join(INPUTS)}")
     if config.timing and config.input != "score":
         raise HumanizerError("a timing head learns offsets from a score: use --input score")
-    train_set = load_split(config.data, "train", config.limit, config.input)
-    validation_set = load_split(config.data, "validation", config.limit, config.input)
+    train_set = load_split(config.data, "train", config.limit, config.input,
+                           config.level_seconds)
+    validation_set = load_split(config.data, "validation", config.limit, config.input,
+                                config.level_seconds)
     if not train_set:
         raise HumanizerError("no training performances found in " + ", ".join(config.data))
     if not validation_set:
@@ -222,6 +226,7 @@ def train(config: TrainConfig) -> dict:
                 + f": {len(train_set)} training performances",
         "context_seconds": config.context_seconds,
         "input": config.input,
+        "level_seconds": config.level_seconds,
         "outputs": ["velocity_deviation"] + (["onset_offset"] if config.timing else []),
         "lookahead_seconds": config.lookahead_seconds,
         "train_mean": train_mean,
