@@ -40,3 +40,19 @@ def test_models_lists_every_style(capsys):
 
     code, out, _ = run(capsys, "models")
     assert code == 0 and all(name in out for name in SHIPPED)
+
+
+def test_drums_move_as_a_drummer_does():
+    """The drums style is trained on the DAW case (the beat on the grid) with a timing
+    head: its onset offsets come closer to the drummers' than no offset at all."""
+    contract = Engine(models.PACKAGED / "drums.onnx").contract
+    assert contract.timing and contract.input == "score"
+    timing = contract.metrics["test"]["timing"]
+    assert timing["mae_ms"] < timing["zero_mae_ms"] and timing["pearson_median"] > 0.2
+
+
+def test_models_show_prints_the_timing_of_a_style_with_a_timing_head(capsys):
+    from conftest import run
+
+    code, out, _ = run(capsys, "models", "show", "drums")
+    assert code == 0 and "onset-offset MAE" in out and "onset_offset" in out
