@@ -11,7 +11,7 @@ from tempfile import TemporaryDirectory
 
 import pytest
 from corpus.compare import assert_notes_kept, assert_only_velocities_changed
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from humanizer.notes import Note, midi_from_notes, read, write_atomic
@@ -104,3 +104,35 @@ def test_humanizing_a_file_changes_only_velocities(humanizers, notes, strength, 
     assert all(1 <= v <= 127 for v in velocities)
     if strength == 0.0:
         assert velocities == [n.velocity for n in note_file.notes]
+
+
+@given(note_lists, st.data())
+@settings(max_examples=80, deadline=None)
+def test_moving_notes_keeps_lengths_and_never_tangles_a_key(notes, data):
+    """with_timing on random parts and random shifts: every note keeps its key, velocity
+    and length; notes of one key that did not overlap never come to overlap; nothing
+    starts before the file does."""
+    from humanizer.notes import with_timing
+
+    with TemporaryDirectory() as folder:
+        path = Path(folder) / "in.mid"
+        write_atomic(midi_from_notes(notes), path)
+        before = read(path)
+        shifts = data.draw(st.lists(st.floats(-0.1, 0.1), min_size=len(before.notes),
+                                    max_size=len(before.notes)))
+        write_atomic(with_timing(before.midi, before, shifts), path)
+        after = read(path)
+    assert len(after.notes) == len(before.notes)
+
+    def lengths(read_notes):
+        return Counter((n.channel, n.pitch, n.velocity, ticks(n.end) - ticks(n.start))
+                       for n in read_notes)
+
+    separate = not any(clash(a, b) for i, a in enumerate(before.notes)
+                       for b in before.notes[i + 1:])
+    event("separate notes" if separate else "same-key notes overlap")
+    if separate:  # which note-off ends which note is only defined for separate notes
+        assert lengths(after.notes) == lengths(before.notes)
+        for i, a in enumerate(after.notes):
+            assert not any(clash(a, b) for b in after.notes[i + 1:])
+    assert min((n.start for n in after.notes), default=0.0) >= 0.0

@@ -38,9 +38,24 @@ def contract_from(sidecar: dict, **changes) -> Contract:
     return Contract(**{**{k: v for k, v in sidecar.items() if k in known}, **changes})
 
 
-def ship(model: Path, data: str, name: str, lookahead: float, output: Path) -> dict:
+def velocity_only(path: Path):
+    """The trained model without its timing head (a head that learned nothing useful
+    should not be offered to users)."""
+    import keras
+
+    from humanizer.export.convert import load_keras
+
+    model = load_keras(path)
+    return keras.Model(model.inputs, model.outputs[0], name=model.name)
+
+
+def ship(model: Path, data: str, name: str, lookahead: float, output: Path,
+         without_timing: bool = False) -> dict:
     sidecar_path = Path(str(model) + ".contract.json")
     sidecar = json.loads(sidecar_path.read_text())
+    if without_timing:
+        sidecar["outputs"] = ["velocity_deviation"]
+        model = velocity_only(model)
     with tempfile.TemporaryDirectory() as scratch:
         uncalibrated = Path(scratch) / f"{name}.onnx"
         export_model(model, uncalibrated, contract_from(sidecar, name=name, gain=1.0))
@@ -82,9 +97,11 @@ def main() -> None:
     parser.add_argument("--name", required=True)
     parser.add_argument("--lookahead", default="500ms")
     parser.add_argument("--output", type=Path, help="default: humanizer/styles/NAME.onnx")
+    parser.add_argument("--without-timing", action="store_true",
+                        help="ship the velocity head only")
     args = parser.parse_args()
     ship(args.model, args.data, args.name, parse_duration(args.lookahead),
-         args.output or PACKAGED / f"{args.name}.onnx")
+         args.output or PACKAGED / f"{args.name}.onnx", args.without_timing)
 
 
 if __name__ == "__main__":
