@@ -222,6 +222,7 @@ class LookaheadBuffer:
         message = event.message
         if event.note is not None:
             event.note.sent_shift = 0.0 if bypass else event.note.shift
+            event.note.previous = None  # (if never placed: late) no chain of notes kept
         if event.note is not None and not bypass:
             if event.velocity is None:
                 self.counts.late += 1
@@ -246,7 +247,7 @@ class LookaheadBuffer:
         too - under overload the backlog would grow without end."""
         skipped = 0
         while self.unclaimed and self.unclaimed[0].due <= now:
-            self.unclaimed.popleft()
+            self.unclaimed.popleft().note.previous = None
             skipped += 1
         return skipped
 
@@ -304,6 +305,9 @@ class LookaheadBuffer:
     def panic(self) -> list[list[int]]:
         """Silence now: drop what is waiting, release every sounding note, and send
         All Notes Off (CC 123) on all 16 channels."""
+        for event in self.queue:
+            if event.note is not None:
+                event.note.previous = None
         self.queue.clear()
         self.unclaimed.clear()
         return self.release() + [[CONTROL_CHANGE | ch, ALL_NOTES_OFF, 0] for ch in range(16)]

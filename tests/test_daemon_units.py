@@ -505,3 +505,17 @@ def test_bypass_moves_no_note_but_a_moved_note_keeps_its_length():
     sent += [(t, m) for t, m in leave_times(buffer, 1.0, bypass=True) if t > 0.55]
     assert same_times(sent, [(0.47, note_on(36, 70)), (0.57, note_off(36)),  # so does its off
                              (0.7, note_on(37, 90)), (0.8, note_off(37))])  # bypass: none
+
+
+def test_notes_never_placed_keep_no_chain_of_earlier_notes_alive():
+    """Under overload notes are skipped, never placed: they must not each hold the one
+    before them on their key (a chain through the whole session)."""
+    buffer = LookaheadBuffer(latency=0.1)
+    for i in range(200):
+        buffer.receive(note_on(60, 90), i * 0.01)
+        buffer.receive(note_off(60), i * 0.01 + 0.005)
+        buffer.skip_past(i * 0.01)
+        buffer.pop_due(i * 0.01)
+    buffer.skip_past(10.0)
+    buffer.pop_due(10.0)
+    assert all(note.previous is None for note in buffer.heard[0])
