@@ -170,14 +170,14 @@ class LookaheadBuffer:
         note = event.note
         shift = min(max(shift, -MAX_SHIFT, event.t_in - event.due), MAX_SHIFT)
         previous, note.previous = note.previous, None  # no chain of notes kept alive
-        if shift and previous is not None:
+        if previous is not None:
             if previous.off_due is None:  # overlaps a held note of its key: stays put
                 shift = 0.0
-            else:
+            else:  # starts once the previous one ends, wherever its shift put that end
                 previous_shift = previous.shift if previous.sent_shift is None \
                     else previous.sent_shift
-                shift = max(shift, previous.off_due + previous_shift - event.due)
-                shift = shift if shift <= MAX_SHIFT else 0.0
+                floor = previous.off_due + previous_shift - event.due
+                shift = max(shift, floor) if floor <= MAX_SHIFT else 0.0
         event.velocity, note.shift = velocity, shift
         self.moving = self.moving or shift != 0.0
 

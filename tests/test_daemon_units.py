@@ -494,6 +494,20 @@ def test_timing_never_starts_a_note_under_the_previous_one_on_its_key():
     assert sent[1][0] <= sent[2][0] and second.note.shift == pytest.approx(0.01)
 
 
+def test_a_note_not_moved_still_waits_for_the_previous_one_moved_later():
+    buffer = LookaheadBuffer(latency=0.5)
+    buffer.receive(note_on(38, 90), 0.0)
+    buffer.receive(note_off(38), 0.1)
+    buffer.receive(note_on(38, 90), 0.1)
+    buffer.receive(note_off(38), 0.2)
+    first, second = [e for e in buffer.unclaimed]
+    buffer.place(first, 70, 0.03)  # its note-off now leaves at 0.63
+    buffer.place(second, 70, 0.0)
+    sent = leave_times(buffer, 1.0)
+    assert [m[0] & 0xF0 for _, m in sent] == [0x90, 0x80, 0x90, 0x80]
+    assert second.note.shift == pytest.approx(0.03)
+
+
 def test_bypass_moves_no_note_but_a_moved_note_keeps_its_length():
     buffer = LookaheadBuffer(latency=0.5)
     buffer.receive(note_on(36, 90), 0.0)
