@@ -46,8 +46,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "or 'full' for the whole file (default 500ms)")
     parser.add_argument("--input", choices=("performance", "score"), default="performance",
                         help="what the model is given: the performance with its velocities "
-                             "flattened (default), or the quantized score rendered at the "
-                             "performance's tempo (ASAP files only; the DAW case)")
+                             "flattened (default), or the DAW case: ASAP's quantized score "
+                             "rendered at the performance's tempo, or for other files the "
+                             "performance snapped to the grid of its tempo")
     parser.add_argument("--strength", type=float, default=1.0)
     parser.add_argument("--timing", action="store_true",
                         help="also report the onset-offset MAE (ms) of the style's timing head "
