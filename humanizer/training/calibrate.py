@@ -23,7 +23,7 @@ from humanizer.evaluation import SPAWN, case_of, summarize
 
 GAINS = (1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 3.0)
 TARGET_SPREAD = 0.9
-MAE_MARGIN = 0.05  # the chosen gain's MAE stays at least 5% below the flat input's
+MAE_MARGIN = 0.10  # the chosen gain's MAE stays at least 10% below the flat input's
 
 
 @dataclass
