@@ -171,13 +171,12 @@ class LookaheadBuffer:
         shift = min(max(shift, -MAX_SHIFT, event.t_in - event.due), MAX_SHIFT)
         previous, note.previous = note.previous, None  # no chain of notes kept alive
         if previous is not None:
-            if previous.off_due is None:  # overlaps a held note of its key: stays put
-                shift = 0.0
+            if previous.off_due is None or previous.off_due > event.due:
+                shift = 0.0  # it overlaps the previous note of its key as played: stays put
             else:  # starts once the previous one ends, wherever its shift put that end
                 previous_shift = previous.shift if previous.sent_shift is None \
                     else previous.sent_shift
-                floor = previous.off_due + previous_shift - event.due
-                shift = max(shift, floor) if floor <= MAX_SHIFT else 0.0
+                shift = max(shift, previous.off_due + previous_shift - event.due)
         event.velocity, note.shift = velocity, shift
         self.moving = self.moving or shift != 0.0
 

@@ -361,7 +361,7 @@ class NoJack(Exception):
     """No JACK server can be had here; the message says why."""
 
 
-def _clean_shm(name: str) -> None:
+def clean_shm(name: str) -> None:
     """A server killed hard leaves shared memory that stops it from starting again."""
     for path in glob.glob(f"/dev/shm/jack_{name}_*") + glob.glob(f"/dev/shm/jack_sem.*_{name}_*"):
         with contextlib.suppress(OSError):
@@ -385,7 +385,7 @@ class Server:
         self.env = {**os.environ, "JACK_DEFAULT_SERVER": self.name,
                     "JACK_NO_AUDIO_RESERVATION": "1"}
         self.log = tempfile.TemporaryFile(mode="w+")
-        _clean_shm(self.name)
+        clean_shm(self.name)
         self.process = subprocess.Popen(["jackd", "-n", self.name, "-d", "dummy", "-r",
                                          str(RATE), "-p", str(period)], env=self.env,
                                         stdout=subprocess.DEVNULL, stderr=self.log)
@@ -413,13 +413,13 @@ class Server:
             self.process.kill()
             self.process.wait()
         self.log.close()
-        _clean_shm(self.name)
+        clean_shm(self.name)
 
 
 @contextlib.contextmanager
-def jack_server(period: int) -> Iterator[Server]:
+def jack_server(period: int, name: str | None = None) -> Iterator[Server]:
     """A private server, made this process's default JACK server while it runs."""
-    server = Server(period)
+    server = Server(period, name)
     before = os.environ.get("JACK_DEFAULT_SERVER")
     try:
         server.wait_ready()

@@ -8,12 +8,10 @@ one), else starts its own dummy-backend server for the session and stops it afte
 from __future__ import annotations
 
 import contextlib
-import glob
 import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -34,66 +32,17 @@ def jack_answers() -> bool:
     return result.returncode == 0
 
 
-def _clean_shm(name: str) -> None:
-    """A killed server leaves its shared memory behind and cannot start again. It also
-    keeps its slot in JACK's registry (8 in all, reclaimed only under the same name): when
-    no jackd runs at all, the whole registry is stale and goes too."""
-    paths = glob.glob(f"/dev/shm/jack_{name}_*") + glob.glob(f"/dev/shm/jack_sem.*_{name}_*")
-    if subprocess.run(["pgrep", "-x", "jackd"], capture_output=True).returncode == 1:
-        paths += glob.glob("/dev/shm/jack-*") + glob.glob("/dev/shm/jack_*")
-    for path in paths:
-        with contextlib.suppress(OSError):
-            if os.path.isdir(path):
-                shutil.rmtree(path)
-            else:
-                os.remove(path)
-
-
 @contextlib.contextmanager
 def jack_server():
     """Yield the JACK server name; skip (not fail) when no server can be had."""
     if os.environ.get("JACK_DEFAULT_SERVER") and jack_answers():
         yield os.environ["JACK_DEFAULT_SERVER"]
         return
-    if shutil.which("jackd") is None:
-        pytest.skip("no JACK server running and jackd is not installed")
-    _clean_shm(TEST_SERVER)
-    os.environ["JACK_DEFAULT_SERVER"] = TEST_SERVER
-    os.environ["JACK_NO_AUDIO_RESERVATION"] = "1"
-    server = subprocess.Popen(["jackd", "-n", TEST_SERVER, "-d", "dummy", "-r", str(RATE),
-                               "-p", str(PERIOD_FRAMES)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(100):
-            if jack_answers():
-                break
-            time.sleep(0.1)
-        else:
-            pytest.skip("could not start a JACK server")
-        yield TEST_SERVER
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        _clean_shm(TEST_SERVER)
-
-
-def free_port_pair() -> int:
-    """A TCP port p on loopback with p + 1 free too (control and events)."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        with socket.socket() as other:
-            try:
-                other.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-        return port
-    raise RuntimeError("no free port pair")
+        with bench.jack_server(PERIOD_FRAMES, name=TEST_SERVER) as server:
+            yield server.name
+    except bench.NoJack as error:
+        pytest.skip(f"no JACK server: {error}")
 
 
 class Listener(bench.Listener):
@@ -160,7 +109,7 @@ class Daemon:
     """`humanizer serve` as a subprocess, with a control client."""
 
     def __init__(self, *arguments: str, env: dict | None = None):
-        self.port = free_port_pair()
+        self.port = bench.free_port_pair()
         self.control = f"tcp://127.0.0.1:{self.port}"
         command = [sys.executable, "-m", "humanizer.cli", "serve", "--api", "jack",
                    "--control", self.control, *arguments]

@@ -20,7 +20,9 @@ import time
 
 import numpy as np
 import pytest
-from jack import PERIOD_FRAMES, RATE, Daemon, Probe, _clean_shm, jack_server
+from jack import PERIOD_FRAMES, RATE, Daemon, Probe, jack_server
+
+from humanizer import bench
 
 pytestmark = pytest.mark.jack
 
@@ -246,7 +248,7 @@ def test_jack_server_going_away_stops_the_daemon_with_an_error():
     # a fixed name: JACK keeps a killed server's slot in its registry (8 slots in all) and
     # reclaims it only for a server of the same name
     name = "humanizer-gone"
-    _clean_shm(name)
+    bench.clean_shm(name)
     env = {"JACK_DEFAULT_SERVER": name, "JACK_NO_AUDIO_RESERVATION": "1"}
     server = subprocess.Popen(["jackd", "-n", name, "-d", "dummy", "-r", str(RATE), "-p",
                                str(PERIOD_FRAMES)], env={**os.environ, **env},
@@ -268,7 +270,7 @@ def test_jack_server_going_away_stops_the_daemon_with_an_error():
         if server.poll() is None:
             server.kill()
             server.wait()
-        _clean_shm(name)
+        bench.clean_shm(name)
 
 
 def test_serve_without_a_jack_server_says_so():

@@ -294,7 +294,7 @@ def test_remote_control_is_refused_without_allow_remote_and_keys(tmp_path):
 
 
 def test_busy_control_address_is_a_clear_error():
-    from jack import free_port_pair
+    from humanizer.bench import free_port_pair
 
     address = f"tcp://127.0.0.1:{free_port_pair()}"
     first = ControlServer(address)
@@ -380,7 +380,7 @@ def test_serve_refuses_unknown_style_or_channel(options):
 
 
 def test_ctl_without_daemon_fails_fast_and_clearly():
-    from jack import free_port_pair
+    from humanizer.bench import free_port_pair
 
     started = time.monotonic()
     result = run_cli("ctl", "--control", f"tcp://127.0.0.1:{free_port_pair()}",
@@ -406,8 +406,8 @@ def test_runtime_modules_never_import_training_libraries():
 
 def test_remote_control_needs_a_listed_client_key(tmp_path):
     import zmq.auth
-    from jack import free_port_pair
 
+    from humanizer.bench import free_port_pair
     from humanizer.daemon.cli import ask
 
     (tmp_path / "clients").mkdir()
@@ -506,6 +506,20 @@ def test_a_note_not_moved_still_waits_for_the_previous_one_moved_later():
     sent = leave_times(buffer, 1.0)
     assert [m[0] & 0xF0 for _, m in sent] == [0x90, 0x80, 0x90, 0x80]
     assert second.note.shift == pytest.approx(0.03)
+
+
+def test_without_timing_overlapping_notes_of_a_key_stay_in_arrival_order():
+    """Found by the soak: a note struck again before its previous note on the same key
+    was released must not be moved to after that release (that reordered the stream)."""
+    buffer = LookaheadBuffer(latency=0.5)
+    messages = [(note_on(60, 90), 0.0), (note_on(60, 90), 0.1), (note_off(60), 0.13),
+                (note_off(60), 0.3)]
+    for message, at in messages:
+        buffer.receive(message, at)
+    placed(buffer, {})
+    assert not buffer.moving
+    assert [m for _, m in leave_times(buffer, 1.0)] == [note_on(60, 70), note_on(60, 70),
+                                                       note_off(60), note_off(60)]
 
 
 def test_bypass_moves_no_note_but_a_moved_note_keeps_its_length():
