@@ -113,6 +113,9 @@ def test_gain_choice_reaches_the_spread_only_with_a_real_margin_over_flat():
     # the smallest gain that reaches the spread with the margin wins
     assert choose_gain({**flat, 1.0: row(12.0, 0.6), 1.5: row(12.2, 0.92),
                         2.0: row(12.4, 1.1)}) == 1.5
+    # the margin is only kept by a flattened gain: the smallest gain that is not flattened
+    assert choose_gain({**flat, 1.0: row(12.0, 0.5), 1.5: row(12.9, 0.75),
+                        2.0: row(13.5, 0.95)}) == 1.5
     # nothing beats flat: leave the model as trained
     assert choose_gain({**flat, 1.0: row(14.5, 0.5)}) == 1.0
 

@@ -23,6 +23,7 @@ from humanizer.evaluation import SPAWN, case_of, summarize
 
 GAINS = (1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 3.0)
 TARGET_SPREAD = 0.9
+SPREAD_FLOOR = 0.7  # never flatter than this on validation (a style must stay above 0.6)
 MAE_MARGIN = 0.10  # the chosen gain's MAE stays at least 10% below the flat input's
 
 
@@ -71,15 +72,22 @@ def table(raws: list[Raw], gains: tuple[float, ...] = GAINS) -> dict[float, dict
 
 
 def choose_gain(rows: dict[float, dict[str, float]], target: float = TARGET_SPREAD,
-                margin: float = MAE_MARGIN) -> float:
+                margin: float = MAE_MARGIN, floor: float = SPREAD_FLOOR) -> float:
     """The smallest gain that reaches the target spread while its MAE stays at least
-    `margin` below flat's; else the widest gain that keeps that margin; else 1.
+    `margin` below flat's; else the widest gain that keeps that margin, if its spread
+    reaches `floor`; else the smallest gain that reaches the floor; else 1.
 
     The margin keeps the choice honest: a gain that only just beats flat on validation
-    data may lose to it on test data, and then the dynamics are wide but wrong."""
+    data may lose to it on test data, and then the dynamics are wide but wrong. The floor
+    keeps a style from sounding flattened (test spreads came out ~0.1 below validation's)."""
     limit = rows[0.0]["mae"] * (1.0 - margin)
-    beating = [g for g in sorted(rows) if g > 0 and rows[g]["mae"] <= limit]
+    gains = [g for g in sorted(rows) if g > 0]
+    beating = [g for g in gains if rows[g]["mae"] <= limit]
     reaching = [g for g in beating if rows[g]["spread_ratio"] >= target]
     if reaching:
         return reaching[0]
-    return beating[-1] if beating else 1.0
+    if beating and rows[beating[-1]]["spread_ratio"] >= floor:
+        return beating[-1]
+    wide_enough = [g for g in gains if rows[g]["spread_ratio"] >= floor
+                   and rows[g]["mae"] < rows[0.0]["mae"]]
+    return wide_enough[0] if wide_enough else 1.0
