@@ -204,22 +204,28 @@ def with_timing(midi: mido.MidiFile, note_file: NoteFile,
                          tracks=[mido.MidiTrack(track) for track in tracks])
 
 
-def _moved(track: mido.MidiTrack, wanted: dict[int, int]) -> mido.MidiTrack:
-    """The track with the notes whose note_on index is in `wanted` moved by those ticks."""
-    ticks = list(accumulate(message.time for message in track))
+def _notes_by_key(track: mido.MidiTrack) -> dict[tuple[int, int], list[tuple[int, int | None]]]:
+    """Per (channel, pitch), in order: (note_on index, note_off index or None) of each note,
+    paired first-in, first-out as `notes_of` reads them."""
     keys: dict[tuple[int, int], list[tuple[int, int | None]]] = defaultdict(list)
     sounding: dict[tuple[int, int], deque[int]] = defaultdict(deque)
     for index, message in enumerate(track):
+        if message.type not in ("note_on", "note_off"):
+            continue
+        key = (message.channel, message.note)
         if message.type == "note_on" and message.velocity > 0:
-            sounding[message.channel, message.note].append(len(keys[message.channel,
-                                                                    message.note]))
-            keys[message.channel, message.note].append((index, None))
-        elif message.type in ("note_off", "note_on"):
-            started = sounding.get((message.channel, message.note))
-            if started:
-                position = started.popleft()
-                key_notes = keys[message.channel, message.note]
-                key_notes[position] = (key_notes[position][0], index)
+            sounding[key].append(len(keys[key]))
+            keys[key].append((index, None))
+        elif sounding.get(key):
+            position = sounding[key].popleft()
+            keys[key][position] = (keys[key][position][0], index)
+    return keys
+
+
+def _moved(track: mido.MidiTrack, wanted: dict[int, int]) -> mido.MidiTrack:
+    """The track with the notes whose note_on index is in `wanted` moved by those ticks."""
+    ticks = list(accumulate(message.time for message in track))
+    keys = _notes_by_key(track)
     new_tick = dict(enumerate(ticks))
     group = dict.fromkeys(range(len(track)), 1)  # at one tick: offs 0, others 1, ons 2
     for key_notes in keys.values():
