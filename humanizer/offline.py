@@ -88,8 +88,9 @@ class Humanizer:
     def velocities(self, note_file: NoteFile) -> list[int]:
         return self.changes(note_file)[0]
 
-    def file(self, source: Path, target: Path) -> tuple[NoteFile, list[int]]:
-        """Humanize one file into target; the notes as read and their new velocities."""
+    def file(self, source: Path, target: Path) -> tuple[NoteFile, list[int], list[float]]:
+        """Humanize one file into target; the notes as read, their new velocities and the
+        shifts asked of them (seconds)."""
         note_file = read(source)
         velocities, shifts = self.changes(note_file)
         midi = with_velocities(note_file, velocities)
@@ -101,7 +102,7 @@ class Humanizer:
             where = f": {error.filename}" if error.filename else ""
             raise HumanizerError(f"{target}: cannot write ({error.strerror or error}{where})"
                                  ) from None
-        return note_file, velocities
+        return note_file, velocities, shifts
 
 
 def pairs(source: Path, target: Path) -> list[tuple[Path, Path]]:
@@ -132,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
     failed = 0
     for input_file, output_file in progress(work, len(work), "humanizing"):
         try:
-            note_file, velocities = humanizer.file(input_file, output_file)
+            note_file, velocities, shifts = humanizer.file(input_file, output_file)
         except HumanizerError as error:
             if len(work) == 1:
                 raise
@@ -140,13 +141,14 @@ def run(args: argparse.Namespace) -> int:
             failed += 1
             continue
         if len(work) == 1:
-            summary(note_file, velocities, output_file)
+            summary(note_file, velocities, output_file, shifts)
     if len(work) > 1:
         print(f"humanized {len(work) - failed} of {len(work)} files into {target}")
     return 1 if failed else 0
 
 
-def summary(before: NoteFile, new: list[int], output: Path) -> None:
+def summary(before: NoteFile, new: list[int], output: Path,
+            shifts: list[float] | None = None) -> None:
     """A short before/after report of the velocities, so a user sees what changed.
 
     `new` are the velocities written (one per note of `before`); reading the output back
@@ -166,6 +168,10 @@ def summary(before: NoteFile, new: list[int], output: Path) -> None:
     print(f"wrote {output}: {len(old)} notes, {changed} velocities changed")
     print(f"  before: {describe(old)}")
     print(f"  after:  {describe(new)}")
+    moved = [1000 * shift for shift in shifts or [] if shift]
+    if moved:
+        print(f"  timing: {len(moved)} notes moved, {min(moved):+.0f} to {max(moved):+.0f} ms "
+              f"(mean {sum(map(abs, moved)) / len(moved):.0f} ms either way)")
 
 
 def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
@@ -174,11 +180,12 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def demo(args: argparse.Namespace) -> int:
-    """Humanize the bundled example parts with the default styles and show the change."""
+    """Humanize the bundled example parts with the default styles and show the change:
+    dynamics everywhere, and the feel of the drums (the style with a timing head)."""
     from humanizer.examples.make import EXAMPLES, FOLDER
 
-    humanizer = Humanizer(None, 1.0, None)
+    humanizer = Humanizer(None, 1.0, None, timing=1.0)
     for name in EXAMPLES:
-        note_file, velocities = humanizer.file(FOLDER / name, Path(args.output) / name)
-        summary(note_file, velocities, Path(args.output) / name)
+        note_file, velocities, shifts = humanizer.file(FOLDER / name, Path(args.output) / name)
+        summary(note_file, velocities, Path(args.output) / name, shifts)
     return 0
