@@ -111,10 +111,10 @@ def case_of(path: Path, input_kind: str) -> Case | None:
     evaluate (no notes; a score that matches poorly)."""
     offsets = None
     if input_kind == "score":
-        from humanizer.training.aligned import MIN_MATCH_RATE, score_pair
+        from humanizer.training.aligned import score_pair, usable
 
         pair = score_pair(path)
-        if pair.match_rate < MIN_MATCH_RATE or len(pair.score) < 2:
+        if not usable(pair):
             return None
         notes, truth, offsets = pair.score, pair.velocities, pair.offsets
     else:

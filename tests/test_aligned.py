@@ -53,3 +53,20 @@ def test_eval_with_score_input(tiny_model, capsys):
     assert code == 0 and report["input"] == "score"
     assert report["notes"] == len(aligned.align_performance(FUGUE / "Lee01M.mid").score)
     assert report["model"]["spread_ratio"] > 0
+
+
+def test_the_match_report_lists_every_performance_and_what_is_skipped(tmp_path, monkeypatch,
+                                                                      capsys):
+    """`python -m humanizer.training.aligned ASAP`: per performance its match rate, kept
+    or skipped, and a summary - on a copy of ASAP's index with one piece."""
+    lines = (ASAP / "metadata.csv").read_text().splitlines()
+    (tmp_path / "metadata.csv").write_text(
+        "\n".join([lines[0]] + [line for line in lines if "bwv_848" in line]) + "\n")
+    (tmp_path / "Bach").symlink_to(ASAP / "Bach")
+    monkeypatch.setattr("sys.argv", ["aligned", str(tmp_path)])
+    aligned.main()
+    out = capsys.readouterr().out.splitlines()
+    performances = [line for line in lines if "bwv_848" in line]
+    assert len(out) == len(performances) + 1
+    assert all(("kept" in line or "SKIPPED" in line) and "%" in line for line in out[:-1])
+    assert out[-1].endswith("%") and f"of {len(performances)} performances kept" in out[-1]

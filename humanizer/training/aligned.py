@@ -125,19 +125,48 @@ def score_pair(path: Path) -> AlignedPair:
     return groove_pair(path)
 
 
-def asap_pairs(root: str | Path, split: str | None = None,
-               min_match_rate: float = MIN_MATCH_RATE) -> list[AlignedPair]:
-    """Aligned pairs of the ASAP performances in a split, skipping poorly matched ones."""
+def split_pairs(root: str | Path, split: str | None = None) -> list[tuple[str, AlignedPair]]:
+    """Every ASAP performance of a split (its metadata path) with its aligned pair, poorly
+    matched ones included."""
     from humanizer.training.data import split_of
 
     root = Path(root)
     with open(root / "metadata.csv", newline="") as file:
         rows = [r for r in csv.DictReader(file)
                 if split is None or split_of(r["folder"]) == split]
-    pairs = []
-    for row in rows:
-        pair = align(root / row["midi_score"], root / row["midi_score_annotations"],
-                     root / row["midi_performance"], root / row["performance_annotations"])
-        if pair.match_rate >= min_match_rate and len(pair.score) > 1:
-            pairs.append(pair)
-    return pairs
+    return [(row["midi_performance"],
+             align(root / row["midi_score"], root / row["midi_score_annotations"],
+                   root / row["midi_performance"], root / row["performance_annotations"]))
+            for row in rows]
+
+
+def usable(pair: AlignedPair, min_match_rate: float = MIN_MATCH_RATE) -> bool:
+    return pair.match_rate >= min_match_rate and len(pair.score) > 1
+
+
+def asap_pairs(root: str | Path, split: str | None = None,
+               min_match_rate: float = MIN_MATCH_RATE) -> list[AlignedPair]:
+    """Aligned pairs of the ASAP performances in a split, skipping poorly matched ones."""
+    return [pair for _, pair in split_pairs(root, split) if usable(pair, min_match_rate)]
+
+
+def main() -> None:
+    """`python -m humanizer.training.aligned ASAP [--split test]`: the match rate of every
+    performance's score, and which ones the DAW-case training and eval skip."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
+    parser.add_argument("asap")
+    parser.add_argument("--split", choices=("train", "validation", "test"))
+    args = parser.parse_args()
+    rows = split_pairs(args.asap, args.split)
+    for name, pair in rows:
+        kept = "kept" if usable(pair) else "SKIPPED"
+        print(f"{pair.match_rate:6.1%} {len(pair.score):6d} notes  {kept:7}  {name}")
+    rates = sorted(pair.match_rate for _, pair in rows)
+    print(f"{sum(usable(pair) for _, pair in rows)} of {len(rows)} performances kept (match "
+          f"rate at least {MIN_MATCH_RATE:.0%}); median match rate {rates[len(rates) // 2]:.1%}")
+
+
+if __name__ == "__main__":
+    main()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -106,10 +107,12 @@ def load_performance(path: Path,
 def load_pair(path: Path, level_seconds: float = encoding.LEVEL_SECONDS) -> Performance | None:
     """The DAW case for training: the quantized input (aligned score or grid) with the
     performed velocities and onset offsets as targets; None if it matches poorly."""
-    from humanizer.training.aligned import MIN_MATCH_RATE, score_pair
+    from humanizer.training.aligned import score_pair, usable
 
     pair = score_pair(path)
-    if pair.match_rate < MIN_MATCH_RATE or len(pair.score) < 2:
+    if not usable(pair):
+        print(f"skipped {path}: its score matches only {pair.match_rate:.0%} of the notes",
+              file=sys.stderr)
         return None
     played = [replace(n, velocity=int(v)) for n, v in zip(pair.score, pair.velocities)]
     return Performance(
