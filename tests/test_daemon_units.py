@@ -480,13 +480,20 @@ def test_timing_shifts_are_bounded_and_never_before_arrival():
     assert shifts == {40: pytest.approx(-0.02), 41: pytest.approx(MAX_SHIFT)}
 
 
-def test_timing_never_starts_a_note_under_the_previous_one_on_its_key():
+def restruck_key():
+    """A buffer holding two snare notes, the second struck as the first is released; and
+    their note-on events, not yet placed."""
     buffer = LookaheadBuffer(latency=0.5)
     buffer.receive(note_on(38, 90), 0.0)
     buffer.receive(note_off(38), 0.1)
-    buffer.receive(note_on(38, 90), 0.1)  # re-struck as it is released
+    buffer.receive(note_on(38, 90), 0.1)
     buffer.receive(note_off(38), 0.2)
-    first, second = [e for e in buffer.unclaimed]
+    first, second = buffer.unclaimed
+    return buffer, first, second
+
+
+def test_timing_never_starts_a_note_under_the_previous_one_on_its_key():
+    buffer, first, second = restruck_key()
     buffer.place(first, 70, 0.01)
     buffer.place(second, 70, -0.03)  # would start 20 ms before the first one ends
     sent = leave_times(buffer, 1.0)
@@ -495,12 +502,7 @@ def test_timing_never_starts_a_note_under_the_previous_one_on_its_key():
 
 
 def test_a_note_not_moved_still_waits_for_the_previous_one_moved_later():
-    buffer = LookaheadBuffer(latency=0.5)
-    buffer.receive(note_on(38, 90), 0.0)
-    buffer.receive(note_off(38), 0.1)
-    buffer.receive(note_on(38, 90), 0.1)
-    buffer.receive(note_off(38), 0.2)
-    first, second = [e for e in buffer.unclaimed]
+    buffer, first, second = restruck_key()
     buffer.place(first, 70, 0.03)  # its note-off now leaves at 0.63
     buffer.place(second, 70, 0.0)
     sent = leave_times(buffer, 1.0)
