@@ -206,8 +206,9 @@ class LookaheadBuffer:
                 sent.append(self._leave(self.queue.popleft(), bypass))
             return sent
         window = self._moving_window()
-        ready = sorted((event.leaves(bypass), position, event)
-                       for position, event in enumerate(window) if event.leaves(bypass) <= now)
+        leaving_at = [(event.leaves(bypass), position, event)
+                      for position, event in enumerate(window)]
+        ready = sorted(entry for entry in leaving_at if entry[0] <= now)
         if ready:
             leaving = {id(event) for _, _, event in ready}
             for _ in window:
