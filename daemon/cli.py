@@ -72,11 +72,10 @@ def serve(args: argparse.Namespace) -> int:
     from humanizer import models
     from humanizer.daemon.service import ServeOptions
     from humanizer.daemon.service import serve as run
+    from humanizer.offline import fraction
 
-    if not 0.0 <= args.strength <= 1.0:
-        raise HumanizerError("--strength must be between 0 and 1")
-    if not 0.0 <= args.timing <= 1.0:
-        raise HumanizerError("--timing must be between 0 and 1")
+    fraction("--strength", args.strength)
+    fraction("--timing", args.timing)
     options = ServeOptions(
         latency=parse_duration(args.latency), style=args.style or models.DEFAULT_STYLE,
         channel_styles=channel_styles(args.channel_style, args.style is not None),

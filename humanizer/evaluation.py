@@ -211,12 +211,13 @@ def lookahead_of(text: str) -> float | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from humanizer.offline import strength_of
+    from humanizer.offline import fraction
 
     lookahead = lookahead_of(args.lookahead)
     engine = models.load(args.style, threads=2)
     report = evaluate(engine, files_of(args.paths, args.split), lookahead,
-                      strength_of(args.strength), input_kind=args.input, timing=args.timing)
+                      fraction("strength", args.strength), input_kind=args.input,
+                      timing=args.timing)
     report.update(style=args.style, lookahead=args.lookahead)
     if args.json:
         print(json.dumps(report))

@@ -39,15 +39,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true", help="overwrite existing output")
 
 
-def strength_of(value: float) -> float:
+def fraction(name: str, value: float) -> float:
+    """An amount from 0 to 1 (strength, timing), or a clear error naming it."""
     if not 0.0 <= value <= 1.0:
-        raise HumanizerError(f"strength must be between 0 and 1, not {value}")
-    return value
-
-
-def timing_of(value: float) -> float:
-    if not 0.0 <= value <= 1.0:
-        raise HumanizerError(f"timing must be between 0 and 1, not {value}")
+        raise HumanizerError(f"{name} must be between 0 and 1, not {value}")
     return value
 
 
@@ -56,8 +51,8 @@ class Humanizer:
 
     def __init__(self, style: str | None, strength: float, lookahead: float | None,
                  timing: float = 0.0):
-        self.strength = strength_of(strength)
-        self.timing = timing_of(timing)
+        self.strength = fraction("strength", strength)
+        self.timing = fraction("timing", timing)
         self.lookahead = lookahead
         self.default = models.load(style or models.DEFAULT_STYLE, threads=2)
         self.by_channel: Mapping[int, Engine] = {
