@@ -18,10 +18,9 @@ from typing import Any
 from humanizer import models
 from humanizer.contract import Contract
 from humanizer.errors import HumanizerError
-
-from .onnx_export import ExportReport, export_model
-from .parity import TOLERANCE
-from .quantize import TIMING_FRAMES
+from humanizer.export.onnx_export import ExportReport, export_model
+from humanizer.export.parity import TOLERANCE
+from humanizer.export.quantize import TIMING_FRAMES
 
 SIDECAR_SUFFIX = ".contract.json"
 STYLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")

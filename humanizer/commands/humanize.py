@@ -1,0 +1,3 @@
+"""`humanizer humanize`."""
+
+from humanizer.offline import add_arguments, run  # noqa: F401

@@ -1,0 +1,125 @@
+"""Every value a musician types, parsed and checked in one place, with one default each.
+
+argparse (`type=`), the daemon's `Settings` and `ctl set` all call these, so the same typo
+gets the same one-line message wherever it is made. Each function takes what a user gave -
+text from a command line, or a JSON value from a control request - and returns the value or
+raises HumanizerError naming it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from humanizer.errors import HumanizerError
+
+DEFAULT_LATENCY = 0.5  # seconds: the lookahead of `serve` and `humanize --latency`
+MAX_LATENCY = 5.0  # seconds; more is surely a typo, and costs memory offline
+DEFAULT_STRENGTH = 1.0
+DEFAULT_TIMING = 0.0
+VELOCITY_RANGE = (1, 127)
+DEFAULT_TIMEOUT = 2.0  # seconds `ctl` waits for the daemon
+
+# ASCII digits only: `re`'s \d would take full-width digits a musician never meant.
+_DURATION = re.compile(r"^\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*(ms|s)\s*$", re.IGNORECASE)
+
+
+def duration(text: object, name: str = "duration") -> float:
+    """Seconds from a duration with its unit (`500ms`, `0.5s`, `250 ms`); a bare number is
+    refused - ms or s?"""
+    match = _DURATION.match(text) if isinstance(text, str) else None
+    if not match:
+        raise HumanizerError(f"invalid {name} '{text}': give a non-negative number with a "
+                             "unit, e.g. 500ms or 0.5s")
+    value = float(match.group(1))
+    return value / 1000.0 if match.group(2).lower() == "ms" else value
+
+
+def latency(text: object) -> float:
+    """A lookahead latency in seconds, 0 to MAX_LATENCY."""
+    seconds = duration(text, "latency")
+    if not seconds <= MAX_LATENCY:
+        raise HumanizerError(f"latency must be between 0ms and {MAX_LATENCY:g}s, not {text}")
+    return seconds
+
+
+def number(name: str, value: object, low: float, high: float) -> float:
+    """A finite number within [low, high]; text is read as a number first."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            raise HumanizerError(f"{name} must be a number, not '{value}'") from None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise HumanizerError(f"{name} must be a number, not {value!r}")
+    if isinstance(value, int) and abs(value) > 10**9:
+        raise HumanizerError(f"{name} must be between {low:g} and {high:g}")
+    if not math.isfinite(value) or not low <= value <= high:
+        raise HumanizerError(f"{name} must be between {low:g} and {high:g}, not {value:g}")
+    return float(value)
+
+
+def integer(name: str, value: object, low: int, high: int) -> int:
+    """A whole number within [low, high]; `64`, 64 and 64.0 are the same."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not re.fullmatch(r"[+-]?[0-9]{1,12}", text):
+            raise HumanizerError(f"{name} must be a whole number, not '{value}'")
+        value = int(text)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise HumanizerError(f"{name} must be a whole number, not {value!r}")
+    if not low <= value <= high:
+        raise HumanizerError(f"{name} must be between {low} and {high}")
+    return value
+
+
+def amount(name: str, value: object) -> float:
+    """An amount from 0 to 1 (strength, timing)."""
+    return number(name, value, 0.0, 1.0)
+
+
+def velocity(name: str, value: object) -> int:
+    """A MIDI velocity for an output limit: 1 to 127."""
+    return integer(name, value, *VELOCITY_RANGE)
+
+
+def velocity_range(low: int, high: int) -> tuple[int, int]:
+    """An output range whose bottom is not above its top."""
+    if low > high:
+        raise HumanizerError(f"velocity_min ({low}) must not be above velocity_max ({high})")
+    return low, high
+
+
+def channel(value: object) -> int:
+    """A musician's channel number (1-16) as the wire's 0-15."""
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 16:
+        raise HumanizerError(f"channel {value!r} does not exist: channels are 1 to 16")
+    return value - 1
+
+
+def switch(name: str, value: object) -> bool:
+    """on/off, true/false, 1/0."""
+    if isinstance(value, bool):
+        return value
+    words = {"on": True, "true": True, "1": True, "off": False, "false": False, "0": False}
+    if isinstance(value, str | int) and str(value).strip().lower() in words:
+        return words[str(value).strip().lower()]
+    raise HumanizerError(f"{name} must be on or off, not {value!r}")
+
+
+def channel_style(pair: str) -> tuple[int, str]:
+    """`N=STYLE` as (channel 0-15, style)."""
+    number_, _, style = pair.partition("=")
+    try:
+        index = channel(number_.strip())
+    except HumanizerError:
+        index = None
+    if index is None or not style.strip():
+        raise HumanizerError(f"--channel-style {pair}: write CHANNEL=STYLE with a channel "
+                             "from 1 to 16, e.g. 10=drums")
+    return index, style.strip()
+
