@@ -294,7 +294,7 @@ def test_remote_control_is_refused_without_allow_remote_and_keys(tmp_path):
 
 
 def test_busy_control_address_is_a_clear_error():
-    from humanizer.bench import free_port_pair
+    from humanizer.daemon.harness import free_port_pair
 
     address = f"tcp://127.0.0.1:{free_port_pair()}"
     first = ControlServer(address)
@@ -380,7 +380,7 @@ def test_serve_refuses_unknown_style_or_channel(options):
 
 
 def test_ctl_without_daemon_fails_fast_and_clearly():
-    from humanizer.bench import free_port_pair
+    from humanizer.daemon.harness import free_port_pair
 
     started = time.monotonic()
     result = run_cli("ctl", "--control", f"tcp://127.0.0.1:{free_port_pair()}",
@@ -407,8 +407,8 @@ def test_runtime_modules_never_import_training_libraries():
 def test_remote_control_needs_a_listed_client_key(tmp_path):
     import zmq.auth
 
-    from humanizer.bench import free_port_pair
     from humanizer.daemon.cli import ask
+    from humanizer.daemon.harness import free_port_pair
 
     (tmp_path / "clients").mkdir()
     zmq.auth.create_certificates(str(tmp_path), "server")
