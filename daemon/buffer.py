@@ -21,15 +21,13 @@ from bisect import bisect_left
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 
+from humanizer.daemon.midi import CHANNELS, channel_of, is_note_off, is_note_on, note_off, silence
+from humanizer.daemon.stats import Counts
+from humanizer.engine import FAR_END
 from humanizer.notes import Note
+from humanizer.output import MAX_SHIFT
 
-NOTE_OFF = 0x80
-NOTE_ON = 0x90
-CONTROL_CHANGE = 0xB0
-ALL_NOTES_OFF = 123
-FAR_END = 1e9  # the end given to a note still sounding: the model window cuts it
 HISTORY_SECONDS = 5.0  # notes ended this long before a window's reach are forgotten
-MAX_SHIFT = 0.05  # seconds a timing head may move a note either way
 
 
 @dataclass(slots=True, eq=False)
@@ -97,25 +95,6 @@ class Event:
 
 
 @dataclass
-class Counts:
-    events_in: int = 0
-    events_out: int = 0
-    notes_in: int = 0
-    notes_out: int = 0
-    late: int = 0
-    predicted: int = 0
-
-
-def is_note_on(message: list[int]) -> bool:
-    return len(message) == 3 and message[0] & 0xF0 == NOTE_ON and message[2] > 0
-
-
-def is_note_off(message: list[int]) -> bool:
-    kind = message[0] & 0xF0 if message else 0
-    return len(message) == 3 and (kind == NOTE_OFF or (kind == NOTE_ON and message[2] == 0))
-
-
-@dataclass
 class LookaheadBuffer:
     """Events in arrival order, the notes heard per channel, the notes sounding at the output.
 
@@ -124,6 +103,7 @@ class LookaheadBuffer:
 
     latency: float
     origin: float = 0.0
+    skipped: frozenset[int] = frozenset()  # channels whose notes pass as they came
     queue: deque[Event] = field(default_factory=deque)
     unclaimed: deque[Event] = field(default_factory=deque)  # note-ons awaiting inference
     heard: dict[int, list[HeardNote]] = field(default_factory=lambda: defaultdict(list))
@@ -132,6 +112,7 @@ class LookaheadBuffer:
         default_factory=lambda: defaultdict(deque))
     _sounding: Counter = field(default_factory=Counter)
     _last_on: dict[tuple[int, int], HeardNote] = field(default_factory=dict)
+    _channels_out: set[int] = field(default_factory=set)  # channels that have played
     _last_in: float = float("-inf")
     _last_due: float = float("-inf")
     moving: bool = False  # a queued note has a timing shift: the queue is not plain FIFO
@@ -142,12 +123,12 @@ class LookaheadBuffer:
         self._last_in = t_in
         self._last_due = max(t_in + self.latency, self._last_due)
         event = Event(t_in, self._last_due, list(message))
-        channel = message[0] & 0x0F if message else 0
+        channel = channel_of(message)
         if is_note_on(message):
             self.counts.notes_in += 1
             note = HeardNote(message[1], message[2], t_in - self.origin, channel)
             self._open[channel, note.pitch].append(note)
-            if note.as_note().on_keyboard:
+            if note.as_note().on_keyboard and channel not in self.skipped:
                 self.heard[channel].append(note)
                 event.note = note
                 self.unclaimed.append(event)
@@ -228,7 +209,9 @@ class LookaheadBuffer:
                 self.counts.late += 1
             else:
                 message = [message[0], message[1], event.velocity]
-        channel = message[0] & 0x0F
+        channel = channel_of(message)
+        if message and message[0] < 0xF0:
+            self._channels_out.add(channel)
         if is_note_on(message):
             self._sounding[channel, message[1]] += 1
             self.counts.notes_out += 1
@@ -288,26 +271,30 @@ class LookaheadBuffer:
     def held(self) -> list[list[int]]:
         """Note-offs for every note heard whose own note-off has not come yet (one per
         note-on), in channel and pitch order."""
-        return [[NOTE_OFF | channel, pitch, 0]
+        return [note_off(channel, pitch)
                 for (channel, pitch), notes in sorted(self._open.items()) for _ in notes]
 
     def sounding(self) -> int:
         return sum(self._sounding.values())
 
-    def release(self) -> list[list[int]]:
-        """Note-offs for every note sounding at the output (one per note-on sent)."""
+    def release(self, channels: range | None = None) -> list[list[int]]:
+        """Note-offs for every note sounding at the output (one per note-on sent), then
+        the sustain pedal up, All Sound Off and All Notes Off on every channel that played
+        (or on `channels`): nothing keeps ringing."""
         offs = []
         for (channel, pitch), count in sorted(self._sounding.items()):
-            offs.extend([[NOTE_OFF | channel, pitch, 0]] * count)
+            offs.extend([note_off(channel, pitch)] * count)
         self._sounding.clear()
+        for channel in sorted(self._channels_out if channels is None else channels):
+            offs.extend(silence(channel))
         return offs
 
     def panic(self) -> list[list[int]]:
-        """Silence now: drop what is waiting, release every sounding note, and send
-        All Notes Off (CC 123) on all 16 channels."""
+        """Silence now: drop what is waiting, release every sounding note, and silence all
+        16 channels."""
         for event in self.queue:
             if event.note is not None:
                 event.note.previous = None
         self.queue.clear()
         self.unclaimed.clear()
-        return self.release() + [[CONTROL_CHANGE | ch, ALL_NOTES_OFF, 0] for ch in range(16)]
+        return self.release(range(CHANNELS))

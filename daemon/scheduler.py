@@ -3,8 +3,10 @@ the model shortly before notes are due.
 
 The sender never waits for the model: a note whose velocity is not ready leaves on time
 with its own velocity (and counts as late). The predictor wakes `margin` seconds before
-the earliest note that needs a velocity - margin follows the measured inference time -
-and predicts every note due soon after in one batch, from everything heard by then.
+the earliest note that needs a velocity and predicts every note due soon after in one
+batch, each channel as one part, from the notes heard by the horizon engine.heard_ahead
+gives - which offline `--latency` uses too, so both play the same. The prediction becomes
+velocities and shifts in humanizer.output, the step offline humanizing takes.
 Neither thread runs in rtmidi's callback or audio thread.
 """
 
@@ -16,31 +18,43 @@ import time
 import traceback
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
-from humanizer import encoding
-from humanizer.daemon.buffer import MAX_SHIFT, Event, LookaheadBuffer
+from humanizer import output
+from humanizer.daemon.buffer import Event, LookaheadBuffer
 from humanizer.daemon.settings import Settings
 from humanizer.daemon.stats import Timings
 from humanizer.daemon.stylemap import StyleMap
+from humanizer.engine import BATCH_SECONDS, PREDICT_BEFORE, Engine, heard_ahead
+from humanizer.notes import Note
 
-BATCH_SECONDS = 0.010  # notes due this close after the first one share its inference
-MIN_MARGIN = 0.010  # the predictor starts at least this long before a note is due
-MAX_MARGIN = 0.100
 IDLE_WAIT = 0.2  # how often idle threads look at the stop flag
+
+
+@dataclass
+class Job:
+    """One inference: a part's engine, the notes heard on its channel, which of them are
+    due (indices into `notes`, one per event) and how far past them the model hears."""
+
+    engine: Engine
+    notes: list[Note]
+    indices: list[int]
+    lookahead: float
+    events: list[Event]
 
 
 class Scheduler:
     """Owns the buffer; `receive` is called by the MIDI reader, `send` writes one message."""
 
     def __init__(self, styles: StyleMap, send: Callable[[list[int]], None], settings: Settings,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, skip: frozenset[int] = frozenset()):
         self.styles = styles
         self.settings = settings
         self.clock = clock
         self.timings = Timings()
-        self.buffer = LookaheadBuffer(latency=settings.latency, origin=clock())
+        self.buffer = LookaheadBuffer(latency=settings.latency, origin=clock(), skipped=skip)
         self._send = send
         self._state = threading.Condition()  # guards buffer and settings
         self._sending = threading.Lock()  # a popped message is sent before any panic
@@ -103,13 +117,10 @@ class Scheduler:
         return due is not None and due <= self.clock()
 
     def margin(self) -> float:
-        """How long before a note is due its inference starts: twice the slowest recent
-        inference, within [MIN_MARGIN, MAX_MARGIN]; with timing on, MAX_SHIFT more, so a
-        note the model moves earlier can still leave then."""
-        p99 = self.timings.percentile(99)
-        guess = MIN_MARGIN + (0.02 if p99 is None else 2 * p99)
-        early = MAX_SHIFT if self.settings.timing > 0 else 0.0
-        return min(MAX_MARGIN, max(MIN_MARGIN, guess)) + early
+        """How long before a note is due its inference starts: PREDICT_BEFORE, and with
+        timing on MAX_SHIFT more, so a note the model moves earlier can still leave then.
+        Fixed, because the horizon the model hears (engine.heard_ahead) is built on it."""
+        return PREDICT_BEFORE + (output.MAX_SHIFT if self.settings.timing > 0 else 0.0)
 
     def _predict_loop(self) -> None:
         while True:
@@ -130,38 +141,50 @@ class Scheduler:
             except Exception:  # a broken inference must not stop the music: notes go late
                 traceback.print_exc(file=sys.stderr)
 
-    def _jobs(self, batch: list[Event]) -> list[tuple]:
-        """Per (style, lookahead): the engine, the notes heard on the channels playing that
-        style (one part, as offline) and the events' indices.
-        Called with the state lock held, so the notes are a consistent snapshot."""
-        groups: dict[tuple[str, float], list[Event]] = defaultdict(list)
+    def _jobs(self, batch: list[Event]) -> list[Job]:
+        """Per channel (a part) and lookahead: the engine, the notes heard on the channel
+        and the events' indices. Called with the state lock held, so the notes are a
+        consistent snapshot."""
+        groups: dict[tuple[int, float], list[Event]] = defaultdict(list)
         for event in batch:
-            groups[self.styles.style_of(event.note.channel), event.lookahead].append(event)
+            groups[event.note.channel, event.lookahead].append(event)
+        timing = self.settings.timing > 0
         jobs = []
-        for (style, lookahead), events in groups.items():
-            engine, channels = self.styles.part(style)
+        for (channel, lookahead), events in groups.items():
+            engine = self.styles.engine_for(channel)
             contract = engine.contract
             # the frames look back context_seconds, the input's level 3 level widths
             reach = max(contract.context_seconds, 3 * contract.level_seconds) + 1.0
-            notes, indices = self.buffer.window(channels, events, reach)
-            jobs.append((engine, notes, indices, lookahead, events))
+            notes, indices = self.buffer.window([channel], events, reach)
+            heard = [engine.hears(note) for note in notes]
+            position = np.cumsum([note is not None for note in heard]) - 1
+            kept = [i for i, event in zip(indices, events) if heard[i] is not None]
+            for i, event in zip(indices, events):
+                if heard[i] is None:  # the style has no input for it: it keeps its own
+                    self.buffer.place(event, event.note.velocity)
+            if kept:
+                jobs.append(Job(engine, [note for note in heard if note is not None],
+                                [int(position[i]) for i in kept], heard_ahead(lookahead, timing),
+                                [event for i, event in zip(indices, events)
+                                 if heard[i] is not None]))
         return jobs
 
-    def predict(self, jobs: list[tuple], settings: Settings) -> None:
-        """Run the model for each job and give its events their velocities."""
-        for engine, notes, indices, lookahead, events in jobs:
+    def predict(self, jobs: list[Job], settings: Settings) -> None:
+        """Run the model for each job and give its events their velocities and shifts."""
+        played = settings.output()
+        for job in jobs:
             started = time.perf_counter()
-            prediction = engine.predict_due(notes, np.array(indices), lookahead)
-            heard = np.array([event.note.velocity for event in events], dtype=np.float64)
-            velocities = encoding.velocities(heard, prediction.levels, prediction.deviations,
-                                             settings.strength, settings.velocity_min,
-                                             settings.velocity_max)
-            shifts = settings.timing * prediction.offsets
+            prediction = job.engine.predict_due(job.notes, np.array(job.indices), job.lookahead)
+            heard = np.array([event.note.velocity for event in job.events], dtype=np.float64)
+            velocities = output.velocities(heard, prediction.levels, prediction.deviations,
+                                           prediction.spreads, played)
+            shifts = output.shifts(prediction.offsets, played, job.engine.contract.timing)
             self.timings.add(time.perf_counter() - started)
             with self._state:
-                for event, velocity, shift in zip(events, velocities.tolist(), shifts.tolist()):
+                for event, velocity, shift in zip(job.events, velocities.tolist(),
+                                                  shifts.tolist()):
                     self.buffer.place(event, int(velocity), shift)
-                self.buffer.counts.predicted += len(events)
+                self.buffer.counts.predicted += len(job.events)
                 self._state.notify_all()  # a note moved earlier may be due sooner
 
     # -- panic and shutdown -----------------------------------------------------------------

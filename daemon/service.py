@@ -14,14 +14,13 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from humanizer import models
+from humanizer import models, values
 from humanizer.daemon import jackserver
 from humanizer.daemon.control import ControlServer, RequestError
 from humanizer.daemon.ports import Ports, Reader, api_name, choose_api, open_ports
 from humanizer.daemon.scheduler import Scheduler
 from humanizer.daemon.settings import Settings
-from humanizer.daemon.stylemap import StyleMap, channel_index
-from humanizer.errors import HumanizerError
+from humanizer.daemon.stylemap import StyleMap
 
 STATS_SECONDS = 1.0  # how often stats are published
 POLL_SECONDS = 0.05  # the main loop's control poll (also how fast signals are noticed)
@@ -30,9 +29,10 @@ TRAINING_MODULES = ("tensorflow", "keras", "tf2onnx", "onnx")
 
 @dataclass
 class ServeOptions:
-    latency: float
+    settings: Settings
     style: str
     channel_styles: dict[int, str] = field(default_factory=dict)  # 0-15 -> style
+    skip: frozenset[int] = frozenset()  # channels 0-15 that pass through untouched
     api: str = "auto"
     in_port: str | None = None
     out_port: str | None = None
@@ -40,8 +40,6 @@ class ServeOptions:
     events: str | None = None
     allow_remote: bool = False
     curve_keys: str | None = None
-    strength: float = 1.0
-    timing: float = 0.0
 
 
 def say(line: str) -> None:
@@ -69,9 +67,8 @@ class Service:
             self.ports = open_ports(api, options.in_port, options.out_port)
             if api_name(api) == "jack":
                 self.watch = jackserver.ServerWatch()
-            settings = Settings(latency=options.latency, strength=options.strength,
-                                timing=options.timing)
-            self.scheduler = Scheduler(self.styles, self.ports.midi_out.send_message, settings)
+            self.scheduler = Scheduler(self.styles, self.ports.midi_out.send_message,
+                                       options.settings, skip=options.skip)
             self.reader = Reader(self.ports.midi_in, self.scheduler.receive)
         except BaseException:
             self._close()
@@ -186,7 +183,7 @@ class Service:
         if not isinstance(style, str) or not style or "/" in style or "\\" in style:
             raise RequestError("'use' needs a style name, e.g. {\"cmd\": \"use\", "
                                "\"style\": \"drums\", \"channel\": 10}")
-        index = None if channel is None else channel_index(channel)
+        index = None if channel is None else values.channel(channel)
         self.styles.use(style, index)
         self.control.publish("use", {"style": style, "channel": channel})
         return {"style": style, "channel": channel}
@@ -213,6 +210,4 @@ class Service:
 
 def serve(options: ServeOptions) -> int:
     """Run until SIGINT/SIGTERM (0) or until the MIDI server goes away (1)."""
-    if not 0 <= options.latency <= 5:
-        raise HumanizerError("latency must be between 0ms and 5s")
     return Service(options).run()

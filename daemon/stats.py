@@ -1,11 +1,26 @@
-"""Inference timings for the stats the daemon publishes (p50/p99 in milliseconds)."""
+"""What the daemon counts and times, for `ctl status` and the stats it publishes: the
+events and notes in and out, late and predicted notes, and the inference times (p50/p99
+in milliseconds)."""
 
 from __future__ import annotations
 
 import threading
 from collections import deque
+from dataclasses import dataclass
 
 import numpy as np
+
+
+@dataclass
+class Counts:
+    """Counters of the lookahead buffer, changed under the scheduler's lock."""
+
+    events_in: int = 0
+    events_out: int = 0
+    notes_in: int = 0
+    notes_out: int = 0
+    late: int = 0
+    predicted: int = 0
 
 
 class Timings:

@@ -18,13 +18,6 @@ from humanizer.errors import HumanizerError
 from humanizer.notes import Note
 
 
-def channel_index(channel: int) -> int:
-    """A musician's channel number (1-16) as the wire's 0-15."""
-    if isinstance(channel, bool) or not isinstance(channel, int) or not 1 <= channel <= 16:
-        raise HumanizerError(f"channel {channel!r} does not exist: channels are 1 to 16")
-    return channel - 1
-
-
 def load_checked(style: str) -> Engine:
     """An engine for a style name, refused unless it loads and predicts finite numbers."""
     engine = models.load(style)
@@ -61,21 +54,11 @@ class StyleMap:
             self._engines = {name: e for name, e in self._engines.items() if name in in_use}
         return engine
 
-    def style_of(self, channel: int) -> str:
-        with self._lock:
-            return self.per_channel.get(channel, self.default)
-
     def engine_for(self, channel: int) -> Engine:
+        """The engine playing `channel` (0-15) now: style and engine read together, so a
+        swap in between cannot hand out a style without its engine."""
         with self._lock:
             return self._engines[self.per_channel.get(channel, self.default)]
-
-    def part(self, style: str) -> tuple[Engine, list[int]]:
-        """A style's engine and the channels (0-15) playing it: together they are one part,
-        which the model hears as a whole (as offline humanizing does)."""
-        with self._lock:
-            channels = [ch for ch in range(16) if self.per_channel.get(ch, self.default) == style]
-            engine = self._engines.get(style) or self._engines[self.default]  # swapped meanwhile
-            return engine, channels
 
     def loaded(self) -> dict[str, Engine]:
         with self._lock:

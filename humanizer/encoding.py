@@ -119,15 +119,3 @@ def deviation_targets(notes: Sequence[Note], level_seconds: float = LEVEL_SECOND
     times = np.array([note.start for note in notes])
     velocities = np.array([note.velocity for note in notes], dtype=np.float64)
     return (velocities - local_mean(times, velocities, times, level_seconds)) / DEVIATION_SCALE
-
-
-def velocities(input_velocities: np.ndarray, levels: np.ndarray, deviations: np.ndarray,
-               strength: float, low: int = 1, high: int = 127) -> np.ndarray:
-    """Output velocities: the input blended with level + deviation, clipped and rounded.
-
-    strength 0 gives the input unchanged; 1 gives the input's local level plus the model's
-    (re-centred) deviation in velocity steps.
-    """
-    human = levels + deviations
-    blended = (1.0 - strength) * input_velocities + strength * human
-    return np.clip(np.rint(blended), low, high).astype(np.int64)

@@ -1,31 +1,67 @@
-"""The ONNX engine: a validated style model that turns notes into human velocities.
+"""The ONNX engine: a validated style model that predicts, for the notes of one part,
+each note's level, its deviation from it and its onset offset.
 
 Two ways to look at a part, one code path:
 - whole-file context (offline default): the part is cut into long overlapping chunks, so
   every note sees at least `context_seconds` on both sides and results do not depend on
   where a chunk starts;
 - a fixed lookahead (the live daemon, and offline with --latency): each note is predicted
-  from a window that ends `lookahead` after its onset - exactly what the daemon has heard
-  when the note is due. Notes with the same onset frame share a window.
+  from a window that ends `lookahead` after its onset and holds only the notes heard by
+  then, exactly as the daemon knows them. The window's frames start at the note's own
+  onset, so a prediction depends on where notes are relative to each other, never on when
+  the daemon happened to start: the same part gives the same result live and offline.
+  Notes starting within the same millisecond share a window.
+
+Deviations and offsets come out re-centred on their running mean over the notes heard
+(`recentred`): the model may shape a part and make its notes push and pull, never move
+its level or its place. Turning a prediction into velocities is humanizer.output's job.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import onnxruntime as ort
 
-from humanizer import encoding
+from humanizer import drumkit, encoding
 from humanizer.contract import INPUT_NAME, METADATA_KEY, OFFSETS_NAME, OUTPUT_NAME, Contract
 from humanizer.errors import HumanizerError
 from humanizer.notes import Note
+from humanizer.output import MAX_SHIFT
 
 CHUNK_SECONDS = 60.0  # core of a whole-file chunk; each side gets the model's context more
 WINDOW_BATCH = 64  # lookahead windows run together in one call
-WINDOW_SPAN = 8  # ... and span at most this many window widths of frames
+PREDICT_BEFORE = 0.040  # the live predictor starts this long before a note is due
+BATCH_SECONDS = 0.010  # notes due this close after the first one share its inference
+FAR_END = 1e9  # the end of a note whose note-off is not heard yet
+
+
+def heard_ahead(latency: float, timing: bool = False) -> float:
+    """How far past a note's onset the live daemon has heard when it predicts the note:
+    the latency, less the time the predictor starts before the note is due (a batch's
+    later notes and, with timing on, an early shift included). Offline `--latency` uses
+    the same, so both give the model the same window."""
+    guard = PREDICT_BEFORE + BATCH_SECONDS + (MAX_SHIFT if timing else 0.0)
+    return max(0.0, latency - guard)
+
+
+def recentred(times: np.ndarray, values: np.ndarray, at: np.ndarray, own: np.ndarray,
+              seconds: float) -> np.ndarray:
+    """`own` (the values of the notes at times `at`) less the running mean of `values`
+    (at sorted `times`) around them: what keeps a part's level and its place."""
+    return own - encoding.local_mean(times, values, at, seconds)
+
+
+def local_spread(times: np.ndarray, values: np.ndarray, at: np.ndarray,
+                 seconds: float) -> np.ndarray:
+    """The running standard deviation of `values` around `at` (same window as the
+    level): how far the model's deviations reach here, for the output's mean correction."""
+    mean = encoding.local_mean(times, values, at, seconds)
+    square = encoding.local_mean(times, values * values, at, seconds)
+    return np.sqrt(np.maximum(square - mean * mean, 0.0))
 
 
 def session_options(threads: int = 1) -> ort.SessionOptions:
@@ -61,14 +97,23 @@ def read_contract(session: ort.InferenceSession, source: str) -> Contract:
 
 @dataclass
 class Prediction:
-    """Per-note results in velocity steps, in the order of the notes given."""
+    """Per-note results, in the order of the notes given: the input's local level, the
+    model's re-centred deviation from it and the local spread of those deviations (all in
+    velocity steps), and the re-centred onset offset in seconds (zero without a timing
+    head)."""
 
-    levels: np.ndarray  # the input's local level around each note
-    deviations: np.ndarray  # the model's re-centred deviation from that level
-    offsets: np.ndarray  # onset offsets in seconds (zeros for a model without timing)
+    levels: np.ndarray
+    deviations: np.ndarray
+    spreads: np.ndarray
+    offsets: np.ndarray
+
+    @staticmethod
+    def empty(count: int = 0) -> Prediction:
+        return Prediction(*(np.zeros(count) for _ in range(4)))
 
     def __getitem__(self, index: np.ndarray) -> Prediction:
-        return Prediction(self.levels[index], self.deviations[index], self.offsets[index])
+        return Prediction(self.levels[index], self.deviations[index], self.spreads[index],
+                          self.offsets[index])
 
 
 class Engine:
@@ -85,6 +130,15 @@ class Engine:
         self.contract = read_contract(self.session, self.path)
         self.fps = self.contract.fps
 
+    def hears(self, note: Note) -> Note | None:
+        """The note as this style's model hears it, or None for one it has no input for:
+        off the 88 keys, or for drums a piece the training kit never played (it keeps the
+        user's velocity rather than get a guess)."""
+        if self.contract.instrument == "drums":
+            pitch = drumkit.heard_as(note.pitch)
+            return None if pitch is None else replace(note, pitch=pitch)
+        return note if note.on_keyboard else None
+
     def run(self, frames: np.ndarray) -> np.ndarray:
         """Raw deviations (batch, time, 88) for frames (batch, time, 176)."""
         return self.run_heads(frames)[0]
@@ -96,14 +150,14 @@ class Engine:
         return outputs[0], outputs[1] if self.contract.timing else None
 
     def predict(self, notes: Sequence[Note], lookahead: float | None = None) -> Prediction:
-        """Levels and deviations for every note on the keyboard (the order of `notes`).
+        """Predictions for the notes of one part, all on the 88 keys (the order of `notes`).
 
         lookahead None means whole-file context; otherwise seconds the model may hear after
-        each note's onset, as the live daemon does.
+        each note's onset (see heard_ahead for the live daemon's).
         """
         notes = list(notes)
         if not notes:
-            return Prediction(np.zeros(0), np.zeros(0), np.zeros(0))
+            return Prediction.empty()
         if any(not note.on_keyboard for note in notes):
             raise ValueError("predict takes only notes on the 88 keys")
         order = np.argsort([note.start for note in notes], kind="stable")
@@ -111,126 +165,130 @@ class Engine:
         if lookahead is None:
             result = self._predict_whole(ordered)
         else:
-            result = self._predict_lookahead(ordered, lookahead)
+            result = self._predict_lookahead(ordered, lookahead, np.arange(len(ordered)))
         back = np.empty_like(order)
         back[order] = np.arange(len(order))
         return result[back]
 
-    def humanize(self, notes: Sequence[Note], strength: float = 1.0,
-                 lookahead: float | None = None) -> list[int]:
-        """New velocities for all notes; notes off the 88 keys keep theirs."""
-        return self.humanize_timing(notes, strength, lookahead)[0]
-
-    def humanize_timing(self, notes: Sequence[Note], strength: float = 1.0,
-                        lookahead: float | None = None,
-                        timing: float = 0.0) -> tuple[list[int], list[float]]:
-        """New velocities and onset shifts (seconds: `timing` times the model's offsets;
-        zero for a model without a timing head) for all notes; notes off the 88 keys
-        keep their velocity and place."""
-        velocities = np.array([note.velocity for note in notes], dtype=np.int64)
-        shifts = np.zeros(len(notes))
-        playable = np.array([note.on_keyboard for note in notes], dtype=bool)
-        if playable.any():
-            chosen = [note for note in notes if note.on_keyboard]
-            prediction = self.predict(chosen, lookahead)
-            velocities[playable] = encoding.velocities(
-                velocities[playable].astype(np.float64), prediction.levels,
-                prediction.deviations, strength)
-            shifts[playable] = timing * prediction.offsets
-        return velocities.tolist(), shifts.tolist()
+    def predict_due(self, heard: Sequence[Note], due: np.ndarray, lookahead: float) -> Prediction:
+        """The live case: predictions for the notes `due` (indices into `heard`, sorted by
+        start) from windows ending `lookahead` after their onsets."""
+        due = np.asarray(due, dtype=np.int64)
+        return self._predict_lookahead(list(heard), lookahead, due)
 
     def _scale(self, raw: np.ndarray) -> np.ndarray:
         return raw.astype(np.float64) * self.contract.deviation_scale
 
-    def _sounding(self, onsets: np.ndarray, offs: np.ndarray, keys: np.ndarray,
-                  first: int, count: int) -> np.ndarray:
-        """Frames [first, first + count) of only the notes that sound in them (notes sorted
-        by onset; `offs` are their end frames). Memory and time follow the frames asked
-        for, never the whole part: a file with an hour of silence costs nothing more."""
-        upper = int(np.searchsorted(onsets, first + count, side="left"))
-        inside = np.nonzero(offs[:upper] > first)[0]
-        return encoding.encode_spans(onsets[inside], offs[inside], keys[inside], first, count)
-
-    def _frame_spans(self, notes: list[Note]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Onset frames, end frames (at least one frame long) and keys of sorted notes."""
-        onsets = encoding.frame_index([note.start for note in notes], self.fps)
-        offs = np.maximum(encoding.frame_index([note.end for note in notes], self.fps),
-                          onsets + 1)
-        keys = np.array([note.pitch for note in notes]) - encoding.LOWEST_KEY
-        return onsets, offs, keys
-
     def _predict_whole(self, notes: list[Note]) -> Prediction:
-        onsets, offs, keys = self._frame_spans(notes)
-        core = int(CHUNK_SECONDS * self.fps)
-        margin = int(np.ceil(self.contract.context_seconds * self.fps))
+        fps = self.fps
+        times = np.array([note.start for note in notes])
+        onsets = encoding.frame_index(times, fps)
+        offs = np.maximum(encoding.frame_index([note.end for note in notes], fps), onsets + 1)
+        keys = np.array([note.pitch for note in notes]) - encoding.LOWEST_KEY
+        core = int(CHUNK_SECONDS * fps)
+        margin = int(np.ceil(self.contract.context_seconds * fps))
         raw, raw_offsets = np.empty(len(notes)), np.zeros(len(notes))
         for core_start in np.unique(onsets // core) * core:  # only chunks that have onsets
             first = max(0, int(core_start) - margin)
             inside = (onsets >= core_start) & (onsets < core_start + core)
             end = int(min(offs.max(), core_start + core)) + margin
-            output, offsets = self.run_heads(
-                self._sounding(onsets, offs, keys, first, end - first)[None])
+            upper = int(np.searchsorted(onsets, end, side="left"))
+            sounding = np.nonzero(offs[:upper] > first)[0]
+            frames = encoding.encode_spans(onsets[sounding], offs[sounding], keys[sounding],
+                                           first, end - first)
+            output, offsets = self.run_heads(frames[None])
             cells = onsets[inside] - first, keys[inside]
             raw[inside] = output[0][cells]
             if offsets is not None:
                 raw_offsets[inside] = offsets[0][cells]
-        times = np.array([note.start for note in notes])
-        deviations = self._scale(raw)
-        centred = deviations - encoding.local_mean(times, deviations, times,
-                                                   self.contract.level_seconds)
+        sigma = self.contract.level_seconds
+        deviations = recentred(times, self._scale(raw), times, self._scale(raw), sigma)
+        offsets = recentred(times, raw_offsets, times, raw_offsets, sigma)
         velocities = np.array([note.velocity for note in notes], dtype=np.float64)
-        levels = encoding.local_mean(times, velocities, times, self.contract.level_seconds)
-        return Prediction(levels, centred * self.contract.gain,
-                          raw_offsets * self.contract.offset_scale)
+        return self._result(encoding.local_mean(times, velocities, times, sigma), deviations,
+                            local_spread(times, deviations, times, sigma), offsets)
 
-    def predict_due(self, heard: Sequence[Note], due: np.ndarray, lookahead: float) -> Prediction:
-        """The live case: predictions for the notes `due` (indices into `heard`, sorted by
-        start) from windows ending `lookahead` after their onsets. A note still sounding is
-        given a far end; the window cuts it where the daemon's knowledge ends."""
-        result = self._predict_lookahead(list(heard), lookahead, np.asarray(due, dtype=np.int64))
-        return result[due]
-
-    def _window_batches(self, ends: np.ndarray, width: int) -> list[np.ndarray]:
-        """Consecutive window ends grouped so that one batch spans at most a few windows'
-        worth of frames (windows far apart are never encoded as one long span)."""
-        batches, begin = [], 0
-        for i in range(1, len(ends) + 1):
-            if (i == len(ends) or i - begin >= WINDOW_BATCH
-                    or ends[i] - ends[begin] > WINDOW_SPAN * width):
-                batches.append(ends[begin:i])
-                begin = i
-        return batches
+    def _result(self, levels: np.ndarray, deviations: np.ndarray, spreads: np.ndarray,
+                offsets: np.ndarray) -> Prediction:
+        gain = self.contract.gain
+        return Prediction(levels, deviations * gain, spreads * gain,
+                          offsets * self.contract.offset_scale)
 
     def _predict_lookahead(self, notes: list[Note], lookahead: float,
-                           due_notes: np.ndarray | None = None) -> Prediction:
-        fps, sigma = self.fps, self.contract.level_seconds
-        ahead = int(round(lookahead * fps))
-        width = int(np.ceil(self.contract.context_seconds * fps)) + ahead + 1
-        times = np.array([note.start for note in notes])
+                           wanted: np.ndarray) -> Prediction:
+        """Predictions for notes[wanted] (notes sorted by start), one window per distinct
+        millisecond of onset, in batches of WINDOW_BATCH windows."""
+        times = np.array([note.start for note in notes], dtype=np.float64)
+        ends = np.array([note.end for note in notes], dtype=np.float64)
+        keys = np.array([note.pitch for note in notes], dtype=np.int64) - encoding.LOWEST_KEY
         velocities = np.array([note.velocity for note in notes], dtype=np.float64)
-        onsets, offs, keys = self._frame_spans(notes)
-        wanted = onsets if due_notes is None else onsets[due_notes]
-        ends = np.unique(wanted) + ahead + 1  # one window per onset frame: [end - width, end)
-        levels, deviations = np.full(len(notes), np.nan), np.full(len(notes), np.nan)
-        offsets = np.zeros(len(notes))
-        for batch_ends in self._window_batches(ends, width):
-            base = int(batch_ends[0]) - width  # frame f is row f - base
-            frames = self._sounding(onsets, offs, keys, base, int(batch_ends[-1]) - base)
-            stacked = np.stack([frames[end - width - base:end - base] for end in batch_ends])
-            raw, raw_offsets = self.run_heads(stacked)
-            output = self._scale(raw)
-            for row, end in enumerate(batch_ends):
-                lo = np.searchsorted(onsets, end - width, side="left")
-                hi = np.searchsorted(onsets, end, side="left")  # notes heard by the window end
-                seen = np.arange(lo, hi)
-                heard = output[row, onsets[seen] - (end - width), keys[seen]]
-                due = seen[onsets[seen] == end - ahead - 1]
-                mean = encoding.local_mean(times[seen], heard, times[due], sigma)
-                deviations[due] = heard[onsets[seen] == end - ahead - 1] - mean
-                if raw_offsets is not None:
-                    offsets[due] = raw_offsets[row, onsets[due] - (end - width), keys[due]]
-                start = np.searchsorted(times, times[due].min() - 3 * sigma)
-                levels[due] = encoding.local_mean(times[start:hi], velocities[start:hi],
-                                                  times[due], sigma)
-        return Prediction(levels, deviations * self.contract.gain,
-                          offsets * self.contract.offset_scale)
+        result = Prediction.empty(len(wanted))
+        if not len(wanted):
+            return result
+        _, group = np.unique(np.round(times[wanted], 3), return_inverse=True)
+        group = group.reshape(-1)
+        anchors = np.full(group.max() + 1, np.inf)
+        np.minimum.at(anchors, group, times[wanted])
+        by_window = np.argsort(group, kind="stable")  # positions in `wanted`, window by window
+        bounds = np.searchsorted(group[by_window], np.arange(len(anchors) + 1))
+        members = [by_window[bounds[g]:bounds[g + 1]] for g in range(len(anchors))]
+        for first in range(0, len(anchors), WINDOW_BATCH):
+            batch = np.arange(first, min(first + WINDOW_BATCH, len(anchors)))
+            self._predict_windows(times, ends, keys, velocities, anchors[batch], lookahead,
+                                  wanted, [members[g] for g in batch], result)
+        return result
+
+    def _predict_windows(self, times: np.ndarray, ends: np.ndarray, keys: np.ndarray,
+                         velocities: np.ndarray, anchors: np.ndarray, lookahead: float,
+                         wanted: np.ndarray, members: list[np.ndarray],
+                         result: Prediction) -> None:
+        """One model run for the windows at `anchors`; fills `result` for their notes.
+
+        A window's frame 0 starts at its anchor (the onset of the notes due); it holds the
+        context before and the lookahead after, and the notes that started by the anchor
+        plus the lookahead - sounding until the window's end if their note-off came later.
+        """
+        fps, sigma = self.fps, self.contract.level_seconds
+        context = int(np.ceil(self.contract.context_seconds * fps))
+        ahead = int(encoding.frame_index(lookahead, fps))
+        width = context + ahead + 1
+        reach = context / fps
+        # every note that may sound in one of these windows, found once for the batch
+        heard_by = int(np.searchsorted(times, anchors.max() + lookahead, side="right"))
+        candidates = np.nonzero(ends[:heard_by] > anchors.min() - reach)[0]
+        frames = np.zeros((len(anchors), width, encoding.INPUTS), dtype=np.float32)
+        for row, anchor in enumerate(anchors):
+            horizon = anchor + lookahead
+            inside = candidates[(times[candidates] <= horizon)
+                                & (ends[candidates] > anchor - reach)]
+            on = encoding.frame_index(times[inside] - anchor, fps) + context
+            off = np.where(ends[inside] <= horizon,
+                           encoding.frame_index(ends[inside] - anchor, fps) + context, width)
+            frames[row] = encoding.encode_spans(on, off, keys[inside], 0, width)
+        raw, raw_offsets = self.run_heads(frames)
+        output = self._scale(raw)
+        for row, (anchor, mine) in enumerate(zip(anchors, members)):
+            horizon = anchor + lookahead
+            lo = int(np.searchsorted(times, anchor - reach, side="left"))
+            hi = int(np.searchsorted(times, horizon, side="right"))
+            seen = np.arange(lo, hi)
+            on = encoding.frame_index(times[seen] - anchor, fps) + context
+            seen, on = seen[on >= 0], on[on >= 0]
+            cells = row, on, keys[seen]
+            heard = output[cells]
+            due = wanted[mine]  # `mine`: positions in `wanted` of this window's notes
+            at = times[due]
+            own_cells = row, encoding.frame_index(at - anchor, fps) + context, keys[due]
+            own = output[own_cells]
+            deviations = recentred(times[seen], heard, at, own, sigma)
+            spreads = local_spread(times[seen], heard, at, sigma)
+            if raw_offsets is not None:
+                shifts = raw_offsets[cells]
+                offsets = recentred(times[seen], shifts, at, raw_offsets[own_cells], sigma)
+            else:
+                offsets = np.zeros(len(due))
+            start = int(np.searchsorted(times, at.min() - 3 * sigma))
+            levels = encoding.local_mean(times[start:hi], velocities[start:hi], at, sigma)
+            part = self._result(levels, deviations, spreads, offsets)
+            result.levels[mine], result.deviations[mine] = part.levels, part.deviations
+            result.spreads[mine], result.offsets[mine] = part.spreads, part.offsets

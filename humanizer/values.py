@@ -123,3 +123,14 @@ def channel_style(pair: str) -> tuple[int, str]:
                              "from 1 to 16, e.g. 10=drums")
     return index, style.strip()
 
+
+
+def feel(text: object) -> float:
+    """A signed shift of a whole part in seconds (`8ms` behind, `-8ms` ahead), within the
+    50 ms a note may move."""
+    negative = isinstance(text, str) and text.strip().startswith("-")
+    body = text.strip()[1:] if negative else text
+    seconds = duration(body, "feel") * (-1 if negative else 1)
+    if abs(seconds) > 0.05:
+        raise HumanizerError(f"feel must be between -50ms and 50ms, not {text}")
+    return seconds

@@ -56,11 +56,3 @@ def test_deviation_targets_are_relative_to_the_level():
     targets = encoding.deviation_targets(notes) * encoding.DEVIATION_SCALE
     assert abs(targets.mean()) < 0.5
     assert np.allclose(np.abs(targets[10:-10]), 10, atol=0.5)
-
-
-def test_velocities_blend_with_strength_and_clip():
-    inputs, levels, deviations = np.array([80.0, 80.0]), np.array([80.0, 80.0]), \
-        np.array([-100.0, 10.4])
-    assert encoding.velocities(inputs, levels, deviations, 0.0).tolist() == [80, 80]
-    assert encoding.velocities(inputs, levels, deviations, 1.0).tolist() == [1, 90]
-    assert encoding.velocities(inputs, levels, deviations, 0.5).tolist() == [30, 85]

@@ -1,4 +1,26 @@
-"""`humanizer demo`."""
+"""`humanizer demo`: humanize the bundled example parts with the default styles and show
+the change - dynamics everywhere, and the feel of the drums (the style with a timing head)."""
 
-from humanizer.offline import add_demo_arguments as add_arguments  # noqa: F401
-from humanizer.offline import demo as run  # noqa: F401
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from humanizer.commands.humanize import summary
+from humanizer.offline import Humanizer
+from humanizer.output import OutputSettings
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-o", "--output", default="humanizer-demo", metavar="FOLDER",
+                        help="where to write the humanized examples (default ./humanizer-demo)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from humanizer.examples.make import EXAMPLES, FOLDER
+
+    humanizer = Humanizer(None, OutputSettings(timing=1.0))
+    for name in EXAMPLES:
+        target = Path(args.output) / name
+        summary(humanizer.file(FOLDER / name, target), target)
+    return 0

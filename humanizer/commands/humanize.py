@@ -1,3 +1,139 @@
-"""`humanizer humanize`."""
+"""`humanizer humanize IN -o OUT`: humanize a MIDI file, or a folder of them, offline.
 
-from humanizer.offline import add_arguments, run  # noqa: F401
+Output is deterministic and written atomically: on any error no output file (or partial
+file) is left. A damaged file in a folder is skipped with a message; the rest go on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from humanizer import output, values
+from humanizer.commands import checked
+from humanizer.errors import HumanizerError
+from humanizer.offline import Humanizer, Result
+from humanizer.progress import progress
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("input", metavar="IN", help="a MIDI file or a folder of MIDI files")
+    parser.add_argument("-o", "--output", required=True, metavar="OUT",
+                        help="output file (or folder, when IN is a folder)")
+    add_style_arguments(parser)
+    parser.add_argument("--latency", type=checked(values.latency), metavar="TIME",
+                        help="emulate the live daemon at this latency, e.g. 500ms "
+                             "(default: the model hears the whole file)")
+    parser.add_argument("--force", action="store_true", help="overwrite existing output")
+
+
+def add_style_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options `humanize` and `serve` share: styles per channel and how they play."""
+    parser.add_argument("--style", help="style for every channel without its own (default: "
+                                        "piano, and drums on channel 10)")
+    parser.add_argument("--channel-style", action="append", default=[], metavar="N=STYLE",
+                        type=checked(values.channel_style),
+                        help="style for MIDI channel N (1-16), e.g. 10=drums; repeatable")
+    parser.add_argument("--skip-channel", action="append", default=[], metavar="N",
+                        type=checked(values.channel),
+                        help="leave channel N (1-16) exactly as it is; repeatable")
+    parser.add_argument("--strength", type=checked(lambda t: values.amount("strength", t)),
+                        default=values.DEFAULT_STRENGTH, metavar="AMOUNT",
+                        help="0 keeps your velocities, 1 is the full model (default 1)")
+    parser.add_argument("--timing", type=checked(lambda t: values.amount("timing", t)),
+                        default=values.DEFAULT_TIMING, metavar="AMOUNT",
+                        help="0..1: move each note by this much of the onset offset a style "
+                             "with a timing head (drums) predicts, at most 50 ms (default 0)")
+    parser.add_argument("--feel", type=checked(values.feel), default=0.0, metavar="TIME",
+                        help="with --timing, put the timing-humanized parts this far behind "
+                             "the grid (e.g. 8ms) or ahead of it (-8ms); default 0")
+    parser.add_argument("--velocity-min", type=checked(lambda t: values.velocity(
+        "velocity_min", t)), default=values.VELOCITY_RANGE[0], metavar="V",
+                        help="the quietest output velocity (default 1): the dynamics are "
+                             "scaled into the range, not clipped")
+    parser.add_argument("--velocity-max", type=checked(lambda t: values.velocity(
+        "velocity_max", t)), default=values.VELOCITY_RANGE[1], metavar="V",
+                        help="the loudest output velocity (default 127)")
+
+
+def output_settings(args: argparse.Namespace) -> output.OutputSettings:
+    low, high = values.velocity_range(args.velocity_min, args.velocity_max)
+    return output.OutputSettings(strength=args.strength, timing=args.timing, feel=args.feel,
+                                 velocity_min=low, velocity_max=high)
+
+
+def pairs(source: Path, target: Path) -> list[tuple[Path, Path]]:
+    """(input, output) files: one pair, or every MIDI file of a folder mirrored."""
+    if not source.is_dir():
+        return [(source, target)]
+    if target.exists() and not target.is_dir():
+        raise HumanizerError(f"{target}: is a file; give a folder for a folder of input")
+    files = sorted(p for p in source.rglob("*") if p.suffix.lower() in (".mid", ".midi"))
+    if not files:
+        raise HumanizerError(f"{source}: no MIDI files in this folder")
+    return [(p, target / p.relative_to(source)) for p in files]
+
+
+def check_outputs(work: list[tuple[Path, Path]], force: bool) -> None:
+    inputs = {i.resolve() for i, _ in work}
+    for _, output_file in work:
+        if output_file.exists() and not force:
+            raise HumanizerError(f"{output_file}: already exists (use --force to overwrite)")
+        if output_file.resolve() in inputs:
+            raise HumanizerError(f"{output_file}: would overwrite an input file")
+
+
+def run(args: argparse.Namespace) -> int:
+    source, target = Path(args.input), Path(args.output)
+    if not source.exists():
+        raise HumanizerError(f"{source}: no such file or folder")
+    work = pairs(source, target)
+    check_outputs(work, args.force)
+    humanizer = Humanizer(args.style, output_settings(args), args.latency,
+                          dict(args.channel_style), args.skip_channel)
+    failed = 0
+    for input_file, output_file in progress(work, len(work), "humanizing"):
+        try:
+            result = humanizer.file(input_file, output_file)
+        except HumanizerError as error:
+            if len(work) == 1:
+                raise
+            print(f"humanizer: skipped {error}", file=sys.stderr)
+            failed += 1
+            continue
+        if len(work) == 1:
+            summary(result, output_file)
+    if len(work) > 1:
+        print(f"humanized {len(work) - failed} of {len(work)} files into {target}")
+    return 1 if failed else 0
+
+
+def describe(values_: list[int]) -> str:
+    array = np.asarray(values_, dtype=np.float64)
+    return (f"mean {array.mean():5.1f}, spread {array.std():4.1f}, "
+            f"range {int(array.min())}-{int(array.max())}")
+
+
+def summary(result: Result, written: Path) -> None:
+    """A short before/after report, part by part, so a user sees what changed."""
+    notes = result.before.notes
+    if not notes:
+        print(f"wrote {written}: no notes to humanize")
+        return
+    changed = sum(n.velocity != v for n, v in zip(notes, result.velocities))
+    print(f"wrote {written}: {len(notes)} notes in {len(result.parts)} parts, "
+          f"{changed} velocities changed")
+    for part in result.parts:
+        before = [notes[i].velocity for i in part.indices]
+        after = [result.velocities[i] for i in part.indices]
+        print(f"  track {part.track} channel {part.channel + 1} ({part.style}, "
+              f"{len(before)} notes): before {describe(before)}")
+        print(f"  {'':>{len(str(part.track)) + len(str(part.channel + 1)) + 16}}"
+              f"{'':{len(part.style) + len(str(len(before))) + 10}}after  {describe(after)}")
+        moved = np.array([result.shifts[i] for i in part.indices if result.shifts[i]]) * 1000
+        if moved.size:
+            print(f"    timing: {moved.size} notes moved, mean {moved.mean():+.1f} ms, "
+                  f"spread {moved.std():.1f} ms, {moved.min():+.0f} to {moved.max():+.0f} ms")
