@@ -1,4 +1,4 @@
-"""`humanizer eval PATH...`: how close a style comes to what people played.
+"""How close a style comes to what people played (`humanizer eval`'s library).
 
 For each performance the input is what a DAW user gives: every note at the file's mean
 velocity (a flat part at the right level). The style humanizes it and the result is
@@ -9,8 +9,6 @@ mean velocity, from the model's contract). DESIGN section 6.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -21,12 +19,16 @@ from pathlib import Path
 
 import numpy as np
 
-from humanizer import encoding, models
+from humanizer import encoding
+from humanizer.datasets.aligned import usable
+from humanizer.datasets.catalog import performances
+from humanizer.datasets.performance import score_pair
 from humanizer.engine import Engine
 from humanizer.errors import HumanizerError
 from humanizer.notes import Note, read
+from humanizer.offline import humanize_part
+from humanizer.output import OutputSettings
 from humanizer.progress import progress
-from humanizer.timeparse import parse_duration
 
 BASELINES = ("flat", "constant64", "train_mean")
 # Workers start fresh, never forked: a fork of a process with running threads (onnxruntime's,
@@ -34,31 +36,9 @@ BASELINES = ("flat", "constant64", "train_mean")
 SPAWN = get_context("spawn")
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", metavar="PATH",
-                        help="performance MIDI files or folders (a data set folder such as "
-                             "ASAP or the Groove MIDI Dataset is read by its index)")
-    parser.add_argument("--style", default=models.DEFAULT_STYLE)
-    parser.add_argument("--split", choices=("train", "validation", "test"),
-                        help="only this split of each data set folder")
-    parser.add_argument("--lookahead", default="500ms",
-                        help="what the model may hear after each note: a time such as 500ms, "
-                             "or 'full' for the whole file (default 500ms)")
-    parser.add_argument("--input", choices=("performance", "score"), default="performance",
-                        help="what the model is given: the performance with its velocities "
-                             "flattened (default), or the DAW case: ASAP's quantized score "
-                             "rendered at the performance's tempo, or for other files the "
-                             "performance snapped to the grid of its tempo")
-    parser.add_argument("--strength", type=float, default=1.0)
-    parser.add_argument("--timing", action="store_true",
-                        help="also report the onset-offset MAE (ms) of the style's timing head "
-                             "against no offset (needs --input score)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-
-
 def files_of(paths: list[str], split: str | None) -> list[Path]:
-    from humanizer.training.data import performances  # plain file listing, no TensorFlow
-
+    """The performance files to evaluate: files as given, data set folders by their index
+    (only `split` of them, if given)."""
     found: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
@@ -70,12 +50,6 @@ def files_of(paths: list[str], split: str | None) -> list[Path]:
     if not found:
         raise HumanizerError("no performance files to evaluate")
     return found
-
-
-def flattened(notes: list[Note]) -> list[Note]:
-    """The DAW user's input: every note at the performance's mean velocity."""
-    level = int(round(np.mean([note.velocity for note in notes])))
-    return [replace(note, velocity=level) for note in notes]
 
 
 def pearson(a: np.ndarray, b: np.ndarray) -> float:
@@ -111,8 +85,6 @@ def case_of(path: Path, input_kind: str) -> Case | None:
     evaluate (no notes; a score that matches poorly)."""
     offsets = None
     if input_kind == "score":
-        from humanizer.training.aligned import score_pair, usable
-
         pair = score_pair(path)
         if not usable(pair):
             return None
@@ -141,8 +113,10 @@ def _humanize_flat(path: Path, lookahead: float | None, strength: float,
     if case is None:
         return None
     flat, true, offsets = case
-    predicted, shifts = _worker["engine"].humanize_timing(flat, strength, lookahead, 1.0)
-    return true, np.array(predicted, dtype=np.float64), offsets, np.array(shifts)
+    # the notes as `humanize` plays them: the one output step, the whole timing offset
+    settings = OutputSettings(strength=strength, timing=1.0)
+    predicted, shifts = humanize_part(_worker["engine"], flat, settings, lookahead)
+    return true, predicted.astype(np.float64), offsets, shifts
 
 
 def timing_report(results: list[Result]) -> dict[str, float]:
@@ -206,31 +180,6 @@ def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
     return report
 
 
-def lookahead_of(text: str) -> float | None:
-    return None if text.strip().lower() == "full" else parse_duration(text)
-
-
-def run(args: argparse.Namespace) -> int:
-    from humanizer.offline import fraction
-
-    lookahead = lookahead_of(args.lookahead)
-    engine = models.load(args.style, threads=2)
-    report = evaluate(engine, files_of(args.paths, args.split), lookahead,
-                      fraction("strength", args.strength), input_kind=args.input,
-                      timing=args.timing)
-    report.update(style=args.style, lookahead=args.lookahead)
-    if args.json:
-        print(json.dumps(report))
-        return 0
-    print(f"{report['notes']} note onsets in {report['files']} files ({args.input} input), "
-          f"style {args.style}, lookahead {args.lookahead}")
-    print(f"{'':12} {'MAE':>7} {'r (median)':>11} {'spread':>7}")
-    rows = {"model": report["model"], **report["baselines"]}
-    for name, metrics in rows.items():
-        print(f"{name:12} {metrics['mae']:7.2f} {metrics['pearson_median']:11.3f} "
-              f"{metrics['spread_ratio']:7.3f}")
-    if "timing" in report:
-        timing = report["timing"]
-        print(f"timing: onset-offset MAE {timing['mae_ms']:.1f} ms (no offset "
-              f"{timing['zero_mae_ms']:.1f} ms), r (median) {timing['pearson_median']:.3f}")
-    return 0
+def lookahead_label(seconds: float | None) -> str:
+    """How a report names a lookahead: `full` (the whole file) or milliseconds."""
+    return "full" if seconds is None else f"{seconds * 1000:g}ms"

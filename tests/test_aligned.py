@@ -1,72 +1,28 @@
-"""ASAP score/performance alignment: the DAW case for evaluation (and training)."""
+"""`humanizer eval --input score`: the DAW case (humanizer.datasets.aligned) end to end."""
 
 import json
 
-import numpy as np
-import pytest
 from conftest import ASAP
 
 from humanizer.cli import main
-from humanizer.errors import HumanizerError
-from humanizer.notes import Note
-from humanizer.training import aligned
+from humanizer.datasets import aligned
 
 FUGUE = ASAP / "Bach" / "Fugue" / "bwv_848"
-
-
-def test_warp_maps_beats_onto_beats_and_interpolates_between():
-    score = np.array([1.0, 1.5, 2.0, 2.5])
-    performed = np.array([0.8, 1.4, 2.1, 2.6])
-    times = np.array([1.0, 1.25, 2.5, 0.5, 3.0])
-    warped = aligned.warp(times, score, performed)
-    assert np.allclose(warped[:3], [0.8, 1.1, 2.6])
-    assert np.isclose(warped[3], 0.8 - 0.5 * 1.2)  # first interval's tempo before beat 1
-    assert np.isclose(warped[4], 2.6 + 0.5 * 1.0)  # last interval's tempo after the end
-
-
-def test_match_takes_the_nearest_same_pitch_onset_once():
-    score = [Note(60, 80, 1.0, 1.5), Note(60, 80, 1.1, 1.5), Note(62, 80, 2.0, 2.5)]
-    performed = [Note(60, 50, 1.04, 1.5), Note(62, 70, 2.5, 2.8)]
-    assert aligned.match(score, performed) == [0, None, None]
-
-
-def test_asap_performance_aligns_to_its_score():
-    pair = aligned.align_performance(FUGUE / "Lee01M.mid")
-    assert pair.match_rate > 0.9
-    assert len(pair.score) == len(pair.velocities) == len(pair.offsets) > 1000
-    assert np.median(np.abs(pair.offsets)) < 0.03  # within tens of milliseconds
-    assert {n.velocity for n in pair.score} == {80}  # the score's flat velocity
-    assert pair.velocities.std() > 5  # the pianist's dynamics
-
-
-def test_score_input_needs_the_asap_files(tmp_path):
-    lonely = tmp_path / "performance.mid"
-    lonely.write_bytes((FUGUE / "Lee01M.mid").read_bytes())
-    with pytest.raises(HumanizerError, match="midi_score.mid"):
-        aligned.align_performance(lonely)
 
 
 def test_eval_with_score_input(tiny_model, capsys):
     code = main(["eval", str(FUGUE / "Lee01M.mid"), "--style", str(tiny_model),
                  "--input", "score", "--lookahead", "full", "--json"])
     report = json.loads(capsys.readouterr().out)
-    assert code == 0 and report["input"] == "score"
+    assert code == 0 and report["input"] == "score" and report["lookahead"] == "full"
     assert report["notes"] == len(aligned.align_performance(FUGUE / "Lee01M.mid").score)
     assert report["model"]["spread_ratio"] > 0
 
 
-def test_the_match_report_lists_every_performance_and_what_is_skipped(tmp_path, monkeypatch,
-                                                                      capsys):
-    """`python -m humanizer.training.aligned ASAP`: per performance its match rate, kept
-    or skipped, and a summary - on a copy of ASAP's index with one piece."""
-    lines = (ASAP / "metadata.csv").read_text().splitlines()
-    (tmp_path / "metadata.csv").write_text(
-        "\n".join([lines[0]] + [line for line in lines if "bwv_848" in line]) + "\n")
-    (tmp_path / "Bach").symlink_to(ASAP / "Bach")
-    monkeypatch.setattr("sys.argv", ["aligned", str(tmp_path)])
-    aligned.main()
-    out = capsys.readouterr().out.splitlines()
-    performances = [line for line in lines if "bwv_848" in line]
-    assert len(out) == len(performances) + 1
-    assert all(("kept" in line or "SKIPPED" in line) and "%" in line for line in out[:-1])
-    assert out[-1].endswith("%") and f"of {len(performances)} performances kept" in out[-1]
+def test_eval_refuses_a_bad_lookahead_or_strength_in_one_line(capsys):
+    from conftest import run
+
+    code, _, err = run(capsys, "eval", FUGUE / "Lee01M.mid", "--lookahead", "500")
+    assert code == 2 and "invalid lookahead '500'" in err and len(err.splitlines()) == 1
+    code, _, err = run(capsys, "eval", FUGUE / "Lee01M.mid", "--strength", "2")
+    assert code == 2 and "strength must be between 0 and 1" in err

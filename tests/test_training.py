@@ -1,6 +1,5 @@
-"""Training data sets, splits, crops and the `humanizer train` command on tiny data."""
+"""Training crops, gain calibration and the `humanizer train` command on tiny data."""
 
-import csv
 import json
 import shutil
 
@@ -9,42 +8,13 @@ import pytest
 from conftest import ASAP, GROOVE
 
 from humanizer.cli import main
-from humanizer.training import data
+from humanizer.datasets.catalog import performances
+from humanizer.datasets.performance import load_pair, load_performance
 from humanizer.training.train import TrainConfig, crop, random_crops
 
 
-def test_asap_is_split_by_piece_never_by_performance():
-    with open(ASAP / "metadata.csv", newline="") as file:
-        rows = list(csv.DictReader(file))
-    split_of_file = {}
-    for split in data.SPLITS:
-        for path in data.performances(ASAP, split):
-            split_of_file[str(path.relative_to(ASAP))] = split
-    assert len(split_of_file) == len(rows)
-    by_piece = {}
-    for row in rows:
-        by_piece.setdefault(row["folder"], set()).add(split_of_file[row["midi_performance"]])
-    assert all(len(splits) == 1 for splits in by_piece.values())
-    counts = {s: len(data.performances(ASAP, s)) for s in data.SPLITS}
-    assert counts["test"] > 50 and counts["validation"] > 50 and counts["train"] > 600
-    assert data.performances(ASAP, "test") == data.performances(ASAP, "test")  # deterministic
-
-
-def test_groove_uses_its_official_split():
-    assert {s: len(data.performances(GROOVE, s)) for s in data.SPLITS} == \
-        {"train": 897, "validation": 124, "test": 129}
-
-
-def test_any_folder_is_split_by_file(tmp_path):
-    for i in range(40):
-        (tmp_path / f"{i}.mid").write_bytes(b"")
-    splits = [data.performances(tmp_path, s) for s in data.SPLITS]
-    assert sum(len(s) for s in splits) == 40
-    assert not set(splits[0]) & set(splits[1]) and not set(splits[0]) & set(splits[2])
-
-
 def test_crop_targets_only_onset_cells():
-    performance = data.load_performance(data.performances(ASAP, "train")[0])
+    performance = load_performance(performances(ASAP, "train")[0])
     x, y, offsets = crop(performance, 10.0, 500, fps=50)
     onsets = x[:, :88] > 0
     assert np.array_equal(~np.isnan(y), onsets)
@@ -53,12 +23,10 @@ def test_crop_targets_only_onset_cells():
 
 
 def test_score_crops_carry_onset_offsets_on_the_same_cells():
-    from conftest import GROOVE
-
     from humanizer.encoding import OFFSET_SCALE
 
-    path = data.performances(GROOVE, "train")[0]
-    pair = data.load_pair(path)
+    path = performances(GROOVE, "train")[0]
+    pair = load_pair(path)
     x, y, offsets = crop(pair, 0.0, 500, fps=50)
     assert np.array_equal(~np.isnan(offsets), ~np.isnan(y))
     cells = ~np.isnan(offsets)
@@ -68,9 +36,9 @@ def test_score_crops_carry_onset_offsets_on_the_same_cells():
 
 
 def test_augmentation_transposes_and_stretches_within_the_keyboard():
-    performances = [data.load_performance(p) for p in data.performances(ASAP, "train")[:3]]
+    loaded = [load_performance(p) for p in performances(ASAP, "train")[:3]]
     config = TrainConfig(data=[], output="", crop_seconds=5.0)
-    x, y, offsets = random_crops(performances, config, np.random.default_rng(1))
+    x, y, offsets = random_crops(loaded, config, np.random.default_rng(1))
     assert x.shape == (3, 250, 176) and y.shape == (3, 250, 88)
     assert all((~np.isnan(y[i])).sum() > 0 for i in range(3))
 
@@ -80,7 +48,7 @@ def test_train_command_on_a_folder_of_performances(tmp_path, capsys):
     pytest.importorskip("tensorflow")
     folder = tmp_path / "mine"
     folder.mkdir()
-    for path in data.performances(ASAP, "train")[:6]:
+    for path in performances(ASAP, "train")[:6]:
         shutil.copy(path, folder / path.name)
     (folder / "damaged.mid").write_bytes(b"MThd")  # skipped with a message, not fatal
     output = tmp_path / "mine.keras"
@@ -123,8 +91,6 @@ def test_gain_choice_reaches_the_spread_only_with_a_real_margin_over_flat():
 @pytest.mark.train
 def test_train_a_timing_head_on_grid_snapped_drums(tmp_path, capsys):
     pytest.importorskip("tensorflow")
-    from conftest import GROOVE
-
     output = tmp_path / "groove.keras"
     code = main(["train", str(GROOVE), "-o", str(output), "--name", "groove", "--instrument",
                  "drums", "--input", "score", "--timing", "--limit", "4", "--epochs", "1",

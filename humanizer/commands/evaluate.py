@@ -1,3 +1,75 @@
-"""`humanizer eval`: see humanizer.evaluation."""
+"""`humanizer eval PATH...`: how close a style comes to what people played.
 
-from humanizer.evaluation import add_arguments, run  # noqa: F401
+The command parses and prints; humanizer.evaluation measures (DESIGN section 6).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from humanizer import evaluation, models, values
+from humanizer.commands import checked
+from humanizer.datasets.splits import SPLITS
+
+INPUTS = ("performance", "score")
+
+
+def lookahead(text: str) -> float | None:
+    """What the model may hear after each note: a duration, or None for `full` (the
+    whole file)."""
+    if isinstance(text, str) and text.strip().lower() == "full":
+        return None
+    return values.duration(text, "lookahead")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH",
+                        help="performance MIDI files or folders (a data set folder such as "
+                             "ASAP or the Groove MIDI Dataset is read by its index)")
+    parser.add_argument("--style", default=models.DEFAULT_STYLE,
+                        help="the style to measure: an installed style's name or an .onnx "
+                             f"file (default {models.DEFAULT_STYLE})")
+    parser.add_argument("--split", choices=SPLITS,
+                        help="only this split of each data set folder (default: all files)")
+    parser.add_argument("--lookahead", type=checked(lookahead), default="500ms",
+                        help="what the model may hear after each note: a time such as 500ms, "
+                             "or 'full' for the whole file (default 500ms)")
+    parser.add_argument("--input", choices=INPUTS, default="performance",
+                        help="what the model is given: the performance with its velocities "
+                             "flattened (default), or the DAW case: ASAP's quantized score "
+                             "rendered at the performance's tempo, or for other files the "
+                             "performance snapped to the grid of its tempo")
+    parser.add_argument("--strength", type=checked(lambda t: values.amount("strength", t)),
+                        default=values.DEFAULT_STRENGTH,
+                        help="how much of the style's dynamics to apply, 0 to 1 (default "
+                             f"{values.DEFAULT_STRENGTH:g})")
+    parser.add_argument("--timing", action="store_true",
+                        help="also report the onset-offset MAE (ms) of the style's timing head "
+                             "against no offset (needs --input score)")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object instead of a table")
+
+
+def run(args: argparse.Namespace) -> int:
+    engine = models.load(args.style, threads=2)
+    report = evaluation.evaluate(engine, evaluation.files_of(args.paths, args.split),
+                                 args.lookahead, args.strength, input_kind=args.input,
+                                 timing=args.timing)
+    label = evaluation.lookahead_label(args.lookahead)
+    report.update(style=args.style, lookahead=label)
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    print(f"{report['notes']} note onsets in {report['files']} files ({args.input} input), "
+          f"style {args.style}, lookahead {label}")
+    print(f"{'':12} {'MAE':>7} {'r (median)':>11} {'spread':>7}")
+    rows = {"model": report["model"], **report["baselines"]}
+    for name, metrics in rows.items():
+        print(f"{name:12} {metrics['mae']:7.2f} {metrics['pearson_median']:11.3f} "
+              f"{metrics['spread_ratio']:7.3f}")
+    if "timing" in report:
+        timing = report["timing"]
+        print(f"timing: onset-offset MAE {timing['mae_ms']:.1f} ms (no offset "
+              f"{timing['zero_mae_ms']:.1f} ms), r (median) {timing['pearson_median']:.3f}")
+    return 0

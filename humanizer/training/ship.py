@@ -2,6 +2,8 @@
 
     python -m humanizer.training.ship MODEL.keras DATA --name piano [--lookahead 500ms]
 
+(the command is humanizer.commands.ship; this module is its library)
+
 1. export MODEL.keras to a temporary ONNX model (parity-checked);
 2. pick the gain on the validation split (humanizer.training.calibrate), whole-file context;
 3. measure the calibrated model on the test split against the baselines, at the live
@@ -12,17 +14,15 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import tempfile
 from pathlib import Path
 
 from humanizer.contract import Contract
+from humanizer.datasets.catalog import performances
 from humanizer.engine import Engine
 from humanizer.evaluation import evaluate
 from humanizer.export.onnx_export import export_model
-from humanizer.models import PACKAGED
-from humanizer.timeparse import parse_duration
 from humanizer.training.calibrate import (
     MAE_MARGIN,
     TARGET_SPREAD,
@@ -30,10 +30,11 @@ from humanizer.training.calibrate import (
     raw_predictions,
     table,
 )
-from humanizer.training.data import performances
 
 
 def contract_from(sidecar: dict, **changes) -> Contract:
+    """The contract of the trainer's sidecar with `changes`; the trainer's other fields
+    (hyperparameters) are not the contract's and are left out."""
     known = set(Contract.__dataclass_fields__)
     return Contract(**{**{k: v for k, v in sidecar.items() if k in known}, **changes})
 
@@ -51,6 +52,9 @@ def velocity_only(path: Path):
 
 def ship(model: Path, data: str, name: str, lookahead: float, output: Path,
          without_timing: bool = False) -> dict:
+    """Calibrate `model` on the validation split of `data`, measure it on the test split
+    (at `lookahead` and with the whole file), and export it with that evidence to
+    `output`; the metrics written into the model card."""
     sidecar_path = Path(str(model) + ".contract.json")
     sidecar = json.loads(sidecar_path.read_text())
     if without_timing:
@@ -90,19 +94,7 @@ def ship(model: Path, data: str, name: str, lookahead: float, output: Path,
     return metrics
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("model", type=Path)
-    parser.add_argument("data")
-    parser.add_argument("--name", required=True)
-    parser.add_argument("--lookahead", default="500ms")
-    parser.add_argument("--output", type=Path, help="default: humanizer/styles/NAME.onnx")
-    parser.add_argument("--without-timing", action="store_true",
-                        help="ship the velocity head only")
-    args = parser.parse_args()
-    ship(args.model, args.data, args.name, parse_duration(args.lookahead),
-         args.output or PACKAGED / f"{args.name}.onnx", args.without_timing)
-
-
 if __name__ == "__main__":
-    main()
+    from humanizer.commands import ship as command
+
+    raise SystemExit(command.main())

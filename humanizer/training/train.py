@@ -21,8 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from humanizer import encoding
+from humanizer.datasets.catalog import performances
+from humanizer.datasets.performance import Performance, load_pair, load_performance
 from humanizer.errors import HumanizerError
-from humanizer.training.data import Performance, load_pair, load_performance, performances
 
 INPUTS = ("performance", "score")
 
@@ -62,6 +63,8 @@ class TrainConfig:
 def load_split(roots: list[str], split: str, limit: int | None,
                input_kind: str = "performance",
                level_seconds: float = encoding.LEVEL_SECONDS) -> list[Performance]:
+    """The performances of one split of the data set folders, as played or as the DAW
+    case; a file that cannot be read is skipped with a message, never fatal."""
     paths = [p for root in roots for p in performances(root, split)]
     if limit is not None:
         paths = paths[:limit]

@@ -1,0 +1,62 @@
+"""`humanizer quality`: regenerate docs/quality.md from the installed styles.
+
+Also `python -m humanizer.training.quality ...`. Each row is `humanizer eval` on a test
+split at one lookahead (humanizer.training.quality builds the table).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from humanizer import values
+from humanizer.commands import checked
+from humanizer.commands.evaluate import lookahead
+from humanizer.errors import HumanizerError
+
+LOOKAHEADS = "0ms,125ms,250ms,500ms,1000ms,full"
+
+
+def lookaheads(text: str) -> list[float | None]:
+    """A comma-separated list of lookaheads (durations or `full`)."""
+    return [lookahead(part) for part in text.split(",")]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", type=Path, default=Path("../shared/data"),
+                        help="the folder holding asap/, groove/ and pop909/ "
+                             "(default ../shared/data)")
+    parser.add_argument("--out", type=Path, default=Path("docs/quality.md"),
+                        help="the page to write (default docs/quality.md)")
+    parser.add_argument("--lookaheads", type=checked(lookaheads), default=LOOKAHEADS,
+                        help=f"the lookaheads of each row, comma-separated (default {LOOKAHEADS})")
+    parser.add_argument("--files", type=checked(lambda t: values.integer("--files", t, 1, 10**6)),
+                        metavar="N", help="at most N test files per data set, evenly spread "
+                                          "(a lookahead sweep is slow: one model run per onset)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from humanizer.training.quality import document
+
+    if not args.data.is_dir():
+        raise HumanizerError(f"{args.data}: no such data folder")
+    page = document(args.data, args.lookaheads, args.files)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(page)
+    print(f"wrote {args.out}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m humanizer.training.quality ...`: the command outside `humanizer`'s table,
+    its errors on one line like the table's."""
+    parser = argparse.ArgumentParser(prog="python -m humanizer.training.quality",
+                                     description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    try:
+        return run(parser.parse_args(argv))
+    except HumanizerError as error:
+        print(f"humanizer: {error}", file=sys.stderr)
+        return 2

@@ -1,0 +1,59 @@
+"""`humanizer ship MODEL.keras DATA --name STYLE`: calibrate, measure and package a style.
+
+Also `python -m humanizer.training.ship ...`, the library it calls (see there for the
+steps). Needs the train extra.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from humanizer import values
+from humanizer.commands import checked
+from humanizer.errors import HumanizerError
+from humanizer.models import PACKAGED
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", type=Path, metavar="MODEL.keras",
+                        help="a model saved by humanizer train (with its .contract.json)")
+    parser.add_argument("data", metavar="DATA",
+                        help="the data set folder it was trained on: its validation split "
+                             "picks the gain, its test split measures the style")
+    parser.add_argument("--name", required=True, help="style name, e.g. piano")
+    parser.add_argument("--lookahead", type=checked(lambda t: values.duration(t, "lookahead")),
+                        default="500ms",
+                        help="the live lookahead the test split is measured at (default "
+                             "500ms; it is also measured with the whole file)")
+    parser.add_argument("--output", type=Path, metavar="STYLE.onnx",
+                        help="where to write the style (default: humanizer/styles/NAME.onnx)")
+    parser.add_argument("--without-timing", action="store_true",
+                        help="ship the velocity head only")
+
+
+def run(args: argparse.Namespace) -> int:
+    from humanizer.training.ship import ship  # TensorFlow: only once the command runs
+
+    if not args.model.is_file():
+        raise HumanizerError(f"{args.model}: no such file")
+    if not Path(args.data).is_dir():
+        raise HumanizerError(f"{args.data}: no such data folder")
+    ship(args.model, args.data, args.name, args.lookahead,
+         args.output or PACKAGED / f"{args.name}.onnx", args.without_timing)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m humanizer.training.ship ...`: the command outside `humanizer`'s table,
+    its errors on one line like the table's."""
+    parser = argparse.ArgumentParser(prog="python -m humanizer.training.ship",
+                                     description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    try:
+        return run(parser.parse_args(argv))
+    except HumanizerError as error:
+        print(f"humanizer: {error}", file=sys.stderr)
+        return 2

@@ -1,0 +1,30 @@
+"""Which data set a folder is, and its performance files.
+
+Training, evaluation and shipping all take a data set folder: ASAP and the Groove MIDI
+Dataset are recognised by the index files they come with, anything else is a plain folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from humanizer.datasets import asap, folders, groove, splits
+
+KINDS = ("asap", "groove", "folder")
+
+
+def kind_of(root: Path) -> str:
+    """'asap', 'groove' or 'folder', from the index files a data set comes with."""
+    if asap.is_asap(root):
+        return "asap"
+    if groove.is_groove(root):
+        return "groove"
+    return "folder"
+
+
+def performances(root: str | Path, split: str | None = None) -> list[Path]:
+    """The performance files of a data set folder, optionally only one split."""
+    root = Path(root)
+    splits.check(split)
+    reader = {"asap": asap, "groove": groove, "folder": folders}[kind_of(root)]
+    return reader.performances(root, split)

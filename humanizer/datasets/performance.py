@@ -1,0 +1,88 @@
+"""One performance ready for training or evaluation: as played, or as the DAW case.
+
+As played, the input is the performance itself (its velocities flattened by the caller).
+The DAW case is what a DAW user gives - a quantized part - beside what a human played:
+ASAP's aligned score where the files beside a performance give one, else the performance
+snapped to the grid of its tempo (humanizer.datasets.grid).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from humanizer import encoding
+from humanizer.datasets import asap
+from humanizer.datasets.aligned import AlignedPair, align_performance, usable
+from humanizer.datasets.grid import groove_pair
+from humanizer.notes import Note, read
+
+
+@dataclass
+class Performance:
+    """A performance's keyboard notes as arrays, with deviation targets (model units)."""
+
+    name: str
+    starts: np.ndarray
+    ends: np.ndarray
+    pitches: np.ndarray
+    velocities: np.ndarray
+    targets: np.ndarray
+    offsets: np.ndarray | None = None  # onset offsets (seconds) where the input is a score
+
+    @property
+    def duration(self) -> float:
+        return float(self.ends.max()) if len(self.ends) else 0.0
+
+    def notes(self, stretch: float = 1.0, transpose: int = 0) -> list[Note]:
+        """The notes, stretched in time and transposed (training's augmentation)."""
+        return [Note(int(p) + transpose, int(v), float(s) * stretch, float(e) * stretch)
+                for p, v, s, e in zip(self.pitches, self.velocities, self.starts, self.ends)]
+
+
+def score_pair(path: Path) -> AlignedPair:
+    """The DAW-case pair of a performance: ASAP's aligned score where the files beside it
+    give one, else the performance snapped to the grid of its tempo (the Groove MIDI
+    Dataset, or any part played to a click)."""
+    if asap.has_score(path):
+        return align_performance(path)
+    return groove_pair(path)
+
+
+def load_performance(path: Path,
+                     level_seconds: float = encoding.LEVEL_SECONDS) -> Performance | None:
+    """A performance ready for training, or None if it has no notes on the keyboard."""
+    notes = encoding.keyboard(read(path).notes)
+    if not notes:
+        return None
+    return Performance(
+        name=str(path),
+        starts=np.array([n.start for n in notes]),
+        ends=np.array([n.end for n in notes]),
+        pitches=np.array([n.pitch for n in notes]),
+        velocities=np.array([n.velocity for n in notes], dtype=np.float64),
+        targets=encoding.deviation_targets(notes, level_seconds),
+    )
+
+
+def load_pair(path: Path, level_seconds: float = encoding.LEVEL_SECONDS) -> Performance | None:
+    """The DAW case for training: the quantized input (aligned score or grid) with the
+    performed velocities and onset offsets as targets; None if it matches poorly."""
+    pair = score_pair(path)
+    if not usable(pair):
+        print(f"skipped {path}: its score matches only {pair.match_rate:.0%} of the notes",
+              file=sys.stderr)
+        return None
+    played = [replace(n, velocity=int(v)) for n, v in zip(pair.score, pair.velocities)]
+    return Performance(
+        name=str(path),
+        starts=np.array([n.start for n in played]),
+        ends=np.array([n.end for n in played]),
+        pitches=np.array([n.pitch for n in played]),
+        velocities=pair.velocities.copy(),
+        targets=encoding.deviation_targets(played, level_seconds),
+        offsets=pair.offsets.copy(),
+    )
