@@ -6,40 +6,71 @@ import argparse
 import os
 from pathlib import Path
 
+from humanizer import values
+from humanizer.commands import checked
 from humanizer.errors import HumanizerError
-from humanizer.training.train import TrainConfig, train
+from humanizer.training.train import INPUTS, TrainConfig, train
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("data", nargs="+", metavar="DATA",
                         help="data set folders: ASAP, the Groove MIDI Dataset, or any folder "
                              "of performance MIDI files")
-    parser.add_argument("-o", "--output", required=True, metavar="MODEL.keras")
+    parser.add_argument("-o", "--output", required=True, metavar="MODEL.keras",
+                        help="the model to write (the best epoch), with its contract beside "
+                             "it as MODEL.keras.contract.json")
     parser.add_argument("--name", required=True, help="style name, e.g. piano")
     parser.add_argument("--instrument", default="piano",
                         help="piano (transposed in training) or drums (never transposed)")
-    parser.add_argument("--input", choices=("performance", "score"), default="performance",
+    parser.add_argument("--input", choices=INPUTS, default="performance",
                         help="train on performances with their velocities flattened "
                              "(default), or on the DAW case: ASAP's aligned scores, or drums "
                              "snapped to the grid of their tempo")
     parser.add_argument("--timing", action="store_true",
                         help="also learn each note's onset offset (needs --input score)")
-    parser.add_argument("--level", type=float, default=3.0, metavar="SECONDS",
+    parser.add_argument("--level", type=_number("--level", 0.1, 600.0), default=3.0,
+                        metavar="SECONDS",
                         help="width of the level the model's deviations are measured from "
                              "(default 3 s; longer lets it shape phrases)")
-    parser.add_argument("--minutes", type=float, default=20.0, help="time budget")
-    parser.add_argument("--epochs", type=int, default=200)
-    parser.add_argument("--patience", type=int, default=12)
-    parser.add_argument("--units", type=int, default=96)
-    parser.add_argument("--layers", type=int, default=2)
-    parser.add_argument("--crop", type=float, default=10.0, help="training crop in seconds")
-    parser.add_argument("--crops-per-performance", type=int, default=1)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--learning-rate", type=float, default=2e-3)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--limit", type=int, help="use at most N performances per split")
-    parser.add_argument("--licence", default="", help="licence of the training data")
-    parser.add_argument("--description", default="")
+    parser.add_argument("--minutes", type=_number("--minutes", 0.0, 10_000.0), default=20.0,
+                        help="time budget: training stops after the epoch that passes it "
+                             "(default 20)")
+    parser.add_argument("--epochs", type=_integer("--epochs", 1), default=200,
+                        help="at most this many epochs (default 200)")
+    parser.add_argument("--patience", type=_integer("--patience", 1), default=12,
+                        help="stop after this many epochs without a better validation score "
+                             "(default 12)")
+    parser.add_argument("--units", type=_integer("--units", 1), default=96,
+                        help="LSTM units per direction and layer (default 96)")
+    parser.add_argument("--layers", type=_integer("--layers", 1, 8), default=2,
+                        help="bidirectional LSTM layers (default 2)")
+    parser.add_argument("--crop", type=_number("--crop", 0.5, 600.0), default=10.0,
+                        metavar="SECONDS", help="length of a training crop (default 10)")
+    parser.add_argument("--crops-per-performance", type=_integer("--crops-per-performance", 1),
+                        default=1, metavar="N",
+                        help="random crops of each performance per epoch (default 1)")
+    parser.add_argument("--batch-size", type=_integer("--batch-size", 1), default=32,
+                        help="crops per training step (default 32)")
+    parser.add_argument("--learning-rate", type=_number("--learning-rate", 0.0, 1.0),
+                        default=2e-3, help="Adam's learning rate (default 0.002)")
+    parser.add_argument("--seed", type=_integer("--seed", 0), default=0,
+                        help="random seed of the crops, augmentation and weights (default 0)")
+    parser.add_argument("--limit", type=_integer("--limit", 1), metavar="N",
+                        help="use at most N performances per split (quick runs)")
+    parser.add_argument("--licence", default="",
+                        help="licence of the training data, written into the model card")
+    parser.add_argument("--description", default="",
+                        help="one line about the style, written into the model card")
+
+
+def _number(name: str, low: float, high: float):
+    """An argparse type for a number within [low, high] (humanizer.values' message)."""
+    return checked(lambda text: values.number(name, text, low, high))
+
+
+def _integer(name: str, low: int, high: int = 10**9):
+    """An argparse type for a whole number within [low, high]."""
+    return checked(lambda text: values.integer(name, text, low, high))
 
 
 def run(args: argparse.Namespace) -> int:
