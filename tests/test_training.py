@@ -68,6 +68,26 @@ def test_train_refuses_a_missing_folder(tmp_path, capsys):
     assert code == 2 and "no such data folder" in capsys.readouterr().err
 
 
+def test_train_refuses_a_bad_number_in_one_line(tmp_path, capsys):
+    from conftest import run
+
+    code, _, err = run(capsys, "train", ASAP, "-o", tmp_path / "x.keras", "--name", "x",
+                       "--epochs", "0")
+    assert code == 2 and "--epochs must be between 1" in err and len(err.splitlines()) == 1
+
+
+def test_ship_and_quality_run_outside_the_command_table(tmp_path, capsys):
+    """`python -m humanizer.training.ship` and `.quality` call these mains."""
+    from humanizer.commands import quality, ship
+
+    assert ship.main([str(tmp_path / "none.keras"), str(ASAP), "--name", "x"]) == 2
+    assert "none.keras: no such file" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        quality.main(["--lookaheads", "0ms,12"])
+    assert "invalid lookahead '12'" in capsys.readouterr().err
+    assert quality.lookaheads("0ms,1s,full") == [0.0, 1.0, None]
+
+
 def test_gain_choice_reaches_the_spread_only_with_a_real_margin_over_flat():
     from humanizer.training.calibrate import choose_gain
 

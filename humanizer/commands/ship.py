@@ -35,12 +35,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from humanizer.training.ship import ship  # TensorFlow: only once the command runs
-
     if not args.model.is_file():
         raise HumanizerError(f"{args.model}: no such file")
     if not Path(args.data).is_dir():
         raise HumanizerError(f"{args.data}: no such data folder")
+    from humanizer.training.ship import ship  # TensorFlow: only once the command runs
+
     ship(args.model, args.data, args.name, args.lookahead,
          args.output or PACKAGED / f"{args.name}.onnx", args.without_timing)
     return 0
