@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from humanizer import values
@@ -63,12 +64,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="one line about the style, written into the model card")
 
 
-def _number(name: str, low: float, high: float):
+def _number(name: str, low: float, high: float) -> Callable[[str], object]:
     """An argparse type for a number within [low, high] (humanizer.values' message)."""
     return checked(lambda text: values.number(name, text, low, high))
 
 
-def _integer(name: str, low: int, high: int = 10**9):
+def _integer(name: str, low: int, high: int = 10**9) -> Callable[[str], object]:
     """An argparse type for a whole number within [low, high]."""
     return checked(lambda text: values.integer(name, text, low, high))
 

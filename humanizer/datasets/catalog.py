@@ -10,8 +10,6 @@ from pathlib import Path
 
 from humanizer.datasets import asap, folders, groove, splits
 
-KINDS = ("asap", "groove", "folder")
-
 
 def kind_of(root: Path) -> str:
     """'asap', 'groove' or 'folder', from the index files a data set comes with."""
