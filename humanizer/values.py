@@ -119,7 +119,7 @@ def channel_style(pair: str) -> tuple[int, str]:
     except HumanizerError:
         index = None
     if index is None or not style.strip():
-        raise HumanizerError(f"--channel-style {pair}: write CHANNEL=STYLE with a channel "
+        raise HumanizerError(f"'{pair}': write CHANNEL=STYLE with a channel "
                              "from 1 to 16, e.g. 10=drums")
     return index, style.strip()
 

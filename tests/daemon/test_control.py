@@ -1,0 +1,206 @@
+"""Settings, the control server and client, and the serve/ctl command lines."""
+
+import json
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from humanizer import values
+from humanizer.commands.ctl import request_of
+from humanizer.daemon.control import (
+    ControlServer,
+    RequestError,
+    events_address,
+    is_loopback,
+    parse_request,
+)
+from humanizer.daemon.settings import Settings
+from humanizer.errors import HumanizerError
+
+
+def test_settings_validate_values():
+    settings = Settings()
+    assert settings.changed("strength", 0.25).strength == 0.25
+    assert settings.changed("latency", "250ms").latency == 0.25
+    assert settings.changed("velocity_min", 20.0).velocity_min == 20
+    assert settings.changed("feel", "-8ms").feel == -0.008
+    assert settings.changed("bypass", "on").bypass is True
+    for key, value in [("strength", 2), ("strength", "x"), ("strength", True),
+                       ("latency", 0.5), ("latency", "-1ms"), ("latency", "10s"),
+                       ("velocity_min", 0), ("velocity_max", 1.5), ("bypass", 3),
+                       ("seed", 1), ("colour", 1), ("strength", float("nan")),
+                       ("latency", "１００ms"), ("feel", "60ms"), ("strength", 10**400)]:
+        with pytest.raises(HumanizerError):
+            settings.changed(key, value)
+    with pytest.raises(HumanizerError):
+        settings.changed("velocity_min", 100).changed("velocity_max", 50)
+
+
+@pytest.mark.parametrize("frames", [
+    [b"\xff\xfe\x00garbage"], [b"[" * 50000 + b"]" * 50000], [b"[1, 2]"], [b'{"cmd": 5}'],
+    [b"{}"], [b'{"cmd": "status"}', b"more"], [b"x" * (65 * 1024)], [b"nan"], [b""]])
+def test_bad_requests_raise_request_errors(frames):
+    with pytest.raises(RequestError):
+        parse_request(frames)
+
+
+def test_addresses():
+    for address in ("tcp://127.0.0.1:5555", "tcp://localhost:1", "tcp://[::1]:9", "ipc:///tmp/h"):
+        assert is_loopback(address)
+    for address in ("tcp://0.0.0.0:5555", "tcp://*:5555", "tcp://192.168.1.2:5555",
+                    "tcp://127.0.0.1.evil.com:5"):
+        assert not is_loopback(address)
+    assert events_address("tcp://127.0.0.1:5555") == "tcp://127.0.0.1:5556"
+    assert events_address("ipc:///tmp/h") == "ipc:///tmp/h.events"
+
+
+def test_remote_control_is_refused_without_allow_remote_and_keys(tmp_path):
+    with pytest.raises(HumanizerError, match="loopback"):
+        ControlServer("tcp://0.0.0.0:5599")
+    with pytest.raises(HumanizerError, match="curve-keys"):
+        ControlServer("tcp://0.0.0.0:5599", allow_remote=True)
+    with pytest.raises(HumanizerError, match="server.key_secret"):
+        ControlServer("tcp://0.0.0.0:5599", allow_remote=True, curve_keys=str(tmp_path))
+
+
+def test_busy_control_address_is_a_clear_error():
+    from humanizer.daemon.harness import free_port_pair
+
+    address = f"tcp://127.0.0.1:{free_port_pair()}"
+    first = ControlServer(address)
+    try:
+        with pytest.raises(HumanizerError, match="busy"):
+            ControlServer(address)
+    finally:
+        first.close()
+
+
+def test_control_server_answers_everything_and_survives(tmp_path):
+    import zmq
+
+    address = f"ipc://{tmp_path}/control"
+    server = ControlServer(address)
+    stop = threading.Event()
+
+    def handle(request):
+        if request["cmd"] == "boom":
+            raise ValueError("bug")
+        return {"ok": True, "echo": request["cmd"]}
+
+    thread = threading.Thread(target=lambda: [server.serve(handle, 0.05)
+                                              for _ in iter(stop.is_set, True)])
+    thread.start()
+    client = zmq.Context.instance().socket(zmq.REQ)
+    client.setsockopt(zmq.RCVTIMEO, 3000)
+    client.setsockopt(zmq.LINGER, 0)
+    client.connect(address)
+    try:
+        for request in (b"\x00\x01", b"[[[[[[" * 5000, b'{"cmd": "boom"}', b"x" * 70000):
+            client.send(request)
+            assert json.loads(client.recv())["ok"] is False
+        client.send(b'{"cmd": "hello"}')
+        assert json.loads(client.recv()) == {"ok": True, "echo": "hello"}
+    finally:
+        client.close(0)
+        stop.set()
+        thread.join()
+        server.close()
+
+
+def test_channel_styles_count_channels_from_one():
+    assert values.channel_style("10=drums") == (9, "drums")
+    assert values.channel_style(" 1 = piano") == (0, "piano")
+    for bad in ("0=drums", "17=drums", "x=drums", "10=", "10", "１０=drums"):
+        with pytest.raises(HumanizerError):
+            values.channel_style(bad)
+
+
+def test_ctl_requests():
+    import argparse
+
+    def args(**values):
+        return argparse.Namespace(**values)
+
+    assert request_of(args(action="set", key="strength", value="0.5")) == {
+        "cmd": "set", "key": "strength", "value": 0.5}
+    assert request_of(args(action="set", key="latency", value="250ms"))["value"] == "250ms"
+    assert request_of(args(action="bypass", state="on")) == {"cmd": "bypass", "on": True}
+    assert request_of(args(action="use", style="drums", channel=10)) == {
+        "cmd": "use", "style": "drums", "channel": 10}
+
+
+def run_cli(*arguments: str, timeout: float = 30) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "humanizer.cli", *arguments],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize("latency", ["500", "-1ms", "abc"])
+def test_serve_refuses_bad_latency_in_one_line(latency):
+    result = run_cli("serve", "--latency", latency)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("options", [["--style", "no-such-style"],
+                                     ["--channel-style", "17=drums"],
+                                     ["--channel-style", "10=no-such-style"]])
+def test_serve_refuses_unknown_style_or_channel(options):
+    result = run_cli("serve", "--control", "ipc:///tmp/humanizer-test-bad", *options)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("humanizer") and result.stderr.count("\n") == 1
+
+
+def test_ctl_without_daemon_fails_fast_and_clearly():
+    from humanizer.daemon.harness import free_port_pair
+
+    started = time.monotonic()
+    result = run_cli("ctl", "--control", f"tcp://127.0.0.1:{free_port_pair()}",
+                     "--timeout", "300ms", "status")
+    assert result.returncode != 0
+    assert "no humanizer daemon answered" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert time.monotonic() - started < 10
+
+
+def test_runtime_modules_never_import_training_libraries():
+    code = ("import sys, humanizer.cli, humanizer.commands.serve, humanizer.commands.ctl, "
+            "humanizer.commands.humanize, humanizer.daemon.service, humanizer.daemon.stylemap\n"
+            "from humanizer.daemon.stylemap import load_checked\n"
+            "load_checked('piano')\n"
+            "heavy = [m for m in ('tensorflow', 'keras', 'tf2onnx', 'onnx') if m in sys.modules]\n"
+            "print(heavy)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_remote_control_needs_a_listed_client_key(tmp_path):
+    import zmq.auth
+
+    from humanizer.daemon.client import ask
+    from humanizer.daemon.harness import free_port_pair
+
+    (tmp_path / "clients").mkdir()
+    zmq.auth.create_certificates(str(tmp_path), "server")
+    zmq.auth.create_certificates(str(tmp_path), "client")
+    (tmp_path / "clients" / "client.key").write_bytes((tmp_path / "client.key").read_bytes())
+    port = free_port_pair()
+    server = ControlServer(f"tcp://0.0.0.0:{port}", allow_remote=True, curve_keys=str(tmp_path))
+    stop = threading.Event()
+    thread = threading.Thread(target=lambda: [server.serve(lambda r: {"ok": True}, 0.05)
+                                              for _ in iter(stop.is_set, True)])
+    thread.start()
+    try:
+        address = f"tcp://127.0.0.1:{port}"
+        assert ask(address, {"cmd": "status"}, 3, str(tmp_path)) == {"ok": True}
+        with pytest.raises(HumanizerError, match="no humanizer daemon answered"):
+            ask(address, {"cmd": "status"}, 0.5)  # no keys: no answer
+    finally:
+        stop.set()
+        thread.join()
+        server.close()
+
