@@ -29,6 +29,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("train a style model (needs the train extra)", "humanizer.commands.train"),
     "export": ("export a trained Keras model to an ONNX style (needs the train extra)",
                "humanizer.commands.export"),
+    "ship": ("calibrate, measure and package a trained style (needs the train extra)",
+             "humanizer.commands.ship"),
+    "quality": ("regenerate docs/quality.md from the installed styles",
+                "humanizer.commands.quality"),
 }
 
 

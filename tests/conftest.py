@@ -43,14 +43,15 @@ def tiny_model(tmp_path_factory) -> Path:
     return onnx_path
 
 
-EARLY_MS = 30.0  # the timing head of `early_model` moves every note this much earlier
+EARLY_MS = 30.0  # the kick of `early_model` is predicted this much ahead of the kit
+KICK = 36
 
 
-@pytest.fixture(scope="session")
-def early_model(tmp_path_factory) -> Path:
-    """A style with a timing head whose offsets are known: its offsets layer is set to a
-    constant -EARLY_MS, so the tests can hear exactly where notes must land. Exported
-    through the real exporter, in a user model folder as `early.onnx`."""
+def timing_model(folder: Path, name: str, offsets_ms: dict[int, float],
+                 description: str) -> Path:
+    """A style with a timing head whose raw offsets are known: the offsets layer is set to
+    a constant per key (`offsets_ms`, 0 for the others), so the tests know exactly where
+    notes must land. Exported through the real exporter, in a user model folder."""
     pytest.importorskip("tensorflow")
     import numpy as np
 
@@ -62,12 +63,28 @@ def early_model(tmp_path_factory) -> Path:
     model = build_model(units=8, layers=1, timing=True)
     offsets = model.get_layer("offsets")
     kernel, bias = offsets.get_weights()
-    offsets.set_weights([np.zeros_like(kernel),
-                         np.full_like(bias, -EARLY_MS / 1000 / encoding.OFFSET_SCALE)])
-    folder = tmp_path_factory.mktemp("models")
-    contract = Contract(name="early", instrument="drums", input="score",
-                        outputs=["velocity_deviation", TIMING_OUTPUT],
-                        description=f"test style: every note {EARLY_MS:g} ms early")
-    path = folder / "early.onnx"
+    bias = np.zeros_like(bias)
+    for pitch, ms in offsets_ms.items():
+        bias[pitch - encoding.LOWEST_KEY] = ms / 1000 / encoding.OFFSET_SCALE
+    offsets.set_weights([np.zeros_like(kernel), bias])
+    contract = Contract(name=name, instrument="drums", input="score",
+                        outputs=["velocity_deviation", TIMING_OUTPUT], description=description)
+    path = folder / f"{name}.onnx"
     export_model(model, path, contract)
     return path
+
+
+@pytest.fixture(scope="session")
+def early_model(tmp_path_factory) -> Path:
+    """`early.onnx`: the kick EARLY_MS ahead of the rest of the kit."""
+    return timing_model(tmp_path_factory.mktemp("models"), "early", {KICK: -EARLY_MS},
+                        f"test style: the kick {EARLY_MS:g} ms ahead of the kit")
+
+
+@pytest.fixture(scope="session")
+def rushing_model(early_model) -> Path:
+    """`rushing.onnx`, beside early.onnx: every piece of the kit EARLY_MS early - a drift
+    the pocket must take out."""
+    return timing_model(early_model.parent, "rushing",
+                        {pitch: -EARLY_MS for pitch in range(21, 109)},
+                        f"test style: every note {EARLY_MS:g} ms early")

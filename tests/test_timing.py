@@ -6,10 +6,10 @@ import json
 import mido
 import numpy as np
 import pytest
-from conftest import EARLY_MS, GROOVE, run
+from conftest import EARLY_MS, GROOVE, KICK, run
 
+from humanizer.datasets.grid import groove_pair, snap
 from humanizer.notes import Note, midi_from_notes, read, with_timing, write_atomic
-from humanizer.training.grid import groove_pair, snap
 
 DRUM_LOOP = "humanizer/examples/drum-loop.mid"
 
@@ -81,44 +81,84 @@ def test_with_timing_never_moves_a_note_across_its_neighbours_on_the_key(tmp_pat
     assert [n.start for n in after.notes if n.pitch == 40] == [0.0]  # not before the start
 
 
+def kick_offsets(notes) -> np.ndarray:
+    """What `early_model` must predict, whole file: the kick EARLY_MS early, re-centred on
+    the part's running mean (the pocket) like every timing head's offsets."""
+    from humanizer import encoding
+
+    times = np.array([n.start for n in notes])
+    raw = np.where([n.pitch == KICK for n in notes], -EARLY_MS / 1000, 0.0)
+    return raw - encoding.local_mean(times, raw, times)
+
+
 def test_the_timing_head_survives_export_and_the_engine_reads_it(early_model):
     from humanizer.engine import Engine
 
     engine = Engine(early_model)
     assert engine.contract.timing and engine.contract.contract_version == 2
-    notes = read(DRUM_LOOP).notes
-    for lookahead in (None, 0.5):
-        offsets = engine.predict(notes, lookahead).offsets
-        assert offsets == pytest.approx(np.full(len(notes), -EARLY_MS / 1000), abs=1e-5)
+    notes = sorted(read(DRUM_LOOP).notes, key=lambda n: (n.start, n.pitch))
+    assert engine.predict(notes).offsets == pytest.approx(kick_offsets(notes), abs=1e-5)
+    live = engine.predict(notes, 0.45).offsets  # a kick and a hat struck together share
+    together = [(i, j) for i, a in enumerate(notes) for j, b in enumerate(notes)  # a window
+                if a.start == b.start and a.pitch == KICK and b.pitch != KICK]
+    assert together
+    for i, j in together:
+        assert live[i] - live[j] == pytest.approx(-EARLY_MS / 1000, abs=1e-5)
 
 
 @pytest.fixture
-def user_models(early_model, monkeypatch):
+def user_models(early_model, rushing_model, monkeypatch):
     monkeypatch.setenv("HUMANIZER_MODELS", str(early_model.parent))
+
+
+def pairs_by_time(before, after):
+    """(note before, the same note after), matched by key and order on the key."""
+    keyed = {}
+    for note in sorted(after.notes, key=lambda n: n.start):
+        keyed.setdefault((note.channel, note.pitch), []).append(note)
+    result = []
+    for note in sorted(before.notes, key=lambda n: n.start):
+        result.append((note, keyed[(note.channel, note.pitch)].pop(0)))
+    return result
 
 
 def test_humanize_with_timing_moves_only_the_notes(user_models, tmp_path, capsys):
     out = tmp_path / "loop.mid"
-    code, _, err = run(capsys, "humanize", DRUM_LOOP, "-o", out, "--style", "early",
-                       "--timing", "0.5")
+    code, printed, err = run(capsys, "humanize", DRUM_LOOP, "-o", out, "--style", "early",
+                             "--timing", "0.5")
     assert code == 0, err
     before, after = read(DRUM_LOOP), read(out)
     assert len(after.notes) == len(before.notes)
-    moved = sorted(zip(before.notes, sorted(after.notes, key=lambda n: (n.start + 0.015,
-                                                                        n.pitch))),
-                   key=lambda pair: pair[0].start)
-    for old, new in moved:
-        expected = max(old.start - EARLY_MS / 2000, 0.0)
-        if old.start >= 0.05:
-            assert new.start == pytest.approx(expected, abs=0.002)
-            assert new.end - new.start == pytest.approx(old.end - old.start, abs=0.002)
+    expected = dict(zip(before.notes, 0.5 * kick_offsets(before.notes)))
+    for old, new in pairs_by_time(before, after):
+        if old.start >= 0.05:  # (nothing moves before the start of the file)
+            assert new.start - old.start == pytest.approx(expected[old], abs=0.0015)
+            assert new.end - new.start == pytest.approx(old.end - old.start, abs=0.0015)
     assert others(before) == others(after)
+    assert "timing: " in printed and "mean +0.0 ms" in printed  # the kit keeps its place
+
+
+def test_a_whole_kit_early_keeps_its_place_and_a_feel_moves_it_on_purpose(user_models,
+                                                                         tmp_path, capsys):
+    """The pocket: offsets are re-centred on the part's running mean, so a timing head
+    that drifts the whole kit ahead moves nothing; --feel moves the part on purpose."""
+    kept, felt = tmp_path / "kept.mid", tmp_path / "felt.mid"
+    assert run(capsys, "humanize", DRUM_LOOP, "-o", kept, "--style", "rushing",
+               "--timing", "1")[0] == 0
+    assert run(capsys, "humanize", DRUM_LOOP, "-o", felt, "--style", "rushing",
+               "--timing", "1", "--feel", "12ms")[0] == 0
+    before = read(DRUM_LOOP)
+    assert [n.start for n in read(kept).notes] == pytest.approx([n.start for n in before.notes],
+                                                                abs=0.0015)
+    for old, new in pairs_by_time(before, read(felt)):
+        assert new.start - old.start == pytest.approx(0.012, abs=0.0015)
 
 
 def others(note_file):
-    """(tick, message) of everything but notes."""
+    """(tick, message) of everything but notes and the end of the track (which a note
+    moved later takes with it)."""
     return [(t, m.copy(time=0)) for t, m in absolute(mido.merge_tracks(note_file.midi.tracks))
-            if not m.type.startswith("note")]
+            if not m.type.startswith("note") and m.type != "end_of_track"]
 
 
 def test_timing_needs_a_style_that_predicts_it(tmp_path, capsys):
@@ -130,6 +170,10 @@ def test_timing_needs_a_style_that_predicts_it(tmp_path, capsys):
 
 
 def test_eval_reports_timing_against_no_offset(user_models, capsys):
+    from humanizer import models
+    from humanizer.offline import humanize_part
+    from humanizer.output import OutputSettings
+
     files = sorted((GROOVE / "drummer1" / "eval_session").glob("*.mid"))[:2]
     code, out, err = run(capsys, "eval", *files, "--style", "early", "--input", "score",
                          "--timing", "--json")
@@ -138,8 +182,11 @@ def test_eval_reports_timing_against_no_offset(user_models, capsys):
     timing = report["timing"]
     truth = np.concatenate([groove_pair(f).offsets for f in files])
     assert timing["zero_mae_ms"] == pytest.approx(np.abs(truth).mean() * 1000, abs=0.01)
-    assert timing["mae_ms"] == pytest.approx(np.abs(truth + EARLY_MS / 1000).mean() * 1000,
-                                             abs=0.05)
+    engine = models.load("early")
+    predicted = np.concatenate([humanize_part(engine, groove_pair(f).score,
+                                              OutputSettings(timing=1.0), 0.5)[1]
+                                for f in files])
+    assert timing["mae_ms"] == pytest.approx(np.abs(truth - predicted).mean() * 1000, abs=0.05)
     code, _, err = run(capsys, "eval", *files, "--style", "early", "--timing")
     assert code == 2 and "--input score" in err
 

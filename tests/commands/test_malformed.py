@@ -49,11 +49,11 @@ def assert_one_line_error(code: int, err: str, words: str) -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_humanize(tiny_model, corpus_folder, tmp_path, capsys, name):
+def test_humanize(corpus_folder, tmp_path, capsys, name):
     outcome, words = expected(name)
     source, out = corpus_folder / name, tmp_path / "out"
     out.mkdir()
-    code, printed, err = run(capsys, "humanize", source, "-o", out / name, "--style", tiny_model)
+    code, printed, err = run(capsys, "humanize", source, "-o", out / name, "--style", "piano")
     if outcome == "error":
         assert_one_line_error(code, err, words)
         assert list(out.iterdir()) == []
@@ -67,28 +67,28 @@ def test_humanize(tiny_model, corpus_folder, tmp_path, capsys, name):
 
 @pytest.mark.parametrize("name", ["reference.mid", "type0.mid", "type2.mid",
                                   "running_status.mid", "all_channels.mid"])
-def test_humanize_changes_velocities(tiny_model, corpus_folder, tmp_path, capsys, name):
+def test_humanize_changes_velocities(corpus_folder, tmp_path, capsys, name):
     """The corpus test above would pass if nothing changed; these files have enough notes
     on the keyboard for the model to vary them."""
     out = tmp_path / name
-    assert run(capsys, "humanize", corpus_folder / name, "-o", out, "--style", tiny_model)[0] == 0
+    assert run(capsys, "humanize", corpus_folder / name, "-o", out, "--style", "piano")[0] == 0
     assert assert_only_velocities_changed(corpus_folder / name, out) > 0
 
 
 @pytest.mark.parametrize("name", OK)
-def test_humanize_with_latency(tiny_model, corpus_folder, tmp_path, capsys, name):
+def test_humanize_with_latency(corpus_folder, tmp_path, capsys, name):
     """The live-emulation path (one window per onset) on every readable file."""
     out = tmp_path / name
     code, _, err = run(capsys, "humanize", corpus_folder / name, "-o", out,
-                       "--style", tiny_model, "--latency", "250ms")
+                       "--style", "piano", "--latency", "250ms")
     assert (code, err) == (0, "")
     assert_only_velocities_changed(corpus_folder / name, out)
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_eval(tiny_model, corpus_folder, capsys, name):
+def test_eval(corpus_folder, capsys, name):
     outcome, words = expected(name)
-    code, printed, err = run(capsys, "eval", corpus_folder / name, "--style", tiny_model,
+    code, printed, err = run(capsys, "eval", corpus_folder / name, "--style", "piano",
                              "--json", "--lookahead", "500ms")
     if outcome == "error":
         assert_one_line_error(code, err, words)
@@ -105,7 +105,7 @@ SUBPROCESS = ["reference.mid", "running_status.mid", "no_end_of_track.mid", "gar
 
 
 @pytest.mark.parametrize("name", SUBPROCESS)
-def test_humanize_in_a_real_process(tiny_model, corpus_folder, tmp_path, name):
+def test_humanize_in_a_real_process(corpus_folder, tmp_path, name):
     """What a user's shell sees: exit status, stderr and files, from `python -m`. Run in
     an empty folder so the installed package is imported, not the source tree."""
     outcome, words = expected(name)
@@ -113,7 +113,7 @@ def test_humanize_in_a_real_process(tiny_model, corpus_folder, tmp_path, name):
     out.mkdir()
     result = subprocess.run([sys.executable, "-m", "humanizer.cli", "humanize",
                              str(corpus_folder / name), "-o", str(out / name),
-                             "--style", str(tiny_model)],
+                             "--style", "piano"],
                             capture_output=True, text=True, cwd=tmp_path, timeout=120)
     if outcome == "error":
         assert_one_line_error(result.returncode, result.stderr, words)
@@ -124,10 +124,10 @@ def test_humanize_in_a_real_process(tiny_model, corpus_folder, tmp_path, name):
         assert_only_velocities_changed(corpus_folder / name, out / name)
 
 
-def test_eval_in_a_real_process(tiny_model, corpus_folder, tmp_path):
+def test_eval_in_a_real_process(corpus_folder, tmp_path):
     for name, code in (("reference.mid", 0), ("truncated_track.mid", 2)):
         result = subprocess.run([sys.executable, "-m", "humanizer.cli", "eval",
-                                 str(corpus_folder / name), "--style", str(tiny_model),
+                                 str(corpus_folder / name), "--style", "piano",
                                  "--json"], capture_output=True, text=True, cwd=tmp_path,
                                 timeout=120)
         assert result.returncode == code, result.stderr
@@ -136,13 +136,13 @@ def test_eval_in_a_real_process(tiny_model, corpus_folder, tmp_path):
             assert_one_line_error(code, result.stderr, "truncated")
 
 
-def test_folder_skips_bad_files_and_humanizes_the_rest(tiny_model, corpus_folder, tmp_path,
+def test_folder_skips_bad_files_and_humanizes_the_rest(corpus_folder, tmp_path,
                                                        capsys):
     """A folder run goes on past damaged files: one 'skipped' line each, exit status 1,
     every readable file written, nothing partial."""
     out = tmp_path / "out"
     code, printed, err = run(capsys, "humanize", corpus_folder, "-o", out,
-                             "--style", tiny_model)
+                             "--style", "piano")
     errors = [name for name in NAMES if name not in OK]
     assert code == 1
     lines = err.splitlines()
@@ -152,21 +152,21 @@ def test_folder_skips_bad_files_and_humanizes_the_rest(tiny_model, corpus_folder
     assert f"humanized {len(OK)} of {len(NAMES)} files" in printed
 
 
-def test_unwritable_output_is_one_line(tiny_model, corpus_folder, tmp_path, capsys):
+def test_unwritable_output_is_one_line(corpus_folder, tmp_path, capsys):
     (tmp_path / "a-file").write_text("")
     code, _, err = run(capsys, "humanize", corpus_folder / "reference.mid",
-                       "-o", tmp_path / "a-file" / "out.mid", "--style", tiny_model)
+                       "-o", tmp_path / "a-file" / "out.mid", "--style", "piano")
     assert_one_line_error(code, err, "cannot write")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
 
 
-def test_100k_notes(tiny_model, tmp_path, capsys):
+def test_100k_notes(tmp_path, capsys):
     """A long part (100k notes, ~70 min) in reasonable time: the budget is generous for a
     slow CI runner; the measured time is printed (pytest -s) for the record."""
     source = many_notes(tmp_path / "long.mid", 100_000)
     out = tmp_path / "out.mid"
     started = time.perf_counter()
-    code, printed, err = run(capsys, "humanize", source, "-o", out, "--style", tiny_model)
+    code, printed, err = run(capsys, "humanize", source, "-o", out, "--style", "piano")
     elapsed = time.perf_counter() - started
     with capsys.disabled():
         print(f"\n100k notes humanized in {elapsed:.1f} s")

@@ -1,0 +1,151 @@
+"""`humanizer humanize` and `eval` from the command line, with real files and the shipped
+styles (no TensorFlow)."""
+
+import json
+import subprocess
+import sys
+
+import mido
+import pytest
+from conftest import ASAP, BACH_SCORE, run
+
+from humanizer import models
+from humanizer.notes import read
+
+
+def test_humanized_file_differs_only_in_velocities(tmp_path, capsys):
+    out = tmp_path / "out.mid"
+    code, printed, _ = run(capsys, "humanize", BACH_SCORE, "-o", out, "--style", "piano")
+    assert code == 0 and "velocities changed" in printed
+    before, after = mido.MidiFile(BACH_SCORE), mido.MidiFile(out)
+    assert after.ticks_per_beat == before.ticks_per_beat and after.type == before.type
+    velocities = []
+    for old_track, new_track in zip(before.tracks, after.tracks, strict=True):
+        assert len(old_track) == len(new_track)
+        for old, new in zip(old_track, new_track, strict=True):
+            if old.type == "note_on" and old.velocity > 0:
+                assert new.velocity > 0
+                assert old.copy(velocity=new.velocity) == new
+                velocities.append(new.velocity)
+            else:
+                assert old == new
+    # the score is flat at 80; the result keeps that level and varies around it
+    assert len(set(velocities)) > 5
+    assert abs(sum(velocities) / len(velocities) - 80) < 2
+
+
+def test_latency_emulation_and_strength(tmp_path, capsys):
+    full, live, half = tmp_path / "full.mid", tmp_path / "live.mid", tmp_path / "half.mid"
+    assert run(capsys, "humanize", BACH_SCORE, "-o", full, "--style", "piano")[0] == 0
+    assert run(capsys, "humanize", BACH_SCORE, "-o", live, "--style", "piano",
+               "--latency", "250ms")[0] == 0
+    assert run(capsys, "humanize", BACH_SCORE, "-o", half, "--style", "piano",
+               "--strength", "0.5")[0] == 0
+    v = {name: [n.velocity for n in read(path).notes]
+         for name, path in (("full", full), ("live", live), ("half", half))}
+    assert v["full"] != v["live"]
+    spread = {name: max(values) - min(values) for name, values in v.items()}
+    assert spread["half"] < spread["full"]
+
+
+def test_folder_in_folder_out(tmp_path, capsys):
+    source = tmp_path / "in"
+    (source / "sub").mkdir(parents=True)
+    (source / "a.mid").write_bytes(BACH_SCORE.read_bytes())
+    (source / "sub" / "b.mid").write_bytes(BACH_SCORE.read_bytes())
+    code, printed, _ = run(capsys, "humanize", source, "-o", tmp_path / "out",
+                           "--style", "piano")
+    assert code == 0 and "2 of 2" in printed
+    assert (tmp_path / "out" / "sub" / "b.mid").is_file()
+    a = read(tmp_path / "out" / "a.mid").notes
+    b = read(tmp_path / "out" / "sub" / "b.mid").notes
+    assert a == b  # deterministic
+
+
+@pytest.mark.parametrize("content", [b"", b"not midi at all", None])
+def test_bad_input_is_one_line_and_no_output(tmp_path, capsys, content):
+    source = tmp_path / "in.mid"
+    if content is None:
+        source.write_bytes(BACH_SCORE.read_bytes()[:500])  # truncated
+    else:
+        source.write_bytes(content)
+    out = tmp_path / "out.mid"
+    code, printed, err = run(capsys, "humanize", source, "-o", out, "--style", "piano")
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("humanizer: ")
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["in.mid"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--style", "no-such-style"], "unknown style"),
+    (["--strength", "2"], "strength"),
+    (["--latency", "500"], "latency"),
+    (["--latency=-1ms"], "latency"),
+    (["--strength", "loud"], "strength must be a number"),
+    (["--velocity-min", "90", "--velocity-max", "50"], "must not be above"),
+    (["--skip-channel", "17"], "channels are 1 to 16"),
+    (["--feel", "80ms", "--timing", "1"], "feel must be between"),
+])
+def test_bad_options_are_one_line(tmp_path, capsys, args, message):
+    out = tmp_path / "out.mid"
+    code, _, err = run(capsys, "humanize", BACH_SCORE, "-o", out, *args)
+    assert code == 2 and message in err and err.count("\n") == 1
+    assert not out.exists()
+
+
+def test_model_without_contract_is_refused(tmp_path, capsys):
+    onnx = pytest.importorskip("onnx")
+    model = onnx.load(str(models.find("piano")))
+    del model.metadata_props[:]
+    bare = tmp_path / "bare.onnx"
+    onnx.save(model, str(bare))
+    out = tmp_path / "out.mid"
+    code, _, err = run(capsys, "humanize", BACH_SCORE, "-o", out, "--style", bare)
+    assert code == 2 and "not a humanizer style model" in err and not out.exists()
+
+
+def test_missing_input(tmp_path, capsys):
+    code, _, err = run(capsys, "humanize", tmp_path / "nope.mid", "-o", tmp_path / "o.mid")
+    assert code == 2 and "no such file" in err
+
+
+def test_eval_json_reports_model_and_baselines(capsys):
+    files = sorted((ASAP / "Bach" / "Fugue" / "bwv_848").glob("*M.mid"))[:2]
+    code, printed, _ = run(capsys, "eval", *files, "--style", "piano", "--json")
+    assert code == 0
+    report = json.loads(printed)
+    assert set(report["baselines"]) == {"flat", "constant64", "train_mean"}
+    for metrics in [report["model"], *report["baselines"].values()]:
+        assert set(metrics) >= {"mae", "pearson_median", "spread_ratio"}
+    notes = sum(len([n for n in read(f).notes if n.on_keyboard]) for f in files)
+    assert report["notes"] == notes
+    assert report["baselines"]["flat"]["pearson_median"] == 0.0
+    assert report["baselines"]["constant64"]["spread_ratio"] == 0.0
+    assert report["model"]["spread_ratio"] > 0
+
+
+def test_runtime_commands_never_import_tensorflow(tmp_path):
+    script = (
+        "import sys\n"
+        "from humanizer.cli import main\n"
+        f"main(['humanize', {str(BACH_SCORE)!r}, '-o', {str(tmp_path / 'o.mid')!r},"
+        " '--style', 'piano'])\n"
+        "main(['models'])\n"
+        f"main(['eval', {str(BACH_SCORE)!r}, '--style', 'piano', '--json'])\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in"
+        " ('tensorflow', 'keras', 'tf2onnx', 'onnx'))\n"
+        "assert not heavy, heavy\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_eval_skips_a_damaged_file_in_a_set_with_a_message(tmp_path, capsys):
+    good = tmp_path / "good.mid"
+    good.write_bytes(BACH_SCORE.read_bytes())
+    (tmp_path / "bad.mid").write_bytes(b"MThd garbage")
+    code, printed, err = run(capsys, "eval", tmp_path, "--style", "piano", "--json",
+                             "--lookahead", "full")
+    assert code == 0 and "skipped" in err and "bad.mid" in err
+    report = json.loads(printed)
+    assert report["files"] == 1 and report["skipped_files"] == 1
