@@ -31,6 +31,18 @@ import time
 from collections import Counter
 
 import pytest
+from jack import own_server
+
+from humanizer.daemon.harness import (
+    DAEMON_IN,
+    DAEMON_OUT,
+    Daemon,
+    Listener,
+    Probe,
+    connect,
+    memory_mb,
+    wait_until,
+)
 
 LATENCY = 0.5
 PERIOD = 256
@@ -136,6 +148,13 @@ def not_in_order(received: list, sent: list) -> str | None:
     return None
 
 
+def drained(daemon: Daemon, listener: Listener) -> bool:
+    """The daemon has nothing left to send and the listener has all it sent (a message
+    JACK dropped on the way keeps this false: the caller's deadline ends the wait)."""
+    stats = daemon.ask({"cmd": "stats"})
+    return stats["queued"] == 0 and len(listener.received) >= stats["events_out"]
+
+
 def first_difference(sent: list, received: list) -> str:
     for i, (a, b) in enumerate(zip(sent, received)):
         if a != b:
@@ -146,23 +165,13 @@ def first_difference(sent: list, received: list) -> str:
 # -- fixtures --------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def server():
-    import shutil
-
-    if shutil.which("jackd") is None:
-        pytest.skip("jackd is not installed")
-    from humanizer.bench import NoJack, jack_server
-
-    try:
-        with jack_server(PERIOD) as started:
-            yield started
-    except NoJack as error:
-        pytest.skip(f"no JACK server: {error}")
+    """A private server (its xruns are counted), made the default while it runs."""
+    with own_server(PERIOD) as started:
+        yield started
 
 
 @pytest.fixture
 def daemon(server):
-    from jack import Daemon
-
     started = Daemon("--latency", f"{int(LATENCY * 1000)}ms")
     yield started
     if started.process.poll() is None:
@@ -171,11 +180,8 @@ def daemon(server):
 
 @pytest.fixture
 def probe(daemon):
-    from jack import Probe
-
     client = Probe("soak")
-    client.connect()
-    time.sleep(0.2)
+    client.connect()  # returns once JACK lists the connections
     yield client
     client.close()
 
@@ -205,8 +211,6 @@ def control_loop(daemon, stop: threading.Event, log: list) -> None:
 
 
 def sample_rss(pid: int, stop: threading.Event, samples: list) -> None:
-    from humanizer.bench import memory_mb
-
     started = time.monotonic()
     while not stop.wait(0.5):
         figures = memory_mb(pid)
@@ -230,7 +234,8 @@ def soak(daemon, probe, server, seconds: float) -> None:
         stop.set()
         for helper in helpers:
             helper.join()
-    time.sleep(0.5)  # anything extra (a duplicate) would arrive by now
+    # anything extra (a duplicate) has arrived once all the daemon sent has
+    wait_until(lambda: drained(daemon, probe.back), timeout=2.0, interval=0.05)
     received = [m for _, m in probe.back.received]
     stats = daemon.ask({"cmd": "stats"})
     print(f"\nsoak {seconds:g}s: {len(events)} messages, {notes} notes "
@@ -312,16 +317,20 @@ def player(seconds: float) -> subprocess.Popen:
 
 
 def test_a_client_killed_mid_stream_leaves_no_note_sounding(daemon, server):
-    from jack import Listener
-
     back = Listener(f"soak-back-{os.getpid()}")
-    subprocess.run(["jack_connect", "humanizer-out:out", back.port], check=True)
+    connect([(DAEMON_OUT, back.port)])
     try:
         client = player(30.0)
-        time.sleep(2.5)
+        # mid-stream: ~2 s of the part heard (~225 notes/s), the first burst still ahead
+        assert wait_until(lambda: daemon.ask({"cmd": "stats"})["notes_in"] >= 450, timeout=10)
         client.kill()
         client.wait()
-        time.sleep(LATENCY + 1.0)
+
+        def released() -> bool:  # the daemon saw its source go and played out the rest
+            return (drained(daemon, back) and daemon.ask({"cmd": "stats"})["sounding"] == 0
+                    and unbalanced([m for _, m in back.received]) == {})
+
+        wait_until(released, timeout=LATENCY + 3.0, interval=0.05)
         received = [m for _, m in back.received]
     finally:
         back.close()
@@ -352,31 +361,20 @@ def test_sigterm_during_a_burst_releases_every_sounding_note(daemon, probe):
 
 def test_jack_server_stopping_mid_stream_stops_the_daemon_with_an_error():
     """Its own server (killing the shared one would end the other tests)."""
-    from jack import Daemon
-
-    from humanizer.bench import Server
-
-    own = Server(PERIOD, name="humanizer-soak-gone")  # a fixed name: see Server
-    before = os.environ.get("JACK_DEFAULT_SERVER")
-    try:
-        own.wait_ready()
-        os.environ["JACK_DEFAULT_SERVER"] = own.name
+    with own_server(PERIOD, name="humanizer-soak-gone") as own:  # fixed name: see Server
         started = Daemon("--latency", "200ms")
         client = player(30.0)
-        time.sleep(1.5)
-        own.process.kill()  # no goodbye, while notes stream in and out
-        own.process.wait()
-        code = started.process.wait(timeout=10)
-        output = started.process.stdout.read() + started.process.stderr.read()
-        client.kill()
-        client.wait()
-        assert code == 1 and "JACK server went away" in output
-    finally:
-        if before is None:
-            os.environ.pop("JACK_DEFAULT_SERVER", None)
-        else:
-            os.environ["JACK_DEFAULT_SERVER"] = before
-        own.stop()
+        try:
+            # notes streaming in and out (the latency is 200 ms)
+            assert wait_until(lambda: started.ask({"cmd": "stats"})["notes_out"] >= 100,
+                              timeout=10)
+            own.kill()  # no goodbye, while notes stream in and out
+            code, output = started.wait_exit(timeout=10)
+        finally:
+            client.kill()
+            client.wait()
+            started.stop(signal.SIGKILL)  # only if it hung; a no-op once it exited
+    assert code == 1 and "JACK server went away" in output
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["play"]:
@@ -384,8 +382,7 @@ if __name__ == "__main__" and sys.argv[1:2] == ["play"]:
 
     out = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, f"soak-player-{os.getpid()}")
     out.open_virtual_port("out")
-    subprocess.run(["jack_connect", f"soak-player-{os.getpid()}:out", "humanizer-in:in"],
-                   check=True)
+    connect([(f"soak-player-{os.getpid()}:out", DAEMON_IN)])
     print("playing", flush=True)
     play(out.send_message, stream(float(sys.argv[2])))
     json.dump({"done": True}, sys.stdout)
