@@ -8,9 +8,11 @@ engine needs to run a model the same way in training, offline and live is in her
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from humanizer import drumkit
 from humanizer import encoding as pianoroll
 from humanizer.errors import HumanizerError
 
@@ -23,6 +25,11 @@ INPUT_NAME = "frames"
 OUTPUT_NAME = "deviations"
 OFFSETS_NAME = "offsets"
 TIMING_OUTPUT = "onset_offset"
+# what a contract's numbers may be: (above, at most). A model is run on the daemon's live
+# path, so a frame rate or context of a million would run the machine out of memory.
+BOUNDS = {"fps": (0, 1000), "deviation_scale": (0, 1000), "level_seconds": (0, 60),
+          "context_seconds": (0, 60), "lookahead_seconds": (-1, 60), "offset_scale": (0, 1),
+          "gain": (0, 100), "train_mean": (0, 127)}
 
 
 @dataclass
@@ -47,6 +54,7 @@ class Contract:
     data: str = ""
     licence: str = ""
     metrics: dict[str, Any] = field(default_factory=dict)
+    drum_map: str = "notes"  # drums: hear "notes" as recorded, or their kit "classes"
     contract_version: int = CONTRACT_VERSION
 
     @property
@@ -88,11 +96,14 @@ class Contract:
                 f"{source}: encoding {self.encoding} v{self.encoding_version} is not supported "
                 f"(this humanizer implements {pianoroll.ENCODING_NAME} "
                 f"v{pianoroll.ENCODING_VERSION})")
-        numbers = {"fps": self.fps, "deviation_scale": self.deviation_scale,
-                   "level_seconds": self.level_seconds, "context_seconds": self.context_seconds,
-                   "offset_scale": self.offset_scale}
-        for key, value in numbers.items():
-            if not isinstance(value, int | float) or value <= 0:
-                raise HumanizerError(f"{source}: metadata field {key} must be a positive number")
+        for key, (low, high) in BOUNDS.items():
+            value = getattr(self, key)
+            if (isinstance(value, bool) or not isinstance(value, int | float)
+                    or not math.isfinite(value) or not low < value <= high):
+                raise HumanizerError(f"{source}: metadata field {key} must be a number above "
+                                     f"{low:g} and at most {high:g}")
+        if self.drum_map not in drumkit.DRUM_MAPS:
+            raise HumanizerError(f"{source}: metadata field drum_map must be one of "
+                                 f"{', '.join(drumkit.DRUM_MAPS)}")
         if "velocity_deviation" not in self.outputs:
             raise HumanizerError(f"{source}: the model does not predict velocities")

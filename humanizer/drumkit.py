@@ -1,40 +1,50 @@
-"""The General MIDI drum kit as the drums style knows it: the pieces of the Groove MIDI
-Dataset's kit (a Roland TD-11 mapped to General MIDI notes), grouped in its classes.
+"""The General MIDI drum kit as the drums style hears it.
 
-A drum note the kit never played (congas, cowbell, tambourine...) has no dynamics the
-style could have learned: it keeps the user's velocity rather than get a guess. A few GM
-notes that are the same piece under another number are heard as that piece.
+The Groove MIDI Dataset was recorded on a Roland TD-11, whose note numbers name
+articulations, not only pieces: 49 is the crash's bow, 55 its edge; 46 the open hat's
+bow, 26 its edge. Drummers play those very differently (in the training data the crash
+bow sits 27 steps below the part's level, the edge 19 above), while a DAW user's 49 means
+"the crash" and is drawn to be heard. So a style trained on `classes` hears every drum
+note as its piece - the data set's nine classes (its paper's mapping), with General MIDI's
+own names for them - and learns the dynamics of the piece. A style trained on the raw
+`notes` (the first shipped drums) hears the TD-11 numbers.
+
+A drum note of a piece the kit never had (congas, cowbell, tambourine...) has no dynamics
+a style could have learned: it keeps the user's velocity rather than get a guess.
 """
 
 from __future__ import annotations
 
+DRUM_MAPS = ("notes", "classes")
+# each class: the note a `classes` style hears it as, then every note that is that piece
+# (the TD-11's articulations and General MIDI's names alike)
 CLASSES: dict[str, tuple[int, ...]] = {
-    "kick": (36,),
-    "snare": (38, 37, 40),
+    "kick": (36, 35),
+    "snare": (38, 37, 40, 39),
     "closed hat": (42, 22, 44),
     "open hat": (46, 26),
-    "low tom": (43, 58),
+    "low tom": (43, 58, 41),
     "mid tom": (47, 45),
     "high tom": (50, 48),
     "crash": (49, 55, 57, 52),
     "ride": (51, 59, 53),
 }
-SAME_PIECE = {35: 36, 39: 38, 41: 43}  # acoustic kick, hand clap, low floor tom
+KIT_NOTES = {36, 38, 37, 40, 42, 22, 44, 46, 26, 43, 58, 47, 45, 50, 48, 49, 55, 57, 52, 51, 59,
+             53}  # what the TD-11 recorded
+SAME_PIECE = {35: 36, 39: 38, 41: 43}  # GM acoustic kick, hand clap, low floor tom
 _CLASS_OF = {note: name for name, notes in CLASSES.items() for note in notes}
 
 
-def heard_as(pitch: int) -> int | None:
-    """The kit note the style hears for a GM drum note, or None for a piece it never
-    played."""
+def heard_as(pitch: int, drum_map: str = "classes") -> int | None:
+    """The note a style with this drum map hears for a GM drum note, or None for a piece
+    the kit never played."""
+    if drum_map == "classes":
+        name = _CLASS_OF.get(pitch)
+        return None if name is None else CLASSES[name][0]
     pitch = SAME_PIECE.get(pitch, pitch)
-    return pitch if pitch in _CLASS_OF else None
-
-
-def known(pitch: int) -> bool:
-    return heard_as(pitch) is not None
+    return pitch if pitch in KIT_NOTES else None
 
 
 def class_of(pitch: int) -> str:
     """The kit class of a GM drum note ('other' for pieces the kit never played)."""
-    played = heard_as(pitch)
-    return "other" if played is None else _CLASS_OF[played]
+    return _CLASS_OF.get(pitch, "other")

@@ -135,7 +135,7 @@ class Engine:
         off the 88 keys, or for drums a piece the training kit never played (it keeps the
         user's velocity rather than get a guess)."""
         if self.contract.instrument == "drums":
-            pitch = drumkit.heard_as(note.pitch)
+            pitch = drumkit.heard_as(note.pitch, self.contract.drum_map)
             return None if pitch is None else replace(note, pitch=pitch)
         return note if note.on_keyboard else None
 

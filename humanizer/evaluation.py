@@ -16,10 +16,11 @@ from dataclasses import replace
 from itertools import repeat
 from multiprocessing import get_context
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
-from humanizer import encoding
+from humanizer import drumkit, encoding
 from humanizer.datasets.aligned import usable
 from humanizer.datasets.catalog import performances
 from humanizer.datasets.performance import score_pair
@@ -98,7 +99,15 @@ def case_of(path: Path, input_kind: str) -> Case | None:
     return [replace(note, velocity=level) for note in notes], truth, offsets
 
 
-Result = tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]
+class Result(NamedTuple):
+    """One performance: velocities played and the model's, onset offsets played (None
+    without a score) and the model's shifts, and the pitches."""
+
+    true: np.ndarray
+    predicted: np.ndarray
+    offsets: np.ndarray | None
+    shifts: np.ndarray
+    pitches: np.ndarray
 
 
 def _humanize_flat(path: Path, lookahead: float | None, strength: float,
@@ -116,14 +125,15 @@ def _humanize_flat(path: Path, lookahead: float | None, strength: float,
     # the notes as `humanize` plays them: the one output step, the whole timing offset
     settings = OutputSettings(strength=strength, timing=1.0)
     predicted, shifts = humanize_part(_worker["engine"], flat, settings, lookahead)
-    return true, predicted.astype(np.float64), offsets, shifts
+    return Result(true, predicted.astype(np.float64), offsets, shifts,
+                  np.array([note.pitch for note in flat]))
 
 
 def timing_report(results: list[Result]) -> dict[str, float]:
     """Onset-offset MAE in milliseconds of the timing head and of no offset at all, and
     the median per-file Pearson r of predicted and played offsets."""
-    truth = [true for _, _, true, _ in results]
-    predicted = [shifts for _, _, _, shifts in results]
+    truth = [result.offsets for result in results]
+    predicted = [result.shifts for result in results]
     errors = np.concatenate([np.abs(p - t) for p, t in zip(predicted, truth)])
     zero = np.concatenate([np.abs(t) for t in truth])
     r = [pearson(p, t) for p, t in zip(predicted, truth)]
@@ -175,9 +185,39 @@ def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
         "model": summarize(truth, outputs["model"]),
         "baselines": {name: summarize(truth, outputs[name]) for name in BASELINES},
     }
+    report["at_limits"] = at_limits(results)
+    if engine.contract.instrument == "drums":
+        report["drum_classes"] = drum_classes(results)
     if timing:
         report["timing"] = timing_report(results)
     return report
+
+
+def at_limits(results: list[Result]) -> dict[str, float]:
+    """How often the model's velocities are at 1 or at 127 (per cent), beside how often
+    the players' are: a wall of 127s or inaudible 1s is a clipped output."""
+    predicted = np.concatenate([result.predicted for result in results])
+    true = np.concatenate([result.true for result in results])
+    return {"model_low": round(float(np.mean(predicted <= 1)) * 100, 2),
+            "model_high": round(float(np.mean(predicted >= 127)) * 100, 2),
+            "played_low": round(float(np.mean(true <= 1)) * 100, 2),
+            "played_high": round(float(np.mean(true >= 127)) * 100, 2)}
+
+
+def drum_classes(results: list[Result]) -> dict[str, dict[str, float]]:
+    """Per kit class (humanizer.drumkit): the notes, and the mean velocity of the model and
+    of the drummers relative to the part's level (the flat input) - a crash the players
+    hit 20 above the beat must not come out 30 below it."""
+    rows: dict[str, list[tuple[float, float]]] = {}
+    for result in results:
+        level = np.rint(result.true.mean())
+        for pitch, true, predicted in zip(result.pitches, result.true, result.predicted):
+            rows.setdefault(drumkit.class_of(int(pitch)), []).append(
+                (true - level, predicted - level))
+    return {name: {"notes": len(pairs),
+                   "played": round(float(np.mean([t for t, _ in pairs])), 2),
+                   "model": round(float(np.mean([p for _, p in pairs])), 2)}
+            for name, pairs in sorted(rows.items())}
 
 
 def lookahead_label(seconds: float | None) -> str:

@@ -72,4 +72,11 @@ def run(args: argparse.Namespace) -> int:
         timing = report["timing"]
         print(f"timing: onset-offset MAE {timing['mae_ms']:.1f} ms (no offset "
               f"{timing['zero_mae_ms']:.1f} ms), r (median) {timing['pearson_median']:.3f}")
+    limits = report["at_limits"]
+    print(f"at the limits: model {limits['model_low']:.2f}% at 1, {limits['model_high']:.2f}% "
+          f"at 127 (played {limits['played_low']:.2f}% and {limits['played_high']:.2f}%)")
+    if "drum_classes" in report:
+        print("per drum class, mean velocity above the part's level (played / model):")
+        for name, row in report["drum_classes"].items():
+            print(f"  {name:11} {row['notes']:7} notes {row['played']:+7.1f} {row['model']:+7.1f}")
     return 0

@@ -111,10 +111,19 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def describe(values_: list[int]) -> str:
-    array = np.asarray(values_, dtype=np.float64)
+def describe(velocities: list[int]) -> str:
+    array = np.asarray(velocities, dtype=np.float64)
     return (f"mean {array.mean():5.1f}, spread {array.std():4.1f}, "
             f"range {int(array.min())}-{int(array.max())}")
+
+
+def signed(value: float, digits: int = 1) -> str:
+    """`+1.5`, `-0.3`, and `+0.0` rather than a misleading `-0.0`."""
+    return f"{round(value, digits) + 0.0:+.{digits}f}"
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def summary(result: Result, written: Path) -> None:
@@ -124,16 +133,18 @@ def summary(result: Result, written: Path) -> None:
         print(f"wrote {written}: no notes to humanize")
         return
     changed = sum(n.velocity != v for n, v in zip(notes, result.velocities))
-    print(f"wrote {written}: {len(notes)} notes in {len(result.parts)} parts, "
-          f"{changed} velocities changed")
-    for part in result.parts:
+    print(f"wrote {written}: {plural(len(notes), 'note')} in "
+          f"{plural(len(result.parts), 'part')}, {plural(changed, 'velocity')} changed"
+          .replace("velocitys", "velocities"))
+    for part in sorted(result.parts, key=lambda p: (p.track, p.channel)):
         before = [notes[i].velocity for i in part.indices]
         after = [result.velocities[i] for i in part.indices]
-        print(f"  track {part.track} channel {part.channel + 1} ({part.style}, "
-              f"{len(before)} notes): before {describe(before)}")
-        print(f"  {'':>{len(str(part.track)) + len(str(part.channel + 1)) + 16}}"
-              f"{'':{len(part.style) + len(str(len(before))) + 10}}after  {describe(after)}")
+        print(f"  track {part.track}, channel {part.channel + 1}: {part.style}, "
+              f"{plural(len(before), 'note')}")
+        print(f"    before: {describe(before)}")
+        print(f"    after:  {describe(after)}")
         moved = np.array([result.shifts[i] for i in part.indices if result.shifts[i]]) * 1000
         if moved.size:
-            print(f"    timing: {moved.size} notes moved, mean {moved.mean():+.1f} ms, "
-                  f"spread {moved.std():.1f} ms, {moved.min():+.0f} to {moved.max():+.0f} ms")
+            print(f"    timing: {plural(moved.size, 'note')} moved, mean {signed(moved.mean())} "
+                  f"ms, spread {moved.std():.1f} ms, {signed(moved.min(), 0)} to "
+                  f"{signed(moved.max(), 0)} ms")

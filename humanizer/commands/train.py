@@ -27,6 +27,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="train on performances with their velocities flattened "
                              "(default), or on the DAW case: ASAP's aligned scores, or drums "
                              "snapped to the grid of their tempo")
+    parser.add_argument("--drum-map", choices=("classes", "notes"), default="classes",
+                        help="drums: learn each piece of the kit (classes, default: a DAW's "
+                             "crash is a crash however the data set's kit recorded it) or "
+                             "each recorded note")
     parser.add_argument("--timing", action="store_true",
                         help="also learn each note's onset offset (needs --input score)")
     parser.add_argument("--level", type=_number("--level", 0.1, 600.0), default=3.0,
@@ -88,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
         crops_per_performance=args.crops_per_performance, batch_size=args.batch_size,
         learning_rate=args.learning_rate, seed=args.seed, limit=args.limit,
         transpose=3 if args.instrument == "piano" else 0, input=args.input, timing=args.timing,
+        drum_map=args.drum_map,
         level_seconds=args.level,
         licence=args.licence, description=args.description,
     )

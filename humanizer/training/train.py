@@ -55,6 +55,7 @@ class TrainConfig:
     input: str = "performance"  # or "score": aligned ASAP scores, grid-snapped drums
     level_seconds: float = encoding.LEVEL_SECONDS  # the level deviations are measured from
     timing: bool = False  # a second head predicting onset offsets (needs score input)
+    drum_map: str = "classes"  # drums: learn each kit class (see humanizer.drumkit)
     licence: str = ""
     description: str = ""
     sources: list[str] = field(default_factory=list)
@@ -79,6 +80,16 @@ def load_split(roots: list[str], split: str, limit: int | None,
         if performance is not None:
             loaded.append(performance)
     return loaded
+
+
+def hear_kit(performance: Performance, drum_map: str) -> None:
+    """The notes as the style will hear them from a user (humanizer.drumkit): with
+    `classes`, every articulation of a piece becomes that piece."""
+    from humanizer import drumkit
+
+    heard = [drumkit.heard_as(int(p), drum_map) for p in performance.pitches]
+    performance.pitches = np.array([p if h is None else h
+                                    for p, h in zip(performance.pitches, heard)])
 
 
 Crop = tuple[np.ndarray, np.ndarray, np.ndarray]
@@ -176,6 +187,9 @@ def train(config: TrainConfig) -> dict:
                                 config.level_seconds)
     if not train_set:
         raise HumanizerError("no training performances found in " + ", ".join(config.data))
+    if config.instrument == "drums":
+        for performance in train_set + validation_set:
+            hear_kit(performance, config.drum_map)
     if not validation_set:
         validation_set = train_set[-1:]
     print(f"training on {len(train_set)} performances, validating on {len(validation_set)}",
@@ -231,6 +245,7 @@ def train(config: TrainConfig) -> dict:
         "input": config.input,
         "level_seconds": config.level_seconds,
         "outputs": ["velocity_deviation"] + (["onset_offset"] if config.timing else []),
+        **({"drum_map": config.drum_map} if config.instrument == "drums" else {}),
         "lookahead_seconds": config.lookahead_seconds,
         "train_mean": train_mean,
         "metrics": {"validation": best, "epochs": len(history)},
