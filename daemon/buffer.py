@@ -1,9 +1,10 @@
 """The lookahead buffer: what was heard, what is waiting to leave, and what is sounding.
 
 Every incoming event waits in one first-in, first-out queue until `t_in + latency`. Due
-times never decrease (a shorter latency applies once the events before it have left), so
-the queue order is the arrival order: nothing is reordered, and a note-off can never
-overtake its note-on. Note-ons on the 88 keys wait for the velocity the model predicts;
+times never decrease, so the queue order is the arrival order: nothing is reordered, and a
+note-off can never overtake its note-on. A shorter latency is reached by a glide
+(LATENCY_GLIDE seconds less per second), so the events heard meanwhile keep at least half
+their spacing instead of all leaving at once. Note-ons on the 88 keys wait for the velocity the model predicts;
 if it is not there in time they leave with their own velocity and count as late.
 
 With timing on, a style with a timing head also moves each note by a shift of at most
@@ -28,6 +29,7 @@ from humanizer.notes import Note
 from humanizer.output import MAX_SHIFT
 
 HISTORY_SECONDS = 5.0  # notes ended this long before a window's reach are forgotten
+LATENCY_GLIDE = 0.5  # seconds per second a shorter latency comes down by
 
 
 @dataclass(slots=True, eq=False)
@@ -116,12 +118,27 @@ class LookaheadBuffer:
     _last_in: float = float("-inf")
     _last_due: float = float("-inf")
     moving: bool = False  # a queued note has a timing shift: the queue is not plain FIFO
+    _glide: tuple[float, float] | None = None  # (latency, when) a shorter one glides from
+
+    def set_latency(self, latency: float, now: float) -> None:
+        """Play events arriving from `now` on at `latency`: at once if it is longer, by a
+        glide if it is shorter."""
+        current = self.latency_at(now)
+        self.latency = latency
+        self._glide = (current, now) if latency < current else None
+
+    def latency_at(self, t_in: float) -> float:
+        """The latency of an event arriving at t_in."""
+        if self._glide is None:
+            return self.latency
+        start, since = self._glide
+        return max(self.latency, start - LATENCY_GLIDE * (t_in - since))
 
     def receive(self, message: list[int], t_in: float) -> Event:
         """Queue a message heard at t_in; remember its note for the model."""
         t_in = max(t_in, self._last_in)  # arrival times never go backwards
         self._last_in = t_in
-        self._last_due = max(t_in + self.latency, self._last_due)
+        self._last_due = max(t_in + self.latency_at(t_in), self._last_due)
         event = Event(t_in, self._last_due, list(message))
         channel = channel_of(message)
         if is_note_on(message):

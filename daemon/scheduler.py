@@ -72,7 +72,7 @@ class Scheduler:
         """Change one setting (validated); a new latency applies to events arriving later."""
         with self._state:
             self.settings = self.settings.changed(key, value)
-            self.buffer.latency = self.settings.latency
+            self.buffer.set_latency(self.settings.latency, self.clock())
             self._state.notify_all()
             return self.settings
 

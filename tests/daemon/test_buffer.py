@@ -232,3 +232,19 @@ def test_notes_never_placed_keep_no_chain_of_earlier_notes_alive():
     buffer.skip_past(10.0)
     buffer.pop_due(10.0)
     assert all(note.previous is None for note in buffer.heard[0])
+
+
+def test_a_shorter_latency_glides_in_and_keeps_the_notes_apart():
+    """`ctl set latency 250ms` while a part plays at 500ms: the notes heard meanwhile
+    keep at least half their spacing (before, six left at once), and none is reordered."""
+    buffer = LookaheadBuffer(latency=0.5)
+    buffer.receive(note_on(60, 80), 0.0)
+    buffer.set_latency(0.25, now=0.1)
+    for i in range(1, 11):
+        buffer.receive(note_on(60 + i, 80), 0.1 + 0.05 * i)
+    dues = np.array([e.due for e in buffer.queue])
+    assert np.all(np.diff(dues[1:]) >= 0.025 - 1e-9)  # 50 ms apart as played: >= 25 ms
+    assert dues[-1] == pytest.approx(0.6 + 0.25)  # the new latency reached after 0.5 s
+    buffer.set_latency(1.0, now=1.0)
+    buffer.receive(note_on(90, 80), 1.0)
+    assert buffer.queue[-1].due == pytest.approx(2.0)  # a longer one applies at once
