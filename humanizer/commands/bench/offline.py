@@ -8,7 +8,6 @@ import glob
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from humanizer import models
@@ -35,6 +34,7 @@ def measure_offline(style: str, data: Path, work: Path) -> dict:
     of the command from start to its output file."""
     from humanizer.notes import midi_from_notes, read, write_atomic
     from humanizer.offline import Humanizer
+    from humanizer.output import OutputSettings
 
     source = long_performance(data)
     result = {}
@@ -46,18 +46,18 @@ def measure_offline(style: str, data: Path, work: Path) -> dict:
     music = max(note.end for note in note_file.notes)
     result.update(file=str(source), notes=len(note_file.notes),
                   music_seconds=round(music, 1), threads=2)
-    for key, lookahead in (("", None), ("lookahead_500ms_", LIVE_LOOKAHEAD)):
-        humanizer = Humanizer(style, 1.0, lookahead)
-        humanizer.velocities(read(models.PACKAGED.parent / "examples" / "piano-part.mid"))
-        part = note_file
-        if lookahead is not None:  # one window per onset: the first minutes tell the rate
-            part = replace(note_file, notes=[n for n in note_file.notes
-                                             if n.start < LOOKAHEAD_SECONDS])
-            result["lookahead_music_seconds"] = round(max(n.end for n in part.notes), 1)
+    warmup = read(models.PACKAGED.parent / "examples" / "piano-part.mid").notes
+    for key, latency in (("", None), ("lookahead_500ms_", LIVE_LOOKAHEAD)):
+        humanizer = Humanizer(style, OutputSettings(), latency)
+        humanizer.changes(warmup)
+        notes = note_file.notes
+        if latency is not None:  # one window per onset: the first minutes tell the rate
+            notes = [n for n in notes if n.start < LOOKAHEAD_SECONDS]
+            result["lookahead_music_seconds"] = round(max(n.end for n in notes), 1)
         started = time.perf_counter()
-        humanizer.velocities(part)
+        humanizer.changes(notes)
         elapsed = time.perf_counter() - started
-        length = max(n.end for n in part.notes)
+        length = max(n.end for n in notes)
         result[f"{key}music_seconds_per_second"] = round(length / elapsed, 1)
     result.update(first_output(style, work))
     return result
