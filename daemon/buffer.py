@@ -4,8 +4,9 @@ Every incoming event waits in one first-in, first-out queue until `t_in + latenc
 times never decrease, so the queue order is the arrival order: nothing is reordered, and a
 note-off can never overtake its note-on. A shorter latency is reached by a glide
 (LATENCY_GLIDE seconds less per second), so the events heard meanwhile keep at least half
-their spacing instead of all leaving at once. Note-ons on the 88 keys wait for the velocity the model predicts;
-if it is not there in time they leave with their own velocity and count as late.
+their spacing instead of all leaving at once. Note-ons on the 88 keys wait for the velocity
+the model predicts; if it is not there in time they leave with their own velocity and count
+as late.
 
 With timing on, a style with a timing head also moves each note by a shift of at most
 MAX_SHIFT (never before it arrived): its note-on and its note-off together, so its length

@@ -9,7 +9,9 @@ malformed, unknown or ill-typed requests all get `{"ok": false, "error": "..."}`
 from __future__ import annotations
 
 import json
+import os
 import re
+import socket as sockets
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from humanizer.errors import HumanizerError
 
 MAX_REQUEST = 64 * 1024  # bytes; larger requests get an error reply
 MAX_MESSAGE = 1024 * 1024  # ZMQ_MAXMSGSIZE: larger ones cut the connection before parsing
+HANDSHAKE_MS = 2000  # a connection that does not speak ZeroMQ is dropped after this
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
 DEFAULT_CONTROL = "tcp://127.0.0.1:5555"
 
@@ -28,9 +31,10 @@ class RequestError(Exception):
 
 
 def is_loopback(address: str) -> bool:
-    """ipc:// and tcp:// on 127.0.0.1, localhost or [::1] stay on this machine."""
+    """ipc:// (a socket file, owner-only) and tcp:// on 127.0.0.1, localhost or [::1] stay
+    on this machine. An abstract ipc://@name has no permissions at all: not loopback."""
     if address.startswith("ipc://"):
-        return True
+        return not address.startswith("ipc://@") and len(address) > len("ipc://")
     match = re.fullmatch(r"tcp://(.+):(\d+)", address)
     return bool(match) and match.group(1) in LOOPBACK_HOSTS
 
@@ -43,6 +47,25 @@ def events_address(control: str) -> str:
     if control.startswith("ipc://"):
         return control + ".events"
     raise HumanizerError(f"cannot derive an events address from '{control}': give --events")
+
+
+def claim_ipc_path(address: str, flag: str) -> None:
+    """Make way for an ipc:// socket file: refuse when a daemon still answers on it (binding
+    would silently take the path from it), remove it when it is left over from one that
+    died."""
+    path = address[len("ipc://"):]
+    if not os.path.exists(path):
+        return
+    probe = sockets.socket(sockets.AF_UNIX, sockets.SOCK_STREAM)
+    try:
+        probe.connect(path)
+    except OSError:
+        os.unlink(path)  # nobody listens: a stale file
+        return
+    finally:
+        probe.close()
+    raise HumanizerError(f"{address} is busy: is another humanizer serve running? "
+                         f"(choose {flag})")
 
 
 def parse_request(frames: list[bytes]) -> dict:
@@ -96,18 +119,24 @@ class ControlServer:
                 raise HumanizerError(
                     f"refusing to listen on {address}: only loopback addresses (127.0.0.1, "
                     "localhost, [::1], ipc://) unless --allow-remote with --curve-keys")
-            self.reply = self._bind(zmq.REP, address, remote, curve_keys)
-            self.reply.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE)
-            self.publish_socket = self._bind(zmq.PUB, self.events, remote, curve_keys)
+            self.reply = self._bind(zmq.REP, address, remote, curve_keys, "--control")
+            self.publish_socket = self._bind(zmq.PUB, self.events, remote, curve_keys,
+                                             "--events")
         except BaseException:
             self.close()
             raise
 
-    def _bind(self, kind: int, address: str, remote: bool, curve_keys: str | None) -> zmq.Socket:
+    def _bind(self, kind: int, address: str, remote: bool, curve_keys: str | None,
+              flag: str) -> zmq.Socket:
         keys = _curve_keys(curve_keys) if remote else None
+        if address.startswith("ipc://"):
+            claim_ipc_path(address, flag)
         socket = self.context.socket(kind)
         socket.setsockopt(zmq.LINGER, 0)
         socket.setsockopt(zmq.IPV6, 1)
+        # limits must be set before bind: libzmq ignores them for a listener bound earlier
+        socket.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE)
+        socket.setsockopt(zmq.HANDSHAKE_IVL, HANDSHAKE_MS)
         if keys is not None:
             public, secret, clients = keys
             self._allow_clients(clients)
@@ -118,9 +147,11 @@ class ControlServer:
         except zmq.ZMQError as error:
             socket.close(0)
             if error.errno == zmq.EADDRINUSE:
-                raise HumanizerError(f"control address {address} is busy: is another "
-                                     "humanizer serve running? (choose --control)") from None
-            raise HumanizerError(f"cannot listen on {address}: {error}") from None
+                raise HumanizerError(f"{address} is busy: is another humanizer serve "
+                                     f"running? (choose {flag})") from None
+            raise HumanizerError(f"cannot listen on {address} ({flag}): {error}") from None
+        if address.startswith("ipc://"):
+            os.chmod(address[len("ipc://"):], 0o600)  # only this user may play with the music
         return socket
 
     def _allow_clients(self, folder: Path) -> None:
@@ -135,7 +166,10 @@ class ControlServer:
         """Answer at most one request arriving within `timeout` seconds; True if one did."""
         if not self.reply.poll(int(timeout * 1000), zmq.POLLIN):
             return False
-        frames = self.reply.recv_multipart()
+        try:
+            frames = self.reply.recv_multipart(zmq.NOBLOCK)  # never wait on a half message
+        except zmq.Again:
+            return False
         try:
             reply = handle(parse_request(frames))
         except (RequestError, HumanizerError) as error:

@@ -204,3 +204,109 @@ def test_remote_control_needs_a_listed_client_key(tmp_path):
         thread.join()
         server.close()
 
+
+
+def serving(server):
+    """Run `server.serve` in a thread, answering status requests, until stopped."""
+    stop = threading.Event()
+    thread = threading.Thread(target=lambda: [server.serve(lambda r: {"ok": True}, 0.05)
+                                              for _ in iter(stop.is_set, True)])
+    thread.start()
+
+    def done():
+        stop.set()
+        thread.join()
+        server.close()
+    return done
+
+
+def asks_in_time(address: str, seconds: float = 1.0) -> bool:
+    from humanizer.daemon.client import ask
+
+    return ask(address, {"cmd": "status"}, seconds) == {"ok": True}
+
+
+def test_an_oversized_request_is_cut_off_before_it_is_read():
+    """1 MB is the most a request may be: libzmq drops the connection of a larger one
+    before it is held in memory (the limit must be set before bind to count)."""
+    import zmq
+
+    from humanizer.daemon.harness import free_port_pair
+
+    address = f"tcp://127.0.0.1:{free_port_pair()}"
+    server = ControlServer(address)
+    done = serving(server)
+    client = zmq.Context.instance().socket(zmq.REQ)
+    client.setsockopt(zmq.LINGER, 0)
+    client.setsockopt(zmq.RCVTIMEO, 500)
+    try:
+        assert server.reply.getsockopt(zmq.MAXMSGSIZE) == 1024 * 1024
+        client.connect(address)
+        client.send(b"x" * (8 * 1024 * 1024))
+        with pytest.raises(zmq.Again):
+            client.recv()  # no reply: the connection was cut
+        assert asks_in_time(address)
+    finally:
+        client.close(0)
+        done()
+
+
+def test_raw_bytes_on_the_control_port_do_not_stall_it():
+    import socket
+
+    from humanizer.daemon.harness import free_port_pair
+
+    port = free_port_pair()
+    address = f"tcp://127.0.0.1:{port}"
+    done = serving(ControlServer(address))
+    garbage = [socket.create_connection(("127.0.0.1", port)) for _ in range(5)]
+    try:
+        for connection in garbage:
+            connection.sendall(b"\xff\x00\x00\x00\x00\x00\x00\x00\x01\x7f" + b"GET / HTTP/1.0\r\n")
+        started = time.monotonic()
+        assert asks_in_time(address)
+        assert time.monotonic() - started < 0.5
+    finally:
+        for connection in garbage:
+            connection.close()
+        done()
+
+
+def test_a_second_daemon_on_an_ipc_path_is_refused_and_a_stale_file_reclaimed(tmp_path):
+    import os
+    import socket
+
+    path = tmp_path / "control"
+    address = f"ipc://{path}"
+    first = ControlServer(address)
+    try:
+        assert oct(os.stat(path).st_mode & 0o777) == oct(0o600)  # only this user's
+        with pytest.raises(HumanizerError, match="busy"):
+            ControlServer(address, events=f"ipc://{tmp_path}/other")
+        assert path.exists()  # the first one's socket was left alone
+    finally:
+        first.close()
+    stale = tmp_path / "stale"
+    leftover = socket.socket(socket.AF_UNIX)
+    leftover.bind(str(stale))  # a file nobody listens on, as a killed daemon leaves
+    leftover.close()
+    ControlServer(f"ipc://{stale}").close()
+
+
+def test_an_abstract_ipc_name_is_not_loopback():
+    assert not is_loopback("ipc://@humanizer")
+    with pytest.raises(HumanizerError, match="loopback"):
+        ControlServer("ipc://@humanizer")
+
+
+def test_an_events_address_that_is_taken_names_the_events_flag():
+    from humanizer.daemon.harness import free_port_pair
+
+    port = free_port_pair()
+    first = ControlServer(f"tcp://127.0.0.1:{port}")
+    try:
+        with pytest.raises(HumanizerError, match="--events"):
+            ControlServer(f"tcp://127.0.0.1:{free_port_pair()}",
+                          events=f"tcp://127.0.0.1:{port + 1}")
+    finally:
+        first.close()
