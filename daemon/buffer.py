@@ -19,6 +19,7 @@ be tested exactly. The scheduler drives it from its threads under one lock.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from humanizer.output import MAX_SHIFT
 
 HISTORY_SECONDS = 5.0  # notes ended this long before a window's reach are forgotten
 LATENCY_GLIDE = 0.5  # seconds per second a shorter latency comes down by
+MAX_HELD = 1024  # notes held at the input at once; the oldest is let go beyond
 
 
 @dataclass(slots=True, eq=False)
@@ -116,6 +118,8 @@ class LookaheadBuffer:
     _sounding: Counter = field(default_factory=Counter)
     _last_on: dict[tuple[int, int], HeardNote] = field(default_factory=dict)
     _channels_out: set[int] = field(default_factory=set)  # channels that have played
+    _held: deque[HeardNote] = field(default_factory=deque)  # held at the input, oldest first
+    _held_count: int = 0  # notes held at the input now
     _last_in: float = float("-inf")
     _last_due: float = float("-inf")
     moving: bool = False  # a queued note has a timing shift: the queue is not plain FIFO
@@ -146,6 +150,7 @@ class LookaheadBuffer:
             self.counts.notes_in += 1
             note = HeardNote(message[1], message[2], t_in - self.origin, channel)
             self._open[channel, note.pitch].append(note)
+            self._held_count += 1
             if note.as_note().on_keyboard and channel not in self.skipped:
                 self.heard[channel].append(note)
                 event.note = note
@@ -156,17 +161,34 @@ class LookaheadBuffer:
             started = self._open.get((channel, message[1]))
             if started:
                 ended = started.popleft()
+                self._held_count -= 1
                 ended.end, ended.off_due = t_in - self.origin, event.due
                 event.ends = ended
         self.counts.events_in += 1
         self.queue.append(event)
+        if is_note_on(message):
+            self._held.append(self._open[channel, message[1]][-1])
+            self._let_go_beyond(MAX_HELD, t_in)
         return event
+
+    def _let_go_beyond(self, most: int, t_in: float) -> None:
+        """Note-offs for the oldest notes held at the input while more than `most` are:
+        a flood of note-ons without note-offs (a stuck controller, a broken sequencer)
+        must not make every window hold thousands of notes."""
+        while self._held_count > most:
+            oldest = self._held.popleft()
+            if oldest.off_due is None:  # still held (those ended meanwhile are skipped)
+                self.counts.released += 1
+                self.receive(note_off(oldest.channel, oldest.pitch), t_in)
+        if len(self._held) > 4 * most:  # forget the ended notes behind a long-held one
+            self._held = deque(note for note in self._held if note.off_due is None)
 
     def place(self, event: Event, velocity: int, shift: float = 0.0) -> None:
         """Give a note-on its predicted velocity and timing shift (seconds). The shift is
         kept within MAX_SHIFT, never before the note arrived, and never before the end of
         the previous note on its key (a synth would cut this one short)."""
         note = event.note
+        shift = shift if math.isfinite(shift) else 0.0
         shift = min(max(shift, -MAX_SHIFT, event.t_in - event.due), MAX_SHIFT)
         previous, note.previous = note.previous, None  # no chain of notes kept alive
         if previous is not None:

@@ -154,7 +154,8 @@ class ArrivalClock:
 
 
 class Reader:
-    """A thread that polls the input port and hands each message and its arrival time on."""
+    """Polls the input port and hands each message and its arrival time on. `run` is the
+    loop, for a thread of the daemon's supervisor."""
 
     def __init__(self, midi_in: rtmidi.MidiIn, deliver: Callable[[list[int], float], None],
                  clock: Callable[[], float] = time.monotonic):
@@ -162,16 +163,14 @@ class Reader:
         self._deliver = deliver
         self._clock = clock
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="midi-reader", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
+        self._done = threading.Event()
 
     def stop(self) -> None:
+        """Stop reading; returns once what came before the stop was handed on."""
         self._stop.set()
-        self._thread.join(timeout=5)
+        self._done.wait(timeout=5)
 
-    def _run(self) -> None:
+    def run(self) -> None:
         arrivals = ArrivalClock()
         while not self._stop.is_set():
             item = self._midi_in.get_message()
@@ -182,3 +181,4 @@ class Reader:
             self._deliver(message, arrivals.arrival(delta, self._clock()))
         while (item := self._midi_in.get_message()) is not None:  # what came before stop
             self._deliver(item[0], arrivals.arrival(item[1], self._clock()))
+        self._done.set()

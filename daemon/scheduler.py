@@ -15,8 +15,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
-import traceback
-from collections import defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,10 +26,12 @@ from humanizer.daemon.buffer import Event, LookaheadBuffer
 from humanizer.daemon.settings import Settings
 from humanizer.daemon.stats import Timings
 from humanizer.daemon.stylemap import StyleMap
+from humanizer.daemon.supervisor import Supervisor
 from humanizer.engine import BATCH_SECONDS, PREDICT_BEFORE, Engine, heard_ahead
 from humanizer.notes import Note
 
 IDLE_WAIT = 0.2  # how often idle threads look at the stop flag
+MAX_STRIKES = 3  # inferences with invalid numbers (or errors) before a style is dropped
 
 
 @dataclass
@@ -59,7 +60,9 @@ class Scheduler:
         self._state = threading.Condition()  # guards buffer and settings
         self._sending = threading.Lock()  # a popped message is sent before any panic
         self._running = False
-        self._threads: list[threading.Thread] = []
+        self.supervisor = Supervisor()
+        self.events: deque[tuple[str, dict]] = deque(maxlen=100)  # for the PUB socket
+        self._strikes: Counter[int] = Counter()  # inferences with invalid numbers, per engine
 
     # -- input -------------------------------------------------------------------------------
     def receive(self, message: list[int], t_in: float) -> None:
@@ -79,18 +82,14 @@ class Scheduler:
     # -- threads -----------------------------------------------------------------------------
     def start(self) -> None:
         self._running = True
-        for loop in (self._send_loop, self._predict_loop):
-            thread = threading.Thread(target=loop, name=loop.__name__.strip("_"), daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        self.supervisor.start("sender", self._send_loop)
+        self.supervisor.start("predictor", self._predict_loop)
 
     def stop(self) -> None:
         with self._state:
             self._running = False
             self._state.notify_all()
-        for thread in self._threads:
-            thread.join(timeout=5)
-        self._threads.clear()
+        self.supervisor.join()
 
     def queued(self) -> int:
         """How many events wait to leave."""
@@ -134,12 +133,12 @@ class Scheduler:
                     self._state.wait(min(wait, IDLE_WAIT))
                     continue
                 batch = self.buffer.claim(due + BATCH_SECONDS)
-                jobs = self._jobs(batch)
+                jobs = self._jobs(batch)  # (a failure here is the supervisor's: restarted)
                 settings = self.settings
             try:
                 self.predict(jobs, settings)
-            except Exception:  # a broken inference must not stop the music: notes go late
-                traceback.print_exc(file=sys.stderr)
+            except Exception as error:  # a broken inference must not stop the music
+                self.failed_inference(jobs, error)
 
     def _jobs(self, batch: list[Event]) -> list[Job]:
         """Per channel (a part) and lookahead: the engine, the notes heard on the channel
@@ -169,12 +168,36 @@ class Scheduler:
                                  if heard[i] is not None]))
         return jobs
 
+    def failed_inference(self, jobs: list[Job], error: Exception) -> None:
+        """The model raised: its notes leave on time with their own velocity (late), the
+        error is said once a style, and a style that keeps failing is dropped."""
+        print(f"humanizer: an inference failed ({type(error).__name__}: {error}); its notes "
+              "keep their velocities", file=sys.stderr, flush=True)
+        for job in jobs:
+            self._strike(job.engine)
+
+    def _strike(self, engine: Engine) -> None:
+        """One more inference of `engine` gone wrong; after MAX_STRIKES its channels go
+        back to the style they played before (see StyleMap.drop)."""
+        self._strikes[id(engine)] += 1
+        if self._strikes[id(engine)] == MAX_STRIKES:
+            restored = self.styles.drop(engine)
+            name = engine.contract.name
+            print(f"humanizer: style '{name}' keeps predicting invalid numbers: dropped "
+                  f"({restored})", file=sys.stderr, flush=True)
+            self.events.append(("dropped", {"style": name, "now": restored}))
+
     def predict(self, jobs: list[Job], settings: Settings) -> None:
-        """Run the model for each job and give its events their velocities and shifts."""
+        """Run the model for each job and give its events their velocities and shifts.
+        Numbers that are not finite fall back to the input velocity and no shift, and
+        count as rejected."""
         played = settings.output()
         for job in jobs:
             started = time.perf_counter()
             prediction = job.engine.predict_due(job.notes, np.array(job.indices), job.lookahead)
+            rejected = int(np.sum(~(np.isfinite(prediction.levels)
+                                    & np.isfinite(prediction.deviations)
+                                    & np.isfinite(prediction.offsets))))
             heard = np.array([event.note.velocity for event in job.events], dtype=np.float64)
             velocities = output.velocities(heard, prediction.levels, prediction.deviations,
                                            prediction.spreads, played)
@@ -184,8 +207,11 @@ class Scheduler:
                 for event, velocity, shift in zip(job.events, velocities.tolist(),
                                                   shifts.tolist()):
                     self.buffer.place(event, int(velocity), shift)
-                self.buffer.counts.predicted += len(job.events)
+                self.buffer.counts.predicted += len(job.events) - rejected
+                self.buffer.counts.rejected += rejected
                 self._state.notify_all()  # a note moved earlier may be due sooner
+            if rejected:
+                self._strike(job.engine)
 
     # -- panic and shutdown -----------------------------------------------------------------
     def panic(self) -> int:
@@ -226,5 +252,6 @@ class Scheduler:
             counts["queued"] = len(self.buffer.queue)
             counts["sounding"] = self.buffer.sounding()
         counts.update(self.timings.summary())
+        counts["threads"] = self.supervisor.state()
         counts["margin_ms"] = round(self.margin() * 1000, 3)
         return counts

@@ -79,7 +79,7 @@ class Service:
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, self._on_signal)
         self.scheduler.start()
-        self.reader.start()
+        self.scheduler.supervisor.start("reader", self.reader.run)
         latency = f"{self.scheduler.settings.latency * 1000:g}ms"
         say(f"listening on {self.ports.input_name}, playing on {self.ports.output_name} "
             f"({api_name(self.ports.api)}); latency {latency}: set the DAW track's delay to "
@@ -90,6 +90,10 @@ class Service:
                 say("the JACK server went away; stopping")
                 self._close()
                 return 1
+            if self.scheduler.supervisor.failed.is_set():
+                return self._give_up()
+            while self.scheduler.events:
+                self.control.publish(*self.scheduler.events.popleft())
             self._release_if_unplugged()
             self.control.serve(self.handle, POLL_SECONDS)
             if time.monotonic() >= next_stats:
@@ -112,6 +116,17 @@ class Service:
                 say(f"the input lost its last source: released {released} held notes")
                 self.control.publish("unplugged", {"released": released})
         self._sources = sources
+
+    def _give_up(self) -> int:
+        """A thread failed again and again: silence everything, say so, exit non-zero -
+        never a daemon that looks alive and plays nothing."""
+        failed = [name for name, state in self.scheduler.supervisor.state().items()
+                  if not state["alive"]]
+        say(f"the {', '.join(failed)} thread kept failing; releasing every note and stopping")
+        self.scheduler.panic()
+        self.control.publish("failed", {"threads": failed})
+        self._close()
+        return 1
 
     def _on_signal(self, signum: int, frame: object) -> None:
         self.stops += 1  # only a flag: the handler may interrupt code holding locks
@@ -180,9 +195,15 @@ class Service:
         return {"models": found, "styles": self.styles.describe()}
 
     def use(self, style: object = None, channel: object = None) -> dict:
-        if not isinstance(style, str) or not style or "/" in style or "\\" in style:
+        """A style by name, or by the absolute path of its .onnx file: a relative path would
+        be looked up from wherever the daemon happened to start."""
+        if not isinstance(style, str) or not style:
             raise RequestError("'use' needs a style name, e.g. {\"cmd\": \"use\", "
                                "\"style\": \"drums\", \"channel\": 10}")
+        path_like = style.endswith(".onnx") or "/" in style or "\\" in style
+        if path_like and not os.path.isabs(style):
+            raise RequestError(f"'{style}': give a style name or the absolute path of an "
+                               ".onnx file (humanizer ctl use makes a path absolute)")
         index = None if channel is None else values.channel(channel)
         self.styles.use(style, index)
         self.control.publish("use", {"style": style, "channel": channel})

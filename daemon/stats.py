@@ -21,6 +21,8 @@ class Counts:
     notes_out: int = 0
     late: int = 0
     predicted: int = 0
+    rejected: int = 0  # predictions that were not numbers: the input velocity played
+    released: int = 0  # held notes let go because too many were held (see MAX_HELD)
 
 
 class Timings:

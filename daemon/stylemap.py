@@ -9,23 +9,47 @@ so the swap lands between inferences; if loading fails the old model keeps playi
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 
-from humanizer import models
+from humanizer import models, values
 from humanizer.engine import Engine
 from humanizer.errors import HumanizerError
 from humanizer.notes import Note
 
 
+def probe_notes(seconds: float) -> list[Note]:
+    """A dense part as long as a live window: four-note chords every 50 ms."""
+    return [Note(40 + (i * 7 + k * 5) % 48, 64 + k * 10, i * 0.05, i * 0.05 + 0.3)
+            for i in range(int(seconds / 0.05) + 1) for k in range(4)]
+
+
 def load_checked(style: str) -> Engine:
-    """An engine for a style name, refused unless it loads and predicts finite numbers."""
+    """An engine for a style name, refused unless it loads and a full-size live window
+    predicts finite numbers in good time: a model that breaks or is too slow is refused
+    here, while the old one keeps playing, never found out on stage."""
     engine = models.load(style)
-    probe = [Note(60, 64, 0.0, 0.5), Note(64, 80, 0.25, 0.75)]
-    prediction = engine.predict_due(probe, np.array([0, 1]), 0.5)
-    if not np.all(np.isfinite(prediction.deviations)):
+    contract = engine.contract
+    notes = probe_notes(contract.context_seconds + values.MAX_LATENCY)
+    due = np.arange(len(notes) - 8, len(notes))
+    started = time.perf_counter()
+    try:
+        prediction = engine.predict_due(notes, due, values.MAX_LATENCY)
+    except Exception as error:
+        raise HumanizerError(f"style '{style}': its test inference failed "
+                             f"({type(error).__name__}: {str(error)[:120]})") from None
+    took = time.perf_counter() - started
+    if not (np.all(np.isfinite(prediction.deviations))
+            and np.all(np.isfinite(prediction.offsets))):
         raise HumanizerError(f"style '{style}': the model predicts invalid numbers")
+    if took > PROBE_SECONDS:
+        raise HumanizerError(f"style '{style}': a live window took {took:.1f} s to predict "
+                             f"(at most {PROBE_SECONDS:g} s): too slow to play live")
     return engine
+
+
+PROBE_SECONDS = 1.0  # the longest a full live window may take to predict
 
 
 class StyleMap:
@@ -34,6 +58,7 @@ class StyleMap:
     def __init__(self, default: str, per_channel: dict[int, str] | None = None):
         self._lock = threading.Lock()
         self._engines: dict[str, Engine] = {}
+        self._previous: tuple[str, Engine] | None = None  # the default before the last swap
         self.default = default
         self.per_channel: dict[int, str] = {}
         self.use(default)
@@ -45,6 +70,8 @@ class StyleMap:
         (0-15), or make it the default of channels without a style of their own."""
         engine = load_checked(style)
         with self._lock:
+            if channel is None and self.default in self._engines and self.default != style:
+                self._previous = self.default, self._engines[self.default]
             self._engines[style] = engine
             if channel is None:
                 self.default = style
@@ -59,6 +86,30 @@ class StyleMap:
         swap in between cannot hand out a style without its engine."""
         with self._lock:
             return self._engines[self.per_channel.get(channel, self.default)]
+
+    def drop(self, engine: Engine) -> str:
+        """Stop playing a style that went wrong: its channels go back to the default
+        style, and a default goes back to the one it replaced (else the packaged default).
+        Says what plays now."""
+        fallback = None
+        with self._lock:
+            names = [name for name, e in self._engines.items() if e is engine]
+            dropping_default = self.default in names
+            if dropping_default and self._previous is None:
+                fallback = models.DEFAULT_STYLE
+        if fallback is not None:
+            fresh = load_checked(fallback)  # outside the lock: swaps may go on meanwhile
+        with self._lock:
+            for channel in [ch for ch, name in self.per_channel.items() if name in names]:
+                del self.per_channel[channel]
+            if dropping_default:
+                name, replacement = self._previous or (fallback, fresh)
+                self.default, self._previous = name, None
+                self._engines[name] = replacement
+            for name in names:
+                if name != self.default:
+                    self._engines.pop(name, None)
+            return f"channels without a style of their own play {self.default}"
 
     def loaded(self) -> dict[str, Engine]:
         with self._lock:

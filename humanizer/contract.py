@@ -27,8 +27,8 @@ OFFSETS_NAME = "offsets"
 TIMING_OUTPUT = "onset_offset"
 # what a contract's numbers may be: (above, at most). A model is run on the daemon's live
 # path, so a frame rate or context of a million would run the machine out of memory.
-BOUNDS = {"fps": (0, 1000), "deviation_scale": (0, 1000), "level_seconds": (0, 60),
-          "context_seconds": (0, 60), "lookahead_seconds": (-1, 60), "offset_scale": (0, 1),
+BOUNDS = {"fps": (0, 200), "deviation_scale": (0, 1000), "level_seconds": (0, 60),
+          "context_seconds": (0, 20), "lookahead_seconds": (-1, 60), "offset_scale": (0, 1),
           "gain": (0, 100), "train_mean": (0, 127)}
 
 

@@ -52,16 +52,18 @@ def recentred(times: np.ndarray, values: np.ndarray, at: np.ndarray, own: np.nda
               seconds: float) -> np.ndarray:
     """`own` (the values of the notes at times `at`) less the running mean of `values`
     (at sorted `times`) around them: what keeps a part's level and its place."""
-    return own - encoding.local_mean(times, values, at, seconds)
+    with np.errstate(invalid="ignore"):  # a broken model's inf stays a non-finite result
+        return own - encoding.local_mean(times, values, at, seconds)
 
 
 def local_spread(times: np.ndarray, values: np.ndarray, at: np.ndarray,
                  seconds: float) -> np.ndarray:
     """The running standard deviation of `values` around `at` (same window as the
     level): how far the model's deviations reach here, for the output's mean correction."""
-    mean = encoding.local_mean(times, values, at, seconds)
-    square = encoding.local_mean(times, values * values, at, seconds)
-    return np.sqrt(np.maximum(square - mean * mean, 0.0))
+    with np.errstate(invalid="ignore", over="ignore"):
+        mean = encoding.local_mean(times, values, at, seconds)
+        square = encoding.local_mean(times, values * values, at, seconds)
+        return np.sqrt(np.maximum(square - mean * mean, 0.0))
 
 
 def session_options(threads: int = 1) -> ort.SessionOptions:

@@ -34,6 +34,11 @@ def humanize_part(engine: Engine, notes: Sequence[Note], settings: output.Output
     shaped = np.array([note is not None for note in heard], dtype=bool)
     if shaped.any():
         prediction = engine.predict([note for note in heard if note is not None], lookahead)
+        broken = ~(np.isfinite(prediction.levels) & np.isfinite(prediction.deviations)
+                   & np.isfinite(prediction.offsets))
+        if broken.any():
+            raise HumanizerError(f"style '{engine.contract.name}' predicted invalid numbers "
+                                 f"for {int(broken.sum())} notes: the model is broken")
         velocities[shaped] = output.velocities(velocities[shaped], prediction.levels,
                                                prediction.deviations, prediction.spreads,
                                                settings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -48,7 +49,10 @@ def _value(text: str) -> object:
 
 def request_of(args: argparse.Namespace) -> dict:
     if args.action == "use":
-        request = {"cmd": "use", "style": args.style}
+        style = args.style
+        if style.endswith(".onnx") or os.sep in style:  # a file here, not where the daemon is
+            style = os.path.abspath(style)
+        request = {"cmd": "use", "style": style}
         if args.channel is not None:
             request["channel"] = args.channel
         return request

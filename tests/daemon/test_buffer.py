@@ -248,3 +248,27 @@ def test_a_shorter_latency_glides_in_and_keeps_the_notes_apart():
     buffer.set_latency(1.0, now=1.0)
     buffer.receive(note_on(90, 80), 1.0)
     assert buffer.queue[-1].due == pytest.approx(2.0)  # a longer one applies at once
+
+
+def test_a_flood_of_held_notes_lets_go_of_the_oldest():
+    """50 000 note-ons without note-offs (a stuck controller) must not make every window
+    hold them all: beyond MAX_HELD the oldest is released, as if its key came up."""
+    from humanizer.daemon.buffer import MAX_HELD
+
+    buffer = LookaheadBuffer(latency=0.1)
+    for i in range(MAX_HELD + 50):
+        buffer.receive(note_on(21 + i % 88, 80, channel=i % 16), i * 0.001)
+    assert buffer.counts.released == 50
+    assert len(buffer.held()) == MAX_HELD
+    offs = [e.message for e in buffer.queue if e.message[0] & 0xF0 == 0x80]
+    assert offs[:2] == [note_off(21, 0), note_off(22, 1)]  # the first two struck
+    assert buffer.pop_due(10.0)[-1][0] & 0xF0 in (0x80, 0x90)
+    assert buffer.sounding() == MAX_HELD
+
+
+def test_a_shift_that_is_not_a_number_moves_nothing():
+    buffer = LookaheadBuffer(latency=0.5)
+    buffer.receive(note_on(36, 90), 0.0)
+    [event] = buffer.claim(until=1.0)
+    buffer.place(event, 80, float("nan"))
+    assert event.note.shift == 0.0 and buffer.next_due() == pytest.approx(0.5)

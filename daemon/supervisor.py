@@ -1,0 +1,83 @@
+"""The daemon's threads under watch: a live tool must never go quiet while it looks healthy.
+
+A thread whose loop raises is logged (one line and the traceback on stderr) and started
+again after RESTART_PAUSE. One that fails MAX_RESTARTS times within WINDOW seconds is not
+restarted: `failed` is set, and the service releases every note and exits non-zero. The
+state of each thread and its restarts are reported by `ctl status`.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable
+
+MAX_RESTARTS = 5
+WINDOW = 60.0  # seconds
+RESTART_PAUSE = 0.05  # seconds: a loop that fails at once does not spin
+
+
+class Supervisor:
+    """Starts named loops in threads and restarts them when they raise."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
+        self.clock = clock
+        self.failed = threading.Event()
+        self._lock = threading.Lock()
+        self._threads: dict[str, threading.Thread] = {}
+        self._restarts: dict[str, int] = {}
+        self._recent: dict[str, deque[float]] = {}
+        self._errors: dict[str, str] = {}
+
+    def start(self, name: str, loop: Callable[[], None]) -> None:
+        """Run `loop` in a thread called `name` until it returns."""
+        with self._lock:
+            self._restarts.setdefault(name, 0)
+            self._recent.setdefault(name, deque())
+        thread = threading.Thread(target=self._run, args=(name, loop), name=name, daemon=True)
+        self._threads[name] = thread
+        thread.start()
+
+    def _run(self, name: str, loop: Callable[[], None]) -> None:
+        while True:
+            try:
+                loop()
+                return
+            except Exception as error:  # the loop's own bug: log it, restart it
+                if not self._note_failure(name, error):
+                    return
+                time.sleep(RESTART_PAUSE)
+
+    def _note_failure(self, name: str, error: Exception) -> bool:
+        """Log a failure; False when the thread has failed too often to go on."""
+        print(f"humanizer: the {name} thread failed ({type(error).__name__}: {error}); "
+              "restarting it", file=sys.stderr, flush=True)
+        traceback.print_exc(file=sys.stderr)
+        now = self.clock()
+        with self._lock:
+            self._restarts[name] += 1
+            self._errors[name] = f"{type(error).__name__}: {error}"
+            recent = self._recent[name]
+            recent.append(now)
+            while recent and recent[0] < now - WINDOW:
+                recent.popleft()
+            if len(recent) >= MAX_RESTARTS:
+                self.failed.set()
+                return False
+        return True
+
+    def join(self, timeout: float = 5.0) -> None:
+        for thread in list(self._threads.values()):
+            if thread is not threading.current_thread():
+                thread.join(timeout)
+
+    def state(self) -> dict:
+        """Per thread: alive or not, how often it was restarted, its last error."""
+        with self._lock:
+            return {name: {"alive": thread.is_alive(), "restarts": self._restarts[name],
+                           **({"last_error": self._errors[name]} if name in self._errors
+                              else {})}
+                    for name, thread in self._threads.items()}

@@ -1,0 +1,64 @@
+"""Hostile style models, built in the tests with onnx.helper: a contract that promises
+what humanizer runs, and a graph that breaks it - invalid numbers when the highest key is
+played (which the load-time probe never plays), or an output of the wrong shape."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from humanizer.contract import INPUT_NAME, METADATA_KEY, OFFSETS_NAME, OUTPUT_NAME
+
+HIGHEST_KEY_ONSET = 87  # the onset input of C8 (pitch 108)
+
+
+def contract(name: str, timing: bool = False, **fields) -> dict:
+    outputs = ["velocity_deviation"] + (["onset_offset"] if timing else [])
+    return {"name": name, "instrument": "piano", "outputs": outputs,
+            "description": "hostile test model", "contract_version": 2, **fields}
+
+
+def model(path: Path, name: str, *, nan_on_top_key: bool = True, nan_offsets: bool = False,
+          wrong_shape: bool = False, **fields) -> Path:
+    """Deviations 0 everywhere - or -inf in frames where the top key starts; offsets
+    (with `nan_offsets`) NaN there too; `wrong_shape` answers (B, T, 1) for (B, T, 88)."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    timing = nan_offsets
+    top = helper.make_node("Slice", [INPUT_NAME, "start", "stop", "axis"], ["top"])
+    one_minus = helper.make_node("Sub", ["one", "top"], ["rest"])
+    log = helper.make_node("Log", ["rest"], ["broken"])  # log(1 - onset): -inf at onsets
+    zero = helper.make_node("Mul", ["top", "nothing"], ["calm"])
+    source = "broken" if nan_on_top_key else "calm"
+    width = 1 if wrong_shape else 88
+    spread = helper.make_node("Add", [source, "zeros"], [OUTPUT_NAME])
+    nodes = [top, one_minus, log, zero, spread]
+    outputs = [helper.make_tensor_value_info(OUTPUT_NAME, TensorProto.FLOAT,
+                                             ["batch", "time", 88])]
+    if timing:
+        nodes.append(helper.make_node("Mul", ["broken", "nothing"], ["nan"]))  # -inf * 0
+        nodes.append(helper.make_node("Add", ["nan", "zeros"], [OFFSETS_NAME]))
+        outputs.append(helper.make_tensor_value_info(OFFSETS_NAME, TensorProto.FLOAT,
+                                                     ["batch", "time", 88]))
+    constants = [
+        helper.make_tensor("start", TensorProto.INT64, [1], [HIGHEST_KEY_ONSET]),
+        helper.make_tensor("stop", TensorProto.INT64, [1], [HIGHEST_KEY_ONSET + 1]),
+        helper.make_tensor("axis", TensorProto.INT64, [1], [2]),
+        helper.make_tensor("one", TensorProto.FLOAT, [], [1.0]),
+        helper.make_tensor("nothing", TensorProto.FLOAT, [], [0.0]),
+        helper.make_tensor("zeros", TensorProto.FLOAT, [1, 1, width],
+                           np.zeros(width, dtype=np.float32).tolist()),
+    ]
+    graph = helper.make_graph(
+        nodes, name, [helper.make_tensor_value_info(INPUT_NAME, TensorProto.FLOAT,
+                                                    ["batch", "time", 176])],
+        outputs, initializer=constants)
+    built = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    built.ir_version = 8
+    entry = built.metadata_props.add()
+    entry.key, entry.value = METADATA_KEY, json.dumps(contract(name, timing, **fields))
+    onnx.save(built, str(path))
+    return path
