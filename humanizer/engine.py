@@ -33,6 +33,7 @@ from humanizer.notes import Note
 from humanizer.output import MAX_SHIFT
 
 CHUNK_SECONDS = 60.0  # core of a whole-file chunk; each side gets the model's context more
+CHUNK_BATCH = 16  # whole-file chunks of one length run together in one call
 WINDOW_BATCH = 64  # lookahead windows run together in one call
 PREDICT_BEFORE = 0.040  # the live predictor starts this long before a note is due
 BATCH_SECONDS = 0.010  # notes due this close after the first one share its inference
@@ -181,6 +182,15 @@ class Engine:
     def _scale(self, raw: np.ndarray) -> np.ndarray:
         return raw.astype(np.float64) * self.contract.deviation_scale
 
+    @staticmethod
+    def _sounding_frames(onsets: np.ndarray, offs: np.ndarray, keys: np.ndarray, first: int,
+                         count: int) -> np.ndarray:
+        """Frames [first, first + count) of the notes sounding in them (sorted by onset)."""
+        upper = int(np.searchsorted(onsets, first + count, side="left"))
+        sounding = np.nonzero(offs[:upper] > first)[0]
+        return encoding.encode_spans(onsets[sounding], offs[sounding], keys[sounding], first,
+                                     count)
+
     def _predict_whole(self, notes: list[Note]) -> Prediction:
         fps = self.fps
         times = np.array([note.start for note in notes])
@@ -190,19 +200,26 @@ class Engine:
         core = int(CHUNK_SECONDS * fps)
         margin = int(np.ceil(self.contract.context_seconds * fps))
         raw, raw_offsets = np.empty(len(notes)), np.zeros(len(notes))
+        chunks: dict[int, list[tuple[int, slice]]] = {}  # length -> (first frame, notes)
         for core_start in np.unique(onsets // core) * core:  # only chunks that have onsets
-            first = max(0, int(core_start) - margin)
-            inside = (onsets >= core_start) & (onsets < core_start + core)
-            end = int(min(offs.max(), core_start + core)) + margin
-            upper = int(np.searchsorted(onsets, end, side="left"))
-            sounding = np.nonzero(offs[:upper] > first)[0]
-            frames = encoding.encode_spans(onsets[sounding], offs[sounding], keys[sounding],
-                                           first, end - first)
-            output, offsets = self.run_heads(frames[None])
-            cells = onsets[inside] - first, keys[inside]
-            raw[inside] = output[0][cells]
-            if offsets is not None:
-                raw_offsets[inside] = offsets[0][cells]
+            inside = slice(int(np.searchsorted(onsets, core_start)),
+                           int(np.searchsorted(onsets, core_start + core)))
+            # a chunk spans its own notes and the context around them, never more: a
+            # sparse file (notes hours apart) costs what its notes cost
+            first = max(0, int(onsets[inside].min()) - margin)
+            end = int(min(offs[inside].max(), core_start + core)) + margin
+            chunks.setdefault(end - first, []).append((first, inside))
+        for length, same in chunks.items():  # chunks of one length run together
+            for batch in range(0, len(same), CHUNK_BATCH):
+                group = same[batch:batch + CHUNK_BATCH]
+                frames = np.stack([self._sounding_frames(onsets, offs, keys, first, length)
+                                   for first, _ in group])
+                output, offsets = self.run_heads(frames)
+                for row, (first, inside) in enumerate(group):
+                    cells = row, onsets[inside] - first, keys[inside]
+                    raw[inside] = output[cells]
+                    if offsets is not None:
+                        raw_offsets[inside] = offsets[cells]
         sigma = self.contract.level_seconds
         deviations = recentred(times, self._scale(raw), times, self._scale(raw), sigma)
         offsets = recentred(times, raw_offsets, times, raw_offsets, sigma)

@@ -21,6 +21,9 @@ import mido
 
 from humanizer.errors import HumanizerError
 
+MAX_DELTA = 0x0FFFFFFF  # the largest delta time the 4 bytes of a MIDI file hold
+UNFILEABLE = {"clock", "start", "continue", "stop", "active_sensing", "reset",
+              "tune_request"}  # mido refuses to write these into a file
 LOWEST_KEY = 21  # A0, the lowest piano key
 HIGHEST_KEY = 108  # C8, the highest piano key
 
@@ -79,6 +82,7 @@ class NoteFile:
     midi: mido.MidiFile
     notes: list[Note] = field(default_factory=list)
     duration: float = 0.0
+    dropped: int = 0  # events a MIDI file may not hold, or after a track's end: not copied
 
 
 def read(path: str | os.PathLike) -> NoteFile:
@@ -108,8 +112,32 @@ def read(path: str | os.PathLike) -> NoteFile:
         raise HumanizerError(f"{path}: SMPTE time code files are not supported")
     if midi.ticks_per_beat == 0:
         raise HumanizerError(f"{path}: the MIDI file is damaged (0 ticks per beat)")
+    if any(message.time > MAX_DELTA for track in midi.tracks for message in track):
+        raise HumanizerError(f"{path}: the MIDI file is damaged (a delta time longer than "
+                             "the 4 bytes MIDI files allow)")
+    dropped = sum(keep_what_plays(track) for track in midi.tracks)
     notes, duration = notes_of(midi)
-    return NoteFile(midi=midi, notes=notes, duration=duration)
+    return NoteFile(midi=midi, notes=notes, duration=duration, dropped=dropped)
+
+
+def keep_what_plays(track: mido.MidiTrack) -> int:
+    """Remove, in place, what a player ignores and a MIDI file may not hold: System
+    Real-Time and Tune Request messages (their time goes to the next event, so nothing
+    else moves) and every event after the first end_of_track. How many were removed."""
+    kept, carried, removed = [], 0, 0
+    for message in track:
+        if message.type in UNFILEABLE:
+            carried += message.time
+            removed += 1
+            continue
+        kept.append(message.copy(time=message.time + carried) if carried else message)
+        carried = 0
+        if message.type == "end_of_track":
+            removed += len(track) - len(kept) - removed
+            break
+    if removed:
+        track[:] = kept
+    return removed
 
 
 def tempo_maps(midi: mido.MidiFile) -> list[TempoMap]:

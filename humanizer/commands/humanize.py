@@ -136,6 +136,9 @@ def summary(result: Result, written: Path) -> None:
     print(f"wrote {written}: {plural(len(notes), 'note')} in "
           f"{plural(len(result.parts), 'part')}, {plural(changed, 'velocity')} changed"
           .replace("velocitys", "velocities"))
+    if result.before.dropped:
+        print(f"  left out {plural(result.before.dropped, 'event')} no player hears and no "
+              "MIDI file may hold (real-time messages, events after a track's end)")
     for part in sorted(result.parts, key=lambda p: (p.track, p.channel)):
         before = [notes[i].velocity for i in part.indices]
         after = [result.velocities[i] for i in part.indices]

@@ -269,6 +269,20 @@ def bad_bytes(event: bytes) -> bytes:
 
 # --- the corpus ----------------------------------------------------------------------------
 
+def events_after_end() -> bytes:
+    """Eight notes, end_of_track, then four more notes in the same chunk."""
+    after = b"".join(b"\x00\x90" + bytes([72 + i, 90]) + b"\x60\x80" + bytes([72 + i, 0])
+                     for i in range(4))
+    return header(0, 1) + chunk(b"MTrk", melody_bytes() + END + after)
+
+
+def sparse() -> bytes:
+    """Notes as far apart as a delta time can put them."""
+    body = b"".join(vlq(0 if i == 0 else MAX_DELTA - 96) + bytes([0x90, 40 + i % 40, 80])
+                    + vlq(96) + bytes([0x80, 40 + i % 40, 0]) for i in range(200))
+    return header(0, 1) + chunk(b"MTrk", body + END)
+
+
 def cut(length: int) -> bytes:
     """The first `length` bytes of the reference file (negative: all but the last)."""
     return to_bytes(reference())[:length]
@@ -301,6 +315,16 @@ CORPUS: dict[str, tuple[str, Callable[[], bytes | mido.MidiFile]]] = {
     "short_last_track.mid": ("ok: the last track's length leaves out its end_of_track; every "
                              "event is read, the rest is trailing junk",
                              lambda: lying_length(-4)),
+    "realtime_in_track.mid": ("ok: clock, start and active-sensing bytes inside a track "
+                              "(left out: a MIDI file may not hold them)",
+                              lambda: bad_bytes(b"\x10\xf8\x10\xfa\x10\xfe")),
+    "tune_request.mid": ("ok: a tune request inside a track (left out)",
+                         lambda: bad_bytes(b"\x10\xf6")),
+    "events_after_end.mid": ("ok: notes after the end_of_track, which players ignore "
+                             "(left out, not made audible)", events_after_end),
+    "sparse.mid": ("ok: 200 notes 2^28 ticks apart (days of silence between them)", sparse),
+    "long_delta.mid": ("error (4 bytes): a delta time in a 5-byte variable-length quantity",
+                       lambda: bad_bytes(b"\x81\x80\x80\x80\x00\x90\x3c\x50")),
     "empty.mid": ("error (empty or truncated): zero bytes", lambda: b""),
     "truncated_header.mid": ("error (empty or truncated): cut in MThd", lambda: cut(10)),
     "truncated_track_header.mid": ("error (empty or truncated): cut in an MTrk header",
