@@ -125,3 +125,21 @@ def test_train_a_timing_head_on_grid_snapped_drums(tmp_path, capsys):
     code = main(["train", str(GROOVE), "-o", str(tmp_path / "x.keras"), "--name", "x",
                  "--timing", "--limit", "2"])
     assert code == 2 and "--input score" in capsys.readouterr().err
+
+
+def test_calibration_plays_a_gain_exactly_as_humanize_would():
+    """The gain is chosen on the velocities the one output step plays, not on a copy of it."""
+    from conftest import BACH_SCORE
+
+    from humanizer import models
+    from humanizer.evaluation import case_of
+    from humanizer.offline import humanize_part
+    from humanizer.output import OutputSettings
+    from humanizer.training.calibrate import _raw
+
+    path = models.find("piano")
+    raw = _raw(str(path), BACH_SCORE, 0.5, "performance")
+    engine = models.load("piano")
+    flat, _, _ = case_of(BACH_SCORE, "performance")
+    played, _ = humanize_part(engine, flat, OutputSettings(), 0.5)
+    assert raw.at(engine.contract.gain).tolist() == played.astype(float).tolist()

@@ -17,9 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
+from humanizer import output
 from humanizer.engine import Engine
 from humanizer.errors import HumanizerError
 from humanizer.evaluation import SPAWN, case_of, summarize
+from humanizer.output import OutputSettings
 
 GAINS = (1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 3.0)
 TARGET_SPREAD = 0.9
@@ -29,14 +31,19 @@ MAE_MARGIN = 0.10  # the chosen gain's MAE stays at least 10% below the flat inp
 
 @dataclass
 class Raw:
-    """One performance's truth and the engine's levels and gain-1 deviations."""
+    """One performance's truth, its flat input, and the engine's levels and gain-1
+    deviations and spreads."""
 
     truth: np.ndarray
+    inputs: np.ndarray
     levels: np.ndarray
     deviations: np.ndarray
+    spreads: np.ndarray
 
     def at(self, gain: float) -> np.ndarray:
-        return np.clip(np.rint(self.levels + gain * self.deviations), 1, 127)
+        """The velocities `humanize` would play at this gain: the one output step."""
+        return output.velocities(self.inputs, self.levels, gain * self.deviations,
+                                 gain * self.spreads, OutputSettings()).astype(np.float64)
 
 
 def _raw(model: str, path: Path, lookahead: float | None, input_kind: str) -> Raw | None:
@@ -49,8 +56,14 @@ def _raw(model: str, path: Path, lookahead: float | None, input_kind: str) -> Ra
     flat, truth, _ = case
     engine = Engine(model)
     engine.contract.gain = 1.0
-    prediction = engine.predict(flat, lookahead)
-    return Raw(truth, prediction.levels, prediction.deviations)
+    heard = [engine.hears(note) for note in flat]
+    kept = [note for note in heard if note is not None]
+    if len(kept) != len(flat):  # drums the style does not play keep the input: compare the rest
+        keep = np.array([note is not None for note in heard])
+        truth = truth[keep]
+    prediction = engine.predict(kept, lookahead)
+    inputs = np.array([note.velocity for note in kept], dtype=np.float64)
+    return Raw(truth, inputs, prediction.levels, prediction.deviations, prediction.spreads)
 
 
 def raw_predictions(model: Path, files: list[Path], lookahead: float | None,
