@@ -40,38 +40,38 @@ def _note(events: list, channel: int, pitch: int, velocity: int, start: int, len
     events.append((start + length, mido.Message("note_off", channel=channel, note=pitch)))
 
 
-def melody(channel: int, velocity: int, seed: int) -> list:
+def melody(channel: int, velocity: int, seed: int, bars: int = BARS) -> list:
     rng, events = random.Random(seed), []
-    for eighth in range(BARS * 8):
+    for eighth in range(bars * 8):
         if rng.random() < 0.8:
             _note(events, channel, rng.choice([60, 62, 64, 65, 67, 69, 71, 72, 74, 76]),
                   velocity, eighth * TICKS // 2, TICKS // 2 - 20)
     return events
 
 
-def pad(channel: int, velocity: int) -> list:
+def pad(channel: int, velocity: int, bars: int = BARS) -> list:
     events = []
     chords = [(48, 55, 60, 64), (45, 52, 57, 60), (41, 48, 53, 57), (43, 50, 55, 59)]
-    for bar in range(BARS):
+    for bar in range(bars):
         for pitch in chords[bar % 4]:
             _note(events, channel, pitch, velocity, bar * 4 * TICKS, 4 * TICKS - 10)
     return events
 
 
-def bass(channel: int, velocity: int) -> list:
+def bass(channel: int, velocity: int, bars: int = BARS) -> list:
     events = []
     roots = [36, 33, 29, 31]
-    for beat in range(BARS * 4):
+    for beat in range(bars * 4):
         _note(events, channel, roots[(beat // 4) % 4], velocity, beat * TICKS, TICKS - 40)
     return events
 
 
-def drums(velocity: int) -> list:
+def drums(velocity: int, bars: int = BARS) -> list:
     """A rock beat: kick on 1 and 3, snare on 2 and 4, closed hats in 8ths (ride in the
     middle eight), a crash on every fourth downbeat and after the tom fill, congas and a
     cowbell the kit never played."""
     events = []
-    for bar in range(BARS):
+    for bar in range(bars):
         start = bar * 4 * TICKS
         fill = bar % 4 == 3
         for eighth in range(8):
@@ -93,14 +93,15 @@ def drums(velocity: int) -> list:
     return events
 
 
-def arrangement(levels: dict[str, int], bpm: float = 100.0, seed: int = 1) -> mido.MidiFile:
+def arrangement(levels: dict[str, int], bpm: float = 100.0, seed: int = 1,
+                bars: int = BARS) -> mido.MidiFile:
     """A type 1 file: a conductor track (tempo, 4/4), then one track a part at the given
     levels (keys: melody, pad, bass, drums)."""
     tempo = mido.bpm2tempo(bpm)
     midi = mido.MidiFile(type=1, ticks_per_beat=TICKS)
     midi.tracks.append(_track("conductor", [], tempo=tempo, meter=(4, 4)))
-    parts = {"melody": lambda v: melody(0, v, seed), "pad": lambda v: pad(1, v),
-             "bass": lambda v: bass(2, v), "drums": drums}
+    parts = {"melody": lambda v: melody(0, v, seed, bars), "pad": lambda v: pad(1, v, bars),
+             "bass": lambda v: bass(2, v, bars), "drums": lambda v: drums(v, bars)}
     for name, level in levels.items():
         midi.tracks.append(_track(name, parts[name](level)))
     return midi
