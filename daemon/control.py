@@ -111,6 +111,9 @@ class ControlServer:
                  curve_keys: str | None = None):
         self.address = address
         self.events = events or events_address(address)
+        if self.events == self.address:
+            raise HumanizerError(f"--events {self.events} is the control address too: give "
+                                 "each its own (by default events use the next port)")
         self.context = zmq.Context()
         self._authenticator = None
         try:

@@ -237,13 +237,15 @@ class Scheduler:
         return len(messages)
 
     def release(self) -> int:
-        """Note-offs for every note still sounding at the output."""
+        """Note-offs for every note still sounding at the output (then the pedal up and
+        sound off on the channels that played); returns how many notes were released."""
         with self._sending:
             with self._state:
+                sounding = self.buffer.sounding()
                 messages = self.buffer.release()
             for message in messages:
                 self._send(message)
-        return len(messages)
+        return sounding
 
     def snapshot(self) -> dict:
         """Counters for status and stats replies."""

@@ -21,6 +21,7 @@ from humanizer.daemon.ports import Ports, Reader, api_name, choose_api, open_por
 from humanizer.daemon.scheduler import Scheduler
 from humanizer.daemon.settings import Settings
 from humanizer.daemon.stylemap import StyleMap
+from humanizer.errors import HumanizerError
 
 STATS_SECONDS = 1.0  # how often stats are published
 POLL_SECONDS = 0.05  # the main loop's control poll (also how fast signals are noticed)
@@ -63,6 +64,11 @@ class Service:
         self._sources = 0  # connections to the input port at the last look (JACK)
         try:
             self.styles = StyleMap(options.style, options.channel_styles)
+            loaded = self.styles.loaded().values()
+            if options.settings.timing and not any(e.contract.timing for e in loaded):
+                names = ", ".join(sorted(e.contract.name for e in loaded))
+                raise HumanizerError(f"style {names} predicts no timing: --timing needs a style "
+                                     "with a timing head (see humanizer models)")
             api = choose_api(options.api)
             self.ports = open_ports(api, options.in_port, options.out_port)
             if api_name(api) == "jack":
@@ -143,6 +149,9 @@ class Service:
         released = self.scheduler.release()
         self.control.publish("stopping", {"released": released})
         self._close()
+        counts = self.scheduler.snapshot()
+        say(f"stopped: {counts['notes_out']} notes played ({counts['late']} late), "
+            f"{released} still sounding released")
 
     def _close(self) -> None:
         scheduler = getattr(self, "scheduler", None)

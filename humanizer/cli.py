@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from collections.abc import Callable, Sequence
 
@@ -55,13 +56,30 @@ def load(name: str):
         raise
 
 
+def negative_values(argv: list[str]) -> list[str]:
+    """`--latency -1s` and `ctl set feel -8ms` as argparse can read them: it takes a word
+    that starts with a minus for an option ("expected one argument"). After an option the
+    value is joined to it (`--feel=-8ms`); a positional one goes last, after `--`."""
+    fixed: list[str] = []
+    positional: list[str] = []
+    for word in argv:
+        if re.match(r"^-[0-9.]", word) and fixed and "--" not in fixed:
+            if fixed[-1].startswith("--") and "=" not in fixed[-1]:
+                fixed[-1] = f"{fixed[-1]}={word}"
+            else:
+                positional.append(word)
+            continue
+        fixed.append(word)
+    return fixed + (["--", *positional] if positional else [])
+
+
 def parse(argv: Sequence[str] | None) -> tuple[argparse.Namespace, Callable]:
     parser = Parser(prog="humanizer", description=__doc__.splitlines()[0])
     from humanizer import __version__
 
     parser.add_argument("--version", action="version", version=f"humanizer {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = negative_values(list(sys.argv[1:] if argv is None else argv))
     chosen = next((a for a in argv if not a.startswith("-")), None)
     runner: Callable = lambda args: 0  # noqa: E731 - replaced for the chosen command
     for name, (help_text, _) in COMMANDS.items():

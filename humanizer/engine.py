@@ -263,26 +263,31 @@ class Engine:
                          result: Prediction) -> None:
         """One model run for the windows at `anchors`; fills `result` for their notes.
 
-        A window's frame 0 starts at its anchor (the onset of the notes due); it holds the
+        A window's frame 0 is centred on its anchor (the onset of the notes due): notes a
+        whole number of frames from it - a grid - sit mid-frame, where a few milliseconds
+        of MIDI jitter cannot move them across a frame edge. It holds the
         context before and the lookahead after, and the notes that started by the anchor
         plus the lookahead - sounding until the window's end if their note-off came later.
         """
         fps, sigma = self.fps, self.contract.level_seconds
         context = int(np.ceil(self.contract.context_seconds * fps))
-        ahead = int(encoding.frame_index(lookahead, fps))
+        ahead = int(encoding.frame_index(lookahead + 0.5 / fps, fps))  # the horizon's frame
         width = context + ahead + 1
         reach = context / fps
         # every note that may sound in one of these windows, found once for the batch
         heard_by = int(np.searchsorted(times, anchors.max() + lookahead, side="right"))
         candidates = np.nonzero(ends[:heard_by] > anchors.min() - reach)[0]
         frames = np.zeros((len(anchors), width, encoding.INPUTS), dtype=np.float32)
+
+        def frame(at: np.ndarray, anchor: float) -> np.ndarray:
+            return encoding.frame_index(at - anchor + 0.5 / fps, fps) + context
+
         for row, anchor in enumerate(anchors):
             horizon = anchor + lookahead
             inside = candidates[(times[candidates] <= horizon)
                                 & (ends[candidates] > anchor - reach)]
-            on = encoding.frame_index(times[inside] - anchor, fps) + context
-            off = np.where(ends[inside] <= horizon,
-                           encoding.frame_index(ends[inside] - anchor, fps) + context, width)
+            on = frame(times[inside], anchor)
+            off = np.where(ends[inside] <= horizon, frame(ends[inside], anchor), width)
             frames[row] = encoding.encode_spans(on, off, keys[inside], 0, width)
         raw, raw_offsets = self.run_heads(frames)
         output = self._scale(raw)
@@ -291,13 +296,13 @@ class Engine:
             lo = int(np.searchsorted(times, anchor - reach, side="left"))
             hi = int(np.searchsorted(times, horizon, side="right"))
             seen = np.arange(lo, hi)
-            on = encoding.frame_index(times[seen] - anchor, fps) + context
+            on = frame(times[seen], anchor)
             seen, on = seen[on >= 0], on[on >= 0]
             cells = row, on, keys[seen]
             heard = output[cells]
             due = wanted[mine]  # `mine`: positions in `wanted` of this window's notes
             at = times[due]
-            own_cells = row, encoding.frame_index(at - anchor, fps) + context, keys[due]
+            own_cells = row, frame(at, anchor), keys[due]
             own = output[own_cells]
             deviations = recentred(times[seen], heard, at, own, sigma)
             spreads = local_spread(times[seen], heard, at, sigma)

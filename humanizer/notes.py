@@ -90,6 +90,10 @@ def read(path: str | os.PathLike) -> NoteFile:
     path = Path(path)
     if not path.is_file():
         raise HumanizerError(f"{path}: no such file")
+    with open(path, "rb") as file:
+        start = file.read(4)
+    if start and not b"MThd".startswith(start):
+        raise HumanizerError(f"{path}: not a MIDI file")
     try:
         midi = mido.MidiFile(path, clip=False)
     except EOFError:

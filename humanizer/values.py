@@ -134,3 +134,18 @@ def feel(text: object) -> float:
     if abs(seconds) > 0.05:
         raise HumanizerError(f"feel must be between -50ms and 50ms, not {text}")
     return seconds
+
+
+def address(text: object, name: str = "address") -> str:
+    """A ZeroMQ address: tcp://HOST:PORT (port 1-65535) or ipc://PATH."""
+    if not isinstance(text, str) or not text.strip():
+        raise HumanizerError(f"{name} must be an address such as tcp://127.0.0.1:5555")
+    text = text.strip()
+    if text.startswith("ipc://") and len(text) > len("ipc://"):
+        return text
+    if not text.startswith("tcp://"):
+        raise HumanizerError(f"'{text}' is not an address: did you mean tcp://{text}?")
+    match = re.fullmatch(r"tcp://(.+):([0-9]{1,5})", text)
+    if not match or not 1 <= int(match.group(2)) <= 65535:
+        raise HumanizerError(f"'{text}': give tcp://HOST:PORT with a port from 1 to 65535")
+    return text

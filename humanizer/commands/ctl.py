@@ -14,28 +14,50 @@ from humanizer.daemon.client import ask, stats
 from humanizer.daemon.control import DEFAULT_CONTROL
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--control", default=DEFAULT_CONTROL, metavar="ADDRESS",
+def add_connection(parser: argparse.ArgumentParser, defaults: bool = True) -> None:
+    """Where the daemon is. Given to `ctl` and again to each action, so the options may
+    come before or after it (`ctl status --control ...`); an action's copy has no default
+    and so overrides only when given."""
+    def default(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS
+
+    parser.add_argument("--control", default=default(DEFAULT_CONTROL), metavar="ADDRESS",
+                        type=checked(lambda t: values.address(t, "--control")),
                         help=f"the daemon's control address (default {DEFAULT_CONTROL})")
-    parser.add_argument("--timeout", default=values.DEFAULT_TIMEOUT, metavar="TIME",
+    parser.add_argument("--timeout", default=default(values.DEFAULT_TIMEOUT), metavar="TIME",
                         type=checked(lambda t: values.duration(t, "timeout")),
                         help="give up when the daemon does not answer within this (default 2s)")
-    parser.add_argument("--curve-keys", metavar="DIR",
+    parser.add_argument("--curve-keys", default=default(None), metavar="DIR",
                         help="folder with server.key and client.key_secret (remote daemons)")
+
+
+SETTINGS_HELP = ("strength 0..1, timing 0..1, feel -50ms..50ms (with timing), latency "
+                 "0ms..5s, velocity_min and velocity_max 1..127, bypass on|off")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_connection(parser)
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    actions.add_parser("status", help="ports, styles, settings and counters")
-    actions.add_parser("models", help="installed styles and which are playing")
-    use = actions.add_parser("use", help="play a style (loaded and checked first)")
-    use.add_argument("style")
-    use.add_argument("--channel", type=int, help="only on this channel (1-16)")
-    setting = actions.add_parser("set", help="change a setting: strength, timing, feel, "
-                                             "latency, velocity_min, velocity_max, bypass")
-    setting.add_argument("key")
-    setting.add_argument("value")
-    bypass = actions.add_parser("bypass", help="pass velocities through unchanged (on|off)")
+
+    def action(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = actions.add_parser(name, help=help_text, description=help_text)
+        add_connection(sub, defaults=False)
+        return sub
+
+    action("status", "ports, styles, settings, threads and counters")
+    action("models", "installed styles and which are playing")
+    use = action("use", "play a style (loaded and checked first)")
+    use.add_argument("style", help="a style name (humanizer models) or an .onnx file")
+    use.add_argument("--channel", type=checked(values.channel),
+                     help="only on this channel (1-16); default: every channel without its own")
+    setting = action("set", f"change a setting: {SETTINGS_HELP}")
+    setting.add_argument("key", help="the setting: strength, timing, feel, latency, "
+                                     "velocity_min, velocity_max or bypass")
+    setting.add_argument("value", help="its new value, e.g. 0.5, 250ms, -8ms, on")
+    bypass = action("bypass", "pass velocities through unchanged (on|off)")
     bypass.add_argument("state", choices=["on", "off"])
-    actions.add_parser("panic", help="release every sounding note now")
-    watch = actions.add_parser("stats", help="notes in/out, inference times, late notes")
+    action("panic", "release every sounding note now")
+    watch = action("stats", "notes in/out, inference times, late notes")
     watch.add_argument("--watch", action="store_true", help="print the published stats live")
 
 
@@ -54,7 +76,7 @@ def request_of(args: argparse.Namespace) -> dict:
             style = os.path.abspath(style)
         request = {"cmd": "use", "style": style}
         if args.channel is not None:
-            request["channel"] = args.channel
+            request["channel"] = args.channel + 1  # the wire counts channels 1-16 too
         return request
     if args.action == "set":
         return {"cmd": "set", "key": args.key, "value": _value(args.value)}

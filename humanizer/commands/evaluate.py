@@ -61,17 +61,18 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report))
         return 0
-    print(f"{report['notes']} note onsets in {report['files']} files ({args.input} input), "
+    files = f"{report['files']} file{'' if report['files'] == 1 else 's'}"
+    print(f"{report['notes']} note onsets in {files} ({args.input} input), "
           f"style {args.style}, lookahead {label}")
     print(f"{'':12} {'MAE':>7} {'r (median)':>11} {'spread':>7}")
     rows = {"model": report["model"], **report["baselines"]}
     for name, metrics in rows.items():
-        print(f"{name:12} {metrics['mae']:7.2f} {metrics['pearson_median']:11.3f} "
+        print(f"{name:12} {metrics['mae']:7.2f} {metrics['pearson_median'] + 0.0:11.3f} "
               f"{metrics['spread_ratio']:7.3f}")
     if "timing" in report:
         timing = report["timing"]
         print(f"timing: onset-offset MAE {timing['mae_ms']:.1f} ms (no offset "
-              f"{timing['zero_mae_ms']:.1f} ms), r (median) {timing['pearson_median']:.3f}")
+              f"{timing['zero_mae_ms']:.1f} ms), r (median) {timing['pearson_median'] + 0.0:.3f}")
     limits = report["at_limits"]
     print(f"at the limits: model {limits['model_low']:.2f}% at 1, {limits['model_high']:.2f}% "
           f"at 127 (played {limits['played_low']:.2f}% and {limits['played_high']:.2f}%)")

@@ -77,9 +77,15 @@ def pairs(source: Path, target: Path) -> list[tuple[Path, Path]]:
     return [(p, target / p.relative_to(source)) for p in files]
 
 
-def check_outputs(work: list[tuple[Path, Path]], force: bool) -> None:
+def check_outputs(work: list[tuple[Path, Path]], force: bool, folder: bool) -> None:
+    """Refuse, before any work, outputs that would overwrite what they must not, or land
+    where the user did not mean: a folder, or a folder that does not exist."""
     inputs = {i.resolve() for i, _ in work}
     for _, output_file in work:
+        if output_file.is_dir():
+            raise HumanizerError(f"{output_file}: is a folder; give the output file's name")
+        if not folder and not output_file.parent.is_dir():
+            raise HumanizerError(f"{output_file.parent}: no such folder (create it first)")
         if output_file.exists() and not force:
             raise HumanizerError(f"{output_file}: already exists (use --force to overwrite)")
         if output_file.resolve() in inputs:
@@ -91,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     if not source.exists():
         raise HumanizerError(f"{source}: no such file or folder")
     work = pairs(source, target)
-    check_outputs(work, args.force)
+    check_outputs(work, args.force, source.is_dir())
     humanizer = Humanizer(args.style, output_settings(args), args.latency,
                           dict(args.channel_style), args.skip_channel)
     failed = 0
@@ -107,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         if len(work) == 1:
             summary(result, output_file)
     if len(work) > 1:
-        print(f"humanized {len(work) - failed} of {len(work)} files into {target}")
+        print(f"humanized {len(work) - failed} of {plural(len(work), 'file')} into {target}")
     return 1 if failed else 0
 
 
@@ -146,7 +152,8 @@ def summary(result: Result, written: Path) -> None:
               f"{plural(len(before), 'note')}")
         print(f"    before: {describe(before)}")
         print(f"    after:  {describe(after)}")
-        moved = np.array([result.shifts[i] for i in part.indices if result.shifts[i]]) * 1000
+        moved = np.array([result.shifts[i] for i in part.indices
+                          if abs(result.shifts[i]) >= 0.0005]) * 1000  # a note that moved
         if moved.size:
             print(f"    timing: {plural(moved.size, 'note')} moved, mean {signed(moved.mean())} "
                   f"ms, spread {moved.std():.1f} ms, {signed(moved.min(), 0)} to "

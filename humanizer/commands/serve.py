@@ -28,8 +28,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", dest="out_port", metavar="NAME",
                         help="play to this existing port instead of a virtual one")
     parser.add_argument("--control", default=DEFAULT_CONTROL, metavar="ADDRESS",
+                        type=checked(lambda t: values.address(t, "--control")),
                         help=f"ZeroMQ control address (default {DEFAULT_CONTROL})")
     parser.add_argument("--events", metavar="ADDRESS",
+                        type=checked(lambda t: values.address(t, "--events")),
                         help="ZeroMQ address publishing events and stats (default: the "
                              "control port + 1)")
     parser.add_argument("--allow-remote", action="store_true",
