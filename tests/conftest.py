@@ -88,3 +88,26 @@ def rushing_model(early_model) -> Path:
     return timing_model(early_model.parent, "rushing",
                         {pitch: -EARLY_MS for pitch in range(21, 109)},
                         f"test style: every note {EARLY_MS:g} ms early")
+
+
+@pytest.fixture
+def daemon(server, request):
+    """`humanizer serve` at the module's LATENCY (tests/live: each module gives its JACK
+    server as a `server` fixture), stopped afterwards if still running."""
+    from humanizer.daemon.harness import Daemon
+
+    started = Daemon("--latency", f"{int(request.module.LATENCY * 1000)}ms")
+    yield started
+    if started.process.poll() is None:
+        started.stop()
+
+
+@pytest.fixture
+def probe(daemon, request):
+    """A JACK client playing into `daemon` and hearing what it plays."""
+    from humanizer.daemon.harness import Probe
+
+    client = Probe(request.module.__name__.split(".")[-1].replace("_", "-"))
+    client.connect()  # returns once JACK lists the connections
+    yield client
+    client.close()

@@ -76,14 +76,13 @@ def test_train_refuses_a_bad_number_in_one_line(tmp_path, capsys):
     assert code == 2 and "--epochs must be between 1" in err and len(err.splitlines()) == 1
 
 
-def test_ship_and_quality_run_outside_the_command_table(tmp_path, capsys):
-    """`python -m humanizer.training.ship` and `.quality` call these mains."""
-    from humanizer.commands import quality, ship
+def test_ship_and_quality_check_their_arguments_in_one_line(tmp_path, capsys):
+    from humanizer.commands import quality
 
-    assert ship.main([str(tmp_path / "none.keras"), str(ASAP), "--name", "x"]) == 2
+    assert main(["ship", str(tmp_path / "none.keras"), str(ASAP), "--name", "x"]) == 2
     assert "none.keras: no such file" in capsys.readouterr().err
     with pytest.raises(SystemExit):
-        quality.main(["--lookaheads", "0ms,12"])
+        main(["quality", "--lookaheads", "0ms,12"])
     assert "invalid lookahead '12'" in capsys.readouterr().err
     assert quality.lookaheads("0ms,1s,full") == [0.0, 1.0, None]
 

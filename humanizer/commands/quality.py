@@ -7,8 +7,6 @@ split at one lookahead (humanizer.training.quality builds the table).
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 from humanizer import values
@@ -47,16 +45,3 @@ def run(args: argparse.Namespace) -> int:
     args.out.write_text(page)
     print(f"wrote {args.out}")
     return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m humanizer.training.quality ...`: the command outside `humanizer`'s table,
-    its errors on one line like the table's."""
-    parser = argparse.ArgumentParser(prog="python -m humanizer.training.quality",
-                                     description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    try:
-        return run(parser.parse_args(argv))
-    except HumanizerError as error:
-        print(f"humanizer: {error}", file=sys.stderr)
-        return 2

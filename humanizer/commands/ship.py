@@ -7,8 +7,6 @@ steps). Needs the train extra.
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 from humanizer import values
@@ -44,16 +42,3 @@ def run(args: argparse.Namespace) -> int:
     ship(args.model, args.data, args.name, args.lookahead,
          args.output or PACKAGED / f"{args.name}.onnx", args.without_timing)
     return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m humanizer.training.ship ...`: the command outside `humanizer`'s table,
-    its errors on one line like the table's."""
-    parser = argparse.ArgumentParser(prog="python -m humanizer.training.ship",
-                                     description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    try:
-        return run(parser.parse_args(argv))
-    except HumanizerError as error:
-        print(f"humanizer: {error}", file=sys.stderr)
-        return 2

@@ -11,6 +11,7 @@ Each row is `humanizer eval` on a test split (DESIGN section 6): the model besid
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -88,7 +89,7 @@ def document(data: Path, lookaheads: list[float | None], count: int | None) -> s
     return "\n".join(lines) + "\n"
 
 
-if __name__ == "__main__":
-    from humanizer.commands import quality as command
+if __name__ == "__main__":  # the older spelling of `humanizer quality`
+    from humanizer.cli import main
 
-    raise SystemExit(command.main())
+    raise SystemExit(main(["quality", *sys.argv[1:]]))

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import tempfile
 from pathlib import Path
 
@@ -94,7 +95,7 @@ def ship(model: Path, data: str, name: str, lookahead: float, output: Path,
     return metrics
 
 
-if __name__ == "__main__":
-    from humanizer.commands import ship as command
+if __name__ == "__main__":  # the older spelling of `humanizer ship`
+    from humanizer.cli import main
 
-    raise SystemExit(command.main())
+    raise SystemExit(main(["ship", *sys.argv[1:]]))

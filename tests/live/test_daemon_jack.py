@@ -37,22 +37,6 @@ def server():
         yield name
 
 
-@pytest.fixture
-def daemon():
-    started = Daemon("--latency", f"{int(LATENCY * 1000)}ms")
-    yield started
-    if started.process.poll() is None:
-        started.stop()
-
-
-@pytest.fixture
-def probe(daemon):
-    client = Probe()
-    client.connect()  # returns once JACK lists the connections
-    yield client
-    client.close()
-
-
 def play(probe: Probe, notes: int, gap: float = 0.03, channel: int = 0,
          velocity: int = 80) -> list[float]:
     """Short notes; returns each note-on's send time."""

@@ -38,7 +38,6 @@ from humanizer.daemon.harness import (
     DAEMON_OUT,
     Daemon,
     Listener,
-    Probe,
     connect,
     memory_mb,
     wait_until,
@@ -168,22 +167,6 @@ def server():
     """A private server (its xruns are counted), made the default while it runs."""
     with own_server(PERIOD) as started:
         yield started
-
-
-@pytest.fixture
-def daemon(server):
-    started = Daemon("--latency", f"{int(LATENCY * 1000)}ms")
-    yield started
-    if started.process.poll() is None:
-        started.stop()
-
-
-@pytest.fixture
-def probe(daemon):
-    client = Probe("soak")
-    client.connect()  # returns once JACK lists the connections
-    yield client
-    client.close()
 
 
 # -- the control client ----------------------------------------------------------------------
