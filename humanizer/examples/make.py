@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import mido
+
+from humanizer.examples.arrangements import ARRANGEMENTS, arrangement
 from humanizer.notes import Note, midi_from_notes, write_atomic
 
 FOLDER = Path(__file__).parent
@@ -51,11 +54,19 @@ def drum_loop(velocity: int = 100) -> list[Note]:
     return notes
 
 
-EXAMPLES = {"piano-part.mid": piano_part, "drum-loop.mid": drum_loop}
+def band() -> mido.MidiFile:
+    """Eight bars of a band drawn flat at four levels: melody 100, pad 30, bass 60 and
+    drums 100 (with crashes, a fill, congas and a cowbell)."""
+    return arrangement(ARRANGEMENTS["balanced.mid"], bars=8)
+
+
+EXAMPLES = {"piano-part.mid": piano_part, "drum-loop.mid": drum_loop, "band.mid": band}
 
 
 if __name__ == "__main__":
     for name, make in EXAMPLES.items():
-        write_atomic(midi_from_notes(sorted(make(), key=lambda n: (n.start, n.pitch))),
-                     FOLDER / name)
+        made = make()
+        midi = made if isinstance(made, mido.MidiFile) else midi_from_notes(
+            sorted(made, key=lambda n: (n.start, n.pitch)))
+        write_atomic(midi, FOLDER / name)
         print(f"wrote {FOLDER / name}")

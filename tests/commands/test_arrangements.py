@@ -6,10 +6,10 @@ from collections import defaultdict
 
 import numpy as np
 import pytest
-from arrangements import ARRANGEMENTS, part_of, write_all
 from conftest import run
 
 from humanizer import drumkit
+from humanizer.examples.arrangements import ARRANGEMENTS, part_of, write_all
 from humanizer.notes import read
 
 LIMITED = range(20, 121)  # levels at which a part must stay off the limits

@@ -14,10 +14,10 @@ from collections import defaultdict, deque
 
 import numpy as np
 import pytest
-from arrangements import arrangement
 from jack import PERIOD_FRAMES, RATE, jack_server
 
 from humanizer.daemon.harness import Daemon, Probe
+from humanizer.examples.arrangements import arrangement
 from humanizer.notes import Note, notes_of
 from humanizer.offline import Humanizer
 from humanizer.output import OutputSettings

@@ -2,7 +2,8 @@
 several tracks on their own channels, each flat at its own level, drums with crashes, a
 fill and pieces the drum style's kit never played (congas, cowbell).
 
-Run as a script to write them: `python tests/arrangements.py FOLDER`.
+`python -m humanizer.examples.arrangements FOLDER` writes them; the tests and
+docs/quality.md humanize them, and `humanizer demo` plays the balanced one.
 """
 
 from __future__ import annotations
