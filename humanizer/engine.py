@@ -49,6 +49,23 @@ def heard_ahead(latency: float, timing: bool = False) -> float:
     return max(0.0, latency - guard)
 
 
+def window_groups(times: np.ndarray, span: float) -> np.ndarray:
+    """For each note (times sorted), the index of the first note of its group: notes that
+    start within `span` (one frame) of the group's first one share a window anchored there.
+
+    Groups follow from the notes alone, never from a clock, so the daemon (times since it
+    started) and a file (times since its start) group a part alike: after any gap of a
+    frame the grouping no longer depends on where the notes began. A chord, or a burst of
+    a thousand notes in one MIDI period, is one window; a dense run, a window a frame."""
+    first = np.empty(len(times), dtype=np.int64)
+    anchor = 0
+    for i, at in enumerate(times.tolist()):
+        if at - times[anchor] >= span:
+            anchor = i
+        first[i] = anchor
+    return first
+
+
 def recentred(times: np.ndarray, values: np.ndarray, at: np.ndarray, own: np.ndarray,
               seconds: float) -> np.ndarray:
     """`own` (the values of the notes at times `at`) less the running mean of `values`
@@ -235,8 +252,8 @@ class Engine:
 
     def _predict_lookahead(self, notes: list[Note], lookahead: float,
                            wanted: np.ndarray) -> Prediction:
-        """Predictions for notes[wanted] (notes sorted by start), one window per distinct
-        millisecond of onset, in batches of WINDOW_BATCH windows."""
+        """Predictions for notes[wanted] (notes sorted by start), one window per group of
+        onsets (see window_groups), in batches of WINDOW_BATCH windows."""
         times = np.array([note.start for note in notes], dtype=np.float64)
         ends = np.array([note.end for note in notes], dtype=np.float64)
         keys = np.array([note.pitch for note in notes], dtype=np.int64) - encoding.LOWEST_KEY
@@ -244,10 +261,11 @@ class Engine:
         result = Prediction.empty(len(wanted))
         if not len(wanted):
             return result
-        _, group = np.unique(np.round(times[wanted], 3), return_inverse=True)
+        starts = window_groups(times, 1.0 / self.fps)
+        _, group = np.unique(starts[wanted], return_inverse=True)
         group = group.reshape(-1)
         anchors = np.full(group.max() + 1, np.inf)
-        np.minimum.at(anchors, group, times[wanted])
+        np.minimum.at(anchors, group, times[starts[wanted]])
         by_window = np.argsort(group, kind="stable")  # positions in `wanted`, window by window
         bounds = np.searchsorted(group[by_window], np.arange(len(anchors) + 1))
         members = [by_window[bounds[g]:bounds[g + 1]] for g in range(len(anchors))]
@@ -271,19 +289,22 @@ class Engine:
         """
         fps, sigma = self.fps, self.contract.level_seconds
         context = int(np.ceil(self.contract.context_seconds * fps))
-        ahead = int(encoding.frame_index(lookahead + 0.5 / fps, fps))  # the horizon's frame
+        # each window hears `lookahead` past its anchor, and at least its own notes
+        horizons = np.array([max(anchor + lookahead, times[wanted[mine]].max())
+                             for anchor, mine in zip(anchors, members)])
+        farthest = float((horizons - anchors).max())
+        ahead = int(encoding.frame_index(farthest + 0.5 / fps, fps))  # the horizon's frame
         width = context + ahead + 1
         reach = context / fps
         # every note that may sound in one of these windows, found once for the batch
-        heard_by = int(np.searchsorted(times, anchors.max() + lookahead, side="right"))
+        heard_by = int(np.searchsorted(times, horizons.max(), side="right"))
         candidates = np.nonzero(ends[:heard_by] > anchors.min() - reach)[0]
         frames = np.zeros((len(anchors), width, encoding.INPUTS), dtype=np.float32)
 
         def frame(at: np.ndarray, anchor: float) -> np.ndarray:
             return encoding.frame_index(at - anchor + 0.5 / fps, fps) + context
 
-        for row, anchor in enumerate(anchors):
-            horizon = anchor + lookahead
+        for row, (anchor, horizon) in enumerate(zip(anchors, horizons)):
             inside = candidates[(times[candidates] <= horizon)
                                 & (ends[candidates] > anchor - reach)]
             on = frame(times[inside], anchor)
@@ -291,8 +312,7 @@ class Engine:
             frames[row] = encoding.encode_spans(on, off, keys[inside], 0, width)
         raw, raw_offsets = self.run_heads(frames)
         output = self._scale(raw)
-        for row, (anchor, mine) in enumerate(zip(anchors, members)):
-            horizon = anchor + lookahead
+        for row, (anchor, horizon, mine) in enumerate(zip(anchors, horizons, members)):
             lo = int(np.searchsorted(times, anchor - reach, side="left"))
             hi = int(np.searchsorted(times, horizon, side="right"))
             seen = np.arange(lo, hi)

@@ -19,6 +19,7 @@ LIMITED = range(20, 121)  # levels at which a part must stay off the limits
 def humanized(tmp_path_factory):
     """Each arrangement humanized with the default styles and the drums' timing."""
     folder = tmp_path_factory.mktemp("arrangements")
+    (folder / "out").mkdir()
     results = {}
     for path, levels in write_all(folder / "in").items():
         out = folder / "out" / path.name

@@ -128,7 +128,7 @@ def test_ctl_requests():
         "cmd": "set", "key": "strength", "value": 0.5}
     assert request_of(args(action="set", key="latency", value="250ms"))["value"] == "250ms"
     assert request_of(args(action="bypass", state="on")) == {"cmd": "bypass", "on": True}
-    assert request_of(args(action="use", style="drums", channel=10)) == {
+    assert request_of(args(action="use", style="drums", channel=9)) == {  # (parsed: 0-15)
         "cmd": "use", "style": "drums", "channel": 10}
 
 
