@@ -27,7 +27,7 @@ from humanizer.daemon.settings import Settings
 from humanizer.daemon.stats import Timings
 from humanizer.daemon.stylemap import StyleMap
 from humanizer.daemon.supervisor import Supervisor
-from humanizer.engine import BATCH_SECONDS, PREDICT_BEFORE, Engine, heard_ahead
+from humanizer.engine import BATCH_SECONDS, PREDICT_BEFORE, Engine, Prediction, heard_ahead
 from humanizer.notes import Note
 
 IDLE_WAIT = 0.2  # how often idle threads look at the stop flag
@@ -36,14 +36,16 @@ MAX_STRIKES = 3  # inferences with invalid numbers (or errors) before a style is
 
 @dataclass
 class Job:
-    """One inference: a part's engine, the notes heard on its channel, which of them are
-    due (indices into `notes`, one per event) and how far past them the model hears."""
+    """One inference: a style's engine, the notes heard on the channels it plays, which of
+    them are due (indices into `notes`, one per event), how far past them the model hears,
+    and each note's part (its channel)."""
 
     engine: Engine
     notes: list[Note]
     indices: list[int]
     lookahead: float
     events: list[Event]
+    owners: list[int]  # each note's part: its channel
 
 
 class Scheduler:
@@ -141,31 +143,34 @@ class Scheduler:
                 self.failed_inference(jobs, error)
 
     def _jobs(self, batch: list[Event]) -> list[Job]:
-        """Per channel (a part) and lookahead: the engine, the notes heard on the channel
-        and the events' indices. Called with the state lock held, so the notes are a
-        consistent snapshot."""
+        """Per style and lookahead: the engine, the notes heard on the channels it plays
+        (each channel a part, heard together), the events' indices. Called with the state
+        lock held, so the notes are a consistent snapshot."""
         groups: dict[tuple[int, float], list[Event]] = defaultdict(list)
+        engines: dict[int, tuple[Engine, list[int]]] = {}
         for event in batch:
-            groups[event.note.channel, event.lookahead].append(event)
+            engine, channels = self.styles.playing(event.note.channel)
+            engines.setdefault(id(engine), (engine, channels))
+            groups[id(engine), event.lookahead].append(event)
         timing = self.settings.timing > 0
         jobs = []
-        for (channel, lookahead), events in groups.items():
-            engine = self.styles.engine_for(channel)
+        for (key, lookahead), events in groups.items():
+            engine, channels = engines[key]
             contract = engine.contract
             # the frames look back context_seconds, the input's level 3 level widths
             reach = max(contract.context_seconds, 3 * contract.level_seconds) + 1.0
-            notes, indices = self.buffer.window([channel], events, reach)
+            notes, indices = self.buffer.window(channels, events, reach)
             heard = [engine.hears(note) for note in notes]
             position = np.cumsum([note is not None for note in heard]) - 1
-            kept = [i for i, event in zip(indices, events) if heard[i] is not None]
             for i, event in zip(indices, events):
                 if heard[i] is None:  # the style has no input for it: it keeps its own
                     self.buffer.place(event, event.note.velocity)
+            kept = [(i, event) for i, event in zip(indices, events) if heard[i] is not None]
             if kept:
-                jobs.append(Job(engine, [note for note in heard if note is not None],
-                                [int(position[i]) for i in kept], heard_ahead(lookahead, timing),
-                                [event for i, event in zip(indices, events)
-                                 if heard[i] is not None]))
+                playable = [note for note in heard if note is not None]
+                jobs.append(Job(engine, playable, [int(position[i]) for i, _ in kept],
+                                heard_ahead(lookahead, timing), [event for _, event in kept],
+                                [note.channel for note in playable]))
         return jobs
 
     def failed_inference(self, jobs: list[Job], error: Exception) -> None:
@@ -188,30 +193,41 @@ class Scheduler:
             self.events.append(("dropped", {"style": name, "now": restored}))
 
     def predict(self, jobs: list[Job], settings: Settings) -> None:
-        """Run the model for each job and give its events their velocities and shifts.
-        Numbers that are not finite fall back to the input velocity and no shift, and
-        count as rejected."""
-        played = settings.output()
+        """Run the model for the jobs - all parts of one style and lookahead in shared
+        model runs - and give their events velocities and shifts. Numbers that are not
+        finite fall back to the input velocity and no shift, and count as rejected."""
+        together: dict[tuple[int, float], list[Job]] = defaultdict(list)
         for job in jobs:
+            together[id(job.engine), job.lookahead].append(job)
+        for group in together.values():
             started = time.perf_counter()
-            prediction = job.engine.predict_due(job.notes, np.array(job.indices), job.lookahead)
-            rejected = int(np.sum(~(np.isfinite(prediction.levels)
-                                    & np.isfinite(prediction.deviations)
-                                    & np.isfinite(prediction.offsets))))
-            heard = np.array([event.note.velocity for event in job.events], dtype=np.float64)
-            velocities = output.velocities(heard, prediction.levels, prediction.deviations,
-                                           prediction.spreads, played)
-            shifts = output.shifts(prediction.offsets, played, job.engine.contract.timing)
+            engine = group[0].engine
+            predictions = engine.predict_parts(
+                [(job.notes, np.array(job.indices), job.owners) for job in group],
+                group[0].lookahead)
             self.timings.add(time.perf_counter() - started)
-            with self._state:
-                for event, velocity, shift in zip(job.events, velocities.tolist(),
-                                                  shifts.tolist()):
-                    self.buffer.place(event, int(velocity), shift)
-                self.buffer.counts.predicted += len(job.events) - rejected
-                self.buffer.counts.rejected += rejected
-                self._state.notify_all()  # a note moved earlier may be due sooner
-            if rejected:
-                self._strike(job.engine)
+            for job, prediction in zip(group, predictions):
+                self._place(job, prediction, settings)
+
+    def _place(self, job: Job, prediction: Prediction, settings: Settings) -> None:
+        """A job's prediction through the one output step into the buffer."""
+        played = settings.output()
+        rejected = int(np.sum(~(np.isfinite(prediction.levels)
+                                & np.isfinite(prediction.deviations)
+                                & np.isfinite(prediction.offsets))))
+        heard = np.array([event.note.velocity for event in job.events], dtype=np.float64)
+        velocities = output.velocities(heard, prediction.levels, prediction.deviations,
+                                       prediction.spreads, played)
+        shifts = output.shifts(prediction.offsets, played, job.engine.contract.timing)
+        with self._state:
+            for event, velocity, shift in zip(job.events, velocities.tolist(),
+                                              shifts.tolist()):
+                self.buffer.place(event, int(velocity), shift)
+            self.buffer.counts.predicted += len(job.events) - rejected
+            self.buffer.counts.rejected += rejected
+            self._state.notify_all()  # a note moved earlier may be due sooner
+        if rejected:
+            self._strike(job.engine)
 
     # -- panic and shutdown -----------------------------------------------------------------
     def panic(self) -> int:

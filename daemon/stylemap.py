@@ -111,6 +111,15 @@ class StyleMap:
                     self._engines.pop(name, None)
             return f"channels without a style of their own play {self.default}"
 
+    def playing(self, channel: int) -> tuple[Engine, list[int]]:
+        """The engine playing `channel` and every channel it plays: the model hears them
+        together, as offline it hears all the parts of a style. Read under one lock, so a
+        swap cannot come between them."""
+        with self._lock:
+            style = self.per_channel.get(channel, self.default)
+            channels = [ch for ch in range(16) if self.per_channel.get(ch, self.default) == style]
+            return self._engines[style], channels
+
     def loaded(self) -> dict[str, Engine]:
         with self._lock:
             return dict(self._engines)

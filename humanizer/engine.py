@@ -7,10 +7,8 @@ Two ways to look at a part, one code path:
   where a chunk starts;
 - a fixed lookahead (the live daemon, and offline with --latency): each note is predicted
   from a window that ends `lookahead` after its onset and holds only the notes heard by
-  then, exactly as the daemon knows them. The window's frames start at the note's own
-  onset, so a prediction depends on where notes are relative to each other, never on when
-  the daemon happened to start: the same part gives the same result live and offline.
-  Notes starting within the same millisecond share a window.
+  then, exactly as the daemon knows them (humanizer.windows: windows follow from the
+  notes, never a clock, so a part gives the same result live and offline).
 
 Deviations and offsets come out re-centred on their running mean over the notes heard
 (`recentred`): the model may shape a part and make its notes push and pull, never move
@@ -31,6 +29,7 @@ from humanizer.contract import INPUT_NAME, METADATA_KEY, OFFSETS_NAME, OUTPUT_NA
 from humanizer.errors import HumanizerError
 from humanizer.notes import Note
 from humanizer.output import MAX_SHIFT
+from humanizer.windows import Frames, Part, Window, windows_of
 
 CHUNK_SECONDS = 60.0  # core of a whole-file chunk; each side gets the model's context more
 CHUNK_BATCH = 16  # whole-file chunks of one length run together in one call
@@ -47,23 +46,6 @@ def heard_ahead(latency: float, timing: bool = False) -> float:
     the same, so both give the model the same window."""
     guard = PREDICT_BEFORE + BATCH_SECONDS + (MAX_SHIFT if timing else 0.0)
     return max(0.0, latency - guard)
-
-
-def window_groups(times: np.ndarray, span: float) -> np.ndarray:
-    """For each note (times sorted), the index of the first note of its group: notes that
-    start within `span` (one frame) of the group's first one share a window anchored there.
-
-    Groups follow from the notes alone, never from a clock, so the daemon (times since it
-    started) and a file (times since its start) group a part alike: after any gap of a
-    frame the grouping no longer depends on where the notes began. A chord, or a burst of
-    a thousand notes in one MIDI period, is one window; a dense run, a window a frame."""
-    first = np.empty(len(times), dtype=np.int64)
-    anchor = 0
-    for i, at in enumerate(times.tolist()):
-        if at - times[anchor] >= span:
-            anchor = i
-        first[i] = anchor
-    return first
 
 
 def recentred(times: np.ndarray, values: np.ndarray, at: np.ndarray, own: np.ndarray,
@@ -169,8 +151,11 @@ class Engine:
         outputs = self.session.run(names, {INPUT_NAME: frames.astype(np.float32)})
         return outputs[0], outputs[1] if self.contract.timing else None
 
-    def predict(self, notes: Sequence[Note], lookahead: float | None = None) -> Prediction:
-        """Predictions for the notes of one part, all on the 88 keys (the order of `notes`).
+    def predict(self, notes: Sequence[Note], lookahead: float | None = None,
+                owners: Sequence[int] | None = None) -> Prediction:
+        """Predictions for notes on the 88 keys (in the order of `notes`), heard together;
+        `owners` (default: all one) says which part each belongs to - each part keeps its
+        own level and centre.
 
         lookahead None means whole-file context; otherwise seconds the model may hear after
         each note's onset (see heard_ahead for the live daemon's).
@@ -182,19 +167,21 @@ class Engine:
             raise ValueError("predict takes only notes on the 88 keys")
         order = np.argsort([note.start for note in notes], kind="stable")
         ordered = [notes[i] for i in order]
+        owned = None if owners is None else np.asarray(owners)[order]
         if lookahead is None:
-            result = self._predict_whole(ordered)
+            result = self._predict_whole(ordered, owned)
         else:
-            result = self._predict_lookahead(ordered, lookahead, np.arange(len(ordered)))
+            result = self.predict_parts([(ordered, np.arange(len(ordered)), owned)],
+                                        lookahead)[0]
         back = np.empty_like(order)
         back[order] = np.arange(len(order))
         return result[back]
 
-    def predict_due(self, heard: Sequence[Note], due: np.ndarray, lookahead: float) -> Prediction:
+    def predict_due(self, heard: Sequence[Note], due: np.ndarray, lookahead: float,
+                    owners: Sequence[int] | None = None) -> Prediction:
         """The live case: predictions for the notes `due` (indices into `heard`, sorted by
         start) from windows ending `lookahead` after their onsets."""
-        due = np.asarray(due, dtype=np.int64)
-        return self._predict_lookahead(list(heard), lookahead, due)
+        return self.predict_parts([(list(heard), due, owners)], lookahead)[0]
 
     def _scale(self, raw: np.ndarray) -> np.ndarray:
         return raw.astype(np.float64) * self.contract.deviation_scale
@@ -208,7 +195,7 @@ class Engine:
         return encoding.encode_spans(onsets[sounding], offs[sounding], keys[sounding], first,
                                      count)
 
-    def _predict_whole(self, notes: list[Note]) -> Prediction:
+    def _predict_whole(self, notes: list[Note], owners: np.ndarray | None) -> Prediction:
         fps = self.fps
         times = np.array([note.start for note in notes])
         onsets = encoding.frame_index(times, fps)
@@ -238,11 +225,19 @@ class Engine:
                     if offsets is not None:
                         raw_offsets[inside] = offsets[cells]
         sigma = self.contract.level_seconds
-        deviations = recentred(times, self._scale(raw), times, self._scale(raw), sigma)
-        offsets = recentred(times, raw_offsets, times, raw_offsets, sigma)
         velocities = np.array([note.velocity for note in notes], dtype=np.float64)
-        return self._result(encoding.local_mean(times, velocities, times, sigma), deviations,
-                            local_spread(times, deviations, times, sigma), offsets)
+        result = Prediction.empty(len(notes))
+        owners = np.zeros(len(notes), dtype=np.int64) if owners is None else owners
+        for owner in np.unique(owners):  # each part: its own level and centre
+            mine = owners == owner
+            at, deviations = times[mine], self._scale(raw[mine])
+            centred = recentred(at, deviations, at, deviations, sigma)
+            part = self._result(encoding.local_mean(at, velocities[mine], at, sigma), centred,
+                                local_spread(at, centred, at, sigma),
+                                recentred(at, raw_offsets[mine], at, raw_offsets[mine], sigma))
+            result.levels[mine], result.deviations[mine] = part.levels, part.deviations
+            result.spreads[mine], result.offsets[mine] = part.spreads, part.offsets
+        return result
 
     def _result(self, levels: np.ndarray, deviations: np.ndarray, spreads: np.ndarray,
                 offsets: np.ndarray) -> Prediction:
@@ -250,89 +245,52 @@ class Engine:
         return Prediction(levels, deviations * gain, spreads * gain,
                           offsets * self.contract.offset_scale)
 
-    def _predict_lookahead(self, notes: list[Note], lookahead: float,
-                           wanted: np.ndarray) -> Prediction:
-        """Predictions for notes[wanted] (notes sorted by start), one window per group of
-        onsets (see window_groups), in batches of WINDOW_BATCH windows."""
-        times = np.array([note.start for note in notes], dtype=np.float64)
-        ends = np.array([note.end for note in notes], dtype=np.float64)
-        keys = np.array([note.pitch for note in notes], dtype=np.int64) - encoding.LOWEST_KEY
-        velocities = np.array([note.velocity for note in notes], dtype=np.float64)
-        result = Prediction.empty(len(wanted))
-        if not len(wanted):
-            return result
-        starts = window_groups(times, 1.0 / self.fps)
-        _, group = np.unique(starts[wanted], return_inverse=True)
-        group = group.reshape(-1)
-        anchors = np.full(group.max() + 1, np.inf)
-        np.minimum.at(anchors, group, times[starts[wanted]])
-        by_window = np.argsort(group, kind="stable")  # positions in `wanted`, window by window
-        bounds = np.searchsorted(group[by_window], np.arange(len(anchors) + 1))
-        members = [by_window[bounds[g]:bounds[g + 1]] for g in range(len(anchors))]
-        for first in range(0, len(anchors), WINDOW_BATCH):
-            batch = np.arange(first, min(first + WINDOW_BATCH, len(anchors)))
-            self._predict_windows(times, ends, keys, velocities, anchors[batch], lookahead,
-                                  wanted, [members[g] for g in batch], result)
-        return result
+    def predict_parts(self, groups: Sequence[tuple[Sequence[Note], np.ndarray,
+                                                   Sequence[int] | None]],
+                      lookahead: float) -> list[Prediction]:
+        """The live case, for several groups of notes at once: for each (notes sorted by
+        start, indices of the notes due, owners or None), the predictions of those notes
+        from windows reaching `lookahead` past them (humanizer.windows). All windows share
+        model runs."""
+        answers, windows = [], []
+        for notes, wanted, owners in groups:
+            wanted = np.asarray(wanted, dtype=np.int64)
+            answers.append(Prediction.empty(len(wanted)))
+            if len(wanted):
+                windows += [(len(answers) - 1, window) for window in
+                            windows_of(Part.of(notes, owners), wanted, lookahead, self.fps)]
+        framing = Frames.of(self.fps, self.contract.context_seconds, lookahead)
+        for first in range(0, len(windows), WINDOW_BATCH):
+            batch = windows[first:first + WINDOW_BATCH]
+            raw, raw_offsets = self.run_heads(framing.encode([w for _, w in batch]))
+            for row, (answer, window) in enumerate(batch):
+                self._finish(window, framing, self._scale(raw[row]),
+                             None if raw_offsets is None else raw_offsets[row],
+                             answers[answer])
+        return answers
 
-    def _predict_windows(self, times: np.ndarray, ends: np.ndarray, keys: np.ndarray,
-                         velocities: np.ndarray, anchors: np.ndarray, lookahead: float,
-                         wanted: np.ndarray, members: list[np.ndarray],
-                         result: Prediction) -> None:
-        """One model run for the windows at `anchors`; fills `result` for their notes.
-
-        A window's frame 0 is centred on its anchor (the onset of the notes due): notes a
-        whole number of frames from it - a grid - sit mid-frame, where a few milliseconds
-        of MIDI jitter cannot move them across a frame edge. It holds the
-        context before and the lookahead after, and the notes that started by the anchor
-        plus the lookahead - sounding until the window's end if their note-off came later.
-        """
-        fps, sigma = self.fps, self.contract.level_seconds
-        context = int(np.ceil(self.contract.context_seconds * fps))
-        # each window hears `lookahead` past its anchor, and at least its own notes
-        horizons = np.array([max(anchor + lookahead, times[wanted[mine]].max())
-                             for anchor, mine in zip(anchors, members)])
-        farthest = float((horizons - anchors).max())
-        ahead = int(encoding.frame_index(farthest + 0.5 / fps, fps))  # the horizon's frame
-        width = context + ahead + 1
-        reach = context / fps
-        # every note that may sound in one of these windows, found once for the batch
-        heard_by = int(np.searchsorted(times, horizons.max(), side="right"))
-        candidates = np.nonzero(ends[:heard_by] > anchors.min() - reach)[0]
-        frames = np.zeros((len(anchors), width, encoding.INPUTS), dtype=np.float32)
-
-        def frame(at: np.ndarray, anchor: float) -> np.ndarray:
-            return encoding.frame_index(at - anchor + 0.5 / fps, fps) + context
-
-        for row, (anchor, horizon) in enumerate(zip(anchors, horizons)):
-            inside = candidates[(times[candidates] <= horizon)
-                                & (ends[candidates] > anchor - reach)]
-            on = frame(times[inside], anchor)
-            off = np.where(ends[inside] <= horizon, frame(ends[inside], anchor), width)
-            frames[row] = encoding.encode_spans(on, off, keys[inside], 0, width)
-        raw, raw_offsets = self.run_heads(frames)
-        output = self._scale(raw)
-        for row, (anchor, horizon, mine) in enumerate(zip(anchors, horizons, members)):
-            lo = int(np.searchsorted(times, anchor - reach, side="left"))
-            hi = int(np.searchsorted(times, horizon, side="right"))
-            seen = np.arange(lo, hi)
-            on = frame(times[seen], anchor)
-            seen, on = seen[on >= 0], on[on >= 0]
-            cells = row, on, keys[seen]
-            heard = output[cells]
-            due = wanted[mine]  # `mine`: positions in `wanted` of this window's notes
-            at = times[due]
-            own_cells = row, frame(at, anchor), keys[due]
-            own = output[own_cells]
-            deviations = recentred(times[seen], heard, at, own, sigma)
-            spreads = local_spread(times[seen], heard, at, sigma)
-            if raw_offsets is not None:
-                shifts = raw_offsets[cells]
-                offsets = recentred(times[seen], shifts, at, raw_offsets[own_cells], sigma)
-            else:
-                offsets = np.zeros(len(due))
-            start = int(np.searchsorted(times, at.min() - 3 * sigma))
-            levels = encoding.local_mean(times[start:hi], velocities[start:hi], at, sigma)
-            part = self._result(levels, deviations, spreads, offsets)
-            result.levels[mine], result.deviations[mine] = part.levels, part.deviations
-            result.spreads[mine], result.offsets[mine] = part.spreads, part.offsets
+    def _finish(self, window: Window, framing: Frames, output: np.ndarray,
+                raw_offsets: np.ndarray | None, answer: Prediction) -> None:
+        """The window's notes' results into `answer`: each note re-centred on the notes
+        of its own part the window heard, around the level of that part's velocities."""
+        part, sigma = window.part, self.contract.level_seconds
+        heard = framing.heard(window)
+        hi = int(np.searchsorted(part.times, window.horizon, side="right"))
+        for owner in np.unique(part.owners[window.due]):
+            mine = part.owners[window.due] == owner
+            due, slots = window.due[mine], window.slots[mine]
+            seen = heard[part.owners[heard] == owner]
+            cells = framing.index(part.times[seen], window.anchor), part.keys[seen]
+            at = part.times[due]
+            own = framing.index(at, window.anchor), part.keys[due]
+            deviations = recentred(part.times[seen], output[cells], at, output[own], sigma)
+            spreads = local_spread(part.times[seen], output[cells], at, sigma)
+            offsets = np.zeros(len(at)) if raw_offsets is None else recentred(
+                part.times[seen], raw_offsets[cells], at, raw_offsets[own], sigma)
+            start = int(np.searchsorted(part.times, at.min() - 3 * sigma))
+            near = np.arange(start, hi)
+            near = near[part.owners[near] == owner]
+            levels = encoding.local_mean(part.times[near], part.velocities[near], at, sigma)
+            result = self._result(levels, deviations, spreads, offsets)
+            answer.levels[slots], answer.deviations[slots] = result.levels, result.deviations
+            answer.spreads[slots], answer.offsets[slots] = result.spreads, result.offsets

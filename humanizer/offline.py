@@ -1,9 +1,10 @@
 """The Humanizer: styles per channel, applied to MIDI files one part at a time.
 
 A part is the notes of one track on one channel: a melody at 100 and a pad at 30 keep
-their own levels, as the user balanced them. Each part goes through the engine of its
-channel's style and the one output step (humanizer.output), with whole-file context by
-default, or with a latency exactly as the live daemon predicts it (engine.heard_ahead).
+their own levels, as the user balanced them. The parts a style plays are heard together
+(the model hears the whole texture, as a pianist does), each shaped around its own level
+by the one output step (humanizer.output), with whole-file context by default, or with a
+latency exactly as the live daemon predicts it (engine.heard_ahead).
 Only note_on velocities (and, with timing, note times) change; every other byte of
 meaning in the file stays.
 """
@@ -24,16 +25,20 @@ from humanizer.notes import Note, NoteFile, read, with_timing, with_velocities, 
 
 
 def humanize_part(engine: Engine, notes: Sequence[Note], settings: output.OutputSettings,
-                  lookahead: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Velocities and onset shifts (seconds) for the notes of one part, in their order.
-    Notes the style has no input for (off the 88 keys, or drums its kit never played)
-    keep their velocity and place."""
+                  lookahead: float | None = None,
+                  owners: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Velocities and onset shifts (seconds) for notes one style plays, in their order:
+    heard together, each part (`owners`, default all one) around its own level. Notes the
+    style has no input for (off the 88 keys, or drums its kit never played) keep their
+    velocity and place."""
     velocities = np.array([note.velocity for note in notes], dtype=np.int64)
     shifts = np.zeros(len(notes))
     heard = [engine.hears(note) for note in notes]
     shaped = np.array([note is not None for note in heard], dtype=bool)
     if shaped.any():
-        prediction = engine.predict([note for note in heard if note is not None], lookahead)
+        kept = None if owners is None else np.asarray(owners)[shaped]
+        prediction = engine.predict([note for note in heard if note is not None], lookahead,
+                                    kept)
         broken = ~(np.isfinite(prediction.levels) & np.isfinite(prediction.deviations)
                    & np.isfinite(prediction.offsets))
         if broken.any():
@@ -106,15 +111,21 @@ class Humanizer:
         return list(found.values())
 
     def changes(self, notes: Sequence[Note]) -> tuple[list[int], list[float], list[Part]]:
-        """New velocities and onset shifts (seconds) for every note, part by part."""
+        """New velocities and onset shifts (seconds) for every note. A style hears all the
+        parts it plays together (a pianist's two hands, a band's keys), as the daemon
+        hears its channels; each part keeps its own level and centre."""
         velocities = [note.velocity for note in notes]
         shifts = [0.0] * len(notes)
         parts = self.parts(notes)
-        for part in parts:
-            new, moved = humanize_part(self.engines[part.style],
-                                       [notes[i] for i in part.indices], self.settings,
-                                       self.lookahead)
-            for i, velocity, shift in zip(part.indices, new.tolist(), moved.tolist()):
+        for style in sorted({part.style for part in parts}):
+            indices, owners = [], []
+            for number, part in enumerate(parts):
+                if part.style == style:
+                    indices += part.indices
+                    owners += [number] * len(part.indices)
+            new, moved = humanize_part(self.engines[style], [notes[i] for i in indices],
+                                       self.settings, self.lookahead, owners)
+            for i, velocity, shift in zip(indices, new.tolist(), moved.tolist()):
                 velocities[i], shifts[i] = velocity, shift
         return velocities, shifts, parts
 

@@ -74,7 +74,7 @@ class SlowEngine:
     def hears(self, note):
         return note
 
-    def predict_due(self, notes, due, lookahead):
+    def predict_parts(self, parts, lookahead):
         time.sleep(self.seconds)
         raise RuntimeError("too slow anyway")
 
@@ -83,8 +83,8 @@ class FakeStyles:
     def __init__(self, engine):
         self.engine = engine
 
-    def engine_for(self, channel):
-        return self.engine
+    def playing(self, channel):
+        return self.engine, list(range(16))
 
 
 def test_slow_inference_never_delays_output():

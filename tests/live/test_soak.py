@@ -14,8 +14,9 @@ xrunning client's MIDI for that period - a loss inside JACK that would hide the 
 The JACK-server-goes-away case of an idle daemon is in test_daemon_jack.py; here it
 happens mid-stream.
 
-Short variant (CI): 20 s of streaming. Long: `pytest -m slow tests/test_soak.py -s`
-(HUMANIZER_SOAK_SECONDS, default 600).
+Short variants (CI): 20 s of streaming, and 20 s of 16 channels at over 500 notes/s with
+faults (hostile model swaps, oversized requests, raw bytes on the control port). Long, with
+the faults: `HUMANIZER_SOAK_SECONDS=600 pytest -m slow tests/live/test_soak.py -k long -s`.
 """
 
 from __future__ import annotations
@@ -53,10 +54,12 @@ SHORT_SECONDS = 20.0
 RSS_TOLERANCE_MB = 6.0  # see test_soak
 
 
-def stream(seconds: float, seed: int = 0) -> list[tuple[float, list[int]]]:
+def stream(seconds: float, seed: int = 0, channels: int = 1,
+           chord: tuple[int, int] = (3, 6)) -> list[tuple[float, list[int]]]:
     """(time, message) of a dense piano part with some drums on channel 10: every 20 ms a
     chord of 3-6 notes (~225 notes/s) lasting 30-400 ms, a CC 20 tag per chord, the
-    sustain pedal every 2 s, and bursts of 1000 short notes every 10 s."""
+    sustain pedal every 2 s, and bursts of 1000 short notes every 10 s. With `channels`
+    16 the chord's notes go to any channel (a whole arrangement)."""
     rng = random.Random(seed)
     events: list[tuple[float, int, list[int]]] = []  # (time, order, message)
 
@@ -68,8 +71,8 @@ def stream(seconds: float, seed: int = 0) -> list[tuple[float, list[int]]]:
         add(at, [0xB0, TAG_CC, 0])
         if step % 100 == 0:
             add(at, [0xB0, 64, 127 if step % 200 == 0 else 0])
-        for _ in range(rng.randint(3, 6)):
-            channel = 9 if rng.random() < 0.1 else 0
+        for _ in range(rng.randint(*chord)):
+            channel = 9 if rng.random() < 0.1 else rng.randrange(channels)
             pitch = rng.randint(35, 50) if channel == 9 else rng.randint(21, 108)
             add(at, [0x90 | channel, pitch, rng.randint(40, 110)])
             add(at + rng.uniform(0.03, 0.4), [0x80 | channel, pitch, 0])
@@ -175,9 +178,40 @@ MALFORMED = [b"{", b"\xff\xfe", b"[]", b'{"cmd": "use", "style": "no-such-style"
              b'{"cmd": "use", "style": "../piano"}', b'{"cmd": "bypass", "on": "maybe"}']
 
 
-def control_loop(daemon, stop: threading.Event, log: list) -> None:
+def hostile_models(folder) -> list[tuple[str, bool]]:
+    """(an absolute model path, whether `use` accepts it): a style that predicts invalid
+    numbers once the top key is played (accepted, later dropped), one whose frame rate
+    would run the machine out of memory and one whose output has the wrong shape (both
+    refused)."""
+    from hostile import model
+
+    return [(str(model(folder / "later.onnx", "later")), True),
+            (str(model(folder / "huge.onnx", "huge", nan_on_top_key=False, fps=1e6)), False),
+            (str(model(folder / "shape.onnx", "shape", nan_on_top_key=False,
+                       wrong_shape=True)), False)]
+
+
+def attack(address: str) -> None:
+    """An oversized request (8 MB: the connection is cut before it is read) and a raw TCP
+    connection that speaks no ZeroMQ."""
+    import socket
+
+    import zmq
+
+    client = zmq.Context.instance().socket(zmq.REQ)
+    client.setsockopt(zmq.LINGER, 0)
+    client.connect(address)
+    client.send(b"{" * (8 * 1024 * 1024))
+    client.close(0)
+    host, port = address[len("tcp://"):].rsplit(":", 1)
+    with socket.create_connection((host, int(port))) as raw:
+        raw.sendall(bytes(random.Random(2).randrange(256) for _ in range(4096)))
+
+
+def control_loop(daemon, stop: threading.Event, log: list, hostile: list | None = None) -> None:
     """Every second: swap a style, toggle bypass, change strength, send a malformed
-    request. Each reply is logged with whether it should have been accepted."""
+    request; with `hostile` models also swap one of them in and attack the control port.
+    Each reply is logged with whether it should have been accepted."""
     rng = random.Random(1)
     second = 0
     while not stop.wait(1.0):
@@ -187,8 +221,16 @@ def control_loop(daemon, stop: threading.Event, log: list) -> None:
                     ({"cmd": "bypass", "on": second % 3 == 0}, True),
                     ({"cmd": "set", "key": "strength", "value": rng.random()}, True),
                     (MALFORMED[second % len(MALFORMED)], False)]
+        if hostile:
+            path, good = hostile[second % len(hostile)]
+            requests.insert(1, ({"cmd": "use", "style": path, "channel": 1 + second % 8},
+                                good))
+            attack(daemon.control)
         for request, good in requests:
-            reply = daemon.ask(request)
+            try:
+                reply = daemon.ask(request)
+            except Exception as error:  # no answer in time: logged, and fails the soak
+                reply = {"ok": None, "error": repr(error)}
             log.append((request if isinstance(request, dict) else request[:30], good, reply))
         second += 1
 
@@ -201,12 +243,14 @@ def sample_rss(pid: int, stop: threading.Event, samples: list) -> None:
             samples.append((time.monotonic() - started, figures["rss_mb"]))
 
 
-def soak(daemon, probe, server, seconds: float) -> None:
-    events = stream(seconds)
+def soak(daemon, probe, server, seconds: float, hostile: list | None = None) -> None:
+    """Stream for `seconds` under control traffic (with `hostile` models: faults, and 16
+    channels at over 500 notes a second) and check every message came out once, in order."""
+    events = stream(seconds, channels=16, chord=(8, 14)) if hostile else stream(seconds)
     notes = sum(1 for _, m in events if m[0] & 0xF0 == 0x90)
-    assert notes / seconds >= 200
+    assert notes / seconds >= (500 if hostile else 200)
     stop, replies, rss = threading.Event(), [], []
-    helpers = [threading.Thread(target=control_loop, args=(daemon, stop, replies)),
+    helpers = [threading.Thread(target=control_loop, args=(daemon, stop, replies, hostile)),
                threading.Thread(target=sample_rss, args=(daemon.process.pid, stop, rss))]
     for helper in helpers:
         helper.start()
@@ -222,7 +266,8 @@ def soak(daemon, probe, server, seconds: float) -> None:
     received = [m for _, m in probe.back.received]
     stats = daemon.ask({"cmd": "stats"})
     print(f"\nsoak {seconds:g}s: {len(events)} messages, {notes} notes "
-          f"({notes / seconds:.0f}/s), late {stats['late']}, inference p50 "
+          f"({notes / seconds:.0f}/s), late {stats['late']}, rejected {stats['rejected']}, "
+          f"threads {stats['threads']}, inference p50 "
           f"{stats['inference_ms_p50']} ms p99 {stats['inference_ms_p99']} ms, "
           f"jack xruns {server.xruns()}, rss MB {[r for _, r in rss[::4]]}")
     sent = [identity(m) for _, m in events]
@@ -274,9 +319,23 @@ def test_soak_short(daemon, probe, server):
     soak(daemon, probe, server, SHORT_SECONDS)
 
 
+def test_soak_with_faults_short(daemon, probe, server, tmp_path):
+    """16 channels at over 500 notes a second while hostile models are swapped in (one
+    accepted that turns invalid, two refused), 8 MB requests and raw bytes hit the
+    control port."""
+    pytest.importorskip("onnx")
+    soak(daemon, probe, server, SHORT_SECONDS, hostile_models(tmp_path))
+    assert all(state["alive"] or name == "reader"
+               for name, state in daemon.ask({"cmd": "status"})["stats"]["threads"].items())
+
+
 @pytest.mark.slow
-def test_soak_long(daemon, probe, server):
-    soak(daemon, probe, server, float(os.environ.get("HUMANIZER_SOAK_SECONDS", 600)))
+def test_soak_long(daemon, probe, server, tmp_path):
+    """The documented long soak, faults included: `HUMANIZER_SOAK_SECONDS=600 pytest -m slow
+    tests/live/test_soak.py -k long -s`."""
+    pytest.importorskip("onnx")
+    soak(daemon, probe, server, float(os.environ.get("HUMANIZER_SOAK_SECONDS", 600)),
+         hostile_models(tmp_path))
 
 
 def test_stream_has_the_promised_shape():

@@ -1,0 +1,147 @@
+"""Lookahead windows: what the model hears when it predicts a note, live and offline alike.
+
+A note is predicted from a window of frames holding the model's context before it and the
+lookahead after it - only the notes started by then, a note whose note-off comes later
+sounding to the window's end, as the live daemon knows them. Notes that start within a
+frame of each other share one window (`groups`), anchored at the first one's onset, and
+frame 0 is centred on that onset: a prediction depends on where notes are relative to
+each other, never on a clock (the daemon's times count from when it started, a file's
+from its start), and notes a whole number of frames apart - a grid - sit mid-frame, where
+a few milliseconds of MIDI jitter cannot move them across a frame edge.
+
+Every window of a lookahead has the same width, so windows of any parts can run in one
+batch: what a window gives does not depend on which others it ran with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from humanizer import encoding
+from humanizer.notes import Note
+
+
+@dataclass
+class Part:
+    """The notes one style hears together (sorted by start) as arrays; `owners` says which
+    of the user's parts each belongs to (a track and channel, a live channel): the model
+    hears them all, each part keeps its own level and centre."""
+
+    times: np.ndarray
+    ends: np.ndarray
+    keys: np.ndarray  # 0-87
+    velocities: np.ndarray
+    owners: np.ndarray
+
+    @staticmethod
+    def of(notes: Sequence[Note], owners: Sequence[int] | None = None) -> Part:
+        return Part(np.array([note.start for note in notes], dtype=np.float64),
+                    np.array([note.end for note in notes], dtype=np.float64),
+                    np.array([note.pitch for note in notes], dtype=np.int64)
+                    - encoding.LOWEST_KEY,
+                    np.array([note.velocity for note in notes], dtype=np.float64),
+                    np.zeros(len(notes), dtype=np.int64) if owners is None
+                    else np.asarray(owners, dtype=np.int64))
+
+
+@dataclass
+class Window:
+    """The notes `due` (indices into the part) predicted from one window: anchored at the
+    first one's onset, hearing the notes started by `horizon`. `slots` are where their
+    results go in the part's answer."""
+
+    part: Part
+    anchor: float
+    horizon: float
+    due: np.ndarray
+    slots: np.ndarray
+
+
+def groups(times: np.ndarray, span: float) -> np.ndarray:
+    """For each note (times sorted), the index of the first note of its group: notes that
+    start within `span` of the group's first one share a window. After any gap of `span`
+    the grouping no longer depends on where the notes began. A chord, or a burst of a
+    thousand notes in one MIDI period, is one window; a dense run, a window a frame."""
+    first = np.empty(len(times), dtype=np.int64)
+    anchor = 0
+    for i, at in enumerate(times.tolist()):
+        if at - times[anchor] >= span:
+            anchor = i
+        first[i] = anchor
+    return first
+
+
+def windows_of(part: Part, wanted: np.ndarray, lookahead: float, fps: float) -> list[Window]:
+    """The windows that predict part's notes `wanted` (indices, any order)."""
+    starts = groups(part.times, 1.0 / fps)
+    last = np.zeros(len(part.times), dtype=np.int64)
+    np.maximum.at(last, starts, np.arange(len(part.times)))  # each group's last note
+    windows = []
+    order = np.argsort(starts[wanted], kind="stable")  # slots, group by group
+    for slots in np.split(order, np.flatnonzero(np.diff(starts[wanted][order])) + 1):
+        if not len(slots):
+            continue
+        start = int(starts[wanted[slots[0]]])
+        anchor = float(part.times[start])
+        horizon = max(anchor + lookahead, float(part.times[last[start]]))  # its own notes
+        windows.append(Window(part, anchor, horizon, wanted[slots], slots))
+    return windows
+
+
+@dataclass(frozen=True)
+class Frames:
+    """How windows are framed: the model's context before the anchor, and `ahead` frames
+    after it - one more than the lookahead's, so a group's later notes fit too."""
+
+    fps: float
+    context: int
+    ahead: int
+
+    @staticmethod
+    def of(fps: float, context_seconds: float, lookahead: float) -> Frames:
+        ahead = max(int(encoding.frame_index(lookahead + 0.5 / fps, fps)), 1)
+        return Frames(fps, int(np.ceil(context_seconds * fps)), ahead)
+
+    @property
+    def width(self) -> int:
+        return self.context + self.ahead + 1
+
+    def index(self, at: np.ndarray, anchor: float) -> np.ndarray:
+        """The window frame of times `at` (frame 0 of the context is index 0)."""
+        return encoding.frame_index(np.asarray(at) - anchor + 0.5 / self.fps,
+                                    self.fps) + self.context
+
+    def heard(self, window: Window) -> np.ndarray:
+        """Indices of the notes whose onsets the window holds, in time order."""
+        times = window.part.times
+        lo = int(np.searchsorted(times, window.anchor - self.context / self.fps, side="left"))
+        hi = int(np.searchsorted(times, window.horizon, side="right"))
+        seen = np.arange(lo, hi)
+        return seen[self.index(times[seen], window.anchor) >= 0]
+
+    def encode(self, windows: Sequence[Window]) -> np.ndarray:
+        """The frames (len(windows), width, 176) of windows, each part's sounding notes
+        found once for all its windows."""
+        frames = np.zeros((len(windows), self.width, encoding.INPUTS), dtype=np.float32)
+        reach = self.context / self.fps
+        by_part: dict[int, list[int]] = {}
+        for row, window in enumerate(windows):
+            by_part.setdefault(id(window.part), []).append(row)
+        for rows in by_part.values():
+            part = windows[rows[0]].part
+            latest = max(windows[row].horizon for row in rows)
+            earliest = min(windows[row].anchor for row in rows) - reach
+            heard_by = int(np.searchsorted(part.times, latest, side="right"))
+            candidates = np.nonzero(part.ends[:heard_by] > earliest)[0]
+            for row in rows:
+                window = windows[row]
+                inside = candidates[(part.times[candidates] <= window.horizon)
+                                    & (part.ends[candidates] > window.anchor - reach)]
+                on = self.index(part.times[inside], window.anchor)
+                off = np.where(part.ends[inside] <= window.horizon,
+                               self.index(part.ends[inside], window.anchor), self.width)
+                frames[row] = encoding.encode_spans(on, off, part.keys[inside], 0, self.width)
+        return frames
