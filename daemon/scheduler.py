@@ -135,42 +135,65 @@ class Scheduler:
                     self._state.wait(min(wait, IDLE_WAIT))
                     continue
                 batch = self.buffer.claim(due + BATCH_SECONDS)
-                jobs = self._jobs(batch)  # (a failure here is the supervisor's: restarted)
+                snapshots = self._snapshots(batch)
                 settings = self.settings
+            jobs = self._prepare(snapshots)  # (a failure here is the supervisor's: restarted)
             try:
                 self.predict(jobs, settings)
             except Exception as error:  # a broken inference must not stop the music
                 self.failed_inference(jobs, error)
 
     def _jobs(self, batch: list[Event]) -> list[Job]:
+        """The inferences that give `batch` its velocities."""
+        with self._state:
+            snapshots = self._snapshots(batch)
+        return self._prepare(snapshots)
+
+    def _snapshots(self, batch: list[Event]) -> list[Job]:
         """Per style and lookahead: the engine, the notes heard on the channels it plays
-        (each channel a part, heard together), the events' indices. Called with the state
-        lock held, so the notes are a consistent snapshot."""
+        (each channel a part, heard together) and the events' indices. Called with the
+        state lock held - a consistent snapshot - and doing no more than that, so the
+        reader and the sender are kept waiting as briefly as can be."""
         groups: dict[tuple[int, float], list[Event]] = defaultdict(list)
         engines: dict[int, tuple[Engine, list[int]]] = {}
         for event in batch:
             engine, channels = self.styles.playing(event.note.channel)
             engines.setdefault(id(engine), (engine, channels))
             groups[id(engine), event.lookahead].append(event)
-        timing = self.settings.timing > 0
-        jobs = []
+        snapshots = []
         for (key, lookahead), events in groups.items():
             engine, channels = engines[key]
             contract = engine.contract
             # the frames look back context_seconds, the input's level 3 level widths
             reach = max(contract.context_seconds, 3 * contract.level_seconds) + 1.0
             notes, indices = self.buffer.window(channels, events, reach)
-            heard = [engine.hears(note) for note in notes]
+            snapshots.append(Job(engine, notes, indices, lookahead, events, []))
+        return snapshots
+
+    def _prepare(self, snapshots: list[Job]) -> list[Job]:
+        """The notes as each style hears them, and how far past them (engine.hears,
+        heard_ahead). A note the style has no input for keeps its own velocity."""
+        timing = self.settings.timing > 0
+        jobs, unheard = [], []
+        for snapshot in snapshots:
+            engine = snapshot.engine
+            heard = [engine.hears(note) for note in snapshot.notes]
             position = np.cumsum([note is not None for note in heard]) - 1
-            for i, event in zip(indices, events):
-                if heard[i] is None:  # the style has no input for it: it keeps its own
-                    self.buffer.place(event, event.note.velocity)
-            kept = [(i, event) for i, event in zip(indices, events) if heard[i] is not None]
+            kept = [(i, event) for i, event in zip(snapshot.indices, snapshot.events)
+                    if heard[i] is not None]
+            unheard += [event for i, event in zip(snapshot.indices, snapshot.events)
+                        if heard[i] is None]
             if kept:
                 playable = [note for note in heard if note is not None]
                 jobs.append(Job(engine, playable, [int(position[i]) for i, _ in kept],
-                                heard_ahead(lookahead, timing), [event for _, event in kept],
+                                heard_ahead(snapshot.lookahead, timing),
+                                [event for _, event in kept],
                                 [note.channel for note in playable]))
+        if unheard:
+            with self._state:
+                for event in unheard:
+                    self.buffer.place(event, event.note.velocity)
+                self._state.notify_all()
         return jobs
 
     def failed_inference(self, jobs: list[Job], error: Exception) -> None:

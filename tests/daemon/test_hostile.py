@@ -119,16 +119,16 @@ def test_the_predictor_survives_a_failure_outside_the_model():
     styles = StyleMap("piano")
     sent = []
     scheduler = Scheduler(styles, sent.append, Settings(latency=0.1))
-    real = scheduler._jobs
+    real = scheduler._prepare
     failures = []
 
-    def failing_once(batch):
+    def failing_once(snapshots):
         if not failures:
             failures.append(1)
             raise IndexError("a swap raced the predictor")
-        return real(batch)
+        return real(snapshots)
 
-    scheduler._jobs = failing_once
+    scheduler._prepare = failing_once
     scheduler.start()
     try:
         for i in range(10):
