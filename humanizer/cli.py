@@ -27,6 +27,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "eval": ("measure a style on performance MIDI files against baselines",
              "humanizer.commands.evaluate"),
     "bench": ("measure speed and memory on this machine", "humanizer.commands.bench"),
+    "doctor": ("check whether serve can start here: MIDI systems, ports, styles",
+               "humanizer.commands.doctor"),
     "train": ("train a style model (needs the train extra)", "humanizer.commands.train"),
     "export": ("export a trained Keras model to an ONNX style (needs the train extra)",
                "humanizer.commands.export"),
