@@ -108,6 +108,8 @@ class Result(NamedTuple):
     offsets: np.ndarray | None
     shifts: np.ndarray
     pitches: np.ndarray
+    times: np.ndarray
+    name: str
 
 
 def _humanize_flat(path: Path, lookahead: float | None, strength: float,
@@ -126,7 +128,8 @@ def _humanize_flat(path: Path, lookahead: float | None, strength: float,
     settings = OutputSettings(strength=strength, timing=1.0)
     predicted, shifts = humanize_part(_worker["engine"], flat, settings, lookahead)
     return Result(true, predicted.astype(np.float64), offsets, shifts,
-                  np.array([note.pitch for note in flat]))
+                  np.array([note.pitch for note in flat]),
+                  np.array([note.start for note in flat]), str(path))
 
 
 def timing_report(results: list[Result]) -> dict[str, float]:
@@ -144,9 +147,10 @@ def timing_report(results: list[Result]) -> dict[str, float]:
 
 def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
              strength: float = 1.0, workers: int | None = None,
-             input_kind: str = "performance", timing: bool = False) -> dict:
+             input_kind: str = "performance", timing: bool = False,
+             pictures: Path | None = None) -> dict:
     """The metrics of the model and the baselines over the onsets of all files (with
-    `timing`, also of its onset offsets).
+    `timing`, also of its onset offsets); with `pictures`, a picture of each file there.
 
     Files are spread over worker processes (one model session each): a fixed lookahead
     runs one window per onset, which is the slow part of an evaluation.
@@ -170,6 +174,12 @@ def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
                 results.append(result)
     if not results:
         raise HumanizerError("none of the files has notes to evaluate")
+    if pictures is not None:
+        from humanizer import plot
+
+        for result in results:
+            plot.evaluated(result.name, result.true, result.predicted, result.times,
+                           pictures / f"{Path(result.name).stem}.png")
     truth = [result[0] for result in results]
     outputs = {
         "model": [result[1] for result in results],

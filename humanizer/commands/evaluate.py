@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from humanizer import evaluation, models, values
 from humanizer.commands import checked
@@ -49,13 +50,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "against no offset (needs --input score)")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object instead of a table")
+    parser.add_argument("--plot", type=Path, metavar="FOLDER",
+                        help="also draw, per file, the velocities played and the model's "
+                             "(FOLDER/NAME.png; needs the plot extra)")
 
 
 def run(args: argparse.Namespace) -> int:
     engine = models.load(args.style, threads=2)
+    if args.plot is not None:
+        from humanizer import plot
+
+        plot.pyplot()  # the extra is missing: say so before any work
     report = evaluation.evaluate(engine, evaluation.files_of(args.paths, args.split),
                                  args.lookahead, args.strength, input_kind=args.input,
-                                 timing=args.timing)
+                                 timing=args.timing, pictures=args.plot)
     label = evaluation.lookahead_label(args.lookahead)
     report.update(style=args.style, lookahead=label)
     if args.json:

@@ -27,6 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--latency", type=checked(values.latency), metavar="TIME",
                         help="emulate the live daemon at this latency, e.g. 500ms "
                              "(default: the model hears the whole file)")
+    parser.add_argument("--plot", type=Path, metavar="PICTURE",
+                        help="also draw each part's velocities before and after, and the "
+                             "timing shifts: a .png, or an .html page (needs the plot extra)")
     parser.add_argument("--force", action="store_true", help="overwrite existing output")
 
 
@@ -98,6 +101,13 @@ def run(args: argparse.Namespace) -> int:
         raise HumanizerError(f"{source}: no such file or folder")
     work = pairs(source, target)
     check_outputs(work, args.force, source.is_dir())
+    if args.plot is not None:
+        from humanizer import plot
+
+        plot.check_target(args.plot)
+        if source.is_dir():
+            raise HumanizerError("--plot draws one file: give a file, not a folder")
+        plot.pyplot()  # the extra is missing: say so before any work
     humanizer = Humanizer(args.style, output_settings(args), args.latency,
                           dict(args.channel_style), args.skip_channel)
     failed = 0
@@ -112,6 +122,9 @@ def run(args: argparse.Namespace) -> int:
             continue
         if len(work) == 1:
             summary(result, output_file)
+            if args.plot is not None:
+                plot.humanized(result, args.plot)
+                print(f"drew {args.plot}")
     if len(work) > 1:
         print(f"humanized {len(work) - failed} of {plural(len(work), 'file')} into {target}")
     return 1 if failed else 0

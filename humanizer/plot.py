@@ -1,0 +1,145 @@
+"""Before/after pictures of a humanized file (`humanize --plot`), and of an evaluation
+(`eval --plot`): what changed, readable at a glance.
+
+matplotlib is an optional extra (`pip install 'humanizer[plot]'`), imported only here and
+only when a picture is asked for. A `.png` is written as it is; an `.html` is one
+self-contained page with the picture inside.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Sequence
+from pathlib import Path
+
+import mido
+import numpy as np
+
+from humanizer.errors import HumanizerError
+from humanizer.notes import TempoMap
+
+KINDS = (".png", ".html")
+
+
+def pyplot():  # noqa: ANN201 - matplotlib.pyplot, loaded only when asked for
+    try:
+        import matplotlib
+    except ModuleNotFoundError:
+        raise HumanizerError("pictures need matplotlib: pip install 'humanizer[plot]'") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def check_target(path: Path) -> None:
+    if path.suffix.lower() not in KINDS:
+        raise HumanizerError(f"{path}: a picture is a .png or an .html file")
+
+
+def bar_lines(midi: mido.MidiFile, until: float) -> list[float]:
+    """The times of the bar lines, from the file's time signatures and tempo map."""
+    tempo = TempoMap(midi.ticks_per_beat, [
+        (tick, message.tempo) for tick, message in _absolute(midi) if message.type == "set_tempo"])
+    meters = [(tick, message.numerator, message.denominator) for tick, message in _absolute(midi)
+              if message.type == "time_signature"] or [(0, 4, 4)]
+    bars, tick, index = [], 0, 0
+    while tempo.seconds(tick) <= until and len(bars) < 10_000:
+        while index + 1 < len(meters) and meters[index + 1][0] <= tick:
+            index += 1
+        _, numerator, denominator = meters[index]
+        bars.append(tempo.seconds(tick))
+        tick += midi.ticks_per_beat * 4 * numerator // denominator
+    return bars
+
+
+def _absolute(midi: mido.MidiFile) -> list[tuple[int, mido.Message]]:
+    found = []
+    for track in midi.tracks:
+        tick = 0
+        for message in track:
+            tick += message.time
+            found.append((tick, message))
+    return found
+
+
+def _save(figure, path: Path) -> None:
+    """Write the figure as PNG, or as a self-contained HTML page holding it."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    data = buffer.getvalue()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".html":
+        encoded = base64.b64encode(data).decode()
+        path.write_text(f"<!doctype html><meta charset='utf-8'><title>{path.stem}</title>"
+                        f"<img alt='{path.stem}' src='data:image/png;base64,{encoded}'>\n")
+    else:
+        path.write_bytes(data)
+
+
+def humanized(result, path: Path) -> None:
+    """Per part, the velocity of every note before (grey) and after (colour) on one time
+    axis with the bar lines, and, for parts that moved, each note's shift in ms."""
+    plt = pyplot()
+    notes = result.before.notes
+    parts = sorted(result.parts, key=lambda p: (p.track, p.channel))
+    moving = [p for p in parts if any(result.shifts[i] for i in p.indices)]
+    rows = len(parts) + (1 if moving else 0)
+    figure, axes = plt.subplots(max(rows, 1), 1, sharex=True, squeeze=False,
+                                figsize=(12, 1.9 * max(rows, 1) + 0.6))
+    until = max((n.end for n in notes), default=1.0)
+    bars = bar_lines(result.before.midi, until)
+    for axis, part in zip(axes[:, 0], parts):
+        times = np.array([notes[i].start for i in part.indices])
+        before = np.array([notes[i].velocity for i in part.indices])
+        after = np.array([result.velocities[i] for i in part.indices])
+        axis.vlines(times, 0, before, color="0.78", linewidth=3, label="drawn")
+        axis.vlines(times, 0, after, color="tab:blue", linewidth=1.2, label="humanized")
+        axis.set_ylim(0, 128)
+        axis.set_ylabel("velocity")
+        axis.set_title(f"track {part.track}, channel {part.channel + 1}: {part.style}  "
+                       f"(mean {before.mean():.0f} -> {after.mean():.0f}, "
+                       f"spread {before.std():.1f} -> {after.std():.1f})", fontsize=9, loc="left")
+    if moving:
+        axis = axes[-1, 0]
+        for part in moving:
+            times = [notes[i].start for i in part.indices]
+            axis.scatter(times, [1000 * result.shifts[i] for i in part.indices], s=6,
+                         label=f"ch {part.channel + 1}")
+        axis.axhline(0, color="0.5", linewidth=0.8)
+        axis.set_ylabel("shift ms")
+        axis.set_title("timing: how far each note moved (negative = earlier)", fontsize=9,
+                       loc="left")
+        axis.legend(fontsize=7, loc="upper right")
+    for axis in axes[:, 0]:
+        for bar in bars:
+            axis.axvline(bar, color="0.9", linewidth=0.6, zorder=0)
+    axes[0, 0].legend(fontsize=7, loc="upper right")
+    axes[-1, 0].set_xlabel("seconds (bar lines from the file's tempo and meter)")
+    _save(figure, path)
+    plt.close(figure)
+
+
+def evaluated(name: str, truth: np.ndarray, predicted: np.ndarray,
+              times: Sequence[float], path: Path) -> None:
+    """One performance: the velocities played and the model's over time, and the one
+    against the other."""
+    plt = pyplot()
+    figure, (lane, scatter) = plt.subplots(1, 2, figsize=(13, 3.2),
+                                           gridspec_kw={"width_ratios": [4, 1]})
+    lane.plot(times, truth, ".", markersize=2.5, color="0.45", label="played")
+    lane.plot(times, predicted, ".", markersize=2.5, color="tab:blue", label="model")
+    lane.set_ylim(0, 128)
+    lane.set_xlabel("seconds")
+    lane.set_ylabel("velocity")
+    lane.set_title(name, fontsize=9, loc="left")
+    lane.legend(fontsize=7, loc="upper right")
+    scatter.plot(truth, predicted, ".", markersize=2, alpha=0.4)
+    scatter.plot([0, 127], [0, 127], color="0.6", linewidth=0.8)
+    scatter.set_xlabel("played")
+    scatter.set_ylabel("model")
+    scatter.set_xlim(0, 128)
+    scatter.set_ylim(0, 128)
+    _save(figure, path)
+    plt.close(figure)

@@ -1,0 +1,50 @@
+"""Pictures: `humanize --plot` and `eval --plot` (the plot extra, matplotlib)."""
+
+import sys
+
+import pytest
+from conftest import BACH_SCORE, run
+
+pytest.importorskip("matplotlib")
+BAND = "humanizer/examples/band.mid"
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def test_humanize_draws_every_part_as_png_or_html(tmp_path, capsys):
+    code, printed, err = run(capsys, "humanize", BAND, "-o", tmp_path / "o.mid", "--timing",
+                             "1", "--plot", tmp_path / "band.png")
+    assert code == 0, err
+    assert (tmp_path / "band.png").read_bytes().startswith(PNG)
+    assert f"drew {tmp_path / 'band.png'}" in printed
+    code, _, _ = run(capsys, "humanize", BAND, "-o", tmp_path / "p.mid", "--plot",
+                     tmp_path / "band.html")
+    page = (tmp_path / "band.html").read_text()
+    assert code == 0 and page.startswith("<!doctype html>") and "data:image/png;base64," in page
+
+
+@pytest.mark.parametrize("target, words", [("x.jpg", ".png or an .html"),
+                                           ("x.png", "one file")])
+def test_a_picture_that_cannot_be_is_one_line_before_any_work(tmp_path, capsys, target,
+                                                              words):
+    source = BAND if target == "x.jpg" else tmp_path
+    if target == "x.png":
+        (tmp_path / "a.mid").write_bytes(BACH_SCORE.read_bytes())
+    code, _, err = run(capsys, "humanize", source, "-o", tmp_path / "out", "--plot",
+                       tmp_path / target)
+    assert code == 2 and words in err and err.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_without_the_plot_extra_the_flag_says_how_to_get_it(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if not installed
+    code, _, err = run(capsys, "humanize", BAND, "-o", tmp_path / "o.mid", "--plot",
+                       tmp_path / "x.png")
+    assert code == 2 and "pip install 'humanizer[plot]'" in err
+    assert not (tmp_path / "o.mid").exists()
+
+
+def test_eval_draws_each_file(tmp_path, capsys):
+    code, _, err = run(capsys, "eval", BACH_SCORE, "--lookahead", "full", "--plot",
+                       tmp_path / "pictures")
+    assert code == 0, err
+    assert (tmp_path / "pictures" / "midi_score.png").read_bytes().startswith(PNG)
