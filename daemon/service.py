@@ -34,6 +34,8 @@ class ServeOptions:
     style: str
     channel_styles: dict[int, str] = field(default_factory=dict)  # 0-15 -> style
     skip: frozenset[int] = frozenset()  # channels 0-15 that pass through untouched
+    sources: dict[str, str] = field(default_factory=dict)  # setting -> flag|config|default
+    config: str | None = None  # the settings file read, if any
     api: str = "auto"
     in_port: str | None = None
     out_port: str | None = None
@@ -185,6 +187,7 @@ class Service:
                 "uptime_s": round(time.monotonic() - self.started, 3),
                 "control": self.control.address, "events": self.control.events,
                 "styles": self.styles.describe(), "settings": self.scheduler.settings.as_dict(),
+                "sources": self.options.sources, "config": self.options.config,
                 "training_modules_loaded": training_modules_loaded(),
                 "stats": self.scheduler.snapshot()}
 
@@ -215,6 +218,7 @@ class Service:
                                ".onnx file (humanizer ctl use makes a path absolute)")
         index = None if channel is None else values.channel(channel)
         self.styles.use(style, index)
+        self.options.sources["style" if index is None else "channels"] = "ctl"
         self.control.publish("use", {"style": style, "channel": channel})
         return {"style": style, "channel": channel}
 
@@ -222,6 +226,7 @@ class Service:
         if not isinstance(key, str):
             raise RequestError("'set' needs a string 'key' and a 'value'")
         settings = self.scheduler.update(key, value)
+        self.options.sources[key] = "ctl"
         self.control.publish("set", {"key": key, "value": value})
         return {"settings": settings.as_dict()}
 
@@ -229,6 +234,7 @@ class Service:
         if not isinstance(on, bool):
             raise RequestError("'bypass' needs \"on\": true or false")
         self.scheduler.update("bypass", on)
+        self.options.sources["bypass"] = "ctl"
         self.control.publish("bypass", {"on": on})
         return {"bypass": on}
 

@@ -6,6 +6,7 @@ Channels are counted 1-16 on the command line, as musicians do (10 = General MID
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from humanizer import models, values
 from humanizer.commands import checked
@@ -38,21 +39,56 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="allow a non-loopback control address (needs --curve-keys)")
     parser.add_argument("--curve-keys", metavar="DIR",
                         help="folder with server.key_secret and clients/*.key for CURVE")
+    parser.add_argument("--config", type=Path, metavar="FILE",
+                        help="settings file (TOML; default: $HUMANIZER_CONFIG or "
+                             "~/.config/humanizer/config.toml if there is one); a flag "
+                             "given here wins over it")
+    # a flag not given stays None, so the config file and then the default can fill it
+    parser.set_defaults(latency=None, strength=None, timing=None, feel=None,
+                        velocity_min=None, velocity_max=None)
+
+
+SETTINGS = ("latency", "strength", "timing", "feel", "velocity_min", "velocity_max")
+
+
+def effective(args: argparse.Namespace, configured: dict) -> tuple[dict, dict[str, str]]:
+    """Each setting from the flag, else the config file, else the default - and where it
+    came from."""
+    from humanizer.daemon.settings import Settings
+
+    defaults = vars(Settings())
+    chosen, sources = {}, {}
+    for key in (*SETTINGS, "bypass"):
+        given = getattr(args, key, None)
+        if given is not None:
+            chosen[key], sources[key] = given, "flag"
+        elif key in configured:
+            chosen[key], sources[key] = configured[key], "config"
+        else:
+            chosen[key], sources[key] = defaults[key], "default"
+    return chosen, sources
 
 
 def run(args: argparse.Namespace) -> int:
+    from humanizer import config
     from humanizer.daemon.service import ServeOptions, serve
     from humanizer.daemon.settings import Settings
 
-    settings = Settings(latency=args.latency, strength=args.strength, timing=args.timing,
-                        feel=args.feel, velocity_min=args.velocity_min,
-                        velocity_max=args.velocity_max)
+    configured, source = config.load(args.config)
+    chosen, sources = effective(args, configured)
+    settings = Settings(**chosen)
     values.velocity_range(settings.velocity_min, settings.velocity_max)
-    channel_styles = {**models.default_channel_styles(args.style is not None),
-                      **dict(args.channel_style)}
+    style = args.style or configured.get("style")
+    channel_styles = {**models.default_channel_styles(style is not None),
+                      **configured.get("channels", {}), **dict(args.channel_style)}
+    for key, given in (("style", args.style), ("channels", args.channel_style),
+                       ("skip_channels", args.skip_channel)):
+        sources[key] = "flag" if given else "config" if key in configured else "default"
     options = ServeOptions(
-        settings=settings, style=args.style or models.DEFAULT_STYLE,
-        channel_styles=channel_styles, skip=frozenset(args.skip_channel), api=args.api,
+        settings=settings, style=style or models.DEFAULT_STYLE,
+        channel_styles=channel_styles,
+        skip=frozenset(args.skip_channel or configured.get("skip_channels", [])),
+        sources=sources, config=None if source is None else str(source), api=args.api,
         in_port=args.in_port, out_port=args.out_port, control=args.control,
         events=args.events, allow_remote=args.allow_remote, curve_keys=args.curve_keys)
     return serve(options)

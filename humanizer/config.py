@@ -1,0 +1,83 @@
+"""The daemon's settings file: the same settings as `serve`'s flags and `ctl set`, in TOML.
+
+    # ~/.config/humanizer/config.toml  (or --config FILE, or $HUMANIZER_CONFIG)
+    latency = "250ms"
+    strength = 0.8
+    timing = 1
+    feel = "-5ms"
+    velocity_min = 10
+    velocity_max = 120
+    style = "pop"
+    skip_channels = [4]
+    [channels]
+    10 = "drums"
+
+A flag given to `serve` wins over the file, the file over the defaults; `ctl status` says
+where each setting came from. Every value is checked by humanizer.values, with the same
+message as on the command line.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+from humanizer import values
+from humanizer.errors import HumanizerError
+
+CHECKS = {
+    "latency": values.latency, "feel": values.feel,
+    "strength": lambda v: values.amount("strength", v),
+    "timing": lambda v: values.amount("timing", v),
+    "velocity_min": lambda v: values.velocity("velocity_min", v),
+    "velocity_max": lambda v: values.velocity("velocity_max", v),
+    "bypass": lambda v: values.switch("bypass", v),
+}
+OTHER_KEYS = ("style", "channels", "skip_channels")
+
+
+def default_path() -> Path:
+    """$HUMANIZER_CONFIG, else config.toml in the user's config folder."""
+    if os.environ.get("HUMANIZER_CONFIG"):
+        return Path(os.environ["HUMANIZER_CONFIG"])
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "humanizer" / "config.toml"
+
+
+def load(path: Path | None) -> tuple[dict, Path | None]:
+    """The checked settings of a config file, and the file they came from. Without a path,
+    the default file if there is one (else nothing); a path given must exist."""
+    given = path is not None
+    path = path or default_path()
+    if not path.is_file():
+        if given:
+            raise HumanizerError(f"{path}: no such config file")
+        return {}, None
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise HumanizerError(f"{path}: not a valid TOML file ({error})") from None
+    unknown = set(raw) - set(CHECKS) - set(OTHER_KEYS)
+    if unknown:
+        known = ", ".join([*CHECKS, *OTHER_KEYS])
+        raise HumanizerError(f"{path}: unknown setting {', '.join(sorted(unknown))} "
+                             f"(settings: {known})")
+    try:
+        checked = {key: check(raw[key]) for key, check in CHECKS.items() if key in raw}
+        if "style" in raw:
+            if not isinstance(raw["style"], str) or not raw["style"]:
+                raise HumanizerError("style must be a style name")
+            checked["style"] = raw["style"]
+        if "channels" in raw:
+            if not isinstance(raw["channels"], dict):
+                raise HumanizerError("[channels] maps a channel to a style: 10 = \"drums\"")
+            checked["channels"] = {values.channel(str(ch)): str(style)
+                                   for ch, style in raw["channels"].items()}
+        if "skip_channels" in raw:
+            if not isinstance(raw["skip_channels"], list):
+                raise HumanizerError("skip_channels is a list of channels, e.g. [4, 5]")
+            checked["skip_channels"] = [values.channel(ch) for ch in raw["skip_channels"]]
+    except HumanizerError as error:
+        raise HumanizerError(f"{path}: {error}") from None
+    return checked, path

@@ -1,0 +1,47 @@
+"""The settings file: the same settings as serve's flags and ctl set, checked alike."""
+
+import pytest
+from conftest import run
+
+from humanizer import config
+from humanizer.errors import HumanizerError
+
+
+def write(tmp_path, text):
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    return path
+
+
+def test_a_config_file_is_read_and_checked(tmp_path):
+    path = write(tmp_path, 'latency = "250ms"\nstrength = 0.8\nfeel = "-5ms"\nstyle = "pop"\n'
+                           'skip_channels = [4]\n[channels]\n10 = "drums"\n')
+    settings, source = config.load(path)
+    assert source == path
+    assert settings == {"latency": 0.25, "strength": 0.8, "feel": -0.005, "style": "pop",
+                        "skip_channels": [3], "channels": {9: "drums"}}
+
+
+def test_no_file_at_the_default_place_is_no_settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("HUMANIZER_CONFIG", str(tmp_path / "none.toml"))
+    assert config.load(None) == ({}, None)
+
+
+@pytest.mark.parametrize("text, words", [
+    ("strength = 2", "strength must be between 0 and 1"),
+    ('latency = "9s"', "latency must be between"),
+    ("colour = 1", "unknown setting colour"),
+    ("[channels]\n17 = \"drums\"", "channels are 1 to 16"),
+    ("strength = ", "not a valid TOML file"),
+])
+def test_a_bad_config_file_names_the_file_and_the_setting(tmp_path, text, words):
+    with pytest.raises(HumanizerError, match=words) as raised:
+        config.load(write(tmp_path, text))
+    assert str(raised.value).startswith(str(tmp_path / "config.toml"))
+
+
+def test_serve_refuses_a_bad_or_missing_config_in_one_line(tmp_path, capsys):
+    code, _, err = run(capsys, "serve", "--config", write(tmp_path, "timing = 7"))
+    assert code == 2 and "timing must be between 0 and 1" in err and err.count("\n") == 1
+    code, _, err = run(capsys, "serve", "--config", tmp_path / "none.toml")
+    assert code == 2 and "no such config file" in err

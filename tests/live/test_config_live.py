@@ -1,0 +1,28 @@
+"""A daemon started with a settings file says where each setting came from."""
+
+import pytest
+from jack import jack_server
+
+from humanizer.daemon.harness import Daemon
+
+pytestmark = pytest.mark.jack
+
+
+def test_status_says_where_each_setting_came_from(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('latency = "250ms"\nstrength = 0.8\n[channels]\n2 = "pop"\n')
+    with jack_server():
+        daemon = Daemon("--config", str(path), "--strength", "0.5")
+        try:
+            status = daemon.ask({"cmd": "status"})
+            assert status["settings"]["latency_ms"] == 250 and status["settings"]["strength"] == 0.5
+            assert status["styles"]["channels"]["2"] == "pop"
+            assert status["config"] == str(path)
+            sources = status["sources"]
+            assert (sources["latency"], sources["strength"], sources["timing"]) == (
+                "config", "flag", "default")
+            assert sources["channels"] == "config"
+            assert daemon.ask({"cmd": "set", "key": "timing", "value": 0})["ok"]
+            assert daemon.ask({"cmd": "status"})["sources"]["timing"] == "ctl"
+        finally:
+            daemon.stop()
