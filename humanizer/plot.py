@@ -121,13 +121,28 @@ def humanized(result, path: Path) -> None:
     plt.close(figure)
 
 
+def accent_profile(times: np.ndarray, velocities: np.ndarray, bars: list[float],
+                   steps: int = 16) -> np.ndarray:
+    """Mean velocity above the part's mean at each 16th of the bar (NaN where no note
+    falls): the metrical accents."""
+    edges = np.asarray(bars + [np.inf])
+    bar = np.clip(np.searchsorted(edges, times, side="right") - 1, 0, len(bars) - 1)
+    length = np.diff(np.asarray(bars + [bars[-1] + (bars[-1] - bars[-2] if len(bars) > 1
+                                                    else 2.0)]))
+    position = np.floor((times - edges[bar]) / length[bar] * steps).astype(int) % steps
+    deviation = velocities - velocities.mean()
+    return np.array([deviation[position == step].mean() if np.any(position == step)
+                     else np.nan for step in range(steps)])
+
+
 def evaluated(name: str, truth: np.ndarray, predicted: np.ndarray,
               times: Sequence[float], path: Path) -> None:
-    """One performance: the velocities played and the model's over time, and the one
-    against the other."""
+    """One performance: the velocities played and the model's over time, the one against
+    the other, and the accent at each 16th of the bar (bars from the file's tempo map and
+    meter - meaningful where the notes follow it, as on the grid or a score)."""
     plt = pyplot()
-    figure, (lane, scatter) = plt.subplots(1, 2, figsize=(13, 3.2),
-                                           gridspec_kw={"width_ratios": [4, 1]})
+    figure, (lane, scatter, profile) = plt.subplots(
+        1, 3, figsize=(15, 3.2), gridspec_kw={"width_ratios": [4, 1, 1.4]})
     lane.plot(times, truth, ".", markersize=2.5, color="0.45", label="played")
     lane.plot(times, predicted, ".", markersize=2.5, color="tab:blue", label="model")
     lane.set_ylim(0, 128)
@@ -141,5 +156,19 @@ def evaluated(name: str, truth: np.ndarray, predicted: np.ndarray,
     scatter.set_ylabel("model")
     scatter.set_xlim(0, 128)
     scatter.set_ylim(0, 128)
+    times = np.asarray(times, dtype=np.float64)
+    try:
+        bars = bar_lines(mido.MidiFile(name), float(times.max()) if len(times) else 1.0)
+    except Exception:  # no file to read the meter from: a flat profile is still drawn
+        bars = [0.0]
+    steps = np.arange(16)
+    profile.bar(steps - 0.2, accent_profile(times, truth, bars), width=0.4, color="0.5",
+                label="played")
+    profile.bar(steps + 0.2, accent_profile(times, predicted, bars), width=0.4,
+                color="tab:blue", label="model")
+    profile.set_xticks([0, 4, 8, 12], ["1", "2", "3", "4"])
+    profile.set_xlabel("beat of the bar (16ths)")
+    profile.set_ylabel("above the mean")
+    profile.legend(fontsize=7)
     _save(figure, path)
     plt.close(figure)
