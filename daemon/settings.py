@@ -29,14 +29,7 @@ class Settings:
 
     def changed(self, key: str, value: object) -> Settings:
         """A copy with one setting changed; a bad key or value is a HumanizerError."""
-        checks = {
-            "latency": values.latency, "feel": values.feel,
-            "strength": lambda v: values.amount("strength", v),
-            "timing": lambda v: values.amount("timing", v),
-            "bypass": lambda v: values.switch("bypass", v),
-            "velocity_min": lambda v: values.velocity("velocity_min", v),
-            "velocity_max": lambda v: values.velocity("velocity_max", v),
-        }
+        checks = values.SETTINGS
         if key not in checks:
             raise HumanizerError(f"unknown setting '{key}' (settings: {', '.join(checks)})")
         if key in ("latency", "feel") and not isinstance(value, str):

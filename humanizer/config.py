@@ -26,14 +26,7 @@ from pathlib import Path
 from humanizer import values
 from humanizer.errors import HumanizerError
 
-CHECKS = {
-    "latency": values.latency, "feel": values.feel,
-    "strength": lambda v: values.amount("strength", v),
-    "timing": lambda v: values.amount("timing", v),
-    "velocity_min": lambda v: values.velocity("velocity_min", v),
-    "velocity_max": lambda v: values.velocity("velocity_max", v),
-    "bypass": lambda v: values.switch("bypass", v),
-}
+CHECKS = values.SETTINGS
 OTHER_KEYS = ("style", "channels", "skip_channels")
 
 

@@ -149,3 +149,15 @@ def address(text: object, name: str = "address") -> str:
     if not match or not 1 <= int(match.group(2)) <= 65535:
         raise HumanizerError(f"'{text}': give tcp://HOST:PORT with a port from 1 to 65535")
     return text
+
+
+# the daemon's live settings - `serve` flags, `ctl set` keys, config file keys - and the
+# check of each: one table for all three
+SETTINGS = {
+    "latency": latency, "feel": feel,
+    "strength": lambda value: amount("strength", value),
+    "timing": lambda value: amount("timing", value),
+    "velocity_min": lambda value: velocity("velocity_min", value),
+    "velocity_max": lambda value: velocity("velocity_max", value),
+    "bypass": lambda value: switch("bypass", value),
+}
