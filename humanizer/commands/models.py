@@ -9,9 +9,10 @@ from humanizer import models
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", nargs="?", choices=("list", "show"), default="list")
+    parser.add_argument("action", nargs="?", choices=("list", "show"), default="list",
+                        help="list the installed styles (default), or show one's model card")
     parser.add_argument("name", nargs="?", help="style name (for show)")
-    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
 def card(name: str) -> dict:

@@ -3,6 +3,7 @@
 import pytest
 from jack import jack_server
 
+from humanizer import models
 from humanizer.daemon.harness import Daemon
 
 pytestmark = pytest.mark.jack
@@ -24,5 +25,10 @@ def test_status_says_where_each_setting_came_from(tmp_path):
             assert sources["channels"] == "config"
             assert daemon.ask({"cmd": "set", "key": "timing", "value": 0})["ok"]
             assert daemon.ask({"cmd": "status"})["sources"]["timing"] == "ctl"
+            pop = str(models.find("pop"))  # a style file, by its absolute path: played
+            assert daemon.ask({"cmd": "use", "style": pop, "channel": 3})["ok"]
+            refused = daemon.ask({"cmd": "use", "style": "pop.onnx"})  # relative: refused
+            assert not refused["ok"] and "absolute path" in refused["error"]
         finally:
-            daemon.stop()
+            code, printed = daemon.stop()
+    assert code == 0 and "humanizer: stopped: " in printed  # it says it stopped
