@@ -138,7 +138,9 @@ class Engine:
         user's velocity rather than get a guess)."""
         if self.contract.instrument == "drums":
             pitch = drumkit.heard_as(note.pitch, self.contract.drum_map)
-            return None if pitch is None else replace(note, pitch=pitch)
+            if pitch is None or pitch == note.pitch:  # (most notes: no copy, the daemon
+                return None if pitch is None else note  # asks this of thousands at a time)
+            return replace(note, pitch=pitch)
         return note if note.on_keyboard else None
 
     def run(self, frames: np.ndarray) -> np.ndarray:
