@@ -4,10 +4,11 @@ The Groove MIDI Dataset was recorded on a Roland TD-11, whose note numbers name
 articulations, not only pieces: 49 is the crash's bow, 55 its edge; 46 the open hat's
 bow, 26 its edge. Drummers play those very differently (in the training data the crash
 bow sits 27 steps below the part's level, the edge 19 above), while a DAW user's 49 means
-"the crash" and is drawn to be heard. So a style trained on `classes` hears every drum
-note as its piece - the data set's nine classes (its paper's mapping), with General MIDI's
-own names for them - and learns the dynamics of the piece. A style trained on the raw
-`notes` (the first shipped drums) hears the TD-11 numbers.
+"the crash" and is drawn to be heard. A style trained on the recorded `notes` (the
+shipped drums) hears the TD-11 numbers, and a user's General MIDI note is given to it as
+the stroke it means (SAME_PIECE). A style trained on `classes` hears every drum note as
+its piece - the data set's nine classes (its paper's mapping) - and learns the dynamics
+of the piece, but not those of the stroke (measured: docs/experiments.md, section 7).
 
 A drum note of a piece the kit never had (congas, cowbell, tambourine...) has no dynamics
 a style could have learned: it keeps the user's velocity rather than get a guess.
@@ -31,7 +32,11 @@ CLASSES: dict[str, tuple[int, ...]] = {
 }
 KIT_NOTES = {36, 38, 37, 40, 42, 22, 44, 46, 26, 43, 58, 47, 45, 50, 48, 49, 55, 57, 52, 51, 59,
              53}  # what the TD-11 recorded
-SAME_PIECE = {35: 36, 39: 38, 41: 43}  # GM acoustic kick, hand clap, low floor tom
+# A DAW user's General MIDI note as the TD-11 note that plays it the way it is meant: the
+# acoustic kick, hand clap and low floor tom as the kit's kick, snare and floor tom; the
+# crash and the open hi-hat - drawn to be heard - as the edge strokes the kit records for
+# them (49 and 46 on the TD-11 are the bow, played 27 and 26 steps below the part).
+SAME_PIECE = {35: 36, 39: 38, 41: 43, 49: 55, 46: 26}
 _CLASS_OF = {note: name for name, notes in CLASSES.items() for note in notes}
 
 

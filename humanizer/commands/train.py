@@ -27,10 +27,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="train on performances with their velocities flattened "
                              "(default), or on the DAW case: ASAP's aligned scores, or drums "
                              "snapped to the grid of their tempo")
-    parser.add_argument("--drum-map", choices=("classes", "notes"), default="classes",
-                        help="drums: learn each piece of the kit (classes, default: a DAW's "
-                             "crash is a crash however the data set's kit recorded it) or "
-                             "each recorded note")
+    parser.add_argument("--drum-map", choices=("notes", "classes"), default="notes",
+                        help="drums: learn each recorded note (default: the stroke - bow or "
+                             "edge - is part of a drummer's dynamics) or each piece of the "
+                             "kit (classes)")
     parser.add_argument("--timing", action="store_true",
                         help="also learn each note's onset offset (needs --input score)")
     parser.add_argument("--level", type=_number("--level", 0.1, 600.0), default=3.0,

@@ -55,7 +55,7 @@ class TrainConfig:
     input: str = "performance"  # or "score": aligned ASAP scores, grid-snapped drums
     level_seconds: float = encoding.LEVEL_SECONDS  # the level deviations are measured from
     timing: bool = False  # a second head predicting onset offsets (needs score input)
-    drum_map: str = "classes"  # drums: learn each kit class (see humanizer.drumkit)
+    drum_map: str = "notes"  # drums: each recorded note, or each kit class (humanizer.drumkit)
     licence: str = ""
     description: str = ""
     sources: list[str] = field(default_factory=list)
