@@ -32,7 +32,7 @@ from humanizer.output import MAX_SHIFT
 
 HISTORY_SECONDS = 5.0  # notes ended this long before a window's reach are forgotten
 LATENCY_GLIDE = 0.5  # seconds per second a shorter latency comes down by
-MAX_HELD = 1024  # notes held at the input at once; the oldest is let go beyond
+MAX_HELD = 4096  # notes held at the input at once; the oldest is let go beyond
 
 
 @dataclass(slots=True, eq=False)

@@ -1,4 +1,5 @@
-"""The ZeroMQ control channel: JSON requests on a REP socket, events and stats on a PUB.
+"""The ZeroMQ control channel: JSON requests from REQ clients (on a ROUTER socket), events
+and stats on a PUB.
 
 Binds to loopback only unless told otherwise: anyone who can reach the socket can play
 with the music. A non-loopback address needs --allow-remote and CURVE keys, so requests
@@ -22,6 +23,7 @@ from humanizer.errors import HumanizerError
 MAX_REQUEST = 64 * 1024  # bytes; larger requests get an error reply
 MAX_MESSAGE = 1024 * 1024  # ZMQ_MAXMSGSIZE: larger ones cut the connection before parsing
 HANDSHAKE_MS = 2000  # a connection that does not speak ZeroMQ is dropped after this
+MAX_ANSWERS = 500  # requests answered in one turn of the daemon's main loop
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
 DEFAULT_CONTROL = "tcp://127.0.0.1:5555"
 
@@ -122,7 +124,9 @@ class ControlServer:
                 raise HumanizerError(
                     f"refusing to listen on {address}: only loopback addresses (127.0.0.1, "
                     "localhost, [::1], ipc://) unless --allow-remote with --curve-keys")
-            self.reply = self._bind(zmq.REP, address, remote, curve_keys, "--control")
+            # ROUTER, not REP: REP's one-reply-per-request state could be caught by a
+            # peer sending raw bytes, and later requests waited for seconds
+            self.reply = self._bind(zmq.ROUTER, address, remote, curve_keys, "--control")
             self.publish_socket = self._bind(zmq.PUB, self.events, remote, curve_keys,
                                              "--events")
         except BaseException:
@@ -165,22 +169,32 @@ class ControlServer:
             self._authenticator.start()
             self._authenticator.configure_curve(domain="*", location=str(folder))
 
-    def serve(self, handle: Callable[[dict], dict], timeout: float) -> bool:
-        """Answer at most one request arriving within `timeout` seconds; True if one did."""
-        if not self.reply.poll(int(timeout * 1000), zmq.POLLIN):
-            return False
-        try:
-            frames = self.reply.recv_multipart(zmq.NOBLOCK)  # never wait on a half message
-        except zmq.Again:
-            return False
-        try:
-            reply = handle(parse_request(frames))
-        except (RequestError, HumanizerError) as error:
-            reply = {"ok": False, "error": str(error)}
-        except Exception as error:  # a bug must not take the music down with it
-            reply = {"ok": False, "error": f"internal error: {type(error).__name__}: {error}"}
-        self.reply.send(json.dumps(reply).encode())
-        return True
+    def serve(self, handle: Callable[[dict], dict], timeout: float) -> int:
+        """Answer the requests arriving within `timeout` seconds - every one waiting, up to
+        MAX_ANSWERS: raw bytes on the port can read as a hundred old-style ZeroMQ messages,
+        and answering one per main-loop turn stalled the real ones for seconds. Returns
+        how many were answered."""
+        answered = 0
+        wait = int(timeout * 1000)
+        while answered < MAX_ANSWERS and self.reply.poll(wait, zmq.POLLIN):
+            wait = 0
+            try:
+                frames = self.reply.recv_multipart(zmq.NOBLOCK)  # never wait on half a one
+            except zmq.Again:
+                break
+            if len(frames) < 3 or frames[1] != b"":  # not a REQ client's: nobody to answer
+                continue
+            peer, frames = frames[0], frames[2:]
+            try:
+                reply = handle(parse_request(frames))
+            except (RequestError, HumanizerError) as error:
+                reply = {"ok": False, "error": str(error)}
+            except Exception as error:  # a bug must not take the music down with it
+                reply = {"ok": False, "error": f"internal error: {type(error).__name__}: "
+                                               f"{error}"}
+            self.reply.send_multipart([peer, b"", json.dumps(reply).encode()])
+            answered += 1
+        return answered
 
     def publish(self, topic: str, body: dict) -> None:
         """One event as `topic JSON` (subscribers filter by topic prefix)."""

@@ -60,15 +60,20 @@ class Window:
     slots: np.ndarray
 
 
-def groups(times: np.ndarray, span: float) -> np.ndarray:
+def groups(times: np.ndarray, span: float, begin: int = 0, end: int | None = None
+           ) -> np.ndarray:
     """For each note (times sorted), the index of the first note of its group: notes that
     start within `span` of the group's first one share a window. After any gap of `span`
-    the grouping no longer depends on where the notes began. A chord, or a burst of a
-    thousand notes in one MIDI period, is one window; a dense run, a window a frame."""
-    first = np.empty(len(times), dtype=np.int64)
-    anchor = 0
-    for i, at in enumerate(times.tolist()):
-        if at - times[anchor] >= span:
+    the grouping no longer depends on where the notes began, so it is worked out from the
+    last such gap before `begin` to `end` only (-1 outside: not needed). A chord, or a
+    burst of a thousand notes in one MIDI period, is one window; a dense run, a window a
+    frame."""
+    end = len(times) if end is None else end
+    first = np.full(len(times), -1, dtype=np.int64)
+    gaps = np.flatnonzero(np.diff(times[:begin + 1]) >= span)
+    anchor = int(gaps[-1]) + 1 if len(gaps) else 0
+    for i in range(anchor, end):
+        if times[i] - times[anchor] >= span:
             anchor = i
         first[i] = anchor
     return first
@@ -76,9 +81,12 @@ def groups(times: np.ndarray, span: float) -> np.ndarray:
 
 def windows_of(part: Part, wanted: np.ndarray, lookahead: float, fps: float) -> list[Window]:
     """The windows that predict part's notes `wanted` (indices, any order)."""
-    starts = groups(part.times, 1.0 / fps)
+    span = 1.0 / fps
+    end = int(np.searchsorted(part.times, part.times[wanted].max() + span, side="left"))
+    starts = groups(part.times, span, int(wanted.min()), end)
     last = np.zeros(len(part.times), dtype=np.int64)
-    np.maximum.at(last, starts, np.arange(len(part.times)))  # each group's last note
+    known = np.flatnonzero(starts >= 0)
+    np.maximum.at(last, starts[known], known)  # each group's last note
     windows = []
     order = np.argsort(starts[wanted], kind="stable")  # slots, group by group
     for slots in np.split(order, np.flatnonzero(np.diff(starts[wanted][order])) + 1):
