@@ -307,6 +307,16 @@ class Daemon:
             _, error = self.process.communicate()
             raise DaemonDidNotStart(f"the daemon did not start: {self.banner.strip()} "
                                     f"{error.strip()[-400:]}")
+        # read what it prints as it prints it: a full pipe would block the daemon
+        self.printed: list[str] = []
+        self._readers = [threading.Thread(target=self._drain, args=(stream,), daemon=True)
+                         for stream in (self.process.stdout, self.process.stderr)]
+        for reader in self._readers:
+            reader.start()
+
+    def _drain(self, stream) -> None:
+        for line in stream:
+            self.printed.append(line)
 
     def ask(self, request: dict | bytes, timeout: float = 5.0) -> dict:
         """One request over ZeroMQ REQ: a dict as JSON, bytes as they are (for fuzzing)."""
@@ -324,8 +334,10 @@ class Daemon:
 
     def wait_exit(self, timeout: float) -> tuple[int, str]:
         """For a daemon that stops by itself: its exit status and all it printed."""
-        out, err = self.process.communicate(timeout=timeout)
-        return self.process.returncode, self.banner + out + err
+        self.process.wait(timeout=timeout)
+        for reader in self._readers:
+            reader.join(timeout=5)
+        return self.process.returncode, self.banner + "".join(self.printed)
 
     def stop(self, signum: int = signal.SIGTERM, timeout: float = 10.0) -> tuple[int, str]:
         """Send `signum` and wait: (exit status, all it printed). One that does not exit
@@ -336,9 +348,8 @@ class Daemon:
             return self.wait_exit(timeout)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            out, err = self.process.communicate()
-            return self.process.returncode, (f"{self.banner}{out}{err}killed: no exit within "
-                                             f"{timeout:g} s of signal {signum}")
+            code, printed = self.wait_exit(timeout)
+            return code, f"{printed}killed: no exit within {timeout:g} s of signal {signum}"
 
 
 def memory_mb(pid: int) -> dict:

@@ -261,6 +261,7 @@ def soak(daemon, probe, server, seconds: float, hostile: list | None = None) -> 
         stop.set()
         for helper in helpers:
             helper.join()
+    assert daemon.process.poll() is None, "".join(daemon.printed)[-2000:]  # still alive
     # anything extra (a duplicate) has arrived once all the daemon sent has
     wait_until(lambda: drained(daemon, probe.back), timeout=2.0, interval=0.05)
     received = [m for _, m in probe.back.received]
