@@ -34,7 +34,7 @@ from humanizer.windows import Frames, Part, Window, windows_of
 CHUNK_SECONDS = 60.0  # core of a whole-file chunk; each side gets the model's context more
 CHUNK_BATCH = 16  # whole-file chunks of one length run together in one call
 WINDOW_BATCH = 64  # lookahead windows run together in one call
-PREDICT_BEFORE = 0.040  # the live predictor starts this long before a note is due
+PREDICT_BEFORE = 0.080  # the live predictor starts this long before a note is due
 BATCH_SECONDS = 0.030  # notes due this close after the first one share its inference
 FAR_END = 1e9  # the end of a note whose note-off is not heard yet
 

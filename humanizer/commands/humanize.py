@@ -87,7 +87,7 @@ def check_outputs(work: list[tuple[Path, Path]], force: bool, folder: bool) -> N
     for _, output_file in work:
         if output_file.is_dir():
             raise HumanizerError(f"{output_file}: is a folder; give the output file's name")
-        if not folder and not output_file.parent.is_dir():
+        if not folder and not output_file.parent.exists():
             raise HumanizerError(f"{output_file.parent}: no such folder (create it first)")
         if output_file.exists() and not force:
             raise HumanizerError(f"{output_file}: already exists (use --force to overwrite)")
