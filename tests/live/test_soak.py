@@ -32,6 +32,7 @@ import time
 from collections import Counter
 
 import pytest
+from control_client import control_loop, hostile_models
 
 from humanizer.daemon.harness import (
     DAEMON_IN,
@@ -171,69 +172,6 @@ def server():
 
     with own_server(PERIOD) as started:
         yield started
-
-
-# -- the control client ----------------------------------------------------------------------
-MALFORMED = [b"{", b"\xff\xfe", b"[]", b'{"cmd": "use", "style": "no-such-style"}',
-             b'{"cmd": "set", "key": "strength", "value": 7}', b"x" * (80 * 1024),
-             b'{"cmd": "use", "style": "../piano"}', b'{"cmd": "bypass", "on": "maybe"}']
-
-
-def hostile_models(folder) -> list[tuple[str, bool]]:
-    """(an absolute model path, whether `use` accepts it): a style that predicts invalid
-    numbers once the top key is played (accepted, later dropped), one whose frame rate
-    would run the machine out of memory and one whose output has the wrong shape (both
-    refused)."""
-    from hostile import model
-
-    return [(str(model(folder / "later.onnx", "later")), True),
-            (str(model(folder / "huge.onnx", "huge", nan_on_top_key=False, fps=1e6)), False),
-            (str(model(folder / "shape.onnx", "shape", nan_on_top_key=False,
-                       wrong_shape=True)), False)]
-
-
-def attack(address: str) -> None:
-    """An oversized request (8 MB: the connection is cut before it is read) and a raw TCP
-    connection that speaks no ZeroMQ."""
-    import socket
-
-    import zmq
-
-    client = zmq.Context.instance().socket(zmq.REQ)
-    client.setsockopt(zmq.LINGER, 0)
-    client.connect(address)
-    client.send(b"{" * (8 * 1024 * 1024))
-    client.close(0)
-    host, port = address[len("tcp://"):].rsplit(":", 1)
-    with socket.create_connection((host, int(port))) as raw:
-        raw.sendall(bytes(random.Random(2).randrange(256) for _ in range(4096)))
-
-
-def control_loop(daemon, stop: threading.Event, log: list, hostile: list | None = None) -> None:
-    """Every second: swap a style, toggle bypass, change strength, send a malformed
-    request; with `hostile` models also swap one of them in and attack the control port.
-    Each reply is logged with whether it should have been accepted."""
-    rng = random.Random(1)
-    second = 0
-    while not stop.wait(1.0):
-        style = ("drums", "piano")[second % 2]
-        requests = [({"cmd": "use", "style": style}, True),
-                    ({"cmd": "use", "style": style, "channel": 10}, True),
-                    ({"cmd": "bypass", "on": second % 3 == 0}, True),
-                    ({"cmd": "set", "key": "strength", "value": rng.random()}, True),
-                    (MALFORMED[second % len(MALFORMED)], False)]
-        if hostile:
-            path, good = hostile[second % len(hostile)]
-            requests.insert(1, ({"cmd": "use", "style": path, "channel": 1 + second % 8},
-                                good))
-            attack(daemon.control)
-        for request, good in requests:
-            try:
-                reply = daemon.ask(request)
-            except Exception as error:  # no answer in time: logged, and fails the soak
-                reply = {"ok": None, "error": repr(error)}
-            log.append((request if isinstance(request, dict) else request[:30], good, reply))
-        second += 1
 
 
 def sample_rss(pid: int, stop: threading.Event, samples: list) -> None:
