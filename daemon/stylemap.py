@@ -81,12 +81,6 @@ class StyleMap:
             self._engines = {name: e for name, e in self._engines.items() if name in in_use}
         return engine
 
-    def engine_for(self, channel: int) -> Engine:
-        """The engine playing `channel` (0-15) now: style and engine read together, so a
-        swap in between cannot hand out a style without its engine."""
-        with self._lock:
-            return self._engines[self.per_channel.get(channel, self.default)]
-
     def drop(self, engine: Engine) -> str:
         """Stop playing a style that went wrong: its channels go back to the default
         style, and a default goes back to the one it replaced (else the packaged default).

@@ -55,7 +55,7 @@ def test_live_velocities_equal_the_offline_latency_emulation():
                           scheduler.settings)
         sent += scheduler.buffer.pop_due(due + 1e-9)
     live = [m[2] for m in sent if m[0] == 0x90 and m[2] > 0]
-    offline, _ = humanize_part(styles.engine_for(0), notes, OutputSettings(strength=strength),
+    offline, _ = humanize_part(styles.playing(0)[0], notes, OutputSettings(strength=strength),
                                heard_ahead(latency))
     assert scheduler.buffer.counts.late == 0
     assert live == offline.tolist()
