@@ -84,10 +84,23 @@ def note_ons_by_key(timed) -> dict[tuple[int, int], list[tuple[float, int]]]:
     return found
 
 
+def played_in_full(notes: list[Note], takes: int = 3) -> tuple[list, list, int]:
+    """`played_live`, again while the echo - the test's instrument, not the daemon - missed
+    messages: on a loaded 2-core VM the dummy JACK server now and then skips a client's
+    cycle and that client loses the period's MIDI (seen once in CI: 187 of 190 heard).
+    The daemon's own output is judged in every take."""
+    for _ in range(takes):
+        heard, back, late = played_live(notes)
+        if len(heard) == 2 * len(notes):
+            return heard, back, late
+        print(f"JACK delivered {len(heard)} of {2 * len(notes)} messages to the echo: again")
+    pytest.fail(f"JACK lost messages to the echo in {takes} takes running")
+
+
 def test_a_multi_part_file_comes_back_as_humanize_latency_gives_it():
     midi = arrangement({"melody": 90, "bass": 50, "drums": 100}, bars=4)
     notes = [n for n in notes_of(midi)[0]]
-    heard, back, late = played_live(notes)
+    heard, back, late = played_in_full(notes)
     assert len(back) == len(heard) == 2 * len(notes)
     assert late <= 0.05 * len(notes)  # (a loaded 2-core machine)
     live = note_ons_by_key(back)
