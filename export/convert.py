@@ -18,8 +18,16 @@ import onnx
 import tensorflow as tf
 import tf2onnx
 
-from humanizer import encoding
-from humanizer.contract import INPUT_NAME, METADATA_KEY, OFFSETS_NAME, OUTPUT_NAME, Contract
+from humanizer import encoding, notefeatures
+from humanizer.contract import (
+    INPUT_NAME,
+    METADATA_KEY,
+    NOTES_INPUT,
+    OFFSETS_NAME,
+    OUTPUT_NAME,
+    PREDICTIONS_NAME,
+    Contract,
+)
 from humanizer.errors import HumanizerError
 
 OPSET = 17  # 17 and 18 export correctly; tf2onnx 1.17 refuses 19
@@ -45,8 +53,25 @@ def load_keras(path: str | os.PathLike) -> keras.Model:
 
 
 def output_names(contract: Contract) -> list[str]:
-    """The graph's outputs in the Keras model's order: deviations, then any timing head."""
+    """The graph's outputs in the Keras model's order: deviations, then any timing head
+    (a note-level model: its one output of predictions)."""
+    if contract.note_level:
+        return [PREDICTIONS_NAME]
     return [OUTPUT_NAME, OFFSETS_NAME] if contract.timing else [OUTPUT_NAME]
+
+
+def input_of(contract: Contract) -> tuple[str, int, str]:
+    """(input name, width, what a step is) of the contract's encoding."""
+    if contract.note_level:
+        return NOTES_INPUT, notefeatures.INPUTS, "notes"
+    return INPUT_NAME, encoding.INPUTS, "frames"
+
+
+def output_width(contract: Contract) -> tuple[int, str]:
+    """How wide each output is, and what it holds."""
+    if contract.note_level:
+        return len(contract.outputs), "outputs per note"
+    return encoding.KEYS, "deviations"
 
 
 def check_shapes(model: keras.Model, contract: Contract) -> None:
@@ -58,19 +83,21 @@ def check_shapes(model: keras.Model, contract: Contract) -> None:
                              f"output{'s' if wanted > 1 else ''} (outputs "
                              f"{', '.join(contract.outputs)}), not {len(model.outputs)}")
     for output in model.outputs:
-        check_shape(tuple(model.inputs[0].shape), tuple(output.shape))
+        check_shape(tuple(model.inputs[0].shape), tuple(output.shape), contract)
 
 
-def check_shape(shape_in: tuple, shape_out: tuple) -> None:
-    if len(shape_in) != 3 or shape_in[-1] != encoding.INPUTS:
+def check_shape(shape_in: tuple, shape_out: tuple, contract: Contract) -> None:
+    _, width, steps = input_of(contract)
+    out, holds = output_width(contract)
+    if len(shape_in) != 3 or shape_in[-1] != width:
         raise HumanizerError(f"the model takes input {shape_in}; a style model takes "
-                             f"(batch, time, {encoding.INPUTS}) frames")
+                             f"(batch, time, {width}) {steps}")
     if shape_in[1] is not None:
-        raise HumanizerError(f"the model only takes {shape_in[1]} frames at a time; a style "
-                             "model must take any number of frames")
-    if len(shape_out) != 3 or shape_out[-1] != encoding.KEYS:
+        raise HumanizerError(f"the model only takes {shape_in[1]} {steps} at a time; a style "
+                             f"model must take any number of {steps}")
+    if len(shape_out) != 3 or shape_out[-1] != out:
         raise HumanizerError(f"the model gives output {shape_out}; a style model gives "
-                             f"(batch, time, {encoding.KEYS}) deviations")
+                             f"(batch, time, {out}) {holds}")
 
 
 @contextlib.contextmanager
@@ -85,24 +112,29 @@ def quiet_tf2onnx() -> Iterator[None]:
         logger.setLevel(level)
 
 
-SIGNATURE = [tf.TensorSpec([None, None, encoding.INPUTS], tf.float32, name=INPUT_NAME)]
+def signature(contract: Contract) -> list[tf.TensorSpec]:
+    name, width, _ = input_of(contract)
+    return [tf.TensorSpec([None, None, width], tf.float32, name=name)]
 
 
-def inference_function(model: keras.Model) -> tf.types.experimental.PolymorphicFunction:
+def inference_function(model: keras.Model, contract: Contract
+                       ) -> tf.types.experimental.PolymorphicFunction:
     """The model in inference mode (dropout off) as one graph for any batch and length.
 
     tf2onnx converts this; the parity check runs it too, because eager Keras steps its
     LSTMs in Python and takes seconds where the graph takes milliseconds.
     """
-    return tf.function(lambda frames: model(frames, training=False), input_signature=SIGNATURE)
+    return tf.function(lambda frames: model(frames, training=False),
+                       input_signature=signature(contract))
 
 
-def trace(model: keras.Model) -> onnx.ModelProto:
+def trace(model: keras.Model, contract: Contract) -> onnx.ModelProto:
     """The raw tf2onnx graph of the model."""
-    signature, function = SIGNATURE, inference_function(model)
+    function = inference_function(model, contract)
     try:
         with quiet_tf2onnx():
-            proto, _ = tf2onnx.convert.from_function(function, input_signature=signature,
+            proto, _ = tf2onnx.convert.from_function(function,
+                                                     input_signature=signature(contract),
                                                      opset=OPSET)
     except Exception as error:
         first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
@@ -164,12 +196,13 @@ def set_contract(proto: onnx.ModelProto, contract: Contract) -> None:
 def to_onnx(model: keras.Model, contract: Contract) -> onnx.ModelProto:
     """The checked ONNX style model for a Keras model (not yet compared with Keras)."""
     check_shapes(model, contract)
-    proto = trace(model)
+    proto = trace(model, contract)
     refuse_loops(proto)
     graph = proto.graph
     names = output_names(contract)
-    if [i.name for i in graph.input] != [INPUT_NAME] or len(graph.output) != len(names):
-        raise HumanizerError(f"the exported graph must have one input '{INPUT_NAME}' and "
+    name = input_of(contract)[0]
+    if [i.name for i in graph.input] != [name] or len(graph.output) != len(names):
+        raise HumanizerError(f"the exported graph must have one input '{name}' and "
                              f"{len(names)} outputs")
     for index, name in enumerate(names):
         rename_output(graph, index, name)

@@ -67,8 +67,8 @@ def export_model(keras_model_or_path: keras.Model | str | os.PathLike,
     folder = writable_folder(output)
     model = as_keras(keras_model_or_path)
     proto = convert.to_onnx(model, contract)
-    inputs = parity.probe_inputs(contract.fps)
-    expected = parity.keras_outputs(model, inputs)
+    inputs = parity.probe_inputs(contract)
+    expected = parity.keras_outputs(model, inputs, contract)
     error = check_parity(proto, inputs, expected)
     with tempfile.TemporaryDirectory(prefix=".humanizer-export-", dir=folder) as scratch:
         written = Path(scratch) / "float.onnx"

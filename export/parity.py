@@ -14,8 +14,9 @@ import keras
 import numpy as np
 import onnxruntime as ort
 
-from humanizer import encoding
-from humanizer.contract import INPUT_NAME, OFFSETS_NAME, OUTPUT_NAME
+from humanizer import encoding, notefeatures
+from humanizer.contract import OFFSETS_NAME, OUTPUT_NAME, PREDICTIONS_NAME, Contract
+from humanizer.meter import Meter
 from humanizer.notes import HIGHEST_KEY, LOWEST_KEY, Note
 
 from . import convert
@@ -37,13 +38,33 @@ def random_notes(rng: random.Random, seconds: float, count: int) -> list[Note]:
     return notes
 
 
-def probe_inputs(fps: float, seed: int = 0) -> list[np.ndarray]:
-    """The inputs both models are run on: random frames, then two batches of real-looking
-    frames (one window per batch row). Fixed seed: an export is reproducible."""
+def note_steps(notes: list[Note]) -> np.ndarray:
+    """Real-looking note-level steps of random notes, meter known, accents drawn."""
+    notes = sorted(notes, key=lambda n: (n.start, n.pitch))
+    times = np.array([n.start for n in notes])
+    pitches = np.array([n.pitch for n in notes])
+    meter = Meter(times * 2 % 1.0, times * 2 % 4, np.full(len(notes), 4.0),
+                  np.ones(len(notes)))
+    steps = notefeatures.encode_notes(times, np.array([n.end for n in notes]), pitches,
+                                      np.array([n.velocity - 64.0 for n in notes]), meter)
+    return steps[notefeatures.step_order(times, pitches)]
+
+
+def probe_inputs(contract: Contract, seed: int = 0) -> list[np.ndarray]:
+    """The inputs both models are run on: random steps, then two batches of real-looking
+    ones (one window per batch row). Fixed seed: an export is reproducible."""
     generator = np.random.default_rng(seed)
-    inputs = [generator.random((batch, time, encoding.INPUTS), dtype=np.float32)
+    width = notefeatures.INPUTS if contract.note_level else encoding.INPUTS
+    inputs = [generator.random((batch, time, width), dtype=np.float32)
               for batch, time in RANDOM_SHAPES]
     rng = random.Random(seed)
+    if contract.note_level:
+        for batch in (1, 4):
+            inputs.append(np.stack([note_steps(random_notes(rng, NOTES_SECONDS,
+                                                            NOTES_PER_WINDOW))
+                                    for _ in range(batch)]))
+        return inputs
+    fps = contract.fps
     n_frames = int(round(NOTES_SECONDS * fps))
     for batch in (1, 4):
         rows = [encoding.encode(random_notes(rng, NOTES_SECONDS, NOTES_PER_WINDOW), 0,
@@ -52,11 +73,12 @@ def probe_inputs(fps: float, seed: int = 0) -> list[np.ndarray]:
     return inputs
 
 
-def keras_outputs(model: keras.Model, inputs: list[np.ndarray]) -> list[np.ndarray]:
+def keras_outputs(model: keras.Model, inputs: list[np.ndarray],
+                  contract: Contract) -> list[np.ndarray]:
     """The reference: the Keras model in inference mode (dropout off), run by TensorFlow.
     One array per input; a model with a timing head gives both heads concatenated on the
     last axis (deviations, then offsets), as `onnx_outputs` does."""
-    function = convert.inference_function(model)
+    function = convert.inference_function(model, contract)
     results = []
     for frames in inputs:
         output = function(frames)
@@ -68,8 +90,8 @@ def keras_outputs(model: keras.Model, inputs: list[np.ndarray]) -> list[np.ndarr
 def onnx_outputs(session: ort.InferenceSession, frames: np.ndarray) -> np.ndarray:
     """The graph's outputs for the frames, the heads concatenated as in `keras_outputs`."""
     names = [o.name for o in session.get_outputs()]
-    heads = [name for name in (OUTPUT_NAME, OFFSETS_NAME) if name in names]
-    return np.concatenate(session.run(heads, {INPUT_NAME: frames}), axis=-1)
+    heads = [name for name in (OUTPUT_NAME, OFFSETS_NAME, PREDICTIONS_NAME) if name in names]
+    return np.concatenate(session.run(heads, {session.get_inputs()[0].name: frames}), axis=-1)
 
 
 def onnx_session(model_bytes: bytes) -> ort.InferenceSession:

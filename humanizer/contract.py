@@ -12,19 +12,26 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from humanizer import drumkit
+from humanizer import drumkit, notefeatures
 from humanizer import encoding as pianoroll
 from humanizer.errors import HumanizerError
 
 METADATA_KEY = "humanizer"
 # 1: velocity deviations only; 2 adds an optional timing head (output OFFSETS_NAME, listed
-# as "onset_offset" in `outputs`, in units of `offset_scale` seconds). New models are 2.
-CONTRACT_VERSION = 2
-SUPPORTED_VERSIONS = (1, 2)
+# as "onset_offset" in `outputs`, in units of `offset_scale` seconds); 3 adds note-level
+# styles (encoding notefeatures v2): input NOTES_INPUT (batch, notes, features), one output
+# PREDICTIONS_NAME (batch, notes, len(outputs)) whose channels are `outputs` in order -
+# velocity_deviation, velocity_spread (log, model units), optionally onset_offset.
+CONTRACT_VERSION = 3
+SUPPORTED_VERSIONS = (1, 2, 3)
 INPUT_NAME = "frames"
 OUTPUT_NAME = "deviations"
 OFFSETS_NAME = "offsets"
+NOTES_INPUT = "notes"
+PREDICTIONS_NAME = "predictions"
 TIMING_OUTPUT = "onset_offset"
+ENCODINGS = {(pianoroll.ENCODING_NAME, pianoroll.ENCODING_VERSION): 1,  # -> least contract
+             (notefeatures.ENCODING_NAME, notefeatures.ENCODING_VERSION): 3}
 # what a contract's numbers may be: (above, at most). A model is run on the daemon's live
 # path, so a frame rate or context of a million would run the machine out of memory.
 BOUNDS = {"fps": (0, 200), "deviation_scale": (0, 1000), "level_seconds": (0, 60),
@@ -56,6 +63,11 @@ class Contract:
     metrics: dict[str, Any] = field(default_factory=dict)
     drum_map: str = "notes"  # drums: hear "notes" as recorded, or their kit "classes"
     contract_version: int = CONTRACT_VERSION
+
+    @property
+    def note_level(self) -> bool:
+        """Does the model take notes (notefeatures) rather than frames?"""
+        return self.encoding == notefeatures.ENCODING_NAME
 
     @property
     def timing(self) -> bool:
@@ -90,12 +102,18 @@ class Contract:
                 "update humanizer")
         if self.timing and self.contract_version < 2:
             raise HumanizerError(f"{source}: a timing head needs contract version 2")
-        if (self.encoding, self.encoding_version) != (pianoroll.ENCODING_NAME,
-                                                      pianoroll.ENCODING_VERSION):
+        needs = ENCODINGS.get((self.encoding, self.encoding_version))
+        if needs is None:
+            known = ", ".join(f"{name} v{version}" for name, version in ENCODINGS)
             raise HumanizerError(
                 f"{source}: encoding {self.encoding} v{self.encoding_version} is not supported "
-                f"(this humanizer implements {pianoroll.ENCODING_NAME} "
-                f"v{pianoroll.ENCODING_VERSION})")
+                f"(this humanizer implements {known})")
+        if self.contract_version < needs:
+            raise HumanizerError(f"{source}: encoding {self.encoding} needs contract version "
+                                 f"{needs}")
+        if self.note_level and self.outputs[:2] != list(notefeatures.OUTPUTS[:2]):
+            raise HumanizerError(f"{source}: a note-level model's outputs must begin with "
+                                 f"{', '.join(notefeatures.OUTPUTS[:2])}")
         for key, (low, high) in BOUNDS.items():
             value = getattr(self, key)
             if (isinstance(value, bool) or not isinstance(value, int | float)

@@ -119,3 +119,23 @@ def deviation_targets(notes: Sequence[Note], level_seconds: float = LEVEL_SECOND
     times = np.array([note.start for note in notes])
     velocities = np.array([note.velocity for note in notes], dtype=np.float64)
     return (velocities - local_mean(times, velocities, times, level_seconds)) / DEVIATION_SCALE
+
+
+def same_part_means(times: np.ndarray, owners: np.ndarray, at: np.ndarray,
+                    at_owners: np.ndarray, columns: list[np.ndarray],
+                    own: list[np.ndarray], seconds: float) -> list[np.ndarray]:
+    """For each time in `at`, the Gaussian-weighted mean (as local_mean, within three
+    widths) of each column over the notes of the same part; a note with none
+    around it is its own mean (`own`). One weight matrix for all columns: a live window
+    asks this for a few notes at a time, thousands of times a minute."""
+    results = [np.empty(len(at)) for _ in columns]
+    for rows in np.array_split(np.arange(len(at)), max(1, int(np.ceil(len(at) / 64)))):
+        # 64 notes at a time: a burst of a thousand due at once stays a few MB
+        distance = (at[rows, None] - times[None, :]) / seconds
+        weights = np.exp(-0.5 * distance**2) * (np.abs(distance) <= 3) \
+            * (at_owners[rows, None] == owners[None, :])
+        total = weights.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for result, column, fallback in zip(results, columns, own):
+                result[rows] = np.where(total > 0, weights @ column / total, fallback[rows])
+    return results

@@ -24,9 +24,18 @@ from dataclasses import dataclass, replace
 import numpy as np
 import onnxruntime as ort
 
-from humanizer import drumkit, encoding
-from humanizer.contract import INPUT_NAME, METADATA_KEY, OFFSETS_NAME, OUTPUT_NAME, Contract
+from humanizer import drumkit, encoding, note_engine, notefeatures
+from humanizer.contract import (
+    INPUT_NAME,
+    METADATA_KEY,
+    NOTES_INPUT,
+    OFFSETS_NAME,
+    OUTPUT_NAME,
+    PREDICTIONS_NAME,
+    Contract,
+)
 from humanizer.errors import HumanizerError
+from humanizer.meter import Meter
 from humanizer.notes import Note
 from humanizer.output import MAX_SHIFT
 from humanizer.windows import Frames, Part, Window, windows_of
@@ -82,6 +91,9 @@ def read_contract(session: ort.InferenceSession, source: str) -> Contract:
         raise HumanizerError(f"{source}: not a humanizer style model (no contract in its metadata)")
     contract = Contract.from_json(metadata[METADATA_KEY], source)
     inputs, outputs = session.get_inputs(), session.get_outputs()
+    if contract.note_level:
+        check_note_model(inputs, outputs, contract, source)
+        return contract
     if [i.name for i in inputs] != [INPUT_NAME] or OUTPUT_NAME not in [o.name for o in outputs]:
         raise HumanizerError(f"{source}: expected input '{INPUT_NAME}' and output "
                              f"'{OUTPUT_NAME}' as the contract says")
@@ -95,6 +107,19 @@ def read_contract(session: ort.InferenceSession, source: str) -> Contract:
                 len(output.shape) != 3 or output.shape[-1] != encoding.KEYS):
             raise HumanizerError(f"{source}: output must be (batch, time, {encoding.KEYS})")
     return contract
+
+
+def check_note_model(inputs: list, outputs: list, contract: Contract, source: str) -> None:
+    """A note-level model: (batch, notes, features) in, (batch, notes, outputs) out."""
+    if [i.name for i in inputs] != [NOTES_INPUT] or [o.name for o in outputs] != [
+            PREDICTIONS_NAME]:
+        raise HumanizerError(f"{source}: expected input '{NOTES_INPUT}' and output "
+                             f"'{PREDICTIONS_NAME}' as the contract says")
+    if len(inputs[0].shape) != 3 or inputs[0].shape[-1] != notefeatures.INPUTS:
+        raise HumanizerError(f"{source}: input must be (batch, notes, {notefeatures.INPUTS})")
+    if len(outputs[0].shape) != 3 or outputs[0].shape[-1] != len(contract.outputs):
+        raise HumanizerError(f"{source}: output must be (batch, notes, "
+                             f"{len(contract.outputs)}): one channel per listed output")
 
 
 @dataclass
@@ -147,6 +172,10 @@ class Engine:
         """Raw deviations (batch, time, 88) for frames (batch, time, 176)."""
         return self.run_heads(frames)[0]
 
+    def run_steps(self, steps: np.ndarray) -> np.ndarray:
+        """Raw outputs (batch, notes, len(outputs)) of a note-level model."""
+        return self.session.run([PREDICTIONS_NAME], {NOTES_INPUT: steps.astype(np.float32)})[0]
+
     def run_heads(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Raw deviations and, for a model with a timing head, raw onset offsets."""
         names = [OUTPUT_NAME, OFFSETS_NAME] if self.contract.timing else [OUTPUT_NAME]
@@ -154,13 +183,14 @@ class Engine:
         return outputs[0], outputs[1] if self.contract.timing else None
 
     def predict(self, notes: Sequence[Note], lookahead: float | None = None,
-                owners: Sequence[int] | None = None) -> Prediction:
+                owners: Sequence[int] | None = None, meter: Meter | None = None) -> Prediction:
         """Predictions for notes on the 88 keys (in the order of `notes`), heard together;
         `owners` (default: all one) says which part each belongs to - each part keeps its
         own level and centre.
 
         lookahead None means whole-file context; otherwise seconds the model may hear after
-        each note's onset (see heard_ahead for the live daemon's).
+        each note's onset (see heard_ahead for the live daemon's). `meter`: where each
+        note falls in the bar (for styles that hear it), in the order of `notes`.
         """
         notes = list(notes)
         if not notes:
@@ -170,11 +200,15 @@ class Engine:
         order = np.argsort([note.start for note in notes], kind="stable")
         ordered = [notes[i] for i in order]
         owned = None if owners is None else np.asarray(owners)[order]
-        if lookahead is None:
+        metered = None if meter is None else meter[order]
+        if lookahead is None and self.contract.note_level:
+            result = Prediction.empty(len(ordered))
+            note_engine.predict_whole(self, Part.of(ordered, owned, metered), result)
+        elif lookahead is None:
             result = self._predict_whole(ordered, owned)
         else:
             result = self.predict_parts([(ordered, np.arange(len(ordered)), owned)],
-                                        lookahead)[0]
+                                        lookahead, [metered])[0]
         back = np.empty_like(order)
         back[order] = np.arange(len(order))
         return result[back]
@@ -249,11 +283,19 @@ class Engine:
 
     def predict_parts(self, groups: Sequence[tuple[Sequence[Note], np.ndarray,
                                                    Sequence[int] | None]],
-                      lookahead: float) -> list[Prediction]:
+                      lookahead: float, meters: Sequence[Meter | None] | None = None
+                      ) -> list[Prediction]:
         """The live case, for several groups of notes at once: for each (notes sorted by
         start, indices of the notes due, owners or None), the predictions of those notes
         from windows reaching `lookahead` past them (humanizer.windows). All windows share
-        model runs."""
+        model runs. `meters`: each group's notes' meter (None: unknown)."""
+        meters = meters or [None] * len(groups)
+        if self.contract.note_level:
+            parts = [(Part.of(notes, owners, meter), np.asarray(wanted, dtype=np.int64))
+                     for (notes, wanted, owners), meter in zip(groups, meters)]
+            answers = [Prediction.empty(len(wanted)) for _, wanted in parts]
+            note_engine.predict_windows(self, parts, lookahead, answers)
+            return answers
         answers, windows = [], []
         for notes, wanted, owners in groups:
             wanted = np.asarray(wanted, dtype=np.int64)
@@ -283,7 +325,7 @@ class Engine:
         heard, mine = output[cells], output[own]
         shifts = np.zeros(len(seen)) if raw_offsets is None else raw_offsets[cells]
         own_shifts = np.zeros(len(due)) if raw_offsets is None else raw_offsets[own]
-        mean, square, shift = same_part_means(
+        mean, square, shift = encoding.same_part_means(
             part.times[seen], part.owners[seen], at, part.owners[due],
             [heard, heard * heard, shifts], [mine, mine * mine, own_shifts], sigma)
         with np.errstate(invalid="ignore"):  # a broken model's inf stays non-finite
@@ -291,30 +333,11 @@ class Engine:
             spreads = np.sqrt(np.maximum(square - mean * mean, 0.0))
         hi = int(np.searchsorted(part.times, window.horizon, side="right"))
         near = np.arange(int(np.searchsorted(part.times, at.min() - 3 * sigma)), hi)
-        [levels] = same_part_means(part.times[near], part.owners[near], at, part.owners[due],
-                                   [part.velocities[near]], [part.velocities[due]], sigma)
+        [levels] = encoding.same_part_means(part.times[near], part.owners[near], at,
+                                            part.owners[due], [part.velocities[near]],
+                                            [part.velocities[due]], sigma)
         result = self._result(levels, deviations, spreads, offsets)
         answer.levels[window.slots], answer.deviations[window.slots] = (result.levels,
                                                                          result.deviations)
         answer.spreads[window.slots], answer.offsets[window.slots] = (result.spreads,
                                                                        result.offsets)
-
-
-def same_part_means(times: np.ndarray, owners: np.ndarray, at: np.ndarray,
-                    at_owners: np.ndarray, columns: list[np.ndarray],
-                    own: list[np.ndarray], seconds: float) -> list[np.ndarray]:
-    """For each time in `at`, the Gaussian-weighted mean (as encoding.local_mean, within
-    three widths) of each column over the notes of the same part; a note with none
-    around it is its own mean (`own`). One weight matrix for all columns: a live window
-    asks this for a few notes at a time, thousands of times a minute."""
-    results = [np.empty(len(at)) for _ in columns]
-    for rows in np.array_split(np.arange(len(at)), max(1, int(np.ceil(len(at) / 64)))):
-        # 64 notes at a time: a burst of a thousand due at once stays a few MB
-        distance = (at[rows, None] - times[None, :]) / seconds
-        weights = np.exp(-0.5 * distance**2) * (np.abs(distance) <= 3) \
-            * (at_owners[rows, None] == owners[None, :])
-        total = weights.sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            for result, column, fallback in zip(results, columns, own):
-                result[rows] = np.where(total > 0, weights @ column / total, fallback[rows])
-    return results

@@ -23,9 +23,10 @@ import numpy as np
 from humanizer import drumkit, encoding
 from humanizer.datasets.aligned import usable
 from humanizer.datasets.catalog import performances
-from humanizer.datasets.performance import score_pair
+from humanizer.datasets.performance import load_match_pair, score_pair
 from humanizer.engine import Engine
 from humanizer.errors import HumanizerError
+from humanizer.meter import Meter
 from humanizer.notes import Note, read
 from humanizer.offline import humanize_part
 from humanizer.output import OutputSettings
@@ -77,14 +78,41 @@ def _start_worker(model: str) -> None:
     _worker["engine"] = Engine(model, threads=1)
 
 
-Case = tuple[list[Note], np.ndarray, np.ndarray | None]
+INPUT_KINDS = ("performance", "score", "match")
+
+
+class Case(NamedTuple):
+    """The flat input a DAW user gives, the velocities played on the notes `measured`
+    (indices: a score note nobody played is input, not measured), the onset offsets
+    played where the input is a score, and the meter where it is known."""
+
+    notes: list[Note]
+    truth: np.ndarray
+    offsets: np.ndarray | None
+    meter: Meter | None
+    measured: np.ndarray
+
+
+def match_case(path: Path) -> Case | None:
+    """The exact DAW case of an ASAP performance (its match file): every score note at
+    the performance's mean tempo, flat at the level of what was played, with its meter."""
+    pair = load_match_pair(path)
+    if pair is None:
+        return None
+    measured = np.flatnonzero(~np.isnan(pair.velocities))
+    level = int(round(float(pair.velocities[measured].mean())))
+    notes = [Note(int(p), level, float(s), float(e)) for p, s, e in
+             zip(pair.pitches, pair.starts, pair.ends)]
+    return Case(notes, pair.velocities[measured], None, pair.meter, measured)
 
 
 def case_of(path: Path, input_kind: str) -> Case | None:
-    """(the flat input a DAW user gives, the velocities played, the onset offsets played
-    where the input is a score) for one performance, or None when there is nothing to
-    evaluate (no notes; a score that matches poorly)."""
+    """The case of one performance (see Case), or None when there is nothing to evaluate
+    (no notes; a score that matches poorly). `match`: the exact DAW case from ASAP's
+    match files; `score`: ASAP's beat-warped score or a grid; `performance`: as played."""
     offsets = None
+    if input_kind == "match":
+        return match_case(path)
     if input_kind == "score":
         pair = score_pair(path)
         if not usable(pair):
@@ -96,7 +124,8 @@ def case_of(path: Path, input_kind: str) -> Case | None:
             return None
         truth = np.array([note.velocity for note in notes], dtype=np.float64)
     level = int(round(truth.mean()))
-    return [replace(note, velocity=level) for note in notes], truth, offsets
+    return Case([replace(note, velocity=level) for note in notes], truth, offsets, None,
+                np.arange(len(notes)))
 
 
 class Result(NamedTuple):
@@ -123,13 +152,14 @@ def _humanize_flat(path: Path, lookahead: float | None, strength: float,
         return error
     if case is None:
         return None
-    flat, true, offsets = case
     # the notes as `humanize` plays them: the one output step, the whole timing offset
     settings = OutputSettings(strength=strength, timing=1.0)
-    predicted, shifts = humanize_part(_worker["engine"], flat, settings, lookahead)
-    return Result(true, predicted.astype(np.float64), offsets, shifts,
-                  np.array([note.pitch for note in flat]),
-                  np.array([note.start for note in flat]), str(path))
+    predicted, shifts = humanize_part(_worker["engine"], case.notes, settings, lookahead,
+                                      meter=case.meter)
+    measured = [case.notes[i] for i in case.measured]
+    return Result(case.truth, predicted[case.measured].astype(np.float64), case.offsets,
+                  shifts[case.measured], np.array([note.pitch for note in measured]),
+                  np.array([note.start for note in measured]), str(path))
 
 
 def timing_report(results: list[Result]) -> dict[str, float]:

@@ -18,19 +18,21 @@ from pathlib import Path
 
 import numpy as np
 
+from humanizer import meter as meters
 from humanizer import models, output
 from humanizer.engine import Engine, heard_ahead
 from humanizer.errors import HumanizerError
+from humanizer.meter import Meter
 from humanizer.notes import Note, NoteFile, read, with_timing, with_velocities, write_atomic
 
 
 def humanize_part(engine: Engine, notes: Sequence[Note], settings: output.OutputSettings,
-                  lookahead: float | None = None,
-                  owners: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+                  lookahead: float | None = None, owners: Sequence[int] | None = None,
+                  meter: Meter | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Velocities and onset shifts (seconds) for notes one style plays, in their order:
-    heard together, each part (`owners`, default all one) around its own level. Notes the
-    style has no input for (off the 88 keys, or drums its kit never played) keep their
-    velocity and place."""
+    heard together, each part (`owners`, default all one) around its own level, where
+    they fall in the bar (`meter`, default unknown). Notes the style has no input for (off
+    the 88 keys, or drums its kit never played) keep their velocity and place."""
     velocities = np.array([note.velocity for note in notes], dtype=np.int64)
     shifts = np.zeros(len(notes))
     heard = [engine.hears(note) for note in notes]
@@ -38,7 +40,7 @@ def humanize_part(engine: Engine, notes: Sequence[Note], settings: output.Output
     if shaped.any():
         kept = None if owners is None else np.asarray(owners)[shaped]
         prediction = engine.predict([note for note in heard if note is not None], lookahead,
-                                    kept)
+                                    kept, None if meter is None else meter[shaped])
         broken = ~(np.isfinite(prediction.levels) & np.isfinite(prediction.deviations)
                    & np.isfinite(prediction.offsets))
         if broken.any():
@@ -76,13 +78,16 @@ class Humanizer:
 
     `style` plays every channel without a style of its own in `channel_styles` (0-15 ->
     style); with neither, channel 10 plays drums and the others the default style.
-    Channels in `skip` pass through untouched.
+    Channels in `skip` pass through untouched. With `meter`, styles that hear the meter
+    get it from each file's tempo map and time signatures; without, they play as the
+    daemon does without MIDI clock.
     """
 
     def __init__(self, style: str | None, settings: output.OutputSettings,
                  latency: float | None = None, channel_styles: Mapping[int, str] | None = None,
-                 skip: Sequence[int] = ()):
+                 skip: Sequence[int] = (), meter: bool = True):
         self.settings = settings
+        self.meter = meter
         self.lookahead = None if latency is None else heard_ahead(latency, settings.timing > 0)
         self.default = style or models.DEFAULT_STYLE
         self.styles = {**models.default_channel_styles(style is not None),
@@ -110,10 +115,12 @@ class Humanizer:
             found[key].indices.append(i)
         return list(found.values())
 
-    def changes(self, notes: Sequence[Note]) -> tuple[list[int], list[float], list[Part]]:
-        """New velocities and onset shifts (seconds) for every note. A style hears all the
-        parts it plays together (a pianist's two hands, a band's keys), as the daemon
-        hears its channels; each part keeps its own level and centre."""
+    def changes(self, notes: Sequence[Note], meter: Meter | None = None
+                ) -> tuple[list[int], list[float], list[Part]]:
+        """New velocities and onset shifts (seconds) for every note (`meter`: each note's
+        place in the bar, or unknown). A style hears all the parts it plays together (a
+        pianist's two hands, a band's keys), as the daemon hears its channels; each part
+        keeps its own level and centre."""
         velocities = [note.velocity for note in notes]
         shifts = [0.0] * len(notes)
         parts = self.parts(notes)
@@ -124,7 +131,8 @@ class Humanizer:
                     indices += part.indices
                     owners += [number] * len(part.indices)
             new, moved = humanize_part(self.engines[style], [notes[i] for i in indices],
-                                       self.settings, self.lookahead, owners)
+                                       self.settings, self.lookahead, owners,
+                                       None if meter is None else meter[np.array(indices)])
             for i, velocity, shift in zip(indices, new.tolist(), moved.tolist()):
                 velocities[i], shifts[i] = velocity, shift
         return velocities, shifts, parts
@@ -132,7 +140,8 @@ class Humanizer:
     def file(self, source: Path, target: Path) -> Result:
         """Humanize one file into target (written atomically: no partial file)."""
         note_file = read(source)
-        velocities, shifts, parts = self.changes(note_file.notes)
+        meter = meters.of_file(note_file.midi, note_file.notes) if self.meter else None
+        velocities, shifts, parts = self.changes(note_file.notes, meter)
         midi = with_velocities(note_file, velocities)
         if any(shifts):
             midi = with_timing(midi, note_file, shifts)

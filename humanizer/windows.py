@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from humanizer import encoding
+from humanizer.meter import Meter
 from humanizer.notes import Note
 
 
@@ -28,23 +29,27 @@ from humanizer.notes import Note
 class Part:
     """The notes one style hears together (sorted by start) as arrays; `owners` says which
     of the user's parts each belongs to (a track and channel, a live channel): the model
-    hears them all, each part keeps its own level and centre."""
+    hears them all, each part keeps its own level and centre. `meter`: where each note
+    falls in the bar, for styles that hear it (unknown where nothing says)."""
 
     times: np.ndarray
     ends: np.ndarray
     keys: np.ndarray  # 0-87
     velocities: np.ndarray
     owners: np.ndarray
+    meter: Meter
 
     @staticmethod
-    def of(notes: Sequence[Note], owners: Sequence[int] | None = None) -> Part:
+    def of(notes: Sequence[Note], owners: Sequence[int] | None = None,
+           meter: Meter | None = None) -> Part:
         return Part(np.array([note.start for note in notes], dtype=np.float64),
                     np.array([note.end for note in notes], dtype=np.float64),
                     np.array([note.pitch for note in notes], dtype=np.int64)
                     - encoding.LOWEST_KEY,
                     np.array([note.velocity for note in notes], dtype=np.float64),
                     np.zeros(len(notes), dtype=np.int64) if owners is None
-                    else np.asarray(owners, dtype=np.int64))
+                    else np.asarray(owners, dtype=np.int64),
+                    Meter.unknown(len(notes)) if meter is None else meter)
 
 
 @dataclass

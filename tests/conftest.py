@@ -43,6 +43,25 @@ def tiny_model(tmp_path_factory) -> Path:
     return onnx_path
 
 
+@pytest.fixture(scope="session")
+def tiny_note_model(tmp_path_factory) -> Path:
+    """A small note-level style (humanizer.notefeatures) trained for seconds on a few ASAP
+    match files, exported through the real exporter (parity-checked against Keras)."""
+    pytest.importorskip("tensorflow")
+    from humanizer.export.onnx_export import export_model
+    from humanizer.training.note_train import NoteTrainConfig, train_notes
+    from humanizer.training.ship import contract_from
+
+    folder = tmp_path_factory.mktemp("tiny-notes")
+    keras_path = folder / "tiny.keras"
+    sidecar = train_notes(NoteTrainConfig(data=[str(ASAP)], output=str(keras_path),
+                                          name="tiny-notes", units=8, layers=1, epochs=2,
+                                          limit=6, crops_per_performance=2, crop_notes=64))
+    onnx_path = folder / "tiny-notes.onnx"
+    export_model(keras_path, onnx_path, contract_from(sidecar))
+    return onnx_path
+
+
 EARLY_MS = 30.0  # the kick of `early_model` is predicted this much ahead of the kit
 KICK = 36
 

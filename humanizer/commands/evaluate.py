@@ -13,7 +13,7 @@ from humanizer import evaluation, models, values
 from humanizer.commands import checked
 from humanizer.datasets.splits import SPLITS
 
-INPUTS = ("performance", "score")
+INPUTS = evaluation.INPUT_KINDS
 
 
 def lookahead(text: str) -> float | None:
@@ -38,9 +38,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "or 'full' for the whole file (default 500ms)")
     parser.add_argument("--input", choices=INPUTS, default="performance",
                         help="what the model is given: the performance with its velocities "
-                             "flattened (default), or the DAW case: ASAP's quantized score "
-                             "rendered at the performance's tempo, or for other files the "
-                             "performance snapped to the grid of its tempo")
+                             "flattened (default); 'match', the exact DAW case from ASAP's "
+                             "match files (the score at one tempo with its meter); 'score', "
+                             "ASAP's score warped to the performance's beats, or for other "
+                             "files the performance snapped to the grid of its tempo")
     parser.add_argument("--strength", type=checked(lambda t: values.amount("strength", t)),
                         default=values.DEFAULT_STRENGTH,
                         help="how much of the style's dynamics to apply, 0 to 1 (default "

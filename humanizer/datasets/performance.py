@@ -18,6 +18,8 @@ from humanizer import encoding
 from humanizer.datasets import asap
 from humanizer.datasets.aligned import AlignedPair, align_performance, usable
 from humanizer.datasets.grid import groove_pair
+from humanizer.datasets.match import match_of, read_match
+from humanizer.meter import Meter
 from humanizer.notes import Note, read
 
 
@@ -32,6 +34,7 @@ class Performance:
     velocities: np.ndarray
     targets: np.ndarray
     offsets: np.ndarray | None = None  # onset offsets (seconds) where the input is a score
+    meter: Meter | None = None  # where each note falls in the bar, where the data knows it
 
     @property
     def duration(self) -> float:
@@ -85,4 +88,30 @@ def load_pair(path: Path, level_seconds: float = encoding.LEVEL_SECONDS) -> Perf
         velocities=pair.velocities.copy(),
         targets=encoding.deviation_targets(played, level_seconds),
         offsets=pair.offsets.copy(),
+    )
+
+
+def load_match_pair(path: Path,
+                    level_seconds: float = encoding.LEVEL_SECONDS) -> Performance | None:
+    """The exact DAW case of an ASAP performance, from its match file: every score note
+    at the performance's mean tempo with its meter, the played velocity as target (NaN
+    targets for score notes nobody played: they are input, not measured). None when the
+    performance has no match file."""
+    match_path = match_of(path)
+    if not match_path.is_file():
+        return None
+    score = read_match(match_path)
+    keys = (score.pitches >= encoding.LOWEST_KEY) & (score.pitches <= 108)
+    played = score.played & keys
+    if played.sum() < 2:
+        return None
+    times = score.starts[keys]
+    targets = np.full(len(times), np.nan)
+    mine = played[keys]
+    velocities = score.velocities[keys]
+    level = encoding.local_mean(times[mine], velocities[mine], times[mine], level_seconds)
+    targets[mine] = (velocities[mine] - level) / encoding.DEVIATION_SCALE
+    return Performance(
+        name=str(path), starts=times, ends=score.ends[keys], pitches=score.pitches[keys],
+        velocities=velocities, targets=targets, meter=score.meter[keys],
     )

@@ -53,17 +53,20 @@ def _raw(model: str, path: Path, lookahead: float | None, input_kind: str) -> Ra
         return None
     if case is None:
         return None
-    flat, truth, _ = case
     engine = Engine(model)
     engine.contract.gain = 1.0
-    heard = [engine.hears(note) for note in flat]
-    kept = [note for note in heard if note is not None]
-    if len(kept) != len(flat):  # drums the style does not play keep the input: compare the rest
-        keep = np.array([note is not None for note in heard])
-        truth = truth[keep]
-    prediction = engine.predict(kept, lookahead)
-    inputs = np.array([note.velocity for note in kept], dtype=np.float64)
-    return Raw(truth, inputs, prediction.levels, prediction.deviations, prediction.spreads)
+    heard = [engine.hears(note) for note in case.notes]
+    keep = np.array([note is not None for note in heard])
+    measured = np.zeros(len(case.notes), dtype=bool)
+    measured[case.measured] = True
+    truth = case.truth[keep[case.measured]]  # drums the style does not play keep the input
+    prediction = engine.predict([note for note in heard if note is not None], lookahead,
+                                meter=None if case.meter is None else case.meter[keep])
+    compared = measured[keep]
+    inputs = np.array([note.velocity for note, k in zip(case.notes, keep) if k],
+                      dtype=np.float64)[compared]
+    return Raw(truth, inputs, prediction.levels[compared], prediction.deviations[compared],
+               prediction.spreads[compared])
 
 
 def raw_predictions(model: Path, files: list[Path], lookahead: float | None,

@@ -41,3 +41,38 @@ def masked_mse(targets: tf.Tensor, predictions: tf.Tensor) -> tf.Tensor:
     errors = tf.where(mask, tf.square(predictions - safe_targets), tf.zeros_like(targets))
     count = tf.maximum(tf.reduce_sum(tf.cast(mask, tf.float32)), 1.0)
     return tf.reduce_sum(errors) / count
+
+
+def build_note_model(inputs: int, units: int = 64, layers: int = 2, dropout: float = 0.1,
+                     outputs: int = 2) -> keras.Model:
+    """(batch, notes, inputs) note features -> (batch, notes, outputs): per note the
+    velocity deviation (model units), the log of its spread, and with 3 outputs the onset
+    offset (OFFSET_SCALE). A Dense layer first mixes the features into the LSTM's width."""
+    steps = keras.Input(shape=(None, inputs), name="notes")
+    x = keras.layers.Dense(units, activation="relu")(steps)
+    for _ in range(layers):
+        x = keras.layers.Bidirectional(
+            keras.layers.LSTM(units, return_sequences=True), merge_mode="sum")(x)
+        if dropout:
+            x = keras.layers.Dropout(dropout)(x)
+    predictions = keras.layers.Dense(outputs, name="predictions")(x)
+    return keras.Model(steps, predictions, name="humanizer_note_style")
+
+
+def note_loss(targets: tf.Tensor, predictions: tf.Tensor) -> tf.Tensor:
+    """Masked MSE of the deviations, plus the Gaussian likelihood of the spread given the
+    deviation predicted (which the spread's term does not move), plus, with a timing head,
+    the masked MSE of the offsets. Targets are (..., 2): deviation and offset, NaN where
+    a note has none."""
+    deviation, log_spread = predictions[..., 0], predictions[..., 1]
+    loss = masked_mse(targets[..., 0], deviation)
+    mask = tf.math.logical_not(tf.math.is_nan(targets[..., 0]))
+    safe = tf.where(mask, targets[..., 0], tf.zeros_like(deviation))
+    error = tf.square(safe - tf.stop_gradient(deviation))
+    log_spread = tf.clip_by_value(log_spread, -5.0, 3.0)
+    likelihood = 0.5 * error * tf.exp(-2.0 * log_spread) + log_spread
+    count = tf.maximum(tf.reduce_sum(tf.cast(mask, tf.float32)), 1.0)
+    loss += 0.1 * tf.reduce_sum(tf.where(mask, likelihood, tf.zeros_like(likelihood))) / count
+    if predictions.shape[-1] == 3:
+        loss += masked_mse(targets[..., 1], predictions[..., 2])
+    return loss

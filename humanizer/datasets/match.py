@@ -1,0 +1,188 @@
+"""ASAP's match files: the exact DAW case of a piano performance.
+
+A match file joins every score note (`snote`: its place in the bar, its onset and offset
+in beats of the time signature) to the performed note that played it (`note`: MIDI pitch,
+onset and offset in ticks, velocity); `deletion`s are score notes nobody played,
+`insertion`s performed notes the score does not have. From it, what a DAW user draws: the
+score at one tempo (the performance's own mean tempo, a least-squares fit of performed
+onset against score position in quarter notes), with its meter - and what the pianist
+played on each note.
+
+A small parser rather than partitura: it reads the few line kinds needed here, 1044 files
+in seconds, and keeps the runtime free of the train extra (it is plain text).
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from humanizer.errors import HumanizerError
+from humanizer.meter import Meter
+
+_SNOTE = re.compile(
+    r"snote\((?P<id>[^,]+),\[(?P<step>[A-Ga-g]),(?P<mod>[^\]]*)\],(?P<octave>-?\d+),"
+    r"(?P<bar>-?\d+):(?P<beat>\d+),(?P<offset>[^,]+),(?P<duration>[^,]+),"
+    r"(?P<onset>[^,]+),(?P<end>[^,]+),\[(?P<attrs>[^\]]*)\]\)-(?P<rest>.*)\.\s*$")
+# the two versions ASAP's files come in: 1.0.0 gives a performed note's MIDI pitch, 5.0
+# its spelling, and an adjusted (pedalled) offset before the velocity
+_NOTE = re.compile(r"note\((?P<id>[^,]+),(?P<pitch>\d+),(?P<on>-?\d+),(?P<off>-?\d+),"
+                   r"(?P<velocity>\d+)")
+_NOTE_5 = re.compile(r"note\((?P<id>[^,]+),\[(?P<step>[A-Ga-g]),(?P<mod>[^\]]*)\],"
+                     r"(?P<octave>-?\d+),(?P<on>-?\d+),(?P<off>-?\d+),(?P<adjusted>-?\d+),"
+                     r"(?P<velocity>\d+)")
+_SIGNATURE = re.compile(r"scoreprop\(timeSignature,(?P<num>\d+)/(?P<den>\d+),[^,]*,[^,]*,"
+                        r"(?P<beat>[^)]+)\)")
+_SIGNATURE_5 = re.compile(r"meta\(timeSignature,(?P<num>\d+)/(?P<den>\d+),[^,]*,"
+                          r"(?P<beat>[^)]+)\)")
+_FIRST_SIGNATURE_5 = re.compile(r"info\(timeSignature,\[(?P<num>\d+)/(?P<den>\d+)\]\)")
+_INFO = re.compile(r"info\((?P<key>\w+),(?P<value>[^)]*)\)")
+STEPS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+MODS = {"n": 0, "#": 1, "b": -1, "##": 2, "bb": -2, "x": 2, "": 0}
+MIN_PLAYED = 0.8  # a performance must play this share of its score notes
+MIN_FIT = 0.98  # and follow it: performed onset against score position, Pearson r
+GRACE_BEATS = 0.125  # a grace note (no length in the score) lasts this long
+
+
+@dataclass
+class MatchedScore:
+    """One performance's score notes (sorted by onset beat, then pitch) at one tempo, with
+    what was played on each: velocity NaN where the note was not played (a deletion)."""
+
+    name: str
+    starts: np.ndarray  # seconds, the score at the performance's mean tempo
+    ends: np.ndarray
+    pitches: np.ndarray
+    velocities: np.ndarray  # played; NaN for deletions
+    meter: Meter
+    seconds_per_quarter: float
+
+    @property
+    def played(self) -> np.ndarray:
+        return ~np.isnan(self.velocities)
+
+
+def _fraction(text: str) -> float:
+    return float(Fraction(text.strip()))
+
+
+def midi_pitch(step: str, mod: str, octave: int) -> int:
+    """The MIDI note of a spelled pitch (C4 = 60)."""
+    return 12 * (octave + 1) + STEPS[step.upper()] + MODS.get(mod.strip(), 0)
+
+
+def signature_at(signatures: list[tuple[float, int, int]], beat: float) -> tuple[int, int]:
+    """(numerator, denominator) of the time signature in force at an onset beat (4/4
+    before the first one)."""
+    current = (4, 4)
+    for start, numerator, denominator in sorted(signatures):
+        if start > beat + 1e-9:
+            break
+        current = (numerator, denominator)
+    return current
+
+
+def quarters(signatures: list[tuple[float, int, int]], beat: float) -> float:
+    """A match file's onset in beats of the time signature (whose unit changes with it:
+    3/8 counts eighths, 2/4 quarters) as quarter notes, what a DAW's tempo counts."""
+    ordered = sorted(signatures) or [(0.0, 4, 4)]
+    total, last, unit = 0.0, ordered[0][0], 4 / ordered[0][2]
+    if beat < last:
+        return (beat - last) * unit
+    for start, _, denominator in ordered[1:]:
+        if start > beat:
+            break
+        total += (start - last) * unit
+        last, unit = start, 4 / denominator
+    return total + (beat - last) * unit
+
+
+def read_match(path: str | Path) -> MatchedScore:
+    """The matched score of one `.match` or `.match.gz` file."""
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace") as file:
+            lines = file.read().splitlines()
+    except (OSError, EOFError) as error:
+        raise HumanizerError(f"{path}: cannot read the match file ({error})") from None
+    units, ticks_per_second = 480.0, 480 / 0.5
+    first_signature = (4, 4)
+    signatures: list[tuple[float, int, int]] = []  # (onset beat, numerator, denominator)
+    rows = []  # (onset beat, end beat, pitch, velocity, performed onset s, phase, bar pos)
+    for line in lines:
+        if line.startswith("info("):
+            info = _INFO.match(line)
+            if info and info["key"] == "midiClockUnits":
+                units = float(info["value"])
+            if info and info["key"] == "midiClockRate":
+                ticks_per_second = units / (float(info["value"]) / 1e6)
+            if first := _FIRST_SIGNATURE_5.match(line):
+                first_signature = (int(first["num"]), int(first["den"]))
+            continue
+        signature = _SIGNATURE.match(line) or _SIGNATURE_5.match(line)
+        if signature:
+            signatures.append((_fraction(signature["beat"]), int(signature["num"]),
+                               int(signature["den"])))
+    if not signatures:
+        signatures = [(-1e9, *first_signature)]
+    for line in lines:
+        snote = _SNOTE.match(line)
+        if snote is None:
+            continue
+        onset, end = _fraction(snote["onset"]), _fraction(snote["end"])
+        if end - onset <= 0:
+            end = onset + GRACE_BEATS
+        pitch = midi_pitch(snote["step"], snote["mod"], int(snote["octave"]))
+        numerator, denominator = signature_at(signatures, onset)
+        phase = _fraction(snote["offset"]) * denominator  # offset within the beat: wholes
+        position = int(snote["beat"]) - 1 + phase
+        played = _NOTE.search(snote["rest"]) or _NOTE_5.search(snote["rest"])
+        velocity = float(played["velocity"]) if played else np.nan
+        performed = int(played["on"]) / ticks_per_second if played else np.nan
+        if played and played.re is _NOTE:
+            pitch = int(played["pitch"])
+        elif played:
+            pitch = midi_pitch(played["step"], played["mod"], int(played["octave"]))
+        rows.append((quarters(signatures, onset), quarters(signatures, end),
+                     pitch, velocity, performed,
+                     phase % 1.0, position, numerator))
+    if len(rows) < 2:
+        raise HumanizerError(f"{path}: a match file with fewer than two score notes")
+    table = np.array(rows, dtype=np.float64)
+    table = table[np.lexsort((table[:, 2], table[:, 0]))]
+    onsets, ends = table[:, 0], table[:, 1]
+    performed = table[:, 4]
+    matched = ~np.isnan(performed)
+    if matched.mean() < MIN_PLAYED:
+        raise HumanizerError(f"{path}: only {matched.mean():.0%} of the score was played")
+    if matched.sum() < 2 or np.ptp(onsets[matched]) <= 0:
+        raise HumanizerError(f"{path}: too few played notes to find the tempo")
+    slope, _ = np.polyfit(onsets[matched], performed[matched], 1)
+    fit = np.corrcoef(onsets[matched], performed[matched])[0, 1]
+    if not fit >= MIN_FIT:  # repeats played but not written out, or a broken alignment
+        raise HumanizerError(f"{path}: the performance does not follow its score at one "
+                             f"tempo (r {fit:.3f})")
+    seconds_per_quarter = float(max(slope, 0.05))
+    first = onsets.min()
+    meter = Meter(phase=table[:, 5], position=table[:, 6],
+                  beats=table[:, 7], known=np.ones(len(table)))
+    return MatchedScore(
+        name=str(path),
+        starts=(onsets - first) * seconds_per_quarter,
+        ends=(ends - first) * seconds_per_quarter,
+        pitches=table[:, 2].astype(np.int64),
+        velocities=table[:, 3],
+        meter=meter,
+        seconds_per_quarter=seconds_per_quarter,
+    )
+
+
+def match_of(performance: Path) -> Path:
+    """The match file ASAP keeps beside a performance (whether it exists or not)."""
+    return performance.parent / f"{performance.stem}.match.gz"

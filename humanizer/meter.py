@@ -1,0 +1,92 @@
+"""Where each note falls in the bar: the meter a DAW knows.
+
+A note's beat phase (0 on the beat, 0.5 halfway to the next), its position in the bar in
+beats (0 on the downbeat) and the bar's length in beats. A beat is the time signature's
+unit (3/4 counts quarters, 6/8 eighths), as the ASAP match files count it. Offline the
+meter comes from a file's tempo map and time signatures; where nothing says it (the live
+daemon without MIDI clock), it is unknown, and the style plays as it was trained to
+without one (`known` 0, the other values 0).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import mido
+import numpy as np
+
+from humanizer.notes import Note, tempo_maps
+
+DEFAULT_SIGNATURE = (4, 4)
+
+
+@dataclass
+class Meter:
+    """Per note: beat phase in [0, 1), position in the bar in beats, beats in the bar,
+    and whether any of it is known (1) or not (0)."""
+
+    phase: np.ndarray
+    position: np.ndarray
+    beats: np.ndarray
+    known: np.ndarray
+
+    @staticmethod
+    def unknown(count: int) -> Meter:
+        return Meter(*(np.zeros(count) for _ in range(4)))
+
+    def __getitem__(self, index) -> Meter:
+        return Meter(self.phase[index], self.position[index], self.beats[index],
+                     self.known[index])
+
+    def __len__(self) -> int:
+        return len(self.phase)
+
+    @staticmethod
+    def join(meters: Sequence[Meter]) -> Meter:
+        return Meter(*(np.concatenate([getattr(m, name) for m in meters])
+                       for name in ("phase", "position", "beats", "known")))
+
+
+def signatures(midi: mido.MidiFile) -> list[tuple[int, int, int]]:
+    """(tick, numerator, denominator) of the file's time signatures, in order (4/4 at
+    tick 0 where the file says nothing first, as the MIDI standard has it)."""
+    found = []
+    for track in midi.tracks if midi.type != 2 else midi.tracks[:1]:
+        tick = 0
+        for message in track:
+            tick += message.time
+            if message.type == "time_signature":
+                found.append((tick, message.numerator, message.denominator))
+    found.sort()
+    if not found or found[0][0] > 0:
+        found.insert(0, (0, *DEFAULT_SIGNATURE))
+    return found
+
+
+def at_ticks(ticks: np.ndarray, ticks_per_beat: int,
+             changes: list[tuple[int, int, int]]) -> Meter:
+    """The meter of onsets given in ticks, from the time signature changes: each change
+    starts a bar."""
+    ticks = np.asarray(ticks, dtype=np.float64)
+    phase, position, beats = (np.zeros(len(ticks)) for _ in range(3))
+    starts = np.array([tick for tick, _, _ in changes], dtype=np.float64)
+    which = np.clip(np.searchsorted(starts, ticks, side="right") - 1, 0, len(changes) - 1)
+    for index, (start, numerator, denominator) in enumerate(changes):
+        mine = which == index
+        beat_ticks = ticks_per_beat * 4 / denominator
+        in_beats = (ticks[mine] - start) / beat_ticks
+        phase[mine] = in_beats % 1.0
+        position[mine] = in_beats % numerator
+        beats[mine] = numerator
+    near = np.minimum(phase, 1 - phase) < 1e-6  # ticks are integers: exact grid lines
+    phase[near] = 0.0
+    position[near] = np.round(position[near]) % beats[near]
+    return Meter(phase, position, beats, np.ones(len(ticks)))
+
+
+def of_file(midi: mido.MidiFile, notes: Sequence[Note]) -> Meter:
+    """The meter of notes read from `midi` (humanizer.notes.read), from their onset ticks."""
+    maps = tempo_maps(midi)
+    ticks = np.array([maps[note.track].tick(note.start) for note in notes], dtype=np.float64)
+    return at_ticks(ticks, midi.ticks_per_beat, signatures(midi))

@@ -1,0 +1,154 @@
+"""Running a note-level style (humanizer.notefeatures): notes -> steps -> model -> results.
+
+The same two ways as the frame engine, one code path each:
+- whole-file context: the part's notes as steps in long overlapping chunks;
+- a lookahead window (live, and offline --latency): the notes heard from the model's
+  context before the window's anchor up to its horizon (humanizer.windows), at most
+  MAX_STEPS of them, cut at the horizon as the daemon knows them. Windows of the same
+  length run together in one batch, never padded: what a window gives does not depend on
+  which others it ran with (a BiLSTM's state after padding is not its state before).
+
+Each note's deviation is re-centred on those of its own part around it, and its accent
+input is measured from its own part's level: the part keeps its level and the user's
+accents are heard as the user drew them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from humanizer import encoding, notefeatures
+from humanizer.windows import Part, Window, windows_of
+
+MAX_STEPS = 256  # the most notes a live window holds (a flood of notes costs no more)
+CHUNK_STEPS = 2048  # whole-file chunks of steps, overlapping by CHUNK_MARGIN on each side
+CHUNK_MARGIN = 256
+WINDOW_BATCH = 64
+
+
+def own_levels(times: np.ndarray, owners: np.ndarray, velocities: np.ndarray,
+               at: np.ndarray, at_owners: np.ndarray, own: np.ndarray,
+               seconds: float) -> np.ndarray:
+    """The local level of each note's own part (encoding.same_part_means)."""
+    return encoding.same_part_means(times, owners, at, at_owners, [velocities], [own], seconds)[0]
+
+
+def steps_of(part: Part, seen: np.ndarray, horizon: float, level_seconds: float,
+             drums: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(steps in step order, the part index of each step, the notes' levels): the notes
+    `seen` (sorted indices into the part) as heard at `horizon`."""
+    times = part.times[seen]
+    near = np.arange(int(np.searchsorted(part.times, times[0] - 3 * level_seconds)),
+                     int(np.searchsorted(part.times, horizon, side="right")))
+    levels = own_levels(part.times[near], part.owners[near], part.velocities[near], times,
+                        part.owners[seen], part.velocities[seen], level_seconds)
+    steps = notefeatures.encode_notes(times, part.ends[seen], part.keys[seen]
+                                      + encoding.LOWEST_KEY, part.velocities[seen] - levels,
+                                      part.meter[seen], horizon, drums)
+    order = notefeatures.step_order(times, part.keys[seen])
+    return steps[order], seen[order], levels
+
+
+def heard_by(part: Part, window: Window, context_seconds: float) -> np.ndarray:
+    """The notes a window holds: from its context before the anchor to its horizon, the
+    latest MAX_STEPS of them (never fewer than its own notes)."""
+    lo = int(np.searchsorted(part.times, window.anchor - context_seconds, side="left"))
+    hi = int(np.searchsorted(part.times, window.horizon, side="right"))
+    lo = min(max(lo, hi - MAX_STEPS), int(window.due.min()))
+    return np.arange(lo, hi)
+
+
+def predict_windows(engine, groups: Sequence[tuple[Part, np.ndarray]], lookahead: float,
+                    answers: list) -> None:
+    """Results for the notes `wanted` of each (part, wanted) into `answers` (Predictions,
+    one per group), from lookahead windows run together."""
+    contract = engine.contract
+    drums = contract.instrument == "drums"
+    jobs = []
+    for number, (part, wanted) in enumerate(groups):
+        if len(wanted):
+            jobs += [(number, window) for window in
+                     windows_of(part, wanted, lookahead, contract.fps)]
+    built = [steps_of(window.part, heard_by(window.part, window, contract.context_seconds),
+                      window.horizon, contract.level_seconds, drums) for _, window in jobs]
+    by_length: dict[int, list[int]] = {}
+    for index, (steps, _, _) in enumerate(built):
+        by_length.setdefault(len(steps), []).append(index)
+    for same in by_length.values():  # windows of one length run together, unpadded
+        for first in range(0, len(same), WINDOW_BATCH):
+            batch = same[first:first + WINDOW_BATCH]
+            outputs = engine.run_steps(np.stack([built[i][0] for i in batch]))
+            for row, index in enumerate(batch):
+                number, window = jobs[index]
+                finish(engine, window, built[index][1], outputs[row], answers[number])
+
+
+def finish(engine, window: Window, seen: np.ndarray, out: np.ndarray, answer) -> None:
+    """A window's due notes' results: re-centred on the deviations of their own part's
+    notes in the window, around the level of that part's input velocities."""
+    part, sigma = window.part, engine.contract.level_seconds
+    order = np.argsort(seen)
+    seen, out = seen[order], out[order]
+    deviations = out[:, 0].astype(np.float64) * engine.contract.deviation_scale
+    offsets = out[:, 2].astype(np.float64) if out.shape[1] > 2 else np.zeros(len(seen))
+    mine = np.searchsorted(seen, window.due)
+    at, at_owners = part.times[window.due], part.owners[window.due]
+    mean, square, shift = encoding.same_part_means(
+        part.times[seen], part.owners[seen], at, at_owners,
+        [deviations, deviations**2, offsets],
+        [deviations[mine], deviations[mine] ** 2, offsets[mine]], sigma)
+    hi = int(np.searchsorted(part.times, window.horizon, side="right"))
+    near = np.arange(int(np.searchsorted(part.times, at.min() - 3 * sigma)), hi)
+    levels = own_levels(part.times[near], part.owners[near], part.velocities[near], at,
+                        at_owners, part.velocities[window.due], sigma)
+    with np.errstate(invalid="ignore"):
+        spreads = np.sqrt(np.maximum(square - mean * mean, 0.0))
+        result = engine._result(levels, deviations[mine] - mean, spreads,
+                                offsets[mine] - shift)
+    for name in ("levels", "deviations", "spreads", "offsets"):
+        getattr(answer, name)[window.slots] = getattr(result, name)
+
+
+def predict_whole(engine, part: Part, answer) -> None:
+    """Whole-file context: every note heard with the whole part around it, the steps run
+    in chunks of CHUNK_STEPS that overlap by CHUNK_MARGIN (each note's result comes from
+    the chunk it is in the core of)."""
+    contract = engine.contract
+    steps, seen, _ = steps_of(part, np.arange(len(part.times)), np.inf,
+                              contract.level_seconds, contract.instrument == "drums")
+    core = CHUNK_STEPS - 2 * CHUNK_MARGIN
+    by_length: dict[int, list[tuple[int, int, int]]] = {}  # length -> (lo, core start, end)
+    for start in range(0, len(steps), core):
+        lo, hi = max(0, start - CHUNK_MARGIN), min(len(steps), start + core + CHUNK_MARGIN)
+        by_length.setdefault(hi - lo, []).append((lo, start, min(start + core, len(steps))))
+    out: np.ndarray | None = None
+    for length, same in by_length.items():
+        result = engine.run_steps(np.stack([steps[lo:lo + length] for lo, _, _ in same]))
+        if out is None:
+            out = np.zeros((len(steps), result.shape[2]))
+        for row, (lo, start, end) in enumerate(same):
+            out[start:end] = result[row, start - lo:end - lo]
+    out = out[np.argsort(seen)]
+    deviations = out[:, 0] * contract.deviation_scale
+    offsets = out[:, 2] if out.shape[1] > 2 else np.zeros(len(seen))
+    times, owners, sigma = part.times, part.owners, contract.level_seconds
+    mean, square, shift = (part_means(times, owners, column, sigma)
+                           for column in (deviations, deviations**2, offsets))
+    levels = part_means(times, owners, part.velocities, sigma)
+    with np.errstate(invalid="ignore"):
+        spreads = np.sqrt(np.maximum(square - mean * mean, 0.0))
+        result = engine._result(levels, deviations - mean, spreads, offsets - shift)
+    for name in ("levels", "deviations", "spreads", "offsets"):
+        getattr(answer, name)[:] = getattr(result, name)
+
+
+def part_means(times: np.ndarray, owners: np.ndarray, values: np.ndarray,
+                   seconds: float) -> np.ndarray:
+    """Each note's running mean of `values` over the notes of its own part."""
+    result = np.empty(len(times))
+    for owner in np.unique(owners):
+        mine = owners == owner
+        result[mine] = encoding.local_mean(times[mine], values[mine], times[mine], seconds)
+    return result

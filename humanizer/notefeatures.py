@@ -1,0 +1,156 @@
+"""The note-level encoding shared by training, offline and live: one step per note.
+
+Encoding `notefeatures`, version 2 (DESIGN sections 3 and 8). The frame encoding (v1)
+hides what a quantized part says most clearly - the voicing of a chord, the meter, the
+user's own accents - and moves a note across a frame edge on a few milliseconds of MIDI
+jitter. Here every note is one step (sorted by onset, then pitch within a chord) with what
+a DAW can give about it:
+
+- the note: pitch, duration (as far as it is heard), whether it still sounds;
+- the voicing: chord size, rank from the top and from the bottom, the highest and lowest
+  pitch sounding at its onset relative to it, the register around it;
+- the rhythm: the intervals to the previous and the next onset, the density of onsets in
+  the second before and the quarter second after;
+- the user's accent: its input velocity relative to the input's local level;
+- the meter where it is known (beat phase, position in the bar, downbeat), else a 0 flag;
+- for drums, the kit piece (humanizer.drumkit's classes).
+
+Only notes started by `horizon` are heard, and a note still sounding then is cut there: a
+live window and the same window offline give the same steps. Outputs, per step: the
+velocity deviation from the local level (in DEVIATION_SCALE units), the log of its
+spread (how much a player varies it), and optionally the onset offset (OFFSET_SCALE).
+
+Any change to what these functions compute is a new ENCODING_VERSION.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from humanizer import drumkit
+from humanizer.encoding import DEVIATION_SCALE
+from humanizer.meter import Meter
+
+ENCODING_NAME = "notefeatures"
+ENCODING_VERSION = 2
+CHORD_SECONDS = 0.035  # onsets this close to a chord's first are one chord
+HELD_SECONDS = 8.0  # a note held longer than this no longer counts as sounding over others
+LONGEST = 4.0  # durations and intervals are heard up to this long
+KIT = list(drumkit.CLASSES)
+FEATURES = ("present", "pitch", "duration", "still_sounding", "chord_size", "rank_top",
+            "rank_bottom", "is_top", "is_bottom", "above", "below", "interval_before",
+            "interval_after", "next_unheard", "density_before", "density_after", "register",
+            "accent", "meter_known", "phase_sin", "phase_cos", "bar_sin", "bar_cos",
+            "downbeat", "on_beat") + tuple(f"kit_{name.replace(' ', '_')}" for name in KIT) \
+    + ("kit_other",)
+INPUTS = len(FEATURES)
+OUTPUTS = ("velocity_deviation", "velocity_spread", "onset_offset")
+
+
+def chords(times: np.ndarray) -> np.ndarray:
+    """For each onset (sorted), the index of the first note of its chord."""
+    first = np.empty(len(times), dtype=np.int64)
+    anchor = 0
+    for i in range(len(times)):
+        if times[i] - times[anchor] >= CHORD_SECONDS:
+            anchor = i
+        first[i] = anchor
+    return first
+
+
+def step_order(times: np.ndarray, pitches: np.ndarray) -> np.ndarray:
+    """The order of the steps: by chord, then pitch - never by which note of a chord
+    arrived a microsecond first."""
+    return np.lexsort((pitches, chords(times)))
+
+
+def _log_seconds(seconds: np.ndarray) -> np.ndarray:
+    """log2 of a duration in seconds, 0 at a quarter second, about -1..1 for 1/32 s..4 s."""
+    return np.log2(np.clip(seconds, 1 / 32, LONGEST) / 0.25) / 4
+
+
+def _sounding(times: np.ndarray, ends: np.ndarray, pitches: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """The highest and lowest pitch sounding at each onset (its own chord included)."""
+    high, low = pitches.astype(np.float64), pitches.astype(np.float64)
+    for rows in np.array_split(np.arange(len(times)), max(1, len(times) // 256)):
+        if not len(rows):
+            continue
+        lo = int(np.searchsorted(times, times[rows[0]] - HELD_SECONDS))
+        hi = int(np.searchsorted(times, times[rows[-1]] + CHORD_SECONDS, side="right"))
+        on = (times[None, lo:hi] <= times[rows, None] + CHORD_SECONDS) \
+            & (ends[None, lo:hi] > times[rows, None])
+        candidates = np.broadcast_to(pitches[None, lo:hi].astype(np.float64), on.shape)
+        high[rows] = np.maximum(high[rows], np.where(on, candidates, -np.inf).max(axis=1))
+        low[rows] = np.minimum(low[rows], np.where(on, candidates, np.inf).min(axis=1))
+    return high, low
+
+
+def _voicing(first: np.ndarray, pitches: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Chord size and each note's rank from the top and from the bottom of its chord."""
+    _, group, size = np.unique(first, return_inverse=True, return_counts=True)
+    size = size[group]
+    by_pitch = np.lexsort((-pitches, first))  # within a chord, highest first
+    rank_top = np.empty(len(pitches), dtype=np.int64)
+    starts = np.searchsorted(first[by_pitch], first[by_pitch])
+    rank_top[by_pitch] = np.arange(len(pitches)) - starts
+    return size, rank_top, size - 1 - rank_top
+
+
+def encode_notes(times: np.ndarray, ends: np.ndarray, pitches: np.ndarray,
+                 accents: np.ndarray, meter: Meter, horizon: float = np.inf,
+                 drums: bool = False) -> np.ndarray:
+    """The features (len(times), INPUTS) of notes sorted by onset, heard up to `horizon`,
+    in the notes' order (the model takes them in `step_order`). `accents` are the input
+    velocities less their local level (velocity steps): 0 for a flat part."""
+    count = len(times)
+    x = np.zeros((count, INPUTS), dtype=np.float32)
+    if not count:
+        return x
+    times = np.asarray(times, dtype=np.float64)
+    if times[-1] > horizon:
+        raise ValueError("a window holds no note that starts after the horizon")
+    pitches = np.asarray(pitches, dtype=np.int64)
+    heard_end = np.minimum(np.asarray(ends, dtype=np.float64), horizon)
+    first = chords(times)
+    size, rank_top, rank_bottom = _voicing(first, pitches)
+    high, low = _sounding(times, heard_end, pitches)
+    onsets = times[first]
+    chord_onsets = np.unique(onsets)
+    at = np.searchsorted(chord_onsets, onsets)
+    before = np.where(at > 0, onsets - chord_onsets[np.maximum(at - 1, 0)], LONGEST)
+    unheard = at + 1 >= len(chord_onsets)
+    after = np.where(unheard, np.minimum(horizon - onsets, LONGEST),
+                     chord_onsets[np.minimum(at + 1, len(chord_onsets) - 1)] - onsets)
+    past = np.searchsorted(times, onsets) - np.searchsorted(times, onsets - 1.0)
+    ahead = np.searchsorted(times, np.minimum(onsets + 0.25, horizon), side="right") \
+        - np.searchsorted(times, onsets + CHORD_SECONDS, side="right")
+    cumulative = np.concatenate([[0.0], np.cumsum(pitches)])
+    lo, hi = np.searchsorted(times, times - 2.0), np.searchsorted(times, onsets
+                                                                   + CHORD_SECONDS, "right")
+    register = (cumulative[hi] - cumulative[lo]) / np.maximum(hi - lo, 1)
+    columns = {
+        "present": 1.0, "pitch": (pitches - 60) / 24, "duration": _log_seconds(heard_end - times),
+        "still_sounding": np.asarray(ends) > horizon, "chord_size": np.log2(size) / 3,
+        "rank_top": np.minimum(rank_top, 6) / 6, "rank_bottom": np.minimum(rank_bottom, 6) / 6,
+        "is_top": rank_top == 0, "is_bottom": rank_bottom == 0, "above": (high - pitches) / 24,
+        "below": (pitches - low) / 24, "interval_before": _log_seconds(before),
+        "interval_after": _log_seconds(after), "next_unheard": unheard,
+        "density_before": past / 8, "density_after": ahead / 4,
+        "register": (register - 60) / 24,
+        "accent": np.clip(np.asarray(accents, dtype=np.float64) / DEVIATION_SCALE, -2, 2),
+    }
+    known = meter.known > 0
+    turn, bar = 2 * np.pi * meter.phase, 2 * np.pi * meter.position / np.maximum(meter.beats, 1)
+    columns.update({
+        "meter_known": known, "phase_sin": np.sin(turn) * known, "phase_cos": np.cos(turn) * known,
+        "bar_sin": np.sin(bar) * known, "bar_cos": np.cos(bar) * known,
+        "downbeat": known & (meter.position < 1e-3), "on_beat": known & (meter.phase < 1e-3),
+    })
+    for name, value in columns.items():
+        x[:, FEATURES.index(name)] = value
+    if drums:
+        kit = [drumkit.class_of(int(p)) for p in pitches]
+        x[np.arange(count), [FEATURES.index(f"kit_{k.replace(' ', '_')}")
+                             if k != "other" else FEATURES.index("kit_other") for k in kit]] = 1
+    return x

@@ -1,0 +1,223 @@
+"""Training a note-level style (humanizer.notefeatures): crops of notes -> Keras model.
+
+Each epoch draws fresh crops of consecutive notes from every training performance, each
+heard as a live window hears it: only up to a horizon, the notes whose targets count
+lying at least a random lookahead before it, and notes after a crop's first second only
+(they have the past a window gives them). Augmentation: transposition, tempo stretch, the
+meter dropped at random (a style must also play where no meter is known), the user's
+accents (the input velocity is the played one pulled toward its level by a random amount,
+0 for flat input half of the time), and zero rows in front (a batch of live windows is
+padded that way).
+
+Beside the model, `<model>.contract.json` as humanizer.training.train writes it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from humanizer import encoding, notefeatures
+from humanizer.datasets.catalog import performances
+from humanizer.datasets.performance import Performance, load_match_pair
+from humanizer.errors import HumanizerError
+from humanizer.meter import Meter
+
+
+@dataclass
+class NoteTrainConfig:
+    data: list[str]
+    output: str
+    name: str = "style"
+    instrument: str = "piano"
+    crop_notes: int = 160
+    batch_size: int = 32
+    units: int = 64
+    layers: int = 2
+    dropout: float = 0.1
+    learning_rate: float = 2e-3
+    epochs: int = 200
+    minutes: float = 40.0
+    patience: int = 10
+    crops_per_performance: int = 4
+    transpose: int = 3
+    stretch: float = 0.1
+    meter_dropout: float = 0.3
+    flat_share: float = 0.5  # crops whose input is flat (no accents drawn)
+    lookahead_range: tuple[float, float] = (0.1, 0.6)
+    seed: int = 0
+    limit: int | None = None
+    context_seconds: float = 4.0
+    lookahead_seconds: float = 0.5
+    level_seconds: float = encoding.LEVEL_SECONDS
+    licence: str = ""
+    description: str = ""
+    sources: list[str] = field(default_factory=list)
+
+
+def load_split(roots: list[str], split: str, limit: int | None) -> list[Performance]:
+    """The DAW-case performances of one split (ASAP: from the match files)."""
+    paths = [p for root in roots for p in performances(root, split)]
+    loaded = []
+    for path in paths[:limit] if limit else paths:
+        try:
+            performance = load_match_pair(path)
+        except HumanizerError as error:
+            print(f"skipped {error}", file=sys.stderr)
+            continue
+        if performance is not None:
+            loaded.append(performance)
+    return loaded
+
+
+def crop(performance: Performance, first: int, count: int, horizon_after: float,
+         lookahead: float, rng: np.random.Generator | None, config: NoteTrainConfig,
+         pad: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(steps, targets) of `count` notes from `first`, padded in front with `pad` zero
+    rows: targets (deviation, offset) NaN where they do not count."""
+    end = min(first + count - pad, len(performance.starts))
+    stretch, transpose, accent_amount, meter_kept = 1.0, 0, 0.0, True
+    if rng is not None:
+        stretch = 1.0 + rng.uniform(-config.stretch, config.stretch)
+        low = encoding.LOWEST_KEY - int(performance.pitches[first:end].min())
+        high = 108 - int(performance.pitches[first:end].max())
+        transpose = int(rng.integers(max(-config.transpose, low),
+                                     min(config.transpose, high) + 1))
+        accent_amount = 0.0 if rng.random() < config.flat_share else rng.uniform(0, 1)
+        meter_kept = rng.random() >= config.meter_dropout
+    times = performance.starts[first:end] * stretch
+    ends = performance.ends[first:end] * stretch
+    pitches = performance.pitches[first:end] + transpose
+    deviations = performance.targets[first:end]
+    accents = np.nan_to_num(deviations) * encoding.DEVIATION_SCALE * accent_amount
+    meter = performance.meter[first:end] if performance.meter is not None and meter_kept \
+        else Meter.unknown(end - first)
+    horizon = times[-1] + horizon_after
+    x = notefeatures.encode_notes(times, ends, pitches, accents, meter, horizon,
+                                  drums=config.instrument == "drums")
+    y = np.full((end - first, 2), np.nan, dtype=np.float32)
+    counts = (times <= horizon - lookahead) & (first == 0 or times >= times[0] + 1.0)
+    y[counts, 0] = deviations[counts]
+    if performance.offsets is not None:
+        y[counts, 1] = performance.offsets[first:end][counts] * stretch / encoding.OFFSET_SCALE
+    order = notefeatures.step_order(times, pitches)
+    steps = np.zeros((count, notefeatures.INPUTS), dtype=np.float32)
+    targets = np.full((count, 2), np.nan, dtype=np.float32)
+    steps[count - len(order):], targets[count - len(order):] = x[order], y[order]
+    return steps, targets
+
+
+def random_crops(train_set: list[Performance], config: NoteTrainConfig,
+                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    xs, ys = [], []
+    for performance in train_set:
+        for _ in range(config.crops_per_performance):
+            count = config.crop_notes
+            first = int(rng.integers(0, max(1, len(performance.starts) - count // 2)))
+            pad = int(rng.integers(0, 24)) if rng.random() < 0.3 else 0
+            x, y = crop(performance, first, count, rng.uniform(0, 0.5),
+                        rng.uniform(*config.lookahead_range), rng, config, pad)
+            xs.append(x)
+            ys.append(y)
+    return np.stack(xs), np.stack(ys)
+
+
+def validation_crops(validation_set: list[Performance],
+                     config: NoteTrainConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Fixed crops through each validation performance, at the shipped lookahead."""
+    xs, ys = [], []
+    for performance in validation_set:
+        for first in range(0, len(performance.starts), 4 * config.crop_notes)[:6]:
+            x, y = crop(performance, first, config.crop_notes, 0.0, config.lookahead_seconds,
+                        None, config)
+            xs.append(x)
+            ys.append(y)
+    return np.stack(xs), np.stack(ys)
+
+
+def metrics_of(predicted: np.ndarray, targets: np.ndarray) -> dict[str, float]:
+    """Velocity MAE over the counted notes, with no deviation, and the spread ratio."""
+    mask = ~np.isnan(targets[..., 0])
+    scale = encoding.DEVIATION_SCALE
+    errors = np.abs(predicted[..., 0][mask] - targets[..., 0][mask]) * scale
+    ratios = [predicted[i, :, 0][mask[i]].std() / targets[i, :, 0][mask[i]].std()
+              for i in range(len(targets)) if mask[i].sum() > 2 and targets[i, :, 0][mask[i]].std()]
+    spread = np.exp(np.clip(predicted[..., 1][mask], -5, 3))
+    z = (targets[..., 0][mask] - predicted[..., 0][mask]) / spread
+    return {"mae": float(errors.mean()), "zero_mae": float(np.abs(targets[..., 0][mask]).mean()
+                                                         * scale),
+            "spread_ratio": float(np.median(ratios)) if ratios else 0.0,
+            "z_std": float(z.std())}
+
+
+def train_notes(config: NoteTrainConfig) -> dict:
+    """Train, keep the best epoch in config.output, write the contract sidecar."""
+    import keras
+
+    from humanizer.training.model import build_note_model, note_loss
+
+    keras.utils.set_random_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    train_set = load_split(config.data, "train", config.limit)
+    validation_set = load_split(config.data, "validation", config.limit) or train_set[-1:]
+    if not train_set:
+        raise HumanizerError("no DAW-case performances found in " + ", ".join(config.data))
+    print(f"training on {len(train_set)} performances, validating on {len(validation_set)}",
+          flush=True)
+    x_val, y_val = validation_crops(validation_set, config)
+    timing = any(p.offsets is not None for p in train_set)
+    model = build_note_model(notefeatures.INPUTS, config.units, config.layers, config.dropout,
+                             3 if timing else 2)
+    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=1.0),
+                  loss=note_loss)
+    output = Path(config.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    best: dict = {"score": np.inf}
+    began, waited, history = time.monotonic(), 0, []
+    for epoch in range(config.epochs):
+        x, y = random_crops(train_set, config, rng)
+        fit = model.fit(x, y, batch_size=config.batch_size, epochs=1, shuffle=True, verbose=2)
+        metrics = metrics_of(model.predict(x_val, batch_size=64, verbose=0), y_val)
+        metrics["score"] = metrics["mae"] / metrics["zero_mae"]
+        metrics.update(epoch=epoch + 1, loss=float(fit.history["loss"][-1]),
+                       minutes=(time.monotonic() - began) / 60)
+        history.append(metrics)
+        improved = metrics["score"] < best["score"]
+        print(f"epoch {epoch + 1}: loss {metrics['loss']:.4f}  val MAE {metrics['mae']:.2f} "
+              f"(no deviation {metrics['zero_mae']:.2f})  spread {metrics['spread_ratio']:.2f}"
+              f"  z {metrics['z_std']:.2f}  {metrics['minutes']:.1f} min"
+              f"{'  *' if improved else ''}", flush=True)
+        if improved:
+            best, waited = metrics, 0
+            model.save(output)
+        else:
+            waited += 1
+        if waited >= config.patience or metrics["minutes"] >= config.minutes:
+            break
+    outputs = list(notefeatures.OUTPUTS[:3 if timing else 2])
+    sidecar = {
+        "name": config.name, "instrument": config.instrument, "description": config.description,
+        "licence": config.licence, "encoding": notefeatures.ENCODING_NAME,
+        "encoding_version": notefeatures.ENCODING_VERSION,
+        "data": ", ".join(config.sources or [Path(d).name for d in config.data])
+                + f": {len(train_set)} training performances (the DAW case)",
+        "context_seconds": config.context_seconds, "input": "score",
+        "level_seconds": config.level_seconds, "outputs": outputs,
+        "lookahead_seconds": config.lookahead_seconds,
+        "train_mean": float(np.nanmean(np.concatenate([p.velocities for p in train_set]))),
+        "metrics": {"validation": best, "epochs": len(history)},
+        "training": {k: v for k, v in asdict(config).items() if k not in ("data", "output")},
+    }
+    Path(str(output) + ".contract.json").write_text(json.dumps(sidecar, indent=2))
+    return sidecar
+
+
+if __name__ == "__main__":  # python -m humanizer.training.note_train DATA OUTPUT [MINUTES]
+    arguments = sys.argv[1:]
+    train_notes(NoteTrainConfig(data=[arguments[0]], output=arguments[1], name="piano",
+                                minutes=float(arguments[2]) if len(arguments) > 2 else 40.0))

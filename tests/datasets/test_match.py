@@ -1,0 +1,85 @@
+"""ASAP's match files as the exact DAW case: both file versions, the meter, the tempo."""
+
+import gzip
+
+import numpy as np
+import pytest
+from conftest import ASAP
+
+from humanizer.datasets.match import quarters, read_match
+from humanizer.datasets.performance import load_match_pair
+from humanizer.errors import HumanizerError
+
+VERSION_1 = """info(matchFileVersion,1.0.0).
+info(midiClockUnits,480).
+info(midiClockRate,500000).
+scoreprop(timeSignature,3/4,1:1,0,0.0000).
+snote(n1,[C,n],4,1:1,0,1/4,0.0000,1.0000,[v1])-note(n0,60,0,400,80,0,0).
+snote(n2,[E,n],4,1:1,0,1/4,0.0000,1.0000,[v2])-note(n1,64,5,400,50,0,0).
+snote(n3,[G,n],4,1:2,0,1/8,1.0000,1.5000,[v1])-note(n2,67,480,600,70,0,0).
+snote(n4,[A,b],4,1:2,1/8,1/8,1.5000,2.0000,[v1])-deletion.
+snote(n5,[C,n],5,2:1,0,1/4,3.0000,4.0000,[v1,accent])-note(n3,72,1440,1900,100,0,0).
+insertion-note(n9,61,700,720,30,0,0).
+"""
+
+VERSION_5 = """info(matchFileVersion,5.0).
+info(midiClockUnits,480).
+info(midiClockRate,500000).
+info(timeSignature,[2/4]).
+snote(n1-1,[E,b],4,1:1,0,1/4,0.0,1.0,[])-note(n1,[E,b],4,0,900,1000,44).
+snote(n2-1,[B,b],3,1:2,0,1/4,1.0,2.0,[])-note(n3,[B,b],3,960,1800,1900,42).
+snote(n3-1,[C,n],3,2:1,0,1/4,2.0,3.0,[])-note(n4,[C,n],3,1920,2500,2600,33).
+"""
+
+
+def write(tmp_path, text, name="x.match.gz"):
+    path = tmp_path / name
+    with gzip.open(path, "wt") as file:
+        file.write(text)
+    return path
+
+
+def test_a_version_1_file_gives_the_score_at_one_tempo_with_its_meter(tmp_path):
+    score = read_match(write(tmp_path, VERSION_1))
+    assert score.pitches.tolist() == [60, 64, 67, 68, 72]  # Ab4 = 68: spelled, not played
+    assert score.seconds_per_quarter == pytest.approx(0.5, abs=0.002)  # 480 ticks a beat
+    assert score.starts.tolist() == pytest.approx([0, 0, 0.5, 0.75, 1.5], abs=0.01)
+    assert score.ends.tolist() == pytest.approx([0.5, 0.5, 0.75, 1, 2], abs=0.01)
+    assert np.isnan(score.velocities[3]) and score.velocities[[0, 1, 2, 4]].tolist() == [
+        80, 50, 70, 100]
+    assert score.meter.phase.tolist() == [0, 0, 0, 0.5, 0]
+    assert score.meter.position.tolist() == [0, 0, 1, 1.5, 0]
+    assert score.meter.beats.tolist() == [3] * 5
+
+
+def test_a_version_5_file_spells_its_performed_notes_and_names_its_meter_once(tmp_path):
+    score = read_match(write(tmp_path, VERSION_5))
+    assert score.pitches.tolist() == [63, 58, 48]  # Eb4, Bb3, C3: sorted by onset beat
+    assert score.velocities.tolist() == [44, 42, 33]
+    assert score.meter.beats.tolist() == [2, 2, 2]
+    assert score.meter.position.tolist() == [0, 1, 0]
+
+
+def test_a_change_of_beat_unit_counts_in_quarter_notes():
+    signatures = [(0.0, 3, 8), (6.0, 2, 4)]  # two bars of 3/8 (eighths), then 2/4
+    assert quarters(signatures, 3.0) == pytest.approx(1.5)
+    assert quarters(signatures, 6.0) == pytest.approx(3.0)
+    assert quarters(signatures, 8.0) == pytest.approx(5.0)
+
+
+def test_a_performance_that_skips_most_of_its_score_is_refused(tmp_path):
+    lines = VERSION_1.replace("-note(n2,67,480,600,70,0,0)", "-deletion").replace(
+        "-note(n3,72,1440,1900,100,0,0)", "-deletion")
+    with pytest.raises(HumanizerError, match="of the score was played"):
+        read_match(write(tmp_path, lines))
+
+
+@pytest.mark.skipif(not ASAP.is_dir(), reason="needs ../shared/data")
+def test_a_real_performance_gives_a_daw_case_with_targets_on_the_played_notes():
+    path = ASAP / "Bach" / "Fugue" / "bwv_846" / "Shi05M.mid"
+    pair = load_match_pair(path)
+    played = ~np.isnan(pair.targets)
+    assert len(pair.starts) == 751 and played.sum() == 738
+    assert np.all(np.diff(pair.starts) >= 0)
+    assert pair.meter.known.all() and pair.meter.phase[0] == 0.5  # the subject's upbeat
+    assert abs(np.nanmean(pair.targets)) < 0.05 and np.nanstd(pair.targets) > 0.1

@@ -1,0 +1,54 @@
+"""Where notes fall in the bar, from a file's tempo map and time signatures."""
+
+import mido
+import pytest
+
+from humanizer import meter
+from humanizer.notes import notes_of
+
+
+def file_with(signatures, tempo_changes, onsets, ticks_per_beat=480):
+    """A one-track file: time signatures and tempos at ticks, a short note at each onset."""
+    events = [(t, mido.MetaMessage("time_signature", numerator=n, denominator=d))
+              for t, n, d in signatures]
+    events += [(t, mido.MetaMessage("set_tempo", tempo=tempo)) for t, tempo in tempo_changes]
+    for t in onsets:
+        events += [(t, mido.Message("note_on", note=60, velocity=80)),
+                   (t + 60, mido.Message("note_off", note=60))]
+    track, now = mido.MidiTrack(), 0
+    for t, message in sorted(events, key=lambda e: (e[0], e[1].type != "note_off")):
+        track.append(message.copy(time=t - now))
+        now = t
+    midi = mido.MidiFile(ticks_per_beat=ticks_per_beat)
+    midi.tracks.append(track)
+    return midi
+
+
+def test_a_waltz_bar_by_bar_through_a_tempo_change():
+    onsets = [0, 480, 960, 1440, 1680, 2880]  # beats 1 2 3 | 1, the and of 1 | 1 of bar 3
+    midi = file_with([(0, 3, 4)], [(0, 500_000), (960, 300_000)], onsets)
+    notes, _ = notes_of(midi)
+    found = meter.of_file(midi, notes)
+    assert found.position.tolist() == pytest.approx([0, 1, 2, 0, 0.5, 0])
+    assert found.phase.tolist() == pytest.approx([0, 0, 0, 0, 0.5, 0])
+    assert found.beats.tolist() == [3] * 6 and found.known.tolist() == [1] * 6
+
+
+def test_six_eight_counts_eighths_and_a_change_of_signature_starts_a_bar():
+    # one bar of 6/8 (6 eighths = 1440 ticks), then 2/4 from tick 1440
+    onsets = [0, 240, 720, 1440, 1920]
+    midi = file_with([(0, 6, 8), (1440, 2, 4)], [], onsets)
+    found = meter.of_file(midi, notes_of(midi)[0])
+    assert found.position.tolist() == pytest.approx([0, 1, 3, 0, 1])
+    assert found.beats.tolist() == [6, 6, 6, 2, 2]
+
+
+def test_a_file_without_a_time_signature_is_in_four_four():
+    midi = file_with([], [], [0, 480 * 5])
+    found = meter.of_file(midi, notes_of(midi)[0])
+    assert found.position.tolist() == [0, 1] and found.beats.tolist() == [4, 4]
+
+
+def test_unknown_is_all_zeros():
+    unknown = meter.Meter.unknown(3)
+    assert unknown.known.tolist() == [0, 0, 0] and len(unknown) == 3

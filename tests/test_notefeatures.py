@@ -1,0 +1,68 @@
+"""The note-level encoding: what each step says about its note, heard as live windows hear."""
+
+import numpy as np
+import pytest
+
+from humanizer.meter import Meter
+from humanizer.notefeatures import FEATURES, INPUTS, encode_notes, step_order
+
+
+def column(x, name):
+    return x[:, FEATURES.index(name)]
+
+
+def encoded(notes, horizon=np.inf, meter=None, accents=None, drums=False):
+    """notes: (start, end, pitch), sorted by start."""
+    times, ends, pitches = (np.array(v, dtype=float) for v in zip(*notes))
+    meter = meter or Meter.unknown(len(notes))
+    accents = np.zeros(len(notes)) if accents is None else np.array(accents, dtype=float)
+    return encode_notes(times, ends, pitches.astype(int), accents, meter, horizon, drums)
+
+
+TRIAD_AND_TUNE = [(0.0, 1.0, 48), (0.0, 1.0, 52), (0.004, 1.0, 55), (0.5, 0.75, 72),
+                  (0.75, 1.0, 74)]
+
+
+def test_the_voicing_of_a_chord_under_a_tune():
+    x = encoded(TRIAD_AND_TUNE)
+    assert x.shape == (5, INPUTS) and column(x, "present").tolist() == [1] * 5
+    assert column(x, "chord_size")[:3] == pytest.approx([np.log2(3) / 3] * 3)
+    assert column(x, "rank_top")[:3] == pytest.approx([2 / 6, 1 / 6, 0])
+    assert column(x, "is_bottom")[:3].tolist() == [1, 0, 0]
+    assert column(x, "above")[:3] == pytest.approx([7 / 24, 3 / 24, 0])
+    # the tune's first note sounds over the held triad: the lowest pitch under it is 48
+    assert column(x, "below")[3] == pytest.approx((72 - 48) / 24)
+    assert column(x, "interval_before")[3] == pytest.approx(np.log2(0.5 / 0.25) / 4)
+
+
+def test_a_window_hears_only_up_to_its_horizon():
+    x = encoded(TRIAD_AND_TUNE[:4], horizon=0.6)
+    assert column(x, "still_sounding").tolist() == [1, 1, 1, 1]
+    assert column(x, "duration")[3] == pytest.approx(np.log2(0.1 / 0.25) / 4)
+    assert column(x, "next_unheard").tolist() == [0, 0, 0, 1]
+    with pytest.raises(ValueError, match="after the horizon"):  # a window holds none
+        encoded(TRIAD_AND_TUNE[:4] + [(0.7, 0.8, 60)], horizon=0.6)
+
+
+def test_steps_follow_pitch_within_a_chord_whatever_arrived_first():
+    times = np.array([0.0, 0.001, 0.002, 0.5])
+    assert step_order(times, np.array([67, 60, 64, 72])).tolist() == [1, 2, 0, 3]
+
+
+def test_the_users_accents_and_the_meter_are_heard():
+    meter = Meter(np.array([0, 0.5, 0, 0, 0]), np.array([0, 0.5, 1, 2, 3]),
+                  np.full(5, 4.0), np.ones(5))
+    x = encoded(TRIAD_AND_TUNE, meter=meter, accents=[0, 0, 0, 32, -16])
+    assert column(x, "accent").tolist() == [0, 0, 0, 1, -0.5]
+    assert column(x, "downbeat").tolist() == [1, 0, 0, 0, 0]
+    assert column(x, "on_beat").tolist() == [1, 0, 1, 1, 1]
+    unknown = encoded(TRIAD_AND_TUNE)
+    assert column(unknown, "meter_known").tolist() == [0] * 5
+    assert not column(unknown, "phase_cos").any()
+
+
+def test_drums_name_their_kit_piece():
+    x = encoded([(0.0, 0.1, 36), (0.0, 0.1, 42), (0.25, 0.3, 38), (0.5, 0.6, 62)], drums=True)
+    assert column(x, "kit_kick")[0] == 1 and column(x, "kit_closed_hat")[1] == 1
+    assert column(x, "kit_snare")[2] == 1 and column(x, "kit_other")[3] == 1
+    assert x[:, [i for i, f in enumerate(FEATURES) if f.startswith("kit_")]].sum() == 4
