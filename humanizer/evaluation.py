@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from humanizer import drumkit, encoding
+from humanizer import drumkit, encoding, musical
 from humanizer.datasets.aligned import usable
 from humanizer.datasets.catalog import performances
 from humanizer.datasets.performance import load_match_pair, score_pair
@@ -139,6 +139,7 @@ class Result(NamedTuple):
     pitches: np.ndarray
     times: np.ndarray
     name: str
+    meter: Meter | None = None
 
 
 def _humanize_flat(path: Path, lookahead: float | None, strength: float,
@@ -159,7 +160,8 @@ def _humanize_flat(path: Path, lookahead: float | None, strength: float,
     measured = [case.notes[i] for i in case.measured]
     return Result(case.truth, predicted[case.measured].astype(np.float64), case.offsets,
                   shifts[case.measured], np.array([note.pitch for note in measured]),
-                  np.array([note.start for note in measured]), str(path))
+                  np.array([note.start for note in measured]), str(path),
+                  None if case.meter is None else case.meter[case.measured])
 
 
 def timing_report(results: list[Result]) -> dict[str, float]:
@@ -226,6 +228,10 @@ def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
         "baselines": {name: summarize(truth, outputs[name]) for name in BASELINES},
     }
     report["at_limits"] = at_limits(results)
+    report["top_notes"] = musical.top_notes(results)
+    report["accent_profile"] = musical.accent_profile(results)
+    if input_kind == "match":
+        report["consensus"] = musical.consensus([Path(result.name) for result in results])
     if engine.contract.instrument == "drums":
         report["drum_classes"] = drum_classes(results)
     if timing:

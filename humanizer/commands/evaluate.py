@@ -85,6 +85,21 @@ def run(args: argparse.Namespace) -> int:
     limits = report["at_limits"]
     print(f"at the limits: model {limits['model_low']:.2f}% at 1, {limits['model_high']:.2f}% "
           f"at 127 (played {limits['played_low']:.2f}% and {limits['played_high']:.2f}%)")
+    if report["top_notes"]["chords"]:
+        top = report["top_notes"]
+        print(f"top notes: in {top['model_agrees']:.1f}% of {top['chords']} chords the model "
+              "puts the top note above (or below) the rest as the player did")
+    if report["accent_profile"]:
+        places = report["accent_profile"]
+        print("accent per place in the bar, above the mean (played / model): " + ", ".join(
+            f"{place} {row['played']:+.1f}/{row['model']:+.1f}" for place, row in places.items()))
+    if report.get("consensus"):
+        ceiling = report["consensus"]
+        metrics = ceiling["consensus"]
+        print(f"consensus of the other players ({ceiling['performances']} performances of "
+              f"pieces played more than once): MAE {metrics['mae']:.2f}, r (median) "
+              f"{metrics['pearson_median']:.3f}, spread {metrics['spread_ratio']:.3f} "
+              f"(flat on those notes {ceiling['flat']['mae']:.2f})")
     if "drum_classes" in report:
         print("per drum class, mean velocity above the part's level (played / model):")
         for name, row in report["drum_classes"].items():

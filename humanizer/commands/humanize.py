@@ -27,6 +27,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--latency", type=checked(values.latency), metavar="TIME",
                         help="emulate the live daemon at this latency, e.g. 500ms "
                              "(default: the model hears the whole file)")
+    parser.add_argument("--no-meter", dest="meter", action="store_false",
+                        help="do not give score-aware styles the file's meter (its time "
+                             "signatures and tempo map): play as the daemon does without "
+                             "MIDI clock")
     parser.add_argument("--plot", type=Path, metavar="PICTURE",
                         help="also draw each part's velocities before and after, and the "
                              "timing shifts: a .png, or an .html page (needs the plot extra)")
@@ -109,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
             raise HumanizerError("--plot draws one file: give a file, not a folder")
         plot.pyplot()  # the extra is missing: say so before any work
     humanizer = Humanizer(args.style, output_settings(args), args.latency,
-                          dict(args.channel_style), args.skip_channel)
+                          dict(args.channel_style), args.skip_channel, args.meter)
     failed = 0
     for input_file, output_file in progress(work, len(work), "humanizing"):
         try:

@@ -1,0 +1,148 @@
+"""Musical checks beside MAE and r (`humanizer eval`): does a style shape a part the way
+the player did where it matters most - the top of a chord, the strong beats - and how
+close does it come to what the other players of the same piece agree on?
+
+- `top_notes`: over chords (notes within notefeatures.CHORD_SECONDS, two or more), how
+  often the model puts the top note above the rest of its chord, or below, as the player
+  did (chords the player played even are left out; a model that plays them even scores a
+  half).
+- `accent_profile`: the mean deviation from the part's mean at each beat of the bar
+  (downbeat, beat 2, ... and the off-beats between), the model's beside the player's.
+- `consensus`: where a piece has several performances (ASAP), each one's leave-one-out
+  consensus - its own level (its mean, the flat input a model is given) plus the mean
+  deviation of the other players from their own means on the same score notes - measured
+  as a model would be: the ceiling of what the score tells. (Its own *local* level would
+  hand the consensus the player's phrasing, which no model is given.)
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from humanizer.datasets.match import match_of, read_match
+from humanizer.errors import HumanizerError
+from humanizer.notefeatures import chords
+
+
+def top_note_agreement(times: np.ndarray, pitches: np.ndarray, true: np.ndarray,
+                       predicted: np.ndarray) -> tuple[float, int]:
+    """(agreements, chords counted) of one part: see the module's `top_notes`."""
+    order = np.lexsort((pitches, times))
+    times, pitches, true, predicted = times[order], pitches[order], true[order], predicted[order]
+    first = chords(times)
+    agreed, counted = 0.0, 0
+    for start in np.unique(first):
+        members = np.flatnonzero(first == start)
+        if len(members) < 2:
+            continue
+        top, rest = members[np.argmax(pitches[members])], members[pitches[members]
+                                                                  < pitches[members].max()]
+        if not len(rest):
+            continue
+        played = np.sign(true[top] - true[rest].mean())
+        if played == 0:
+            continue
+        model = np.sign(predicted[top] - predicted[rest].mean())
+        agreed += 0.5 if model == 0 else float(model == played)
+        counted += 1
+    return agreed, counted
+
+
+def top_notes(results: Sequence) -> dict[str, float]:
+    """Share of chords whose top note the model places as the player did (per cent)."""
+    agreed = counted = 0.0
+    for result in results:
+        a, c = top_note_agreement(result.times, result.pitches, result.true, result.predicted)
+        agreed, counted = agreed + a, counted + c
+    return {"chords": int(counted),
+            "model_agrees": round(100 * agreed / counted, 1) if counted else 0.0}
+
+
+BEAT_STEPS = 2  # the accent profile's resolution: beats and the off-beats between
+
+
+def profile_of(positions: np.ndarray, beats: np.ndarray, deviations: np.ndarray
+               ) -> dict[str, float]:
+    """Mean deviation per place in the bar ('1', '1+', '2', ...), for bars of the most
+    common length."""
+    length = int(np.bincount(beats.astype(int)).argmax()) if len(beats) else 4
+    mine = beats == length
+    steps = np.floor(positions[mine] * BEAT_STEPS + 1e-6).astype(int) % (length * BEAT_STEPS)
+    found = {}
+    for step in range(length * BEAT_STEPS):
+        hit = steps == step
+        if hit.any():
+            name = f"{step // BEAT_STEPS + 1}{'+' if step % BEAT_STEPS else ''}"
+            found[name] = float(deviations[mine][hit].mean())
+    return found
+
+
+def accent_profile(results: Sequence) -> dict[str, dict[str, float]]:
+    """The players' and the model's accent at each place in the bar, over every result
+    whose meter is known: how far above the part's mean each place is played."""
+    positions, beats, true, model = [], [], [], []
+    for result in results:
+        if result.meter is None or not result.meter.known.any():
+            continue
+        positions.append(result.meter.position)
+        beats.append(result.meter.beats)
+        true.append(result.true - result.true.mean())
+        model.append(result.predicted - result.predicted.mean())
+    if not positions:
+        return {}
+    positions, beats = np.concatenate(positions), np.concatenate(beats)
+    played = profile_of(positions, beats, np.concatenate(true))
+    modelled = profile_of(positions, beats, np.concatenate(model))
+    return {place: {"played": round(played[place], 2), "model": round(modelled[place], 2)}
+            for place in played}
+
+
+def _deviations(path: Path) -> dict[tuple[float, int], tuple[float, float]] | None:
+    """Score note (quarter onset, pitch) -> (played velocity, its deviation from the
+    performance's mean), for one ASAP performance's match file."""
+    try:
+        score = read_match(match_of(path))
+    except HumanizerError:
+        return None
+    played = score.played
+    velocities = score.velocities[played]
+    level = np.full(len(velocities), velocities.mean())
+    quarters = np.round(score.starts[played] / score.seconds_per_quarter, 3)
+    keys = zip(quarters.tolist(), score.pitches[played].tolist())
+    return {key: (v, v - lv) for key, v, lv in zip(keys, velocities, level)}
+
+
+def consensus(paths: Sequence[Path]) -> dict[str, dict[str, float]] | None:
+    """The leave-one-out consensus over performances of the same piece (the folder): per
+    performance, each note at the performance's mean plus the mean deviation of the other
+    players on that note. Measured like a model, with `flat` on the same notes."""
+    from humanizer.evaluation import summarize
+
+    by_piece: dict[Path, dict[Path, dict]] = defaultdict(dict)
+    for path in paths:
+        found = _deviations(path)
+        if found:
+            by_piece[path.parent][path] = found
+    truth, predicted, flat = [], [], []
+    for performances in by_piece.values():
+        if len(performances) < 2:
+            continue
+        for path, notes in performances.items():
+            others = [o for p, o in performances.items() if p != path]
+            rows = [(v, own, np.mean([o[key][1] for o in others if key in o]))
+                    for key, (v, own) in notes.items() if any(key in o for o in others)]
+            if len(rows) < 2:
+                continue
+            true, own_deviation, theirs = (np.array(column) for column in zip(*rows))
+            level = true - own_deviation
+            truth.append(true)
+            predicted.append(level + theirs)
+            flat.append(np.full(len(true), np.rint(true.mean())))
+    if not truth:
+        return None
+    return {"performances": len(truth), "consensus": summarize(truth, predicted),
+            "flat": summarize(truth, flat)}
