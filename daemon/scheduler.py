@@ -29,6 +29,7 @@ from humanizer.daemon.stylemap import StyleMap
 from humanizer.daemon.supervisor import Supervisor
 from humanizer.engine import BATCH_SECONDS, PREDICT_BEFORE, Engine, Prediction, heard_ahead
 from humanizer.notes import Note
+from humanizer.variation import Takes
 
 IDLE_WAIT = 0.2  # how often idle threads look at the stop flag
 MAX_STRIKES = 3  # inferences with invalid numbers (or errors) before a style is dropped
@@ -65,6 +66,7 @@ class Scheduler:
         self.supervisor = Supervisor()
         self.events: deque[tuple[str, dict]] = deque(maxlen=100)  # for the PUB socket
         self._strikes: Counter[int] = Counter()  # inferences with invalid numbers, per engine
+        self.takes = Takes(settings.seed)  # each channel's stream of variation
 
     # -- input -------------------------------------------------------------------------------
     def receive(self, message: list[int], t_in: float) -> None:
@@ -77,6 +79,8 @@ class Scheduler:
         """Change one setting (validated); a new latency applies to events arriving later."""
         with self._state:
             self.settings = self.settings.changed(key, value)
+            if key == "seed":  # a new take from here on
+                self.takes = Takes(self.settings.seed)
             self.buffer.set_latency(self.settings.latency, self.clock())
             self._state.notify_all()
             return self.settings
@@ -235,12 +239,20 @@ class Scheduler:
     def _place(self, job: Job, prediction: Prediction, settings: Settings) -> None:
         """A job's prediction through the one output step into the buffer."""
         played = settings.output()
+        noise = None
+        if played.variation > 0:
+            noise = np.empty(len(job.events))
+            due = [job.notes[i] for i in job.indices]
+            for channel in sorted({note.channel for note in due}):
+                mine = [i for i, note in enumerate(due) if note.channel == channel]
+                noise[mine] = self.takes.draw(channel, np.array([due[i].start for i in mine]))
         rejected = int(np.sum(~(np.isfinite(prediction.levels)
                                 & np.isfinite(prediction.deviations)
                                 & np.isfinite(prediction.offsets))))
         heard = np.array([event.note.velocity for event in job.events], dtype=np.float64)
         velocities = output.velocities(heard, prediction.levels, prediction.deviations,
-                                       prediction.spreads, played)
+                                       prediction.spreads, played, prediction.variations,
+                                       noise)
         shifts = output.shifts(prediction.offsets, played, job.engine.contract.timing)
         with self._state:
             for event, velocity, shift in zip(job.events, velocities.tolist(),

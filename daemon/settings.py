@@ -14,13 +14,16 @@ from humanizer.output import OutputSettings
 
 @dataclass(frozen=True)
 class Settings:
-    """strength 0 = the input velocities, 1 = the model's; timing 0 = notes on the input's
+    """strength 0 = the input velocities, 1 = the model's; variation 0 = the same every
+    time, 1 = each take varies as a player does, drawn for `seed`; timing 0 = notes on the input's
     time, 1 = moved by the whole offset the model predicts; feel moves the timing-humanized
     parts on purpose; the output velocity range; bypass passes velocities through (the
     delay stays, so the DAW's compensation holds)."""
 
     latency: float = values.DEFAULT_LATENCY
     strength: float = values.DEFAULT_STRENGTH
+    variation: float = values.DEFAULT_VARIATION
+    seed: int = values.DEFAULT_SEED
     timing: float = values.DEFAULT_TIMING
     feel: float = 0.0
     bypass: bool = False
@@ -40,7 +43,8 @@ class Settings:
 
     def output(self) -> OutputSettings:
         """How predictions are played (the one output step's settings)."""
-        return OutputSettings(strength=self.strength, timing=self.timing, feel=self.feel,
+        return OutputSettings(strength=self.strength, variation=self.variation,
+                              timing=self.timing, feel=self.feel,
                               velocity_min=self.velocity_min, velocity_max=self.velocity_max)
 
     def as_dict(self) -> dict:

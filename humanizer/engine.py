@@ -126,21 +126,29 @@ def check_note_model(inputs: list, outputs: list, contract: Contract, source: st
 class Prediction:
     """Per-note results, in the order of the notes given: the input's local level, the
     model's re-centred deviation from it and the local spread of those deviations (all in
-    velocity steps), and the re-centred onset offset in seconds (zero without a timing
-    head)."""
+    velocity steps), the re-centred onset offset in seconds (zero without a timing head),
+    and how much a player varies each note's velocity (velocity steps; zero for a style
+    that does not predict it), for seeded variation (humanizer.variation)."""
 
     levels: np.ndarray
     deviations: np.ndarray
     spreads: np.ndarray
     offsets: np.ndarray
+    variations: np.ndarray
+
+    FIELDS = ("levels", "deviations", "spreads", "offsets", "variations")
 
     @staticmethod
     def empty(count: int = 0) -> Prediction:
-        return Prediction(*(np.zeros(count) for _ in range(4)))
+        return Prediction(*(np.zeros(count) for _ in Prediction.FIELDS))
 
     def __getitem__(self, index: np.ndarray) -> Prediction:
-        return Prediction(self.levels[index], self.deviations[index], self.spreads[index],
-                          self.offsets[index])
+        return Prediction(*(getattr(self, name)[index] for name in Prediction.FIELDS))
+
+    def put(self, slots: np.ndarray | slice, other: Prediction) -> None:
+        """Fill `slots` with another prediction's results."""
+        for name in Prediction.FIELDS:
+            getattr(self, name)[slots] = getattr(other, name)
 
 
 class Engine:
@@ -271,15 +279,18 @@ class Engine:
             part = self._result(encoding.local_mean(at, velocities[mine], at, sigma), centred,
                                 local_spread(at, centred, at, sigma),
                                 recentred(at, raw_offsets[mine], at, raw_offsets[mine], sigma))
-            result.levels[mine], result.deviations[mine] = part.levels, part.deviations
-            result.spreads[mine], result.offsets[mine] = part.spreads, part.offsets
+            result.put(mine, part)
         return result
 
     def _result(self, levels: np.ndarray, deviations: np.ndarray, spreads: np.ndarray,
-                offsets: np.ndarray) -> Prediction:
+                offsets: np.ndarray, log_variations: np.ndarray | None = None) -> Prediction:
+        """Raw results in velocity steps and seconds, calibrated by the contract's gain;
+        `log_variations` a note-level model's log spreads (model units)."""
         gain = self.contract.gain
+        variations = np.zeros(len(levels)) if log_variations is None else (
+            np.exp(np.clip(log_variations, -5.0, 3.0)) * self.contract.deviation_scale * gain)
         return Prediction(levels, deviations * gain, spreads * gain,
-                          offsets * self.contract.offset_scale)
+                          offsets * self.contract.offset_scale, variations)
 
     def predict_parts(self, groups: Sequence[tuple[Sequence[Note], np.ndarray,
                                                    Sequence[int] | None]],
@@ -336,8 +347,4 @@ class Engine:
         [levels] = encoding.same_part_means(part.times[near], part.owners[near], at,
                                             part.owners[due], [part.velocities[near]],
                                             [part.velocities[due]], sigma)
-        result = self._result(levels, deviations, spreads, offsets)
-        answer.levels[window.slots], answer.deviations[window.slots] = (result.levels,
-                                                                         result.deviations)
-        answer.spreads[window.slots], answer.offsets[window.slots] = (result.spreads,
-                                                                       result.offsets)
+        answer.put(window.slots, self._result(levels, deviations, spreads, offsets))

@@ -106,9 +106,8 @@ def finish(engine, window: Window, seen: np.ndarray, out: np.ndarray, answer) ->
     with np.errstate(invalid="ignore"):
         spreads = np.sqrt(np.maximum(square - mean * mean, 0.0))
         result = engine._result(levels, deviations[mine] - mean, spreads,
-                                offsets[mine] - shift)
-    for name in ("levels", "deviations", "spreads", "offsets"):
-        getattr(answer, name)[window.slots] = getattr(result, name)
+                                offsets[mine] - shift, out[mine, 1])
+    answer.put(window.slots, result)
 
 
 def predict_whole(engine, part: Part, answer) -> None:
@@ -139,9 +138,8 @@ def predict_whole(engine, part: Part, answer) -> None:
     levels = part_means(times, owners, part.velocities, sigma)
     with np.errstate(invalid="ignore"):
         spreads = np.sqrt(np.maximum(square - mean * mean, 0.0))
-        result = engine._result(levels, deviations - mean, spreads, offsets - shift)
-    for name in ("levels", "deviations", "spreads", "offsets"):
-        getattr(answer, name)[:] = getattr(result, name)
+        result = engine._result(levels, deviations - mean, spreads, offsets - shift, out[:, 1])
+    answer.put(slice(None), result)
 
 
 def part_means(times: np.ndarray, owners: np.ndarray, values: np.ndarray,

@@ -24,15 +24,18 @@ from humanizer.engine import Engine, heard_ahead
 from humanizer.errors import HumanizerError
 from humanizer.meter import Meter
 from humanizer.notes import Note, NoteFile, read, with_timing, with_velocities, write_atomic
+from humanizer.variation import Takes
 
 
 def humanize_part(engine: Engine, notes: Sequence[Note], settings: output.OutputSettings,
                   lookahead: float | None = None, owners: Sequence[int] | None = None,
-                  meter: Meter | None = None) -> tuple[np.ndarray, np.ndarray]:
+                  meter: Meter | None = None,
+                  takes: Takes | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Velocities and onset shifts (seconds) for notes one style plays, in their order:
     heard together, each part (`owners`, default all one) around its own level, where
-    they fall in the bar (`meter`, default unknown). Notes the style has no input for (off
-    the 88 keys, or drums its kit never played) keep their velocity and place."""
+    they fall in the bar (`meter`, default unknown), each part varied by its stream of
+    `takes` (with the settings' variation). Notes the style has no input for (off the 88
+    keys, or drums its kit never played) keep their velocity and place."""
     velocities = np.array([note.velocity for note in notes], dtype=np.int64)
     shifts = np.zeros(len(notes))
     heard = [engine.hears(note) for note in notes]
@@ -46,11 +49,25 @@ def humanize_part(engine: Engine, notes: Sequence[Note], settings: output.Output
         if broken.any():
             raise HumanizerError(f"style '{engine.contract.name}' predicted invalid numbers "
                                  f"for {int(broken.sum())} notes: the model is broken")
+        noise = None
+        if takes is not None and settings.variation > 0:
+            noise = variation_noise(takes, [n for n in heard if n is not None], kept)
         velocities[shaped] = output.velocities(velocities[shaped], prediction.levels,
                                                prediction.deviations, prediction.spreads,
-                                               settings)
+                                               settings, prediction.variations, noise)
         shifts[shaped] = output.shifts(prediction.offsets, settings, engine.contract.timing)
     return velocities, shifts
+
+
+def variation_noise(takes: Takes, notes: Sequence[Note],
+                    owners: Sequence[int] | None) -> np.ndarray:
+    """Each note's draw from its part's stream (in the notes' order within a part)."""
+    owners = np.zeros(len(notes), dtype=np.int64) if owners is None else np.asarray(owners)
+    noise = np.empty(len(notes))
+    for owner in np.unique(owners):
+        mine = np.flatnonzero(owners == owner)
+        noise[mine] = takes.draw(int(owner), np.array([notes[i].start for i in mine]))
+    return noise
 
 
 @dataclass
@@ -80,14 +97,16 @@ class Humanizer:
     style); with neither, channel 10 plays drums and the others the default style.
     Channels in `skip` pass through untouched. With `meter`, styles that hear the meter
     get it from each file's tempo map and time signatures; without, they play as the
-    daemon does without MIDI clock.
+    daemon does without MIDI clock. With the settings' variation, each file is a take
+    drawn for `seed` (the same seed, the same take).
     """
 
     def __init__(self, style: str | None, settings: output.OutputSettings,
                  latency: float | None = None, channel_styles: Mapping[int, str] | None = None,
-                 skip: Sequence[int] = (), meter: bool = True):
+                 skip: Sequence[int] = (), meter: bool = True, seed: int = 0):
         self.settings = settings
         self.meter = meter
+        self.seed = seed
         self.lookahead = None if latency is None else heard_ahead(latency, settings.timing > 0)
         self.default = style or models.DEFAULT_STYLE
         self.styles = {**models.default_channel_styles(style is not None),
@@ -115,8 +134,8 @@ class Humanizer:
             found[key].indices.append(i)
         return list(found.values())
 
-    def changes(self, notes: Sequence[Note], meter: Meter | None = None
-                ) -> tuple[list[int], list[float], list[Part]]:
+    def changes(self, notes: Sequence[Note], meter: Meter | None = None,
+                takes: Takes | None = None) -> tuple[list[int], list[float], list[Part]]:
         """New velocities and onset shifts (seconds) for every note (`meter`: each note's
         place in the bar, or unknown). A style hears all the parts it plays together (a
         pianist's two hands, a band's keys), as the daemon hears its channels; each part
@@ -124,6 +143,7 @@ class Humanizer:
         velocities = [note.velocity for note in notes]
         shifts = [0.0] * len(notes)
         parts = self.parts(notes)
+        takes = Takes(self.seed) if takes is None else takes
         for style in sorted({part.style for part in parts}):
             indices, owners = [], []
             for number, part in enumerate(parts):
@@ -132,7 +152,8 @@ class Humanizer:
                     owners += [number] * len(part.indices)
             new, moved = humanize_part(self.engines[style], [notes[i] for i in indices],
                                        self.settings, self.lookahead, owners,
-                                       None if meter is None else meter[np.array(indices)])
+                                       None if meter is None else meter[np.array(indices)],
+                                       takes)
             for i, velocity, shift in zip(indices, new.tolist(), moved.tolist()):
                 velocities[i], shifts[i] = velocity, shift
         return velocities, shifts, parts

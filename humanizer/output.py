@@ -36,11 +36,13 @@ _WEIGHTS = _WEIGHTS / _WEIGHTS.sum()
 @dataclass(frozen=True)
 class OutputSettings:
     """How a prediction is played: strength 0 = the input velocities, 1 = the model's;
+    variation 0 = the same every time, 1 = each take varies as much as a player does;
     timing 0 = notes where the user put them, 1 = moved by the whole predicted offset;
     feel (seconds, negative = ahead) moves the timing-humanized parts on purpose; the
     velocity range the output is scaled into."""
 
     strength: float = 1.0
+    variation: float = 0.0  # 0 = deterministic, 1 = a player's spread (humanizer.variation)
     timing: float = 0.0
     feel: float = 0.0
     velocity_min: int = LOWEST
@@ -100,10 +102,18 @@ def in_range(values: np.ndarray, low: int, high: int) -> np.ndarray:
 
 
 def velocities(inputs: np.ndarray, levels: np.ndarray, deviations: np.ndarray,
-               spreads: np.ndarray, settings: OutputSettings) -> np.ndarray:
-    """Output velocities: the input blended by strength with the shaped level + deviation,
-    scaled into the settings' range. Non-finite predictions fall back to the input."""
+               spreads: np.ndarray, settings: OutputSettings,
+               variations: np.ndarray | None = None,
+               noise: np.ndarray | None = None) -> np.ndarray:
+    """Output velocities: the input blended by strength with the shaped level + deviation
+    (+ variation x each note's predicted spread `variations` x `noise`, standard normal
+    values from humanizer.variation), scaled into the settings' range. Non-finite
+    predictions fall back to the input."""
     inputs = np.asarray(inputs, dtype=np.float64)
+    if settings.variation > 0 and variations is not None and noise is not None:
+        varied = settings.variation * np.nan_to_num(np.asarray(variations, dtype=np.float64))
+        deviations = np.asarray(deviations, dtype=np.float64) + varied * noise
+        spreads = np.sqrt(np.asarray(spreads, dtype=np.float64) ** 2 + varied**2)
     usable = np.isfinite(levels) & np.isfinite(deviations)
     human = shaped(np.where(usable, levels, 64.0), np.where(usable, deviations, 0.0), spreads)
     human = np.where(usable, human, inputs)

@@ -17,6 +17,9 @@ DEFAULT_LATENCY = 0.5  # seconds: the lookahead of `serve` and `humanize --laten
 MAX_LATENCY = 5.0  # seconds; more is surely a typo, and costs memory offline
 DEFAULT_STRENGTH = 1.0
 DEFAULT_TIMING = 0.0
+DEFAULT_VARIATION = 0.0
+DEFAULT_SEED = 0
+MAX_SEED = 2**31 - 1
 VELOCITY_RANGE = (1, 127)
 DEFAULT_TIMEOUT = 2.0  # seconds `ctl` waits for the daemon
 
@@ -157,6 +160,8 @@ SETTINGS = {
     "latency": latency, "feel": feel,
     "strength": lambda value: amount("strength", value),
     "timing": lambda value: amount("timing", value),
+    "variation": lambda value: amount("variation", value),
+    "seed": lambda value: integer("seed", value, 0, MAX_SEED),
     "velocity_min": lambda value: velocity("velocity_min", value),
     "velocity_max": lambda value: velocity("velocity_max", value),
     "bypass": lambda value: switch("bypass", value),

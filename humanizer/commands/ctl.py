@@ -31,8 +31,9 @@ def add_connection(parser: argparse.ArgumentParser, defaults: bool = True) -> No
                         help="folder with server.key and client.key_secret (remote daemons)")
 
 
-SETTINGS_HELP = ("strength 0..1, timing 0..1, feel -50ms..50ms (with timing), latency "
-                 "0ms..5s, velocity_min and velocity_max 1..127, bypass on|off")
+SETTINGS_HELP = ("strength 0..1, variation 0..1, seed 0..2147483647, timing 0..1, feel "
+                 "-50ms..50ms (with timing), latency 0ms..5s, velocity_min and velocity_max "
+                 "1..127, bypass on|off")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,8 +52,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     use.add_argument("--channel", type=checked(values.channel),
                      help="only on this channel (1-16); default: every channel without its own")
     setting = action("set", f"change a setting: {SETTINGS_HELP}")
-    setting.add_argument("key", help="the setting: strength, timing, feel, latency, "
-                                     "velocity_min, velocity_max or bypass")
+    setting.add_argument("key", help="the setting: strength, variation, seed, timing, feel, "
+                                     "latency, velocity_min, velocity_max or bypass")
     setting.add_argument("value", help="its new value, e.g. 0.5, 250ms, -8ms, on")
     bypass = action("bypass", "pass velocities through unchanged (on|off)")
     bypass.add_argument("state", choices=["on", "off"])

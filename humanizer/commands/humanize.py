@@ -50,6 +50,15 @@ def add_style_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strength", type=checked(lambda t: values.amount("strength", t)),
                         default=values.DEFAULT_STRENGTH, metavar="AMOUNT",
                         help="0 keeps your velocities, 1 is the full model (default 1)")
+    parser.add_argument("--variation", type=checked(lambda t: values.amount("variation", t)),
+                        default=values.DEFAULT_VARIATION, metavar="AMOUNT",
+                        help="0..1: give each take its own dynamics, drawn from how much a "
+                             "player varies each note (styles that predict it); 0, the "
+                             "default, plays the same every time")
+    parser.add_argument("--seed", type=checked(lambda t: values.integer(
+        "seed", t, 0, values.MAX_SEED)), default=values.DEFAULT_SEED, metavar="N",
+                        help="which take --variation draws: the same seed, the same take "
+                             "(default 0)")
     parser.add_argument("--timing", type=checked(lambda t: values.amount("timing", t)),
                         default=values.DEFAULT_TIMING, metavar="AMOUNT",
                         help="0..1: move each note by this much of the onset offset a style "
@@ -68,8 +77,9 @@ def add_style_arguments(parser: argparse.ArgumentParser) -> None:
 
 def output_settings(args: argparse.Namespace) -> output.OutputSettings:
     low, high = values.velocity_range(args.velocity_min, args.velocity_max)
-    return output.OutputSettings(strength=args.strength, timing=args.timing, feel=args.feel,
-                                 velocity_min=low, velocity_max=high)
+    return output.OutputSettings(strength=args.strength, variation=args.variation,
+                                 timing=args.timing, feel=args.feel, velocity_min=low,
+                                 velocity_max=high)
 
 
 def pairs(source: Path, target: Path) -> list[tuple[Path, Path]]:
@@ -113,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
             raise HumanizerError("--plot draws one file: give a file, not a folder")
         plot.pyplot()  # the extra is missing: say so before any work
     humanizer = Humanizer(args.style, output_settings(args), args.latency,
-                          dict(args.channel_style), args.skip_channel, args.meter)
+                          dict(args.channel_style), args.skip_channel, args.meter, args.seed)
     failed = 0
     for input_file, output_file in progress(work, len(work), "humanizing"):
         try:

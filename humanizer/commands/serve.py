@@ -45,10 +45,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "given here wins over it")
     # a flag not given stays None, so the config file and then the default can fill it
     parser.set_defaults(latency=None, strength=None, timing=None, feel=None,
-                        velocity_min=None, velocity_max=None)
+                        velocity_min=None, velocity_max=None, variation=None, seed=None)
 
 
-SETTINGS = ("latency", "strength", "timing", "feel", "velocity_min", "velocity_max")
+SETTINGS = ("latency", "strength", "variation", "seed", "timing", "feel", "velocity_min",
+            "velocity_max")
 
 
 def effective(args: argparse.Namespace, configured: dict) -> tuple[dict, dict[str, str]]:

@@ -1,0 +1,58 @@
+"""Seeded variation: the same take for a seed, another for another, smooth over time."""
+
+import numpy as np
+import pytest
+
+from humanizer.notes import Note
+from humanizer.offline import Humanizer
+from humanizer.output import OutputSettings, velocities
+from humanizer.variation import Takes
+
+
+def test_a_seed_gives_its_take_and_another_seed_another():
+    times = np.arange(400) * 0.125
+    first, again, other = Takes(7).draw(0, times), Takes(7).draw(0, times), Takes(8).draw(0, times)
+    assert np.array_equal(first, again) and not np.allclose(first, other)
+    assert not np.allclose(Takes(7).draw(1, times), first)  # each part its own stream
+
+
+def test_drawn_in_pieces_as_live_or_at_once_as_offline_it_is_the_same_stream():
+    times = np.arange(50) * 0.2
+    whole = Takes(3).draw(2, times)
+    takes = Takes(3)
+    pieces = np.concatenate([takes.draw(2, times[:10]), takes.draw(2, times[10:11]),
+                             takes.draw(2, times[11:])])
+    assert pieces == pytest.approx(whole)
+
+
+def test_it_is_standard_normal_and_smooth_over_time():
+    times = np.arange(20000) * 0.05
+    z = Takes(1).draw(0, times)
+    assert abs(z.mean()) < 0.1 and z.std() == pytest.approx(1.0, abs=0.08)
+    near = np.corrcoef(z[:-1], z[1:])[0, 1]  # 50 ms apart: the drift is shared
+    far = np.corrcoef(z[:-100], z[100:])[0, 1]  # 5 s apart: independent
+    assert near == pytest.approx(0.5 * np.exp(-0.05 / 0.6), abs=0.05) and abs(far) < 0.05
+
+
+def test_variation_zero_plays_the_same_as_without():
+    levels, deviations = np.full(8, 70.0), np.linspace(-10, 10, 8)
+    spreads, sigma = np.full(8, 6.0), np.full(8, 9.0)
+    noise = Takes(0).draw(0, np.arange(8.0))
+    plain = velocities(levels, levels, deviations, spreads, OutputSettings())
+    assert np.array_equal(plain, velocities(levels, levels, deviations, spreads,
+                                            OutputSettings(variation=0.0), sigma, noise))
+    varied = velocities(levels, levels, deviations, spreads, OutputSettings(variation=1.0),
+                        sigma, noise)
+    assert not np.array_equal(plain, varied)
+
+
+def test_a_file_takes_are_reproducible_for_a_seed(tiny_note_model):
+    notes = [Note(60 + (i * 7) % 12, 80, i * 0.25, i * 0.25 + 0.2) for i in range(64)]
+    take = Humanizer(str(tiny_note_model), OutputSettings(variation=1.0), seed=5)
+    first = take.changes(notes)[0]
+    assert take.changes(notes)[0] == first
+    assert Humanizer(str(tiny_note_model), OutputSettings(variation=1.0),
+                     seed=6).changes(notes)[0] != first
+    flat = Humanizer(str(tiny_note_model), OutputSettings(), seed=5).changes(notes)[0]
+    assert flat != first
+    assert Humanizer(str(tiny_note_model), OutputSettings(), seed=6).changes(notes)[0] == flat
