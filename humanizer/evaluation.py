@@ -140,10 +140,26 @@ class Result(NamedTuple):
     times: np.ndarray
     name: str
     meter: Meter | None = None
+    inputs: np.ndarray | None = None  # the velocities the style was given
+
+
+def with_dynamics(case: Case, amount: float) -> Case:
+    """The case with the player's dynamics drawn in, pulled toward their local level by
+    1 - amount (0: flat, 1: as played): a user's part that already has accents."""
+    if amount <= 0:
+        return case
+    times = np.array([case.notes[i].start for i in case.measured])
+    level = encoding.local_mean(times, case.truth, times)
+    given = np.clip(np.rint(level + amount * (case.truth - level)), 1, 127).astype(int)
+    notes = list(case.notes)
+    for i, velocity in zip(case.measured, given.tolist()):
+        notes[i] = replace(notes[i], velocity=velocity)
+    return case._replace(notes=notes)
 
 
 def _humanize_flat(path: Path, lookahead: float | None, strength: float,
-                   input_kind: str = "performance") -> Result | HumanizerError | None:
+                   input_kind: str = "performance",
+                   input_dynamics: float = 0.0) -> Result | HumanizerError | None:
     """(true velocities, model velocities, true offsets or None, model offsets) of one
     performance, None (see case_of), or the error that makes the file unusable (returned: a
     worker must not die of one file)."""
@@ -153,6 +169,7 @@ def _humanize_flat(path: Path, lookahead: float | None, strength: float,
         return error
     if case is None:
         return None
+    case = with_dynamics(case, input_dynamics)
     # the notes as `humanize` plays them: the one output step, the whole timing offset
     settings = OutputSettings(strength=strength, timing=1.0)
     predicted, shifts = humanize_part(_worker["engine"], case.notes, settings, lookahead,
@@ -161,7 +178,8 @@ def _humanize_flat(path: Path, lookahead: float | None, strength: float,
     return Result(case.truth, predicted[case.measured].astype(np.float64), case.offsets,
                   shifts[case.measured], np.array([note.pitch for note in measured]),
                   np.array([note.start for note in measured]), str(path),
-                  None if case.meter is None else case.meter[case.measured])
+                  None if case.meter is None else case.meter[case.measured],
+                  np.array([note.velocity for note in measured], dtype=np.float64))
 
 
 def timing_report(results: list[Result]) -> dict[str, float]:
@@ -180,6 +198,7 @@ def timing_report(results: list[Result]) -> dict[str, float]:
 def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
              strength: float = 1.0, workers: int | None = None,
              input_kind: str = "performance", timing: bool = False,
+             input_dynamics: float = 0.0,
              pictures: Path | None = None) -> dict:
     """The metrics of the model and the baselines over the onsets of all files (with
     `timing`, also of its onset offsets); with `pictures`, a picture of each file there.
@@ -195,7 +214,7 @@ def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
     with ProcessPoolExecutor(workers, mp_context=SPAWN, initializer=_start_worker,
                              initargs=(engine.path,)) as pool:
         jobs = pool.map(_humanize_flat, files, repeat(lookahead), repeat(strength),
-                        repeat(input_kind))
+                        repeat(input_kind), repeat(input_dynamics))
         results = []
         for result in progress(jobs, len(files), "evaluating"):
             if isinstance(result, HumanizerError):
@@ -219,13 +238,17 @@ def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
         "constant64": [np.full(len(t), 64.0) for t in truth],
         "train_mean": [np.full(len(t), engine.contract.train_mean) for t in truth],
     }
+    if input_dynamics > 0:  # the user's part as given is the baseline to beat
+        outputs["input"] = [result.inputs for result in results]
     report = {
         "notes": int(sum(len(t) for t in truth)),
         "files": len(truth),
         "skipped_files": len(files) - len(truth),
         "input": input_kind,
         "model": summarize(truth, outputs["model"]),
-        "baselines": {name: summarize(truth, outputs[name]) for name in BASELINES},
+        "input_dynamics": input_dynamics,
+        "baselines": {name: summarize(truth, outputs[name])
+                      for name in (*BASELINES, "input") if name in outputs},
     }
     report["at_limits"] = at_limits(results)
     report["top_notes"] = musical.top_notes(results)

@@ -42,6 +42,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "match files (the score at one tempo with its meter); 'score', "
                              "ASAP's score warped to the performance's beats, or for other "
                              "files the performance snapped to the grid of its tempo")
+    parser.add_argument("--input-dynamics", type=checked(
+        lambda t: values.amount("input dynamics", t)), default=0.0, metavar="AMOUNT",
+                        help="0..1: give the style the played dynamics pulled toward their "
+                             "level by 1 - AMOUNT (0, the default: a flat part; 1: as played) "
+                             "and report the input itself as a baseline")
     parser.add_argument("--strength", type=checked(lambda t: values.amount("strength", t)),
                         default=values.DEFAULT_STRENGTH,
                         help="how much of the style's dynamics to apply, 0 to 1 (default "
@@ -64,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
         plot.pyplot()  # the extra is missing: say so before any work
     report = evaluation.evaluate(engine, evaluation.files_of(args.paths, args.split),
                                  args.lookahead, args.strength, input_kind=args.input,
-                                 timing=args.timing, pictures=args.plot)
+                                 timing=args.timing, pictures=args.plot,
+                                 input_dynamics=args.input_dynamics)
     label = evaluation.lookahead_label(args.lookahead)
     report.update(style=args.style, lookahead=label)
     if args.json:
