@@ -12,6 +12,8 @@ from humanizer.commands import checked
 from humanizer.errors import HumanizerError
 from humanizer.training.train import INPUTS, TrainConfig, train
 
+ENCODINGS = ("frames", "notes")
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("data", nargs="+", metavar="DATA",
@@ -21,6 +23,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the model to write (the best epoch), with its contract beside "
                              "it as MODEL.keras.contract.json")
     parser.add_argument("--name", required=True, help="style name, e.g. piano")
+    parser.add_argument("--encoding", choices=ENCODINGS, default="frames",
+                        help="frames: the 50 fps piano roll (contract 2, default); notes: one "
+                             "step per note with its voicing, rhythm, accent and meter "
+                             "(contract 3), trained on ASAP's match files (the exact DAW "
+                             "case)")
     parser.add_argument("--instrument", default="piano",
                         help="piano (transposed in training) or drums (never transposed)")
     parser.add_argument("--input", choices=INPUTS, default="performance",
@@ -45,12 +52,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--patience", type=_integer("--patience", 1), default=12,
                         help="stop after this many epochs without a better validation score "
                              "(default 12)")
-    parser.add_argument("--units", type=_integer("--units", 1), default=96,
-                        help="LSTM units per direction and layer (default 96)")
+    parser.add_argument("--units", type=_integer("--units", 1),
+                        help="LSTM units per direction and layer (default 96 for frames, 64 "
+                             "for notes)")
     parser.add_argument("--layers", type=_integer("--layers", 1, 8), default=2,
                         help="bidirectional LSTM layers (default 2)")
     parser.add_argument("--crop", type=_number("--crop", 0.5, 600.0), default=10.0,
                         metavar="SECONDS", help="length of a training crop (default 10)")
+    parser.add_argument("--crop-notes", type=_integer("--crop-notes", 16, 4096), default=160,
+                        metavar="N", help="notes: notes in a training crop (default 160)")
     parser.add_argument("--crops-per-performance", type=_integer("--crops-per-performance", 1),
                         default=1, metavar="N",
                         help="random crops of each performance per epoch (default 1)")
@@ -85,10 +95,12 @@ def run(args: argparse.Namespace) -> int:
             raise HumanizerError(f"{folder}: no such data folder")
     if not args.output.endswith(".keras"):
         raise HumanizerError("the output must be a .keras file")
+    if args.encoding == "notes":
+        return run_notes(args)
     config = TrainConfig(
         data=args.data, output=args.output, name=args.name, instrument=args.instrument,
-        minutes=args.minutes, epochs=args.epochs, patience=args.patience, units=args.units,
-        layers=args.layers, crop_seconds=args.crop,
+        minutes=args.minutes, epochs=args.epochs, patience=args.patience,
+        units=args.units or 96, layers=args.layers, crop_seconds=args.crop,
         crops_per_performance=args.crops_per_performance, batch_size=args.batch_size,
         learning_rate=args.learning_rate, seed=args.seed, limit=args.limit,
         transpose=3 if args.instrument == "piano" else 0, input=args.input, timing=args.timing,
@@ -102,4 +114,23 @@ def run(args: argparse.Namespace) -> int:
           f"(no deviation {validation['zero_mae']:.2f}), spread {validation['spread_ratio']:.2f}"
           + (f", timing MAE {validation['timing_mae_ms']:.1f} ms (no offset "
              f"{validation['timing_zero_ms']:.1f} ms)" if args.timing else ""))
+    return 0
+
+
+def run_notes(args: argparse.Namespace) -> int:
+    """A note-level style, trained on the DAW case of ASAP's match files."""
+    from humanizer.training.note_train import NoteTrainConfig, train_notes
+
+    config = NoteTrainConfig(
+        data=args.data, output=args.output, name=args.name, instrument=args.instrument,
+        minutes=args.minutes, epochs=args.epochs, patience=args.patience,
+        units=args.units or 64, layers=args.layers, crop_notes=args.crop_notes,
+        crops_per_performance=args.crops_per_performance, batch_size=args.batch_size,
+        learning_rate=args.learning_rate, seed=args.seed, limit=args.limit,
+        transpose=3 if args.instrument == "piano" else 0, level_seconds=args.level,
+        licence=args.licence, description=args.description)
+    result = train_notes(config)
+    validation = result["metrics"]["validation"]
+    print(f"saved {args.output}: validation MAE {validation['mae']:.2f} "
+          f"(no deviation {validation['zero_mae']:.2f}), spread {validation['spread_ratio']:.2f}")
     return 0

@@ -60,13 +60,14 @@ class NoteTrainConfig:
     sources: list[str] = field(default_factory=list)
 
 
-def load_split(roots: list[str], split: str, limit: int | None) -> list[Performance]:
+def load_split(roots: list[str], split: str, limit: int | None,
+               level_seconds: float = encoding.LEVEL_SECONDS) -> list[Performance]:
     """The DAW-case performances of one split (ASAP: from the match files)."""
     paths = [p for root in roots for p in performances(root, split)]
     loaded = []
     for path in paths[:limit] if limit else paths:
         try:
-            performance = load_match_pair(path)
+            performance = load_match_pair(path, level_seconds)
         except HumanizerError as error:
             print(f"skipped {error}", file=sys.stderr)
             continue
@@ -163,8 +164,9 @@ def train_notes(config: NoteTrainConfig) -> dict:
 
     keras.utils.set_random_seed(config.seed)
     rng = np.random.default_rng(config.seed)
-    train_set = load_split(config.data, "train", config.limit)
-    validation_set = load_split(config.data, "validation", config.limit) or train_set[-1:]
+    train_set = load_split(config.data, "train", config.limit, config.level_seconds)
+    validation_set = load_split(config.data, "validation", config.limit,
+                                config.level_seconds) or train_set[-1:]
     if not train_set:
         raise HumanizerError("no DAW-case performances found in " + ", ".join(config.data))
     print(f"training on {len(train_set)} performances, validating on {len(validation_set)}",
@@ -206,7 +208,7 @@ def train_notes(config: NoteTrainConfig) -> dict:
         "encoding_version": notefeatures.ENCODING_VERSION,
         "data": ", ".join(config.sources or [Path(d).name for d in config.data])
                 + f": {len(train_set)} training performances (the DAW case)",
-        "context_seconds": config.context_seconds, "input": "score",
+        "context_seconds": config.context_seconds, "input": "match",
         "level_seconds": config.level_seconds, "outputs": outputs,
         "lookahead_seconds": config.lookahead_seconds,
         "train_mean": float(np.nanmean(np.concatenate([p.velocities for p in train_set]))),
@@ -217,7 +219,3 @@ def train_notes(config: NoteTrainConfig) -> dict:
     return sidecar
 
 
-if __name__ == "__main__":  # python -m humanizer.training.note_train DATA OUTPUT [MINUTES]
-    arguments = sys.argv[1:]
-    train_notes(NoteTrainConfig(data=[arguments[0]], output=arguments[1], name="piano",
-                                minutes=float(arguments[2]) if len(arguments) > 2 else 40.0))

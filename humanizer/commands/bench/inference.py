@@ -47,6 +47,21 @@ def window_frames(contract: object) -> int:
             + int(round(LIVE_LOOKAHEAD * contract.fps)) + 1)
 
 
+def note_window(engine: object, notes: list[Note]) -> np.ndarray:
+    """The steps (1, notes, features) of the live window of a note-level style that
+    predicts the first note after 10 s, as the daemon builds it."""
+    from humanizer import note_engine
+    from humanizer.windows import Part, windows_of
+
+    part = Part.of(notes)
+    due = np.nonzero(part.times >= 10.0)[0][:1]
+    [window] = windows_of(part, due, LIVE_LOOKAHEAD, engine.contract.fps)
+    seen = note_engine.heard_by(part, window, engine.contract.context_seconds)
+    steps, _, _ = note_engine.steps_of(part, seen, window.horizon,
+                                       engine.contract.level_seconds, False)
+    return steps[None]
+
+
 def session(path: Path, threads: int, spinning: bool) -> object:
     """A session like the engine's, with a chosen thread count and spinning policy."""
     import onnxruntime as ort
@@ -65,13 +80,27 @@ def measure_inference(style: str, count: int) -> dict:
     tuning DESIGN asks to measure: more threads, spinning threads, and whole
     predict_due calls for one note vs eight notes due together (batched in one run)."""
     engine = models.load(style, threads=1)
-    width = window_frames(engine.contract)
     notes = piano_part(30.0)
-    frames = encoding.encode(notes, 500, width, engine.fps)[None]
-    result = {"window_frames": width, "window_seconds": round(width / engine.fps, 3),
-              "threads": 1, "calls": count}
-    result.update(percentiles(time_calls(lambda: engine.run(frames), count, gap=0.005),
-                              "onnx_"))
+    if engine.contract.note_level:
+        frames = note_window(engine, notes)
+        width = frames.shape[1]
+        result = {"window_notes": width, "threads": 1, "calls": count}
+        result.update(percentiles(time_calls(lambda: engine.run_steps(frames), count,
+                                             gap=0.005), "onnx_"))
+        # the whole window as the daemon runs it: the notes' features, the model, centring
+        starts = np.array([note.start for note in notes])
+        due = np.nonzero(starts >= 10.0)[0][:1]
+        heard = [note for note in notes if note.start <= starts[due[-1]] + LIVE_LOOKAHEAD]
+        result.update(percentiles(time_calls(
+            lambda: engine.predict_due(heard, due, LIVE_LOOKAHEAD), count, gap=0.005),
+            "window_"))
+    else:
+        width = window_frames(engine.contract)
+        frames = encoding.encode(notes, 500, width, engine.fps)[None]
+        result = {"window_frames": width, "window_seconds": round(width / engine.fps, 3),
+                  "threads": 1, "calls": count}
+        result.update(percentiles(time_calls(lambda: engine.run(frames), count, gap=0.005),
+                                  "onnx_"))
     tuning = {}
     path = models.find(style)
     for threads, spinning in ((1, False), (2, False), (2, True)):
@@ -94,7 +123,7 @@ def measure_batching(engine: object, notes: list[Note]) -> dict:
     heard = [note for note in notes if note.start <= starts[due[-1]] + LIVE_LOOKAHEAD]
     one = time_calls(lambda: engine.predict_due(heard, due[:1], LIVE_LOOKAHEAD), 40, 0.005)
     eight = time_calls(lambda: engine.predict_due(heard, due, LIVE_LOOKAHEAD), 40, 0.005)
-    onsets = len(set(encoding.frame_index(starts[due], engine.fps).tolist()))
+    onsets = len(set(encoding.frame_index(starts[due], engine.fps).tolist()))  # (windows)
     return {"notes": len(due), "distinct_onset_frames": onsets,
             "one_note_p50_ms": round(float(np.median(one)) * 1000, 3),
             "together_p50_ms": round(float(np.median(eight)) * 1000, 3),
@@ -117,8 +146,10 @@ def measure_keras(style: str, width: int, count: int) -> dict:
     if importlib.util.find_spec("tensorflow") is None:
         return unavailable("TensorFlow is not installed (pip install 'humanizer[train]')",
                            *keys)
+    contract = models.describe(style)
     spec = {"model": str(models.find(style)), "width": width, "count": count,
-            **architecture(models.describe(style))}
+            "notes": contract.note_level, "outputs": len(contract.outputs),
+            **architecture(contract)}
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
     try:
         done = subprocess.run([sys.executable, "-m", "humanizer.commands.bench.keras_worker",
@@ -137,7 +168,8 @@ def measure(style: str, count: int = 200, keras_count: int = 15) -> dict:
     """The inference section: ONNX, Keras beside it, and the speed-ups between them."""
     clock = time.perf_counter()
     inference = measure_inference(style, count)
-    inference.update(measure_keras(style, inference["window_frames"], keras_count))
+    width = inference.get("window_frames") or inference["window_notes"]
+    inference.update(measure_keras(style, width, keras_count))
     inference["bench_s"] = round(time.perf_counter() - clock, 1)
     predict = inference.get("keras_predict_p50_ms")
     inference["speedup_vs_predict"] = (round(predict / inference["onnx_p50_ms"], 1)

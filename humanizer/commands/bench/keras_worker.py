@@ -12,7 +12,7 @@ import sys
 
 import numpy as np
 
-from humanizer import encoding
+from humanizer import encoding, notefeatures
 from humanizer.commands.bench.inference import time_calls
 
 
@@ -33,16 +33,23 @@ def keras_worker(spec: dict) -> dict:
 
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
-    from humanizer.training.model import build_model
+    from humanizer.training.model import build_model, build_note_model
 
     shape = {k: spec[k] for k in ("units", "layers") if k in spec} or infer_architecture(
         spec["model"])
-    model = build_model(shape["units"], shape["layers"], dropout=0.0)
     rng = np.random.default_rng(0)
-    frames = (rng.random((1, spec["width"], encoding.INPUTS)) < 0.03).astype(np.float32)
+    if spec.get("notes"):  # a note-level style: a window of `width` notes
+        inputs = notefeatures.INPUTS
+        model = build_note_model(inputs, shape["units"], shape["layers"], dropout=0.0,
+                                 outputs=spec["outputs"])
+        frames = rng.standard_normal((1, spec["width"], inputs)).astype(np.float32)
+    else:
+        inputs = encoding.INPUTS
+        model = build_model(shape["units"], shape["layers"], dropout=0.0)
+        frames = (rng.random((1, spec["width"], inputs)) < 0.03).astype(np.float32)
     predict = time_calls(lambda: model.predict(frames, verbose=0), spec["count"], warmup=3)
     graph = tf.function(lambda x: model(x, training=False), reduce_retracing=True,
-                        input_signature=[tf.TensorSpec([None, None, encoding.INPUTS])])
+                        input_signature=[tf.TensorSpec([None, None, inputs])])
     tensor = tf.constant(frames)
     function = time_calls(lambda: graph(tensor).numpy(), spec["count"] * 3, warmup=3)
     return {"keras_units": shape["units"], "keras_layers": shape["layers"],
