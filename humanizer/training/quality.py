@@ -22,7 +22,7 @@ from humanizer.evaluation import BASELINES, evaluate, lookahead_label
 
 # style -> [(data set folder under --data, input condition)]
 CONDITIONS = {
-    "piano": [("asap", "performance"), ("asap", "score")],
+    "piano": [("asap", "match"), ("asap", "score"), ("asap", "performance")],
     "pop": [("pop909", "performance")],
     "drums": [("groove", "performance"), ("groove", "score")],
 }
@@ -116,10 +116,12 @@ def document(data: Path, lookaheads: list[float | None], count: int | None) -> s
         + (f" --files {count}" if count else "") + "` from the styles in",
         "`humanizer/styles/` on the test splits (ASAP: by piece; POP909: by song; Groove MIDI",
         "Dataset: official). Input: every note at the file's mean velocity (`performance`:",
-        "the performance's own timing; `score`: the DAW case - ASAP's quantized score rendered",
-        "at the performance's tempo, or the drums snapped to the 16th/8th-triplet grid of",
-        "their tempo). MAE in velocity steps; r and spread are medians per file; the",
-        "baselines' r and spread are 0 by definition. A style with a timing head on score",
+        "the performance's own timing; `match`: the exact DAW case - ASAP's score from its",
+        "match files at the performance's mean tempo, with its meter; `score`: ASAP's",
+        "quantized score warped to the performance's beats, or the drums snapped to the",
+        "16th/8th-triplet grid of their tempo). MAE in velocity steps; r and spread are",
+        "medians per file; the baselines' r and spread are 0 by definition. A style with a",
+        "timing head on score",
         "input also gets its onset-offset MAE against no offset at all (in ms).",
         "",
         header,
