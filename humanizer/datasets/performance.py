@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from humanizer import encoding
+from humanizer import meter as meters
 from humanizer.datasets import asap
 from humanizer.datasets.aligned import AlignedPair, align_performance, usable
 from humanizer.datasets.grid import groove_pair
@@ -115,3 +116,30 @@ def load_match_pair(path: Path,
         name=str(path), starts=times, ends=score.ends[keys], pitches=score.pitches[keys],
         velocities=velocities, targets=targets, meter=score.meter[keys],
     )
+
+
+def load_grid_pair(path: Path,
+                   level_seconds: float = encoding.LEVEL_SECONDS) -> Performance | None:
+    """The DAW case of a part played to a click (the Groove MIDI Dataset): every note on
+    the grid with its meter (from the file's tempo and time signature), the played
+    velocity and onset offset as targets."""
+    pair = groove_pair(path)
+    if len(pair.score) < 2:
+        return None
+    played = [replace(n, velocity=int(v)) for n, v in zip(pair.score, pair.velocities)]
+    return Performance(
+        name=str(path),
+        starts=np.array([n.start for n in played]), ends=np.array([n.end for n in played]),
+        pitches=np.array([n.pitch for n in played]), velocities=pair.velocities.copy(),
+        targets=encoding.deviation_targets(played, level_seconds),
+        offsets=pair.offsets.copy(), meter=meters.of_file(read(path).midi, pair.score),
+    )
+
+
+def load_daw_case(path: Path,
+                  level_seconds: float = encoding.LEVEL_SECONDS) -> Performance | None:
+    """The exact DAW case of a performance for a note-level style: ASAP's match file where
+    there is one, else the performance on the grid of its tempo."""
+    if match_of(path).is_file() or asap.has_score(path):
+        return load_match_pair(path, level_seconds)
+    return load_grid_pair(path, level_seconds)

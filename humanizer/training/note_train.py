@@ -24,7 +24,7 @@ import numpy as np
 
 from humanizer import encoding, notefeatures
 from humanizer.datasets.catalog import performances
-from humanizer.datasets.performance import Performance, load_match_pair
+from humanizer.datasets.performance import Performance, load_daw_case
 from humanizer.errors import HumanizerError
 from humanizer.meter import Meter
 
@@ -62,12 +62,13 @@ class NoteTrainConfig:
 
 def load_split(roots: list[str], split: str, limit: int | None,
                level_seconds: float = encoding.LEVEL_SECONDS) -> list[Performance]:
-    """The DAW-case performances of one split (ASAP: from the match files)."""
+    """The DAW-case performances of one split (ASAP: from the match files; parts played
+    to a click: on the grid)."""
     paths = [p for root in roots for p in performances(root, split)]
     loaded = []
     for path in paths[:limit] if limit else paths:
         try:
-            performance = load_match_pair(path, level_seconds)
+            performance = load_daw_case(path, level_seconds)
         except HumanizerError as error:
             print(f"skipped {error}", file=sys.stderr)
             continue
@@ -208,7 +209,8 @@ def train_notes(config: NoteTrainConfig) -> dict:
         "encoding_version": notefeatures.ENCODING_VERSION,
         "data": ", ".join(config.sources or [Path(d).name for d in config.data])
                 + f": {len(train_set)} training performances (the DAW case)",
-        "context_seconds": config.context_seconds, "input": "match",
+        "context_seconds": config.context_seconds,
+        "input": "score" if timing else "match",  # the grid, or ASAP's match files
         "level_seconds": config.level_seconds, "outputs": outputs,
         "lookahead_seconds": config.lookahead_seconds,
         "train_mean": float(np.nanmean(np.concatenate([p.velocities for p in train_set]))),

@@ -142,3 +142,17 @@ def test_calibration_plays_a_gain_exactly_as_humanize_would():
     flat, _, _ = case_of(BACH_SCORE, "performance")
     played, _ = humanize_part(engine, flat, OutputSettings(), 0.5)
     assert raw.at(engine.contract.gain).tolist() == played.astype(float).tolist()
+
+
+@pytest.mark.train
+def test_a_note_level_drums_style_learns_timing_from_the_grid(tmp_path, capsys):
+    pytest.importorskip("tensorflow")
+    output = tmp_path / "drums.keras"
+    code = main(["train", str(GROOVE), "-o", str(output), "--name", "drums", "--instrument",
+                 "drums", "--encoding", "notes", "--limit", "3", "--epochs", "1",
+                 "--units", "8", "--layers", "1", "--crop-notes", "48"])
+    assert code == 0 and "saved" in capsys.readouterr().out
+    sidecar = json.loads((tmp_path / "drums.keras.contract.json").read_text())
+    assert sidecar["encoding"] == "notefeatures" and sidecar["input"] == "score"
+    assert sidecar["outputs"] == ["velocity_deviation", "velocity_spread", "onset_offset"]
+    assert sidecar["training"]["transpose"] == 0  # drums are never transposed
