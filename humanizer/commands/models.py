@@ -63,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
         print("no styles installed")
     for shown in cards:
         timing = "timing" if "onset_offset" in shown.get("outputs", []) else ""
-        print(f"{shown['name']:10} {shown['instrument']:7} {timing:7} {shown['licence']:34} "
-              f"{shown['description']}")
+        heard = "notes" if shown.get("encoding") == "notefeatures" else "frames"
+        print(f"{shown['name']:10} {shown['instrument']:7} {heard:7} {timing:7} "
+              f"{shown['licence']:34} {shown['description']}")
     return 0
