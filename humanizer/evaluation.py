@@ -31,6 +31,7 @@ from humanizer.notes import Note, read
 from humanizer.offline import humanize_part
 from humanizer.output import OutputSettings
 from humanizer.progress import progress
+from humanizer.variation import Takes
 
 BASELINES = ("flat", "constant64", "train_mean")
 # Workers start fresh, never forked: a fork of a process with running threads (onnxruntime's,
@@ -158,8 +159,8 @@ def with_dynamics(case: Case, amount: float) -> Case:
 
 
 def _humanize_flat(path: Path, lookahead: float | None, strength: float,
-                   input_kind: str = "performance",
-                   input_dynamics: float = 0.0) -> Result | HumanizerError | None:
+                   input_kind: str = "performance", input_dynamics: float = 0.0,
+                   variation: tuple[float, int] = (0.0, 0)) -> Result | HumanizerError | None:
     """(true velocities, model velocities, true offsets or None, model offsets) of one
     performance, None (see case_of), or the error that makes the file unusable (returned: a
     worker must not die of one file)."""
@@ -171,9 +172,10 @@ def _humanize_flat(path: Path, lookahead: float | None, strength: float,
         return None
     case = with_dynamics(case, input_dynamics)
     # the notes as `humanize` plays them: the one output step, the whole timing offset
-    settings = OutputSettings(strength=strength, timing=1.0)
+    amount, seed = variation
+    settings = OutputSettings(strength=strength, timing=1.0, variation=amount)
     predicted, shifts = humanize_part(_worker["engine"], case.notes, settings, lookahead,
-                                      meter=case.meter)
+                                      meter=case.meter, takes=Takes(seed))
     measured = [case.notes[i] for i in case.measured]
     return Result(case.truth, predicted[case.measured].astype(np.float64), case.offsets,
                   shifts[case.measured], np.array([note.pitch for note in measured]),
@@ -198,7 +200,7 @@ def timing_report(results: list[Result]) -> dict[str, float]:
 def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
              strength: float = 1.0, workers: int | None = None,
              input_kind: str = "performance", timing: bool = False,
-             input_dynamics: float = 0.0,
+             input_dynamics: float = 0.0, variation: tuple[float, int] = (0.0, 0),
              pictures: Path | None = None) -> dict:
     """The metrics of the model and the baselines over the onsets of all files (with
     `timing`, also of its onset offsets); with `pictures`, a picture of each file there.
@@ -214,7 +216,7 @@ def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
     with ProcessPoolExecutor(workers, mp_context=SPAWN, initializer=_start_worker,
                              initargs=(engine.path,)) as pool:
         jobs = pool.map(_humanize_flat, files, repeat(lookahead), repeat(strength),
-                        repeat(input_kind), repeat(input_dynamics))
+                        repeat(input_kind), repeat(input_dynamics), repeat(variation))
         results = []
         for result in progress(jobs, len(files), "evaluating"):
             if isinstance(result, HumanizerError):
@@ -246,7 +248,7 @@ def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
         "skipped_files": len(files) - len(truth),
         "input": input_kind,
         "model": summarize(truth, outputs["model"]),
-        "input_dynamics": input_dynamics,
+        "input_dynamics": input_dynamics, "variation": variation[0],
         "baselines": {name: summarize(truth, outputs[name])
                       for name in (*BASELINES, "input") if name in outputs},
     }

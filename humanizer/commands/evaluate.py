@@ -47,6 +47,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="0..1: give the style the played dynamics pulled toward their "
                              "level by 1 - AMOUNT (0, the default: a flat part; 1: as played) "
                              "and report the input itself as a baseline")
+    parser.add_argument("--variation", type=checked(lambda t: values.amount("variation", t)),
+                        default=0.0, metavar="AMOUNT",
+                        help="0..1: measure takes varied this much (see humanize --variation)")
+    parser.add_argument("--seed", type=checked(lambda t: values.integer(
+        "seed", t, 0, values.MAX_SEED)), default=0, metavar="N",
+                        help="the take --variation draws (default 0)")
     parser.add_argument("--strength", type=checked(lambda t: values.amount("strength", t)),
                         default=values.DEFAULT_STRENGTH,
                         help="how much of the style's dynamics to apply, 0 to 1 (default "
@@ -70,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
     report = evaluation.evaluate(engine, evaluation.files_of(args.paths, args.split),
                                  args.lookahead, args.strength, input_kind=args.input,
                                  timing=args.timing, pictures=args.plot,
-                                 input_dynamics=args.input_dynamics)
+                                 input_dynamics=args.input_dynamics,
+                                 variation=(args.variation, args.seed))
     label = evaluation.lookahead_label(args.lookahead)
     report.update(style=args.style, lookahead=label)
     if args.json:
