@@ -56,3 +56,33 @@ def test_models_show_prints_the_timing_of_a_style_with_a_timing_head(capsys):
 
     code, out, _ = run(capsys, "models", "show", "drums")
     assert code == 0 and "onset-offset MAE" in out and "onset_offset" in out
+
+
+NOTE_LEVEL = sorted(name for name in SHIPPED
+                    if Engine(models.PACKAGED / f"{name}.onnx").contract.note_level)
+
+
+@pytest.mark.parametrize("name", NOTE_LEVEL or [pytest.param("none", marks=pytest.mark.skip(
+    reason="no shipped style is score-aware"))])
+@pytest.mark.parametrize("lookahead", [None, 0.39])
+def test_drawn_accents_stay_the_loudest_of_their_beat(name, lookahead):
+    """The issue's case: a part at 70 with two notes drawn at 110 (v1 brought them to 66,
+    the quietest of the part)."""
+    import numpy as np
+
+    from humanizer.notes import Note
+    from humanizer.offline import humanize_part
+    from humanizer.output import OutputSettings
+
+    sixteenth = 0.125  # 120 bpm
+    pitches = [60, 64, 67, 72] if name != "drums" else [42, 42, 42, 42]
+    notes = [Note(pitches[i % 4], 70, i * sixteenth, i * sixteenth + 0.1) for i in range(64)]
+    accented = (5, 42)  # an off-beat in bar 1, a late one in bar 3
+    for i in accented:
+        notes[i] = Note(notes[i].pitch, 110, notes[i].start, notes[i].end)
+    velocities, _ = humanize_part(models.load(name), notes, OutputSettings(), lookahead)
+    for i in accented:
+        beat = range(i // 4 * 4, i // 4 * 4 + 4)
+        others = [velocities[j] for j in beat if j != i]
+        assert velocities[i] > max(others), (i, velocities[list(beat)])
+    assert abs(np.mean(np.delete(velocities, accented)) - 70) < 4

@@ -18,6 +18,7 @@ from humanizer import encoding
 from humanizer import meter as meters
 from humanizer.datasets import asap
 from humanizer.datasets.aligned import AlignedPair, align_performance, usable
+from humanizer.datasets.beats import POP909_BEATS, meter_from_beats, read_beats
 from humanizer.datasets.grid import groove_pair
 from humanizer.datasets.match import match_of, read_match
 from humanizer.meter import Meter
@@ -139,7 +140,22 @@ def load_grid_pair(path: Path,
 def load_daw_case(path: Path,
                   level_seconds: float = encoding.LEVEL_SECONDS) -> Performance | None:
     """The exact DAW case of a performance for a note-level style: ASAP's match file where
-    there is one, else the performance on the grid of its tempo."""
+    there is one, a quantized part with its beat file (POP909), else the performance on
+    the grid of its tempo."""
     if match_of(path).is_file() or asap.has_score(path):
         return load_match_pair(path, level_seconds)
+    if (path.parent / POP909_BEATS).is_file():
+        return load_beat_part(path, level_seconds)
     return load_grid_pair(path, level_seconds)
+
+
+def load_beat_part(path: Path,
+                   level_seconds: float = encoding.LEVEL_SECONDS) -> Performance | None:
+    """A part already quantized, with its beats annotated beside it (POP909): its notes as
+    input, their played velocities as targets, the meter from the beat file."""
+    performance = load_performance(path, level_seconds)
+    if performance is None:
+        return None
+    beats, downbeats = read_beats(path.parent / POP909_BEATS)
+    performance.meter = meter_from_beats(performance.starts, beats, downbeats)
+    return performance

@@ -83,3 +83,18 @@ def test_a_real_performance_gives_a_daw_case_with_targets_on_the_played_notes():
     assert np.all(np.diff(pair.starts) >= 0)
     assert pair.meter.known.all() and pair.meter.phase[0] == 0.5  # the subject's upbeat
     assert abs(np.nanmean(pair.targets)) < 0.05 and np.nanstd(pair.targets) > 0.1
+
+
+def test_a_beat_file_gives_the_meter_of_a_quantized_part(tmp_path):
+    from humanizer.datasets.beats import meter_from_beats, read_beats
+
+    path = tmp_path / "beat_midi.txt"
+    # beats every 0.6 s from 0.05 s, a downbeat every third (3/4), the first a pickup
+    path.write_text("".join(f"{0.05 + 0.6 * i} 1.0 {1.0 if i % 3 == 1 else 0.0}\n"
+                            for i in range(10)))
+    beats, downbeats = read_beats(path)
+    times = np.array([0.05, 0.65, 0.95, 1.25, 1.85 + 0.0001, 0.05 + 0.6 * 12])
+    meter = meter_from_beats(times, beats, downbeats)
+    assert meter.phase.tolist() == pytest.approx([0, 0, 0.5, 0, 0, 0])
+    assert meter.position.tolist() == pytest.approx([2, 0, 0.5, 1, 2, 2])
+    assert meter.beats.tolist() == [3] * 6
