@@ -21,8 +21,12 @@ from typing import NamedTuple
 import numpy as np
 
 from humanizer import drumkit, encoding, musical
+from humanizer import meter as meters
+from humanizer.datasets import asap
 from humanizer.datasets.aligned import usable
+from humanizer.datasets.beats import POP909_BEATS, meter_from_beats, read_beats
 from humanizer.datasets.catalog import performances
+from humanizer.datasets.match import match_of
 from humanizer.datasets.performance import load_match_pair, score_pair
 from humanizer.engine import Engine
 from humanizer.errors import HumanizerError
@@ -125,8 +129,20 @@ def case_of(path: Path, input_kind: str) -> Case | None:
             return None
         truth = np.array([note.velocity for note in notes], dtype=np.float64)
     level = int(round(truth.mean()))
-    return Case([replace(note, velocity=level) for note in notes], truth, offsets, None,
-                np.arange(len(notes)))
+    return Case([replace(note, velocity=level) for note in notes], truth, offsets,
+                meter_of(path, notes), np.arange(len(notes)))
+
+
+def meter_of(path: Path, notes: list[Note]) -> Meter | None:
+    """The meter of a file's notes where the data knows it: a quantized part's beat file
+    (POP909), or the tempo and time signature a part was played to (the Groove MIDI
+    Dataset's click); None for a performance in its own time (ASAP)."""
+    if (path.parent / POP909_BEATS).is_file():
+        beats, downbeats = read_beats(path.parent / POP909_BEATS)
+        return meter_from_beats(np.array([note.start for note in notes]), beats, downbeats)
+    if asap.has_score(path) or match_of(path).is_file():
+        return None
+    return meters.of_file(read(path).midi, notes)
 
 
 class Result(NamedTuple):
