@@ -59,6 +59,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="bidirectional LSTM layers (default 2)")
     parser.add_argument("--crop", type=_number("--crop", 0.5, 600.0), default=10.0,
                         metavar="SECONDS", help="length of a training crop (default 10)")
+    parser.add_argument("--context", type=_number("--context", 0.5, 20.0), default=8.0,
+                        metavar="SECONDS",
+                        help="notes: how much of the past a live window hears (default 8)")
     parser.add_argument("--crop-notes", type=_integer("--crop-notes", 16, 4096), default=160,
                         metavar="N", help="notes: notes in a training crop (default 160)")
     parser.add_argument("--crops-per-performance", type=_integer("--crops-per-performance", 1),
@@ -128,7 +131,7 @@ def run_notes(args: argparse.Namespace) -> int:
         crops_per_performance=args.crops_per_performance, batch_size=args.batch_size,
         learning_rate=args.learning_rate, seed=args.seed, limit=args.limit,
         transpose=3 if args.instrument == "piano" else 0, level_seconds=args.level,
-        licence=args.licence, description=args.description)
+        context_seconds=args.context, licence=args.licence, description=args.description)
     result = train_notes(config)
     validation = result["metrics"]["validation"]
     print(f"saved {args.output}: validation MAE {validation['mae']:.2f} "

@@ -52,7 +52,7 @@ class NoteTrainConfig:
     lookahead_range: tuple[float, float] = (0.1, 0.6)
     seed: int = 0
     limit: int | None = None
-    context_seconds: float = 4.0
+    context_seconds: float = 8.0  # of a live window (4 s flattened pop: docs/experiments)
     lookahead_seconds: float = 0.5
     level_seconds: float = encoding.LEVEL_SECONDS
     licence: str = ""
@@ -157,6 +157,14 @@ def metrics_of(predicted: np.ndarray, targets: np.ndarray) -> dict[str, float]:
             "z_std": float(z.std())}
 
 
+def eval_input(root: str) -> str:
+    """How eval gives the style its DAW case: ASAP's match files, a grid, or the part as
+    it is (quantized, with its beat file)."""
+    from humanizer.datasets.catalog import kind_of
+
+    return {"asap": "match", "groove": "score"}.get(kind_of(Path(root)), "performance")
+
+
 def train_notes(config: NoteTrainConfig) -> dict:
     """Train, keep the best epoch in config.output, write the contract sidecar."""
     import keras
@@ -210,7 +218,7 @@ def train_notes(config: NoteTrainConfig) -> dict:
         "data": ", ".join(config.sources or [Path(d).name for d in config.data])
                 + f": {len(train_set)} training performances (the DAW case)",
         "context_seconds": config.context_seconds,
-        "input": "score" if timing else "match",  # the grid, or ASAP's match files
+        "input": eval_input(config.data[0]),
         "level_seconds": config.level_seconds, "outputs": outputs,
         "lookahead_seconds": config.lookahead_seconds,
         "train_mean": float(np.nanmean(np.concatenate([p.velocities for p in train_set]))),
