@@ -105,7 +105,8 @@ def test_parity_failure_writes_nothing(tiny_keras, tmp_path, monkeypatch):
     target.write_bytes(b"the previous style")
     real = parity.keras_outputs
     monkeypatch.setattr(parity, "keras_outputs",
-                        lambda model, inputs: [out + 1e-3 for out in real(model, inputs)])
+                        lambda model, inputs, contract: [out + 1e-3 for out in
+                                                          real(model, inputs, contract)])
     with pytest.raises(HumanizerError, match="does not match"):
         export_model(tiny_keras, target, CONTRACT)
     assert target.read_bytes() == b"the previous style"

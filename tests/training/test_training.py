@@ -139,8 +139,8 @@ def test_calibration_plays_a_gain_exactly_as_humanize_would():
     path = models.find("piano")
     raw = _raw(str(path), BACH_SCORE, 0.5, "performance")
     engine = models.load("piano")
-    flat, _, _ = case_of(BACH_SCORE, "performance")
-    played, _ = humanize_part(engine, flat, OutputSettings(), 0.5)
+    case = case_of(BACH_SCORE, "performance")
+    played, _ = humanize_part(engine, case.notes, OutputSettings(), 0.5, meter=case.meter)
     assert raw.at(engine.contract.gain).tolist() == played.astype(float).tolist()
 
 
