@@ -170,6 +170,8 @@ class Scheduler:
             contract = engine.contract
             # the frames look back context_seconds, the input's level 3 level widths
             reach = max(contract.context_seconds, 3 * contract.level_seconds) + 1.0
+            if contract.note_level:  # its context notes' accents need their own levels
+                reach = contract.context_seconds + 3 * contract.level_seconds + 1.0
             notes, indices = self.buffer.window(channels, events, reach)
             snapshots.append(Job(engine, notes, indices, lookahead, events, []))
         return snapshots

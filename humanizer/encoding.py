@@ -125,17 +125,23 @@ def same_part_means(times: np.ndarray, owners: np.ndarray, at: np.ndarray,
                     at_owners: np.ndarray, columns: list[np.ndarray],
                     own: list[np.ndarray], seconds: float) -> list[np.ndarray]:
     """For each time in `at`, the Gaussian-weighted mean (as local_mean, within three
-    widths) of each column over the notes of the same part; a note with none
-    around it is its own mean (`own`). One weight matrix for all columns: a live window
-    asks this for a few notes at a time, thousands of times a minute."""
+    widths) of each column over the notes of the same part (`times` sorted); a note with
+    none around it is its own mean (`own`). One weight matrix for all columns: a live
+    window asks this for a few notes at a time, thousands of times a minute."""
     results = [np.empty(len(at)) for _ in columns]
     for rows in np.array_split(np.arange(len(at)), max(1, int(np.ceil(len(at) / 64)))):
-        # 64 notes at a time: a burst of a thousand due at once stays a few MB
-        distance = (at[rows, None] - times[None, :]) / seconds
+        if not len(rows):
+            continue
+        # 64 notes at a time, against the notes within reach of them only: a burst of a
+        # thousand due at once stays a few MB, a whole file of 100k notes linear
+        lo = int(np.searchsorted(times, at[rows].min() - 3 * seconds, side="left"))
+        hi = int(np.searchsorted(times, at[rows].max() + 3 * seconds, side="right"))
+        distance = (at[rows, None] - times[None, lo:hi]) / seconds
         weights = np.exp(-0.5 * distance**2) * (np.abs(distance) <= 3) \
-            * (at_owners[rows, None] == owners[None, :])
+            * (at_owners[rows, None] == owners[None, lo:hi])
         total = weights.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             for result, column, fallback in zip(results, columns, own):
-                result[rows] = np.where(total > 0, weights @ column / total, fallback[rows])
+                result[rows] = np.where(total > 0, weights @ column[lo:hi] / total,
+                                        fallback[rows])
     return results

@@ -286,9 +286,9 @@ class Engine:
                 offsets: np.ndarray, log_variations: np.ndarray | None = None) -> Prediction:
         """Raw results in velocity steps and seconds, calibrated by the contract's gain;
         `log_variations` a note-level model's log spreads (model units)."""
-        gain = self.contract.gain
-        variations = np.zeros(len(levels)) if log_variations is None else (
-            np.exp(np.clip(log_variations, -5.0, 3.0)) * self.contract.deviation_scale * gain)
+        gain = self.contract.gain  # (the spread head is the model's own error: not scaled
+        variations = np.zeros(len(levels)) if log_variations is None else (  # by the gain)
+            np.exp(np.clip(log_variations, -5.0, 3.0)) * self.contract.deviation_scale)
         return Prediction(levels, deviations * gain, spreads * gain,
                           offsets * self.contract.offset_scale, variations)
 

@@ -58,7 +58,9 @@ def signatures(midi: mido.MidiFile) -> list[tuple[int, int, int]]:
             tick += message.time
             if message.type == "time_signature":
                 found.append((tick, message.numerator, message.denominator))
-    found.sort()
+    found.sort(key=lambda change: change[0])
+    # at one tick, the first track's says it (a stable sort keeps the file's order)
+    found = [c for i, c in enumerate(found) if i == 0 or c[0] != found[i - 1][0]]
     if not found or found[0][0] > 0:
         found.insert(0, (0, *DEFAULT_SIGNATURE))
     return found

@@ -79,7 +79,8 @@ def _sounding(times: np.ndarray, ends: np.ndarray, pitches: np.ndarray
         lo = int(np.searchsorted(times, times[rows[0]] - HELD_SECONDS))
         hi = int(np.searchsorted(times, times[rows[-1]] + CHORD_SECONDS, side="right"))
         on = (times[None, lo:hi] <= times[rows, None] + CHORD_SECONDS) \
-            & (ends[None, lo:hi] > times[rows, None])
+            & (ends[None, lo:hi] > times[rows, None]) \
+            & (times[None, lo:hi] >= times[rows, None] - HELD_SECONDS)
         candidates = np.broadcast_to(pitches[None, lo:hi].astype(np.float64), on.shape)
         high[rows] = np.maximum(high[rows], np.where(on, candidates, -np.inf).max(axis=1))
         low[rows] = np.minimum(low[rows], np.where(on, candidates, np.inf).min(axis=1))

@@ -113,6 +113,7 @@ def read_match(path: str | Path) -> MatchedScore:
         raise HumanizerError(f"{path}: cannot read the match file ({error})") from None
     units, ticks_per_second = 480.0, 480 / 0.5
     first_signature = (4, 4)
+    version_1 = any(line.startswith("info(matchFileVersion,1.") for line in lines[:5])
     signatures: list[tuple[float, int, int]] = []  # (onset beat, numerator, denominator)
     rows = []  # (onset beat, end beat, pitch, velocity, performed onset s, phase, bar pos)
     for line in lines:
@@ -140,8 +141,12 @@ def read_match(path: str | Path) -> MatchedScore:
             end = onset + GRACE_BEATS
         pitch = midi_pitch(snote["step"], snote["mod"], int(snote["octave"]))
         numerator, denominator = signature_at(signatures, onset)
-        phase = _fraction(snote["offset"]) * denominator  # offset within the beat: wholes
-        position = int(snote["beat"]) - 1 + phase
+        # the offset within the beat is in whole notes; the beat itself counts quarter
+        # notes in version 1.0.0 files and the signature's beats in 5.0 ones
+        offset = _fraction(snote["offset"]) * denominator
+        beat = int(snote["beat"]) - 1
+        position = (beat * denominator / 4 if version_1 else beat) + offset
+        phase = position % 1.0
         played = _NOTE.search(snote["rest"]) or _NOTE_5.search(snote["rest"])
         velocity = float(played["velocity"]) if played else np.nan
         performed = int(played["on"]) / ticks_per_second if played else np.nan
@@ -150,8 +155,7 @@ def read_match(path: str | Path) -> MatchedScore:
         elif played:
             pitch = midi_pitch(played["step"], played["mod"], int(played["octave"]))
         rows.append((quarters(signatures, onset), quarters(signatures, end),
-                     pitch, velocity, performed,
-                     phase % 1.0, position, numerator))
+                     pitch, velocity, performed, phase, position, numerator))
     if len(rows) < 2:
         raise HumanizerError(f"{path}: a match file with fewer than two score notes")
     table = np.array(rows, dtype=np.float64)

@@ -98,3 +98,18 @@ def test_a_beat_file_gives_the_meter_of_a_quantized_part(tmp_path):
     assert meter.phase.tolist() == pytest.approx([0, 0, 0.5, 0, 0, 0])
     assert meter.position.tolist() == pytest.approx([2, 0, 0.5, 1, 2, 2])
     assert meter.beats.tolist() == [3] * 6
+
+
+def test_a_version_1_file_in_six_eight_counts_its_beats_in_quarters(tmp_path):
+    """Version 1.0.0's bar:beat counts quarter notes whatever the signature: the note at
+    1:2 + 1/8 of a whole is the 4th eighth of the bar (position 3)."""
+    text = "\n".join([
+        "info(matchFileVersion,1.0.0).", "info(midiClockUnits,480).",
+        "info(midiClockRate,500000).", "scoreprop(timeSignature,6/8,1:1,0,0.0000).",
+        "snote(a,[C,n],4,1:1,0,1/8,0.0000,1.0000,[])-note(a,60,0,200,60,0,0).",
+        "snote(b,[D,n],4,1:2,1/8,1/8,3.0000,4.0000,[])-note(b,62,720,900,70,0,0).",
+        "snote(c,[E,n],4,2:1,0,1/8,6.0000,7.0000,[])-note(c,64,1440,1600,80,0,0).", ""])
+    score = read_match(write(tmp_path, text))
+    assert score.meter.position.tolist() == pytest.approx([0, 3, 0])
+    assert score.meter.beats.tolist() == [6, 6, 6]
+    assert score.starts.tolist() == pytest.approx([0, 0.75, 1.5], abs=0.01)
