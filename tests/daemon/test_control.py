@@ -28,10 +28,13 @@ def test_settings_validate_values():
     assert settings.changed("velocity_min", 20.0).velocity_min == 20
     assert settings.changed("feel", "-8ms").feel == -0.008
     assert settings.changed("bypass", "on").bypass is True
+    assert settings.changed("seed", "7").seed == 7
+    assert settings.changed("variation", 1).variation == 1
     for key, value in [("strength", 2), ("strength", "x"), ("strength", True),
                        ("latency", 0.5), ("latency", "-1ms"), ("latency", "10s"),
                        ("velocity_min", 0), ("velocity_max", 1.5), ("bypass", 3),
-                       ("seed", 1), ("colour", 1), ("strength", float("nan")),
+                       ("seed", -1), ("seed", 2.5), ("colour", 1),
+                       ("strength", float("nan")),
                        ("latency", "１００ms"), ("feel", "60ms"), ("strength", 10**400)]:
         with pytest.raises(HumanizerError):
             settings.changed(key, value)
