@@ -53,13 +53,9 @@ def rewrite_metadata(source, target, change):
 
 
 def test_engine_reads_the_contract(tiny):
-    from humanizer import notefeatures
-
     assert tiny.contract.name == "piano"
-    assert tiny.contract.contract_version == 3 and tiny.contract.note_level
-    assert (tiny.contract.encoding, tiny.contract.encoding_version) == (
-        notefeatures.ENCODING_NAME, notefeatures.ENCODING_VERSION)
-    assert tiny.fps == encoding.DEFAULT_FPS  # (a note-level style groups onsets by it)
+    assert tiny.contract.encoding == encoding.ENCODING_NAME
+    assert tiny.fps == encoding.DEFAULT_FPS
 
 
 @pytest.mark.parametrize("change, message", [
