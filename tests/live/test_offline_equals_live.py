@@ -128,5 +128,6 @@ def test_a_multi_part_file_comes_back_as_humanize_latency_gives_it():
             # or - rarely - two notes 20 ms apart fall into one window or two)
             assert count - close <= late + max(1, count // 50) and same >= 0.9 * count
             assert np.median(np.abs(moved)) <= 2 * PERIOD + 0.001
-        else:  # the file's own times, through JACK's few milliseconds of jitter
-            assert close >= 0.9 * count
+        else:  # the file's own times, through JACK's jitter of up to a period (measured:
+            # 93-95 of 95 within 2 at 256 frames, 84 at CI's 1024-frame, 21 ms periods)
+            assert close >= (0.9 if PERIOD <= 0.006 else 0.8) * count
