@@ -82,12 +82,15 @@ def predict_windows(engine, groups: Sequence[tuple[Part, np.ndarray]], lookahead
             outputs = engine.run_steps(np.stack([built[i][0] for i in batch]))
             for row, index in enumerate(batch):
                 number, window = jobs[index]
-                finish(engine, window, built[index][1], outputs[row], answers[number])
+                _, seen, levels = built[index]
+                finish(engine, window, seen, levels, outputs[row], answers[number])
 
 
-def finish(engine, window: Window, seen: np.ndarray, out: np.ndarray, answer) -> None:
+def finish(engine, window: Window, seen: np.ndarray, levels: np.ndarray, out: np.ndarray,
+           answer) -> None:
     """A window's due notes' results: re-centred on the deviations of their own part's
-    notes in the window, around the level of that part's input velocities."""
+    notes in the window, around the level of that part's input velocities (`levels`, as
+    `steps_of` measured them for the accents, in time order)."""
     part, sigma = window.part, engine.contract.level_seconds
     order = np.argsort(seen)
     seen, out = seen[order], out[order]
@@ -99,13 +102,9 @@ def finish(engine, window: Window, seen: np.ndarray, out: np.ndarray, answer) ->
         part.times[seen], part.owners[seen], at, at_owners,
         [deviations, deviations**2, offsets],
         [deviations[mine], deviations[mine] ** 2, offsets[mine]], sigma)
-    hi = int(np.searchsorted(part.times, window.horizon, side="right"))
-    near = np.arange(int(np.searchsorted(part.times, at.min() - 3 * sigma)), hi)
-    levels = own_levels(part.times[near], part.owners[near], part.velocities[near], at,
-                        at_owners, part.velocities[window.due], sigma)
     with np.errstate(invalid="ignore"):
         spreads = np.sqrt(np.maximum(square - mean * mean, 0.0))
-        result = engine._result(levels, deviations[mine] - mean, spreads,
+        result = engine._result(levels[mine], deviations[mine] - mean, spreads,
                                 offsets[mine] - shift, out[mine, 1])
     answer.put(window.slots, result)
 
