@@ -24,7 +24,18 @@ from bisect import bisect_left
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 
-from humanizer.daemon.midi import CHANNELS, channel_of, is_note_off, is_note_on, note_off, silence
+from humanizer.daemon.midi import (
+    ALL_SOUND_OFF,
+    CHANNELS,
+    CONTROL_CHANGE,
+    SUSTAIN,
+    channel_of,
+    is_channel_message,
+    is_note_off,
+    is_note_on,
+    note_off,
+    silence,
+)
 from humanizer.daemon.stats import Counts
 from humanizer.engine import FAR_END
 from humanizer.notes import Note
@@ -44,6 +55,7 @@ class HeardNote:
     start: float
     channel: int
     end: float = FAR_END
+    due: float = 0.0  # when its note-on is due: the song time the DAW meant it for
     _note: Note | None = None
     shift: float = 0.0  # seconds the timing head moves it, set with its velocity
     sent_shift: float | None = None  # the shift its note-on left with
@@ -56,6 +68,16 @@ class HeardNote:
         if self._note is None or self._note.end != self.end:
             self._note = Note(self.pitch, self.velocity, self.start, self.end, self.channel)
         return self._note
+
+
+def _drops_at_stop(message: list[int]) -> bool:
+    """A channel message that would move something on after a Stop; channel mode messages
+    (CC 120-127) and the sustain pedal going up reset, and stay."""
+    if not is_channel_message(message):
+        return False
+    if message[0] & 0xF0 == CONTROL_CHANGE and len(message) == 3:
+        return not (message[1] >= ALL_SOUND_OFF or (message[1] == SUSTAIN and message[2] < 64))
+    return True
 
 
 def _start(note: HeardNote) -> float:
@@ -148,7 +170,8 @@ class LookaheadBuffer:
         channel = channel_of(message)
         if is_note_on(message):
             self.counts.notes_in += 1
-            note = HeardNote(message[1], message[2], t_in - self.origin, channel)
+            note = HeardNote(message[1], message[2], t_in - self.origin, channel,
+                             due=event.due)
             self._open[channel, note.pitch].append(note)
             self._held_count += 1
             if note.as_note().on_keyboard and channel not in self.skipped:
@@ -282,9 +305,10 @@ class LookaheadBuffer:
         return batch
 
     def window(self, channels: list[int], events: list[Event],
-               reach: float) -> tuple[list[Note], list[int]]:
+               reach: float) -> tuple[list[Note], list[int], list[float]]:
         """The notes heard on `channels` (one part: the channels playing one style) that a
-        prediction for `events` needs, sorted by start, and each event's note's index.
+        prediction for `events` needs, sorted by start, each event's note's index, and
+        each note's due time (its song time, for the transport).
 
         `reach` is how many seconds before the earliest onset the model looks (its
         context and the level's window); notes still sounding then count too.
@@ -297,7 +321,8 @@ class LookaheadBuffer:
             chosen += [n for n in notes[:first] if n.end >= since]  # begun before, sounding
             chosen += notes[first:]
         chosen.sort(key=_start)  # stable: arrival order within a start
-        return [n.as_note() for n in chosen], [_position(chosen, e.note) for e in events]
+        return ([n.as_note() for n in chosen], [_position(chosen, e.note) for e in events],
+                [n.due for n in chosen])
 
     def _forget(self, channel: int, before: float) -> list[HeardNote]:
         """Drop the notes that ended before `before`; the channel's notes that are left."""
@@ -307,6 +332,27 @@ class LookaheadBuffer:
             notes = self.heard[channel] = [n for n in notes[:first] if n.end >= before] \
                 + notes[first:]
         return notes
+
+    def stop(self) -> int:
+        """The DAW stopped: everything waiting belongs to song positions after the stop.
+        Drop its notes and every channel message but those that reset (pedal up, channel
+        mode messages such as All Sound Off and All Notes Off), and forget the notes heard:
+        the next Start is a new take. The notes sounding now are `release`d by the caller.
+        Returns how many note-ons were dropped."""
+        kept, dropped = deque(), 0
+        for event in self.queue:
+            if event.note is not None:
+                event.note.previous = None
+            if is_note_on(event.message):
+                dropped += 1
+            elif not (is_note_off(event.message) or _drops_at_stop(event.message)):
+                kept.append(event)
+        self.queue, self.unclaimed = kept, deque()
+        self.heard.clear()
+        self._last_on.clear()
+        self.moving = False
+        self.counts.stopped += dropped
+        return dropped
 
     def held(self) -> list[list[int]]:
         """Note-offs for every note heard whose own note-off has not come yet (one per

@@ -21,18 +21,31 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from humanizer import output
+from humanizer import meter, output
 from humanizer.daemon.buffer import Event, LookaheadBuffer
 from humanizer.daemon.settings import Settings
 from humanizer.daemon.stats import Timings
 from humanizer.daemon.stylemap import StyleMap
 from humanizer.daemon.supervisor import Supervisor
+from humanizer.daemon.transport import STOP, Transport, is_transport
 from humanizer.engine import BATCH_SECONDS, PREDICT_BEFORE, Engine, Prediction, heard_ahead
+from humanizer.meter import Meter
 from humanizer.notes import Note
 from humanizer.variation import Takes
 
 IDLE_WAIT = 0.2  # how often idle threads look at the stop flag
 MAX_STRIKES = 3  # inferences with invalid numbers (or errors) before a style is dropped
+
+
+def bar_and_beat(quarters: float, signature: tuple[int, int]) -> str | None:
+    """A song position as a DAW shows it, bar.beat from 1.1 (beats with two decimals);
+    None where it is unknown."""
+    if not np.isfinite(quarters):
+        return None
+    numerator, denominator = signature
+    beats = float(meter.snapped(np.array([quarters * denominator / 4]))[0])
+    bar, beat = divmod(beats, numerator)
+    return f"{int(bar) + 1}.{beat + 1:.2f}"
 
 
 @dataclass
@@ -47,6 +60,8 @@ class Job:
     lookahead: float
     events: list[Event]
     owners: list[int]  # each note's part: its channel
+    positions: np.ndarray | None = None  # note-level styles: each note's song position
+    meter: Meter | None = None  # ... and so where it falls in the bar
 
 
 class Scheduler:
@@ -67,12 +82,46 @@ class Scheduler:
         self.events: deque[tuple[str, dict]] = deque(maxlen=100)  # for the PUB socket
         self._strikes: Counter[int] = Counter()  # inferences with invalid numbers, per engine
         self.takes = Takes(settings.seed)  # each channel's stream of variation
+        self.transport = Transport(settings.bpm)  # the DAW's song position, from its clock
+        self.recent: deque[tuple[int, int, float]] = deque(maxlen=16)  # notes' places
 
     # -- input -------------------------------------------------------------------------------
     def receive(self, message: list[int], t_in: float) -> None:
+        if is_transport(message):
+            self._transport_message(message, t_in)
+            return
         with self._state:
-            self.buffer.receive(message, t_in)
+            event = self.buffer.receive(message, t_in)
+            if event.note is not None:
+                self.transport.note_heard(event.due)
             self._state.notify_all()
+
+    def _transport_message(self, message: list[int], t_in: float) -> None:
+        """Clock, Start, Continue, Stop and SPP: they move the transport, and pass on at
+        once - they came on time, the track L early, so the output keeps them in step with
+        the notes. A Stop drops what waits (song positions after it) and releases every
+        sounding note first: nothing plays after the Stop."""
+        with self._sending:
+            with self._state:
+                happened = self.transport.receive(message, t_in)
+                messages = []
+                if message[0] == STOP and happened == "stop":
+                    dropped = self.buffer.stop()
+                    messages = self.buffer.release()
+                    self.events.append(("transport", {"event": "stop", "dropped": dropped}))
+                elif happened in ("start", "continue", "position"):
+                    self.events.append(("transport", {"event": happened,
+                                                      **self._transport_state(t_in)}))
+                elif happened == "tempo":
+                    self.events.append(("transport", {"event": "tempo",
+                                                      "bpm": round(self.transport.tempo(), 2)}))
+                if self.settings.clock_thru:
+                    messages.append(message)
+                self.buffer.counts.events_in += 1
+                self.buffer.counts.events_out += int(self.settings.clock_thru)
+                self._state.notify_all()
+            for out in messages:
+                self._send(out)
 
     # -- settings ----------------------------------------------------------------------------
     def update(self, key: str, value: object) -> Settings:
@@ -81,6 +130,8 @@ class Scheduler:
             self.settings = self.settings.changed(key, value)
             if key == "seed":  # a new take from here on
                 self.takes = Takes(self.settings.seed)
+            if key == "bpm":
+                self.transport.set_bpm(self.settings.bpm)
             self.buffer.set_latency(self.settings.latency, self.clock())
             self._state.notify_all()
             return self.settings
@@ -172,8 +223,14 @@ class Scheduler:
             reach = max(contract.context_seconds, 3 * contract.level_seconds) + 1.0
             if contract.note_level:  # its context notes' accents need their own levels
                 reach = contract.context_seconds + 3 * contract.level_seconds + 1.0
-            notes, indices = self.buffer.window(channels, events, reach)
-            snapshots.append(Job(engine, notes, indices, lookahead, events, []))
+            notes, indices, dues = self.buffer.window(channels, events, reach)
+            wanted = dues if contract.note_level else [dues[i] for i in indices]
+            places = self.transport.positions(np.array(wanted), self.clock())
+            due_places = places[indices] if contract.note_level else places
+            for i, place in zip(indices, due_places.tolist()):
+                self.recent.append((notes[i].channel, notes[i].pitch, place))
+            snapshots.append(Job(engine, notes, indices, lookahead, events, [],
+                                 places if contract.note_level else None))
         return snapshots
 
     def _prepare(self, snapshots: list[Job]) -> list[Job]:
@@ -191,10 +248,15 @@ class Scheduler:
                         if heard[i] is None]
             if kept:
                 playable = [note for note in heard if note is not None]
+                places = None
+                if snapshot.positions is not None:
+                    places = snapshot.positions[[note is not None for note in heard]]
                 jobs.append(Job(engine, playable, [int(position[i]) for i, _ in kept],
                                 heard_ahead(snapshot.lookahead, timing),
                                 [event for _, event in kept],
-                                [note.channel for note in playable]))
+                                [note.channel for note in playable], places,
+                                None if places is None
+                                else meter.of_positions(places, self.settings.meter)))
         if unheard:
             with self._state:
                 for event in unheard:
@@ -233,7 +295,7 @@ class Scheduler:
             engine = group[0].engine
             predictions = engine.predict_parts(
                 [(job.notes, np.array(job.indices), job.owners) for job in group],
-                group[0].lookahead)
+                group[0].lookahead, [job.meter for job in group])
             self.timings.add(time.perf_counter() - started)
             for job, prediction in zip(group, predictions):
                 self._place(job, prediction, settings)
@@ -299,6 +361,24 @@ class Scheduler:
             for message in messages:
                 self._send(message)
         return sounding
+
+    def transport_state(self, now: float | None = None) -> dict:
+        """Where the song is, for status and events: what the positions come from (clock,
+        stopped, bpm, none), the tempo, the meter, the bar and beat now and of the last
+        notes placed (bars and beats counted from 1, as a DAW shows them)."""
+        with self._state:
+            return self._transport_state(self.clock() if now is None else now)
+
+    def _transport_state(self, now: float) -> dict:
+        signature = self.settings.meter
+        tempo = self.transport.tempo()
+        here = float(self.transport.positions(np.array([now]), now)[0])
+        return {"source": self.transport.source(now), "meter": "/".join(map(str, signature)),
+                "bpm": None if tempo is None else round(tempo, 2),
+                "position": bar_and_beat(here, signature),
+                "recent": [{"channel": channel + 1, "pitch": pitch,
+                            "position": bar_and_beat(place, signature)}
+                           for channel, pitch, place in self.recent]}
 
     def snapshot(self) -> dict:
         """Counters for status and stats replies."""

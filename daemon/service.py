@@ -187,6 +187,7 @@ class Service:
                 "uptime_s": round(time.monotonic() - self.started, 3),
                 "control": self.control.address, "events": self.control.events,
                 "styles": self.styles.describe(), "settings": self.scheduler.settings.as_dict(),
+                "transport": self.scheduler.transport_state(),
                 "sources": self.options.sources, "config": self.options.config,
                 "training_modules_loaded": training_modules_loaded(),
                 "stats": self.scheduler.snapshot()}

@@ -18,7 +18,10 @@ class Settings:
     time, 1 = each take varies as a player does, drawn for `seed`; timing 0 = notes on the input's
     time, 1 = moved by the whole offset the model predicts; feel moves the timing-humanized
     parts on purpose; the output velocity range; bypass passes velocities through (the
-    delay stays, so the DAW's compensation holds)."""
+    delay stays, so the DAW's compensation holds). The transport (humanizer.daemon.
+    transport): the time signature of the bars MIDI clock counts, the tempo of a grid
+    from the first note where there is no clock (None: no grid, the meter is unknown),
+    and whether clock, Start, Stop and SPP pass on to the output."""
 
     latency: float = values.DEFAULT_LATENCY
     strength: float = values.DEFAULT_STRENGTH
@@ -29,6 +32,9 @@ class Settings:
     bypass: bool = False
     velocity_min: int = values.VELOCITY_RANGE[0]
     velocity_max: int = values.VELOCITY_RANGE[1]
+    meter: tuple[int, int] = values.DEFAULT_METER
+    bpm: float | None = None
+    clock_thru: bool = True
 
     def changed(self, key: str, value: object) -> Settings:
         """A copy with one setting changed; a bad key or value is a HumanizerError."""
@@ -51,4 +57,5 @@ class Settings:
         result = asdict(self)
         result["latency_ms"] = round(result.pop("latency") * 1000, 3)
         result["feel_ms"] = round(result.pop("feel") * 1000, 3)
+        result["meter"] = "/".join(map(str, self.meter))
         return result

@@ -23,6 +23,7 @@ class Counts:
     predicted: int = 0
     rejected: int = 0  # predictions that were not numbers: the input velocity played
     released: int = 0  # held notes let go because too many were held (see MAX_HELD)
+    stopped: int = 0  # note-ons dropped because the DAW stopped before they were due
 
 
 class Timings:

@@ -92,3 +92,36 @@ def of_file(midi: mido.MidiFile, notes: Sequence[Note]) -> Meter:
     maps = tempo_maps(midi)
     ticks = np.array([maps[note.track].tick(note.start) for note in notes], dtype=np.float64)
     return at_ticks(ticks, midi.ticks_per_beat, signatures(midi))
+
+
+SNAP_DIVISIONS = (1, 2, 3, 4)  # of a beat: coarsest first, lines at least 1/12 apart
+SNAP = 1 / 48  # beats: how far a live position may be from the beat line it means
+GRID = 48  # the finest grid: 48ths of a beat hold 16ths, 32nds and triplets
+
+
+def snapped(beats: np.ndarray) -> np.ndarray:
+    """Positions in beats moved onto the beat, the half, a third or a quarter of it when
+    within SNAP, else onto the nearest 48th: live MIDI arrives a few ms off the grid a DAW
+    played it on, and the features "on the beat" and "downbeat" must not hang on them."""
+    result = np.asarray(beats, dtype=np.float64).copy()
+    free = np.isfinite(result)
+    for division in SNAP_DIVISIONS:
+        line = np.round(result * division) / division
+        near = free & (np.abs(result - line) < SNAP)
+        result[near] = line[near]
+        free &= ~near
+    result[free] = np.round(result[free] * GRID) / GRID
+    return result
+
+
+def of_positions(quarters: np.ndarray, signature: tuple[int, int]) -> Meter:
+    """The meter of song positions in quarter notes (the live transport's; NaN where it
+    is unknown) in one time signature whose bars start at position 0, snapped (SNAP)."""
+    numerator, denominator = signature
+    quarters = np.asarray(quarters, dtype=np.float64)
+    known = np.isfinite(quarters)
+    beats = snapped(np.where(known, quarters, 0.0) * denominator / 4)
+    phase = np.mod(beats, 1.0)
+    position = np.mod(beats, numerator)
+    return Meter(np.where(known, phase, 0.0), np.where(known, position, 0.0),
+                 np.where(known, float(numerator), 0.0), known.astype(np.float64))

@@ -21,6 +21,9 @@ DEFAULT_VARIATION = 0.0
 DEFAULT_SEED = 0
 MAX_SEED = 2**31 - 1
 VELOCITY_RANGE = (1, 127)
+DEFAULT_METER = (4, 4)
+METER_UNITS = (1, 2, 4, 8, 16, 32)
+BPM_RANGE = (20.0, 400.0)
 DEFAULT_TIMEOUT = 2.0  # seconds `ctl` waits for the daemon
 
 # ASCII digits only: `re`'s \d would take full-width digits a musician never meant.
@@ -154,6 +157,23 @@ def address(text: object, name: str = "address") -> str:
     return text
 
 
+def meter(text: object) -> tuple[int, int]:
+    """A time signature such as 4/4, 3/4, 6/8 or 7/8."""
+    match = re.fullmatch(r"\s*([0-9]{1,2})\s*/\s*([0-9]{1,2})\s*", str(text)) \
+        if isinstance(text, str) else None
+    if not match or not 1 <= int(match.group(1)) <= 32 or int(match.group(2)) not in METER_UNITS:
+        raise HumanizerError(f"meter must be a time signature such as 4/4, 3/4 or 6/8, "
+                             f"not {text!r}")
+    return int(match.group(1)), int(match.group(2))
+
+
+def bpm(value: object) -> float | None:
+    """A tempo in beats (quarter notes) per minute for the free-running grid, or off."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("off", "none")):
+        return None
+    return number("bpm", value, *BPM_RANGE)
+
+
 # the daemon's live settings - `serve` flags, `ctl set` keys, config file keys - and the
 # check of each: one table for all three
 SETTINGS = {
@@ -165,4 +185,6 @@ SETTINGS = {
     "velocity_min": lambda value: velocity("velocity_min", value),
     "velocity_max": lambda value: velocity("velocity_max", value),
     "bypass": lambda value: switch("bypass", value),
+    "meter": meter, "bpm": bpm,
+    "clock_thru": lambda value: switch("clock_thru", value),
 }

@@ -1,6 +1,7 @@
 """Where notes fall in the bar, from a file's tempo map and time signatures."""
 
 import mido
+import numpy as np
 import pytest
 
 from humanizer import meter
@@ -52,3 +53,13 @@ def test_a_file_without_a_time_signature_is_in_four_four():
 def test_unknown_is_all_zeros():
     unknown = meter.Meter.unknown(3)
     assert unknown.known.tolist() == [0, 0, 0] and len(unknown) == 3
+
+
+def test_live_positions_snap_to_the_grid_line_they_mean():
+    jittered = np.array([4.0 - meter.SNAP / 2, 4.5 + meter.SNAP / 3, 1 / 3 + 0.01,
+                         0.25 - 0.005, 2.07, 2.08])
+    assert meter.snapped(jittered) == pytest.approx([4.0, 4.5, 1 / 3, 0.25, 2.0625, 2 + 1 / 12])
+    placed = meter.of_positions(np.array([8.0 - 0.01, 9.5, np.nan]), (6, 8))  # quarters
+    assert placed.position.tolist() == [4.0, 1.0, 0.0]  # 6/8 counts eighths: 16 = 2 bars + 4
+    assert placed.phase.tolist() == [0.0, 0.0, 0.0]
+    assert placed.known.tolist() == [1.0, 1.0, 0.0] and placed.beats.tolist() == [6, 6, 0]

@@ -39,17 +39,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="allow a non-loopback control address (needs --curve-keys)")
     parser.add_argument("--curve-keys", metavar="DIR",
                         help="folder with server.key_secret and clients/*.key for CURVE")
+    parser.add_argument("--meter", metavar="N/D", type=checked(values.meter),
+                        help="the time signature of the bars the DAW's MIDI clock counts "
+                             "(default 4/4); score-aware styles hear where each note falls")
+    parser.add_argument("--bpm", metavar="TEMPO", type=checked(values.bpm),
+                        help="without MIDI clock: a grid at this tempo from the first note "
+                             "(default: none - without clock the meter is unknown)")
+    parser.add_argument("--no-clock-thru", dest="clock_thru", action="store_const",
+                        const=False, help="do not pass MIDI clock, Start, Stop and Song "
+                                          "Position on to the output")
     parser.add_argument("--config", type=Path, metavar="FILE",
                         help="settings file (TOML; default: $HUMANIZER_CONFIG or "
                              "~/.config/humanizer/config.toml if there is one); a flag "
                              "given here wins over it")
     # a flag not given stays None, so the config file and then the default can fill it
     parser.set_defaults(latency=None, strength=None, timing=None, feel=None,
-                        velocity_min=None, velocity_max=None, variation=None, seed=None)
+                        velocity_min=None, velocity_max=None, variation=None, seed=None,
+                        meter=None, bpm=None, clock_thru=None)
 
 
 SETTINGS = ("latency", "strength", "variation", "seed", "timing", "feel", "velocity_min",
-            "velocity_max")
+            "velocity_max", "meter", "bpm", "clock_thru")
 
 
 def effective(args: argparse.Namespace, configured: dict) -> tuple[dict, dict[str, str]]:

@@ -272,3 +272,18 @@ def test_a_shift_that_is_not_a_number_moves_nothing():
     [event] = buffer.claim(until=1.0)
     buffer.place(event, 80, float("nan"))
     assert event.note.shift == 0.0 and buffer.next_due() == pytest.approx(0.5)
+
+
+def test_stop_drops_notes_and_moves_but_keeps_resets_and_forgets_the_take():
+    buffer = LookaheadBuffer(latency=0.5)
+    waiting = [note_on(60, 90), [0xB0, 7, 100], [0xB0, 64, 127], [0xE0, 0, 70], note_off(60),
+               [0xB0, 64, 0], [0xB0, 123, 0], [0xB0, 121, 0], [0xF0, 0x7E, 0xF7]]
+    for i, message in enumerate(waiting):
+        buffer.receive(message, 1.0 + i * 0.01)
+    assert buffer.stop() == 1
+    assert [event.message for event in buffer.queue] == [[0xB0, 64, 0], [0xB0, 123, 0],
+                                                          [0xB0, 121, 0], [0xF0, 0x7E, 0xF7]]
+    assert buffer.next_prediction_due() is None and not buffer.heard
+    assert buffer.counts.stopped == 1
+    buffer.receive(note_on(62, 80), 2.0)  # the next take is heard from scratch
+    assert [n.pitch for n in buffer.heard[0]] == [62]

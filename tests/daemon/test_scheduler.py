@@ -62,6 +62,99 @@ def test_live_velocities_equal_the_offline_latency_emulation():
     assert live != [n.velocity for n in notes]  # the model did change them
 
 
+def beat_part(count: int = 48, bpm: float = 120, seed: int = 5) -> list[Note]:
+    """A quantized part on the 8th-note grid at `bpm`, chords now and then."""
+    rng = np.random.default_rng(seed)
+    eighth = 30 / bpm
+    notes = []
+    for step in range(count):
+        start = step * eighth
+        for pitch in rng.choice(np.arange(48, 84), size=int(rng.integers(1, 4)),
+                                replace=False).tolist():
+            notes.append(Note(int(pitch), 80, start, start + eighth * 0.9))
+    return sorted(notes, key=lambda n: (n.start, n.pitch))
+
+
+def play_with_clock(scheduler: Scheduler, clock: FakeClock, notes: list[Note], bpm: float,
+                    latency: float, start: float, stop_at: float | None = None) -> list:
+    """A DAW: Start at `start`, then clock on time, and its track L early (a note for song
+    time s arrives at s - L); every note is predicted as the daemon would, just before it
+    is due. Optionally Stop at song time `stop_at`. Returns what was sent. Before it plays,
+    the DAW locates to the start (SPP 0): notes that arrive before the very first transport
+    message have no meter."""
+    timed = [(start - latency - 0.1, 0, [0xF2, 0, 0]), (start - 1e-6, 0, [0xFA])]
+    timed += [(start + k * 60 / bpm / 24, 0, [0xF8])
+              for k in range(int(((notes[-1].end + 1.0) * bpm / 60) * 24))]
+    for n in notes:
+        timed += [(start + n.start - latency, 2, note_on(n.pitch, n.velocity)),
+                  (start + n.end - latency, 1, note_off(n.pitch))]
+    if stop_at is not None:
+        timed = [e for e in timed if e[0] < start + stop_at] + [(start + stop_at, 0, [0xFC])]
+    timed.sort(key=lambda e: (e[0], e[1]))
+    sent = []
+    for at, _, message in timed:
+        due = scheduler.buffer.next_prediction_due()
+        while due is not None and due - 0.08 <= at:  # predict 80 ms before due
+            clock.now = due - 0.08
+            scheduler.predict(scheduler._jobs(scheduler.buffer.claim(due + 1e-9)),
+                              scheduler.settings)
+            due = scheduler.buffer.next_prediction_due()
+        clock.now = at
+        sent += scheduler.buffer.pop_due(at)
+        scheduler.receive(message, at)
+    clock.now = start + 100
+    sent += scheduler.buffer.pop_due(clock.now)
+    return sent
+
+
+def test_live_with_midi_clock_equals_offline_with_the_files_meter():
+    """A score-aware style hears the meter from the DAW's clock live as offline from the
+    file's tempo map: notes sent L early, clock on time, the same velocities."""
+    from humanizer.meter import of_positions
+
+    latency, bpm = 0.5, 120
+    styles = StyleMap("pop")
+    clock = FakeClock()
+    sent_live = []
+    scheduler = Scheduler(styles, sent_live.append, Settings(latency=latency), clock=clock)
+    notes = beat_part(bpm=bpm)
+    sent = play_with_clock(scheduler, clock, notes, bpm, latency, start=2.0)
+    live = [m[2] for m in sent if m[0] == 0x90 and m[2] > 0]
+    quarters = np.array([n.start * bpm / 60 for n in notes])
+    offline, _ = humanize_part(styles.playing(0)[0], notes, OutputSettings(),
+                               heard_ahead(latency), meter=of_positions(quarters, (4, 4)))
+    unknown, _ = humanize_part(styles.playing(0)[0], notes, OutputSettings(),
+                               heard_ahead(latency))
+    assert scheduler.buffer.counts.late == 0
+    assert live == offline.tolist()
+    assert live != unknown.tolist()  # the meter did change them
+    assert sent_live.count([0xF8]) > 100 and sent_live[:2] == [[0xF2, 0, 0], [0xFA]]  # thru
+    clock.now = scheduler.transport.runs[-1].last()
+    state = scheduler.transport_state()
+    assert state["source"] == "clock" and state["bpm"] == 120 and state["meter"] == "4/4"
+    beats = {place["position"].split(".", 1)[1] for place in state["recent"]}
+    assert beats <= {f"{b}.{half}" for b in range(1, 5) for half in ("00", "50")}  # 8ths
+
+
+def test_stop_drops_what_waits_releases_what_sounds_and_nothing_plays_after():
+    latency, bpm = 0.5, 120
+    clock = FakeClock()
+    passed = []
+    scheduler = Scheduler(StyleMap("pop"), passed.append, Settings(latency=latency),
+                          clock=clock)
+    notes = beat_part(bpm=bpm)
+    sent = play_with_clock(scheduler, clock, notes, bpm, latency, start=1.0, stop_at=3.1)
+    stop = passed.index([0xFC])
+    note_ons_out = [m for m in sent if m[0] == 0x90 and m[2] > 0]
+    heard_by_stop = [n for n in notes if n.start - latency < 3.1]
+    played_by_stop = [n for n in notes if n.start < 3.1]
+    assert len(note_ons_out) == len(played_by_stop) < len(heard_by_stop)
+    assert scheduler.buffer.counts.stopped == len(heard_by_stop) - len(played_by_stop)
+    released = passed[:stop]
+    assert [0xB0, 123, 0] in released and [0xB0, 64, 0] in released
+    assert scheduler.buffer.sounding() == 0 and not scheduler.buffer.queue
+
+
 class SlowEngine:
     """Stands in for a model that cannot keep up."""
 
@@ -74,7 +167,7 @@ class SlowEngine:
     def hears(self, note):
         return note
 
-    def predict_parts(self, parts, lookahead):
+    def predict_parts(self, parts, lookahead, meters=None):
         time.sleep(self.seconds)
         raise RuntimeError("too slow anyway")
 

@@ -1,0 +1,277 @@
+"""The DAW's transport as MIDI clock tells it: song position and tempo, live.
+
+A DAW sends MIDI clock (24 per quarter note), Start, Continue, Stop and Song Position
+Pointer (SPP, in sixteenths). This module turns them, with their arrival times, into the
+song position (in quarter notes) at any time. It holds state only - no threads, no clock,
+no ports - so it is tested exactly; the scheduler drives it under its lock.
+
+- A *run* is one stretch of playing, from Start (position 0) or Continue (where it stopped,
+  or where SPP put it) to Stop. The first clock of a run is at its position, each next one
+  a 24th of a quarter later. SPP while playing (a loop jump) starts a new run at the next
+  clock.
+- Jitter of a few ms must not make the tempo wobble: inside a run, positions come from the
+  clocks' times averaged over SMOOTHING clocks (one beat) around them; past the last clocks
+  they follow the least-squares line of the last SMOOTHING, so a tempo change is followed
+  within a beat.
+- The DAW sends its track early by the latency L, but the clock on time: a note arriving at
+  t belongs to the position the clock shows at t + L, its *song time*. So notes can come
+  before the Start they belong after. While stopped, the first note heard is taken to fall
+  where the DAW stopped or was located (the cue), the next ones at the last tempo from it;
+  once the Start comes, later song times take their place from the clock.
+- Without clock, `bpm` gives a free-running grid from the first note heard (and from the
+  first after IDLE_SECONDS of silence). With neither, positions are unknown (NaN).
+- A run whose clock has been silent for LOST_SECONDS is lost: unknown past its last clock.
+
+Invariants: runs are in arrival order and never overlap; a run's clock times never go
+backwards; positions are NaN exactly where nothing says where the song is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+CLOCK, START, CONTINUE, STOP, SONG_POSITION = 0xF8, 0xFA, 0xFB, 0xFC, 0xF2
+TRANSPORT_MESSAGES = frozenset({CLOCK, START, CONTINUE, STOP, SONG_POSITION})
+TICKS_PER_QUARTER = 24
+SMOOTHING = 24  # clocks averaged: one beat
+MIN_FIT = 6  # fewer clocks than this in a run: its tempo is the last one measured
+GRACE = 0.05  # a song time this much before a Start still belongs to its run
+LOST_SECONDS = 0.5  # no clock for this long while playing: the clock is lost
+IDLE_SECONDS = 4.0  # a note after this long without one anchors a grid anew
+DEFAULT_BPM = 120.0  # the tempo of a cue before any clock was measured
+HISTORY_SECONDS = 60.0  # runs that stopped this long ago are forgotten
+TEMPO_STEP = 0.5  # bpm: a tempo event once the tempo moved this far from the last one
+
+
+def is_transport(message: list[int]) -> bool:
+    return bool(message) and message[0] in TRANSPORT_MESSAGES
+
+
+@dataclass
+class Run:
+    """One stretch of playing: when it started, its position (quarters) at its first
+    clock, the clocks' arrival times, and when it stopped (None while playing)."""
+
+    started: float
+    position: float
+    ticks: list[float] = field(default_factory=list)
+    stopped: float | None = None
+
+    def last(self) -> float:
+        return self.ticks[-1] if self.ticks else self.started
+
+    def rate(self) -> float | None:
+        """Clocks per second over the last SMOOTHING clocks; None with fewer than MIN_FIT."""
+        if len(self.ticks) < MIN_FIT:
+            return None
+        return _line(np.array(self.ticks[-SMOOTHING:]), len(self.ticks))[0]
+
+    def positions(self, times: np.ndarray, guess: float) -> np.ndarray:
+        """Song positions (quarters) at `times`; `guess` is the clock rate to use while
+        the run has too few clocks to measure its own."""
+        ticks = np.array(self.ticks)
+        count = len(ticks)
+        if count < MIN_FIT:  # the last tempo, through the clocks there are
+            anchor_time = ticks.mean() if count else self.started
+            anchor_tick = (count - 1) / 2 if count else 0.0
+            return self.position + (anchor_tick + (times - anchor_time) * guess) \
+                / TICKS_PER_QUARTER
+        half = SMOOTHING // 2
+        head_rate, head_at = _line(ticks[:SMOOTHING], SMOOTHING if count >= SMOOTHING
+                                   else count)
+        tail_rate, tail_at = _line(ticks[-SMOOTHING:], count)
+        result = np.empty(len(times))
+        if count > 2 * half:  # the clocks between head and tail, each averaged around it
+            smooth = _centred_means(ticks, half)
+            inner = (times >= smooth[half]) & (times <= smooth[count - 1 - half])
+            result[inner] = np.interp(times[inner], smooth[half:count - half],
+                                      np.arange(half, count - half, dtype=np.float64))
+            head = times < smooth[half]
+        else:
+            inner = np.zeros(len(times), dtype=bool)
+            head = np.zeros(len(times), dtype=bool)
+        tail = ~inner & ~head
+        result[head] = head_at(times[head])
+        result[tail] = tail_at(times[tail])
+        return self.position + result / TICKS_PER_QUARTER
+
+
+def _line(ticks: np.ndarray, end: int):
+    """The least-squares line through clocks `end - len(ticks) .. end - 1` at `ticks`:
+    (clocks per second, a function from times to clock numbers)."""
+    numbers = np.arange(end - len(ticks), end, dtype=np.float64)
+    mean_t, mean_k = ticks.mean(), numbers.mean()
+    spread = np.sum((ticks - mean_t) ** 2)
+    rate = float(np.sum((ticks - mean_t) * (numbers - mean_k)) / spread) if spread > 0 \
+        else 0.0
+    return rate, lambda times: mean_k + (times - mean_t) * rate
+
+
+def _centred_means(ticks: np.ndarray, half: int) -> np.ndarray:
+    """Each clock's time averaged with the `half` before and after it (fewer at the
+    ends): on a steady tempo exactly its own time, with the jitter averaged out."""
+    count = len(ticks)
+    sums = np.concatenate([[0.0], np.cumsum(ticks)])
+    index = np.arange(count)
+    reach = np.minimum(np.minimum(index, count - 1 - index), half)
+    return (sums[index + reach + 1] - sums[index - reach]) / (2 * reach + 1)
+
+
+@dataclass
+class Grid:
+    """Positions from one note on, at a steady tempo: `position` at song time `anchor`."""
+
+    position: float
+    rate: float  # quarters per second
+    anchor: float | None = None  # song time of the note it starts from
+
+    def positions(self, times: np.ndarray) -> np.ndarray:
+        if self.anchor is None:
+            return np.full(len(times), np.nan)
+        return self.position + (times - self.anchor) * self.rate
+
+
+@dataclass
+class Transport:
+    """The song position from clock, Start/Continue/Stop and SPP (see the module)."""
+
+    bpm: float | None = None  # the free-running grid's tempo when there is no clock
+    runs: list[Run] = field(default_factory=list)
+    cue: Grid | None = None  # while stopped: where the DAW will start
+    free: Grid | None = None  # the --bpm grid
+    stopped_at: float = 0.0  # quarters: where Continue starts from
+    _jump: float | None = None  # SPP while playing: the next clock's position
+    _last_note: float = float("-inf")  # song time of the last note heard
+    _reported_bpm: float | None = None
+
+    # -- messages ----------------------------------------------------------------------------
+    def receive(self, message: list[int], t: float) -> str | None:
+        """Take one transport message heard at t; returns the event it makes (start,
+        continue, stop, position, tempo), or None."""
+        kind = message[0]
+        run = self.playing()
+        if kind == CLOCK:
+            return self._clock(run, t)
+        if kind in (START, CONTINUE):
+            if run is not None:
+                self._stop(run, t)
+            self.runs.append(Run(t, 0.0 if kind == START else self.stopped_at))
+            self.cue, self._jump = None, None
+            self._forget(t)
+            return "start" if kind == START else "continue"
+        if kind == STOP:
+            if run is None:
+                return None
+            self._stop(run, t)
+            return "stop"
+        if kind == SONG_POSITION and len(message) == 3:
+            quarters = (message[1] | message[2] << 7) / 4
+            if run is None:
+                self.stopped_at = quarters
+                self.cue = Grid(quarters, self._rate_guess() / TICKS_PER_QUARTER)
+            else:
+                self._jump = quarters
+            return "position"
+        return None
+
+    def _clock(self, run: Run | None, t: float) -> str | None:
+        if run is None:
+            return None
+        if self._jump is not None:  # a loop jump: a new run from this clock
+            run.stopped = t
+            run = Run(t, self._jump)
+            self.runs.append(run)
+            self._jump = None
+        run.ticks.append(max(t, run.last()))
+        rate = run.rate()
+        if rate is None:
+            return None
+        bpm = rate * 60 / TICKS_PER_QUARTER
+        if self._reported_bpm is None or abs(bpm - self._reported_bpm) >= TEMPO_STEP:
+            self._reported_bpm = bpm
+            return "tempo"
+        return None
+
+    def _stop(self, run: Run, t: float) -> None:
+        run.stopped = t
+        self.stopped_at = run.position + len(run.ticks) / TICKS_PER_QUARTER  # the next clock's
+        self.cue = Grid(self.stopped_at, self._rate_guess() / TICKS_PER_QUARTER)
+        self._jump = None
+
+    def _forget(self, now: float) -> None:
+        self.runs = [r for r in self.runs
+                     if r.stopped is None or r.stopped > now - HISTORY_SECONDS]
+
+    def note_heard(self, song_time: float) -> None:
+        """A note-on whose song time (arrival + latency) is `song_time`: it anchors the
+        cue while stopped, and the free grid after silence."""
+        if self.cue is not None and self.cue.anchor is None:
+            self.cue.anchor = song_time
+        idle = song_time - self._last_note > IDLE_SECONDS
+        if self.bpm is not None and (self.free is None or idle):
+            self.free = Grid(0.0, self.bpm / 60, song_time)
+        if self.cue is not None and idle:
+            self.cue.anchor = song_time
+        self._last_note = max(self._last_note, song_time)
+
+    def set_bpm(self, bpm: float | None) -> None:
+        self.bpm, self.free = bpm, None
+
+    # -- positions ---------------------------------------------------------------------------
+    def playing(self) -> Run | None:
+        """The run playing now, if any."""
+        return self.runs[-1] if self.runs and self.runs[-1].stopped is None else None
+
+    def _rate_guess(self) -> float:
+        """Clocks per second to assume where a run has not measured its own: the last
+        measured, else the free grid's tempo, else DEFAULT_BPM."""
+        for run in reversed(self.runs):
+            rate = run.rate()
+            if rate:
+                return rate
+        return (self.bpm or DEFAULT_BPM) * TICKS_PER_QUARTER / 60
+
+    def positions(self, song_times: np.ndarray, now: float) -> np.ndarray:
+        """Song positions in quarters at `song_times`, as known at `now`; NaN where
+        unknown."""
+        times = np.asarray(song_times, dtype=np.float64)
+        result = np.full(len(times), np.nan)
+        starts = np.array([run.started - GRACE for run in self.runs])
+        which = np.searchsorted(starts, times, side="right") - 1
+        guess = self._rate_guess()
+        for index, run in enumerate(self.runs):
+            mine = which == index
+            if run.stopped is not None:
+                mine &= times < run.stopped
+            elif now - run.last() > LOST_SECONDS:
+                mine &= times <= run.last()
+            if mine.any():
+                result[mine] = run.positions(times[mine], guess)
+        undecided = np.isnan(result)
+        if self.playing() is None and self.cue is not None:
+            after = times >= (self.runs[-1].stopped if self.runs else -np.inf)
+            result[undecided & after] = self.cue.positions(times[undecided & after])
+        elif self.free is not None and not self.runs:
+            result[undecided] = self.free.positions(times[undecided])
+        return result
+
+    def source(self, now: float) -> str:
+        """What positions come from now: clock, cue (stopped), grid (--bpm) or none."""
+        run = self.playing()
+        if run is not None and now - run.last() <= LOST_SECONDS:
+            return "clock"
+        if self.runs and self.cue is not None:
+            return "stopped"
+        if self.bpm is not None and not self.runs:
+            return "bpm"
+        return "none"
+
+    def tempo(self) -> float | None:
+        """The smoothed tempo in bpm: measured from clock, else the free grid's."""
+        for run in reversed(self.runs):
+            rate = run.rate()
+            if rate:
+                return rate * 60 / TICKS_PER_QUARTER
+        return self.bpm

@@ -1,0 +1,134 @@
+"""The transport: song position and tempo from MIDI clock, Start/Continue/Stop and SPP."""
+
+import numpy as np
+import pytest
+
+from humanizer.daemon.transport import (
+    CLOCK,
+    CONTINUE,
+    LOST_SECONDS,
+    SONG_POSITION,
+    START,
+    STOP,
+    Transport,
+)
+
+BEAT_48 = 1 / 48  # the issue's tolerance: 1/48 of a beat (quarters in 4/4)
+
+
+def clock(transport: Transport, start: float, bpm: float, count: int, jitter: float = 0.0,
+          seed: int = 0) -> float:
+    """`count` clocks from `start` at `bpm`, each late by up to `jitter` seconds (as JACK
+    periods deliver them); returns when the next one would come."""
+    random = np.random.default_rng(seed)
+    period = 60 / bpm / 24
+    for k in range(count):
+        transport.receive([CLOCK], start + k * period + random.uniform(0, jitter))
+    return start + count * period
+
+
+def spp(sixteenths: int) -> list[int]:
+    return [SONG_POSITION, sixteenths & 0x7F, sixteenths >> 7]
+
+
+def test_positions_follow_a_jittery_clock_within_a_48th_of_a_beat():
+    transport = Transport()
+    assert transport.receive([START], 1.0) == "start"
+    end = clock(transport, 1.0, 120, 24 * 16, jitter=0.010)  # 16 beats, 10 ms of jitter
+    beats = np.arange(1, 16)
+    past = transport.positions(1.0 + beats * 0.5 + 0.005, now=end)  # the mean delay 5 ms
+    assert np.max(np.abs(past - beats)) < BEAT_48
+    ahead = np.array([0.25, 0.5, 1.0])  # where notes L early fall: past the last clock
+    future = transport.positions(end + 0.005 + ahead, now=end)
+    assert np.max(np.abs(future - (16 + ahead * 2))) < BEAT_48
+    assert transport.tempo() == pytest.approx(120, abs=0.5)
+    assert transport.source(end) == "clock"
+
+
+def test_a_tempo_change_is_followed_within_a_beat():
+    transport = Transport()
+    transport.receive([START], 0.0)
+    t = clock(transport, 0.0, 120, 24 * 8)
+    t = clock(transport, t, 140, 24)  # one beat at the new tempo
+    assert transport.tempo() == pytest.approx(140, abs=1)
+    position_now = transport.positions(np.array([t]), now=t)[0]
+    assert position_now == pytest.approx(9, abs=BEAT_48)
+    assert transport.positions(np.array([t + 60 / 140]), now=t)[0] == pytest.approx(
+        10, abs=BEAT_48)
+
+
+def test_start_is_position_zero_and_continue_resumes_where_spp_put_it():
+    transport = Transport()
+    transport.receive([START], 0.0)
+    clock(transport, 0.0, 120, 48)
+    assert transport.receive([STOP], 1.0) == "stop"
+    assert transport.stopped_at == pytest.approx(2.0)  # 48 clocks: two quarters played
+    assert transport.receive(spp(16), 1.5) == "position"  # sixteenths: bar 2 in 4/4
+    assert transport.receive([CONTINUE], 2.0) == "continue"
+    clock(transport, 2.0, 120, 48)
+    assert transport.positions(np.array([2.0, 2.5]), now=3.0) == pytest.approx(
+        [4.0, 5.0], abs=1e-6)
+    assert transport.positions(np.array([0.5]), now=3.0) == pytest.approx([1.0], abs=1e-6)
+
+
+def test_notes_sent_early_before_start_take_the_cue_then_the_clock():
+    """The DAW sends its track L early: the first notes arrive while it is still
+    stopped. The first is taken to fall on the cue; after Start the clock decides."""
+    transport = Transport()
+    transport.receive([START], 0.0)
+    clock(transport, 0.0, 100, 24 * 4)
+    transport.receive([STOP], 2.4)
+    transport.receive(spp(32), 2.5)  # located to quarter 8
+    transport.note_heard(5.0)  # arrives at 4.5 with L 0.5: its song time
+    transport.note_heard(5.3)
+    cued = transport.positions(np.array([5.0, 5.3]), now=4.8)
+    assert cued == pytest.approx([8.0, 8.0 + 0.3 * 100 / 60], abs=1e-6)  # the last tempo
+    transport.receive([CONTINUE], 5.0)
+    clock(transport, 5.0, 100, 30)
+    assert transport.positions(np.array([5.3]), now=5.45) == pytest.approx(
+        [8.0 + 0.3 * 100 / 60], abs=BEAT_48)
+
+
+def test_spp_while_playing_is_a_jump_at_the_next_clock():
+    transport = Transport()
+    transport.receive([START], 0.0)
+    t = clock(transport, 0.0, 120, 96)  # to quarter 4
+    transport.receive(spp(0), t - 0.001)  # a loop back to the start
+    clock(transport, t, 120, 48)
+    assert transport.positions(np.array([t, t + 0.5]), now=t + 1.0) == pytest.approx(
+        [0.0, 1.0], abs=1e-6)
+    assert transport.positions(np.array([t - 0.5]), now=t + 1.0) == pytest.approx(
+        [3.0], abs=1e-6)
+
+
+def test_a_silent_clock_is_lost_and_positions_past_it_are_unknown():
+    transport = Transport()
+    transport.receive([START], 0.0)
+    end = clock(transport, 0.0, 120, 48)
+    later = end + LOST_SECONDS + 0.1
+    assert transport.source(later) == "none"
+    past, future = transport.positions(np.array([0.5, later + 0.5]), now=later)
+    assert past == pytest.approx(1.0, abs=1e-6) and np.isnan(future)
+
+
+def test_without_clock_bpm_gives_a_grid_from_the_first_note_and_nothing_else_does():
+    transport = Transport()
+    transport.note_heard(3.0)
+    assert np.isnan(transport.positions(np.array([3.0]), now=3.0)).all()
+    assert transport.source(3.0) == "none"
+    transport.set_bpm(90)
+    transport.note_heard(10.0)
+    transport.note_heard(10.5)
+    assert transport.positions(np.array([10.0, 10.5]), now=10.5) == pytest.approx([0, 0.75])
+    transport.note_heard(20.0)  # after a silence: a new grid from this note
+    assert transport.positions(np.array([20.0]), now=20.0) == pytest.approx([0.0])
+    assert transport.source(20.0) == "bpm" and transport.tempo() == 90
+
+
+def test_clock_while_stopped_moves_nothing_and_events_name_what_happened():
+    transport = Transport()
+    assert transport.receive([CLOCK], 0.0) is None and transport.runs == []
+    assert transport.receive([STOP], 0.0) is None  # nothing was playing
+    assert transport.receive([START], 1.0) == "start"
+    events = [transport.receive([CLOCK], 1.0 + k / 48) for k in range(30)]
+    assert events.count("tempo") == 1  # measured once the run has enough clocks
