@@ -1,0 +1,218 @@
+"""Following a DAW's transport through JACK: a client plays a DAW - Song Position Pointer,
+Start or Continue, MIDI clock on time at 120 bpm, its track early by the latency, Stop in
+mid-bar - and the daemon must place every note on its beat (within 1/48 of a beat), play
+nothing after the Stop, leave nothing sounding, and pass the clock on at once.
+
+The test runs its own JACK server at 256-frame periods (5.3 ms): at CI's 1024 (21 ms) the
+JACK periods alone move a message by up to 21 ms, a 48th of a beat is 10.4 ms at 120 bpm."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+
+import numpy as np
+import pytest
+from jack import RATE, own_server
+
+from humanizer.daemon.harness import Daemon, Probe
+from humanizer.examples.arrangements import arrangement
+from humanizer.meter import of_file
+from humanizer.notes import notes_of
+from humanizer.offline import Humanizer
+from humanizer.output import OutputSettings
+
+pytestmark = pytest.mark.jack
+
+PERIOD_FRAMES = 256
+PERIOD = PERIOD_FRAMES / RATE
+BPM = 120
+BEAT = 60 / BPM
+LATENCY = 0.5
+
+
+@pytest.fixture(scope="module")
+def server():
+    with own_server(PERIOD_FRAMES, name="humanizer-transport") as server:
+        yield server
+
+
+def spp(sixteenths: int) -> list[int]:
+    return [0xF2, sixteenths & 0x7F, sixteenths >> 7]
+
+
+def track(notes: list[tuple[float, float, int]], channel: int = 0
+          ) -> list[tuple[float, list[int]]]:
+    """Notes (beat, length in beats, pitch) as a track's messages at their beats."""
+    messages = []
+    for beat, length, pitch in notes:
+        messages += [(beat, [0x90 | channel, pitch, 80]), (beat + length, [0x80 | channel,
+                                                                          pitch, 0])]
+    return messages
+
+
+def play_take(probe: Probe, start: list[int], position: float,
+              messages: list[tuple[float, list[int]]], stop_beat: float) -> None:
+    """A DAW playing from `position` (in beats) until `stop_beat`: it locates there (SPP),
+    sends `start` (Start or Continue) and then clock on time; the track's messages (at
+    their beats) LATENCY early, as a track delay of -LATENCY does; nothing for the song
+    after the Stop."""
+    t0 = time.monotonic() + LATENCY + 0.4  # when the song is at `position`
+
+    def at(beat: float) -> float:
+        return t0 + (beat - position) * BEAT
+
+    schedule = [(t0 - LATENCY - 0.3, 0, spp(int(position * 4))), (t0 - 0.001, 0, start)]
+    clocks = int(round((stop_beat - position) * 24))
+    schedule += [(t0 + k * BEAT / 24, 1, [0xF8]) for k in range(clocks)]
+    schedule += [(at(beat) - LATENCY, 2, message) for beat, message in messages]
+    schedule = [entry for entry in schedule if entry[0] < at(stop_beat)]
+    schedule.append((at(stop_beat), 0, [0xFC]))
+    for when, _, message in sorted(schedule, key=lambda entry: entry[:2]):
+        time.sleep(max(0.0, when - time.monotonic()))
+        probe.send(message)
+
+
+def bar_beat(beat: float) -> str:
+    bar, within = divmod(beat, 4)
+    return f"{int(bar) + 1}.{within + 1:.2f}"
+
+
+def after_stop(received: list[tuple[float, list[int]]]) -> list[list[int]]:
+    """The note-ons the daemon sent after the (last) Stop it passed on."""
+    stops = [i for i, (_, message) in enumerate(received) if message == [0xFC]]
+    return [m for _, m in received[stops[-1]:] if m[0] & 0xF0 == 0x90 and m[2] > 0]
+
+
+def unbalanced(received: list[tuple[float, list[int]]]) -> int:
+    sounding = 0
+    for _, message in received:
+        kind = message[0] & 0xF0
+        if kind == 0x90 and message[2] > 0:
+            sounding += 1
+        elif kind == 0x80 or (kind == 0x90 and message[2] == 0):
+            sounding -= 1
+        elif kind == 0xB0 and message[1] == 123:
+            sounding = 0  # All Notes Off after the released notes
+    return sounding
+
+
+def test_notes_land_on_their_beats_nothing_plays_after_stop_and_clock_passes_on(server):
+    daemon = Daemon("--latency", f"{int(LATENCY * 1000)}ms", "--style", "pop",
+                    env=server.env)
+    probe = Probe("daw")
+    try:
+        probe.connect(env=server.env)
+        # take 1: Start at bar 1; notes on every beat of bars 2-4, one held over the Stop
+        # at beat 13.5 (bar 4, beat 2.5); two notes already sent for after it
+        notes = [(beat, 0.4, 60 + beat) for beat in range(4, 14)]
+        notes[8] = (12, 2.0, 72)
+        late = [(13.75, 0.2, 90), (14.0, 0.2, 91)]
+        play_take(probe, [0xFA], 0.0, track(notes + late), stop_beat=13.5)
+        time.sleep(LATENCY + 0.3)
+        status = daemon.ask({"cmd": "status"})
+        transport = status["transport"]
+        placed = {entry["pitch"]: entry["position"] for entry in transport["recent"]}
+        assert placed == {pitch: bar_beat(beat) for beat, _, pitch in notes}
+        assert transport["source"] == "stopped" and transport["bpm"] == pytest.approx(120, abs=1)
+        received = list(probe.received)
+        assert after_stop(received) == []
+        assert {m[1] for _, m in received if m[0] == 0x90} == {p for _, _, p in notes}
+        assert unbalanced(received) == 0
+        assert status["stats"]["stopped"] == len(late) and status["stats"]["late"] == 0
+        # clock, Start, SPP and Stop came back, each as soon as it went in
+        heard = probe.echo.wait_for(len(received), 1.0)
+        for kind in (0xF2, 0xFA, 0xFC):
+            sent_at = next(t for t, m in heard if m[0] == kind)
+            came_at = next(t for t, m in received if m[0] == kind)
+            assert came_at - sent_at < 2 * PERIOD + 0.015
+        ticks = sum(m == [0xF8] for _, m in received)
+        assert ticks == sum(m == [0xF8] for _, m in heard) == 13.5 * 24
+
+        # take 2: located to bar 2 and continued; the first notes arrive before Continue
+        first = len(probe.received)
+        again = [(beat, 0.4, 40 + beat) for beat in range(4, 8)]
+        play_take(probe, [0xFB], 4.0, track(again), stop_beat=8.5)
+        time.sleep(LATENCY + 0.3)
+        transport = daemon.ask({"cmd": "status"})["transport"]
+        placed = {entry["pitch"]: entry["position"] for entry in transport["recent"]}
+        assert {p: placed[p] for _, _, p in again} == {p: bar_beat(b) for b, _, p in again}
+        second = list(probe.received)[first:]
+        assert [m[1] for _, m in second if m[0] == 0x90 and m[2] > 0] == [p for _, _, p in again]
+        assert unbalanced(list(probe.received)) == 0
+    finally:
+        probe.close()
+        code, output = daemon.stop()
+    assert code == 0, output
+
+
+def note_ons(received: list[tuple[float, list[int]]]) -> dict[tuple[int, int], list[int]]:
+    found = defaultdict(list)
+    for _, message in received:
+        if message[0] & 0xF0 == 0x90 and message[2] > 0:
+            found[message[0] & 0x0F, message[1]].append(message[2])
+    return found
+
+
+def test_a_file_played_live_with_clock_gets_the_velocities_humanize_gives_it(server):
+    """The same meter live (from the clock) as offline (from the file's tempo map): a
+    score-aware style gives the part what `humanize --latency` gives the file."""
+    midi = arrangement({"melody": 90, "bass": 50}, bpm=BPM, bars=4)
+    notes = notes_of(midi)[0]
+    humanizer = Humanizer("pop", OutputSettings(), latency=LATENCY)
+    expected = {}
+    for name, meter in (("meter", of_file(midi, notes)), ("unknown", None)):
+        velocities, _, _ = humanizer.changes(notes, meter)
+        expected[name] = defaultdict(list)
+        for note, velocity in zip(notes, velocities):
+            expected[name][note.channel, note.pitch].append(velocity)
+    messages = []
+    for note in notes:
+        messages += [(note.start / BEAT, [0x90 | note.channel, note.pitch, note.velocity]),
+                     (note.end / BEAT, [0x80 | note.channel, note.pitch, 0])]
+    daemon = Daemon("--latency", f"{int(LATENCY * 1000)}ms", "--style", "pop",
+                    env=server.env)
+    probe = Probe("song")
+    try:
+        probe.connect(env=server.env)
+        end = max(note.end for note in notes) / BEAT + 1
+        play_take(probe, [0xFA], 0.0, sorted(messages, key=lambda m: m[0]), stop_beat=end)
+        time.sleep(LATENCY + 0.3)
+        late = daemon.ask({"cmd": "stats"})["late"]
+    finally:
+        probe.close()
+        daemon.stop()
+    live = note_ons(probe.received)
+    count = len(notes)
+    assert sum(map(len, live.values())) == count
+    agree = {}
+    for name, offline in expected.items():
+        pairs = [(a, b) for key in live for a, b in zip(live[key], offline[key])]
+        agree[name] = (sum(a == b for a, b in pairs), sum(abs(a - b) <= 2 for a, b in pairs))
+    print(f"{count} notes, {late} late; (equal, within 2) with the file's meter "
+          f"{agree['meter']}, without a meter {agree['unknown']}")
+    assert agree["meter"][1] >= 0.9 * count - late
+    assert agree["meter"][0] > agree["unknown"][0]
+
+
+def test_without_clock_bpm_gives_a_grid_from_the_first_note(server):
+    daemon = Daemon("--latency", "300ms", "--style", "pop", "--bpm", "100", "--meter", "3/4",
+                    env=server.env)
+    probe = Probe("keys")
+    try:
+        probe.connect(env=server.env)
+        start = time.monotonic()
+        for i in range(7):  # every beat at 100 bpm
+            time.sleep(max(0.0, start + i * 0.6 - time.monotonic()))
+            probe.send([0x90, 50 + i, 80])
+            time.sleep(0.1)
+            probe.send([0x80, 50 + i, 0])
+        time.sleep(0.6)
+        transport = daemon.ask({"cmd": "status"})["transport"]
+        placed = {entry["pitch"]: entry["position"] for entry in transport["recent"]}
+        assert transport["source"] == "bpm" and transport["meter"] == "3/4"
+        assert placed == {50 + i: f"{i // 3 + 1}.{i % 3 + 1:.2f}" for i in range(7)}
+        assert np.isclose(transport["bpm"], 100)
+    finally:
+        probe.close()
+        daemon.stop()
