@@ -92,6 +92,11 @@ class Service:
         say(f"listening on {self.ports.input_name}, playing on {self.ports.output_name} "
             f"({api_name(self.ports.api)}); latency {latency}: set the DAW track's delay to "
             f"-{latency}; control {self.control.address}, events {self.control.events}")
+        settings = self.scheduler.settings
+        grid = f"without it a {settings.bpm:g} bpm grid from the first note" \
+            if settings.bpm else "without it the meter is unknown"
+        say(f"meter {'/'.join(map(str, settings.meter))} from the DAW's MIDI clock on "
+            f"{self.ports.input_name} ({grid})")
         next_stats = time.monotonic()
         while not self.stops:
             if self.watch is not None and self.watch.gone.is_set():

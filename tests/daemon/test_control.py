@@ -30,12 +30,18 @@ def test_settings_validate_values():
     assert settings.changed("bypass", "on").bypass is True
     assert settings.changed("seed", "7").seed == 7
     assert settings.changed("variation", 1).variation == 1
+    assert settings.changed("meter", "6/8").meter == (6, 8)
+    assert settings.changed("meter", "6/8").as_dict()["meter"] == "6/8"
+    assert settings.changed("bpm", 96).bpm == 96 and settings.changed("bpm", "off").bpm is None
+    assert settings.changed("clock_thru", "off").clock_thru is False
     for key, value in [("strength", 2), ("strength", "x"), ("strength", True),
                        ("latency", 0.5), ("latency", "-1ms"), ("latency", "10s"),
                        ("velocity_min", 0), ("velocity_max", 1.5), ("bypass", 3),
                        ("seed", -1), ("seed", 2.5), ("colour", 1),
                        ("strength", float("nan")),
-                       ("latency", "１００ms"), ("feel", "60ms"), ("strength", 10**400)]:
+                       ("latency", "１００ms"), ("feel", "60ms"), ("strength", 10**400),
+                       ("meter", "4"), ("meter", "3/5"), ("meter", "0/4"), ("meter", 4),
+                       ("bpm", 5), ("bpm", "fast"), ("clock_thru", "maybe")]:
         with pytest.raises(HumanizerError):
             settings.changed(key, value)
     with pytest.raises(HumanizerError):
