@@ -373,7 +373,9 @@ class Scheduler:
         signature = self.settings.meter
         tempo = self.transport.tempo()
         here = float(self.transport.positions(np.array([now]), now)[0])
-        return {"source": self.transport.source(now), "meter": "/".join(map(str, signature)),
+        source = self.transport.source(now)
+        return {"source": source, "locked": source == "clock",
+                "meter": "/".join(map(str, signature)),
                 "bpm": None if tempo is None else round(tempo, 2),
                 "position": bar_and_beat(here, signature),
                 "recent": [{"channel": channel + 1, "pitch": pitch,

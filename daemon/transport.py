@@ -42,6 +42,7 @@ LOST_SECONDS = 0.5  # no clock for this long while playing: the clock is lost
 IDLE_SECONDS = 4.0  # a note after this long without one anchors a grid anew
 DEFAULT_BPM = 120.0  # the tempo of a cue before any clock was measured
 HISTORY_SECONDS = 60.0  # runs that stopped this long ago are forgotten
+MAX_TICKS = 24 * 200  # clocks a run keeps: 100 s at 120 bpm, more than any window reaches
 TEMPO_STEP = 0.5  # bpm: a tempo event once the tempo moved this far from the last one
 
 
@@ -56,8 +57,20 @@ class Run:
 
     started: float
     position: float
-    ticks: list[float] = field(default_factory=list)
+    ticks: list[float] = field(default_factory=list)  # the last MAX_TICKS of them
     stopped: float | None = None
+    dropped: int = 0  # clocks forgotten before ticks[0]
+
+    def add(self, t: float) -> None:
+        self.ticks.append(max(t, self.last()))
+        if len(self.ticks) > MAX_TICKS:  # an hour of clock must not slow every window
+            forget = len(self.ticks) - MAX_TICKS // 2
+            del self.ticks[:forget]
+            self.dropped += forget
+
+    def count(self) -> int:
+        """Clocks of this run so far."""
+        return self.dropped + len(self.ticks)
 
     def last(self) -> float:
         return self.ticks[-1] if self.ticks else self.started
@@ -95,7 +108,7 @@ class Run:
         tail = ~inner & ~head
         result[head] = head_at(times[head])
         result[tail] = tail_at(times[tail])
-        return self.position + result / TICKS_PER_QUARTER
+        return self.position + (result + self.dropped) / TICKS_PER_QUARTER
 
 
 def _line(ticks: np.ndarray, end: int):
@@ -184,7 +197,7 @@ class Transport:
             run = Run(t, self._jump)
             self.runs.append(run)
             self._jump = None
-        run.ticks.append(max(t, run.last()))
+        run.add(t)
         rate = run.rate()
         if rate is None:
             return None
@@ -196,7 +209,7 @@ class Transport:
 
     def _stop(self, run: Run, t: float) -> None:
         run.stopped = t
-        self.stopped_at = run.position + len(run.ticks) / TICKS_PER_QUARTER  # the next clock's
+        self.stopped_at = run.position + run.count() / TICKS_PER_QUARTER  # the next clock's
         self.cue = Grid(self.stopped_at, self._rate_guess() / TICKS_PER_QUARTER)
         self._jump = None
 

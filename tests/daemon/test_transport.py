@@ -132,3 +132,18 @@ def test_clock_while_stopped_moves_nothing_and_events_name_what_happened():
     assert transport.receive([START], 1.0) == "start"
     events = [transport.receive([CLOCK], 1.0 + k / 48) for k in range(30)]
     assert events.count("tempo") == 1  # measured once the run has enough clocks
+
+
+def test_a_long_run_keeps_a_bounded_clock_history_and_its_count():
+    from humanizer.daemon.transport import MAX_TICKS
+
+    transport = Transport()
+    transport.receive([START], 0.0)
+    end = clock(transport, 0.0, 120, 3 * MAX_TICKS)
+    run = transport.runs[-1]
+    assert len(run.ticks) <= MAX_TICKS and run.count() == 3 * MAX_TICKS
+    quarters = 3 * MAX_TICKS / 24
+    assert transport.positions(np.array([end - 1.0, end + 0.5]), now=end) == pytest.approx(
+        [quarters - 2, quarters + 1], abs=1e-6)
+    transport.receive([STOP], end)
+    assert transport.stopped_at == pytest.approx(quarters)
