@@ -378,6 +378,7 @@ class Scheduler:
                 "meter": "/".join(map(str, signature)),
                 "bpm": None if tempo is None else round(tempo, 2),
                 "position": bar_and_beat(here, signature),
+                "missed_clocks": sum(run.missed for run in self.transport.runs),
                 "recent": [{"channel": channel + 1, "pitch": pitch,
                             "position": bar_and_beat(place, signature)}
                            for channel, pitch, place in self.recent]}

@@ -21,6 +21,7 @@ no ports - so it is tested exactly; the scheduler drives it under its lock.
 - Without clock, `bpm` gives a free-running grid from the first note heard (and from the
   first after IDLE_SECONDS of silence). With neither, positions are unknown (NaN).
 - A run whose clock has been silent for LOST_SECONDS is lost: unknown past its last clock.
+  A single clock lost on the way is counted (Run.add), or every later position would lag.
 
 Invariants: runs are in arrival order and never overlap; a run's clock times never go
 backwards; positions are NaN exactly where nothing says where the song is.
@@ -42,6 +43,7 @@ LOST_SECONDS = 0.5  # no clock for this long while playing: the clock is lost
 IDLE_SECONDS = 4.0  # a note after this long without one anchors a grid anew
 DEFAULT_BPM = 120.0  # the tempo of a cue before any clock was measured
 HISTORY_SECONDS = 60.0  # runs that stopped this long ago are forgotten
+LOST_CLOCK = 1.75  # a clock this many clocks after the last on the tempo's line: one was lost
 MAX_TICKS = 24 * 200  # clocks a run keeps: 100 s at 120 bpm, more than any window reaches
 TEMPO_STEP = 0.5  # bpm: a tempo event once the tempo moved this far from the last one
 
@@ -53,24 +55,39 @@ def is_transport(message: list[int]) -> bool:
 @dataclass
 class Run:
     """One stretch of playing: when it started, its position (quarters) at its first
-    clock, the clocks' arrival times, and when it stopped (None while playing)."""
+    clock, the clocks' arrival times and numbers (0 = the first), and when it stopped
+    (None while playing)."""
 
     started: float
     position: float
     ticks: list[float] = field(default_factory=list)  # the last MAX_TICKS of them
+    numbers: list[int] = field(default_factory=list)  # each one's number in the run
     stopped: float | None = None
-    dropped: int = 0  # clocks forgotten before ticks[0]
+    missed: int = 0  # clocks that never came (see add)
 
     def add(self, t: float) -> None:
-        self.ticks.append(max(t, self.last()))
+        """The next clock, heard at t. A clock lost on the way (a MIDI system under load
+        drops messages) would put every later position a 24th of a beat behind: where a
+        clock comes more than LOST_CLOCK clocks after the last one on the tempo's line,
+        the ones between are counted as missed."""
+        t = max(t, self.last())
+        number = self.numbers[-1] + 1 if self.numbers else 0
+        if len(self.ticks) >= SMOOTHING:
+            rate, at = _line(np.array(self.ticks[-SMOOTHING:]),
+                             np.array(self.numbers[-SMOOTHING:]))
+            expected = float(at(np.array([t]))[0])
+            if expected - self.numbers[-1] > LOST_CLOCK:
+                self.missed += round(expected) - number
+                number = round(expected)
+        self.ticks.append(t)
+        self.numbers.append(number)
         if len(self.ticks) > MAX_TICKS:  # an hour of clock must not slow every window
             forget = len(self.ticks) - MAX_TICKS // 2
-            del self.ticks[:forget]
-            self.dropped += forget
+            del self.ticks[:forget], self.numbers[:forget]
 
     def count(self) -> int:
-        """Clocks of this run so far."""
-        return self.dropped + len(self.ticks)
+        """Clocks of this run so far (the next one's number)."""
+        return self.numbers[-1] + 1 if self.numbers else 0
 
     def last(self) -> float:
         return self.ticks[-1] if self.ticks else self.started
@@ -79,42 +96,41 @@ class Run:
         """Clocks per second over the last SMOOTHING clocks; None with fewer than MIN_FIT."""
         if len(self.ticks) < MIN_FIT:
             return None
-        return _line(np.array(self.ticks[-SMOOTHING:]), len(self.ticks))[0]
+        return _line(np.array(self.ticks[-SMOOTHING:]), np.array(self.numbers[-SMOOTHING:]))[0]
 
     def positions(self, times: np.ndarray, guess: float) -> np.ndarray:
         """Song positions (quarters) at `times`; `guess` is the clock rate to use while
         the run has too few clocks to measure its own."""
-        ticks = np.array(self.ticks)
+        ticks, numbers = np.array(self.ticks), np.array(self.numbers, dtype=np.float64)
         count = len(ticks)
         if count < MIN_FIT:  # the last tempo, through the clocks there are
             anchor_time = ticks.mean() if count else self.started
-            anchor_tick = (count - 1) / 2 if count else 0.0
-            return self.position + (anchor_tick + (times - anchor_time) * guess) \
+            anchor_number = numbers.mean() if count else 0.0
+            return self.position + (anchor_number + (times - anchor_time) * guess) \
                 / TICKS_PER_QUARTER
         half = SMOOTHING // 2
-        head_rate, head_at = _line(ticks[:SMOOTHING], SMOOTHING if count >= SMOOTHING
-                                   else count)
-        tail_rate, tail_at = _line(ticks[-SMOOTHING:], count)
+        _, head_at = _line(ticks[:SMOOTHING], numbers[:SMOOTHING])
+        _, tail_at = _line(ticks[-SMOOTHING:], numbers[-SMOOTHING:])
         result = np.empty(len(times))
+        inner = np.zeros(len(times), dtype=bool)
+        head = np.zeros(len(times), dtype=bool)
         if count > 2 * half:  # the clocks between head and tail, each averaged around it
-            smooth = _centred_means(ticks, half)
-            inner = (times >= smooth[half]) & (times <= smooth[count - 1 - half])
-            result[inner] = np.interp(times[inner], smooth[half:count - half],
-                                      np.arange(half, count - half, dtype=np.float64))
-            head = times < smooth[half]
-        else:
-            inner = np.zeros(len(times), dtype=bool)
-            head = np.zeros(len(times), dtype=bool)
+            smooth_t, smooth_k = _centred_means(ticks, half), _centred_means(numbers, half)
+            first, last = smooth_t[half], smooth_t[count - 1 - half]
+            inner = (times >= first) & (times <= last)
+            result[inner] = np.interp(times[inner], smooth_t[half:count - half],
+                                      smooth_k[half:count - half])
+            head = times < first
         tail = ~inner & ~head
         result[head] = head_at(times[head])
         result[tail] = tail_at(times[tail])
-        return self.position + (result + self.dropped) / TICKS_PER_QUARTER
+        return self.position + result / TICKS_PER_QUARTER
 
 
-def _line(ticks: np.ndarray, end: int):
-    """The least-squares line through clocks `end - len(ticks) .. end - 1` at `ticks`:
-    (clocks per second, a function from times to clock numbers)."""
-    numbers = np.arange(end - len(ticks), end, dtype=np.float64)
+def _line(ticks: np.ndarray, numbers: np.ndarray):
+    """The least-squares line through clocks `numbers` heard at `ticks`: (clocks per
+    second, a function from times to clock numbers)."""
+    numbers = numbers.astype(np.float64)
     mean_t, mean_k = ticks.mean(), numbers.mean()
     spread = np.sum((ticks - mean_t) ** 2)
     rate = float(np.sum((ticks - mean_t) * (numbers - mean_k)) / spread) if spread > 0 \
@@ -122,11 +138,11 @@ def _line(ticks: np.ndarray, end: int):
     return rate, lambda times: mean_k + (times - mean_t) * rate
 
 
-def _centred_means(ticks: np.ndarray, half: int) -> np.ndarray:
-    """Each clock's time averaged with the `half` before and after it (fewer at the
-    ends): on a steady tempo exactly its own time, with the jitter averaged out."""
-    count = len(ticks)
-    sums = np.concatenate([[0.0], np.cumsum(ticks)])
+def _centred_means(values: np.ndarray, half: int) -> np.ndarray:
+    """Each value averaged with the `half` before and after it (fewer at the ends): on a
+    steady tempo a clock's time exactly, with the jitter averaged out."""
+    count = len(values)
+    sums = np.concatenate([[0.0], np.cumsum(values)])
     index = np.arange(count)
     reach = np.minimum(np.minimum(index, count - 1 - index), half)
     return (sums[index + reach + 1] - sums[index - reach]) / (2 * reach + 1)

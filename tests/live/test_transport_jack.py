@@ -8,14 +8,16 @@ JACK periods alone move a message by up to 21 ms, a 48th of a beat is 10.4 ms at
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import numpy as np
 import pytest
 from jack import RATE, own_server
 
-from humanizer.daemon.harness import Daemon, Probe
+from humanizer.daemon.harness import Daemon, Probe, connect, connections, wait_until
 from humanizer.examples.arrangements import arrangement
 from humanizer.meter import of_file
 from humanizer.notes import notes_of
@@ -85,16 +87,19 @@ def after_stop(received: list[tuple[float, list[int]]]) -> list[list[int]]:
 
 
 def unbalanced(received: list[tuple[float, list[int]]]) -> int:
-    sounding = 0
+    """How many notes are left sounding at the end: note-ons less the note-offs that ended
+    them (a note-off of a key not sounding ends nothing), All Notes Off ending a channel's."""
+    sounding: Counter = Counter()
     for _, message in received:
-        kind = message[0] & 0xF0
+        kind, channel = message[0] & 0xF0, message[0] & 0x0F
         if kind == 0x90 and message[2] > 0:
-            sounding += 1
-        elif kind == 0x80 or (kind == 0x90 and message[2] == 0):
-            sounding -= 1
+            sounding[channel, message[1]] += 1
+        elif (kind == 0x80 or kind == 0x90) and sounding[channel, message[1]] > 0:
+            sounding[channel, message[1]] -= 1
         elif kind == 0xB0 and message[1] == 123:
-            sounding = 0  # All Notes Off after the released notes
-    return sounding
+            for key in [key for key in sounding if key[0] == channel]:
+                sounding[key] = 0
+    return sum(sounding.values())
 
 
 def test_notes_land_on_their_beats_nothing_plays_after_stop_and_clock_passes_on(server):
@@ -193,6 +198,65 @@ def test_a_file_played_live_with_clock_gets_the_velocities_humanize_gives_it(ser
           f"{agree['meter']}, without a meter {agree['unknown']}")
     assert agree["meter"][1] >= 0.9 * count - late
     assert agree["meter"][0] > agree["unknown"][0]
+
+
+@pytest.mark.skipif(shutil.which("jack_midi_clock") is None, reason="needs jack-midi-clock")
+def test_a_real_clock_source_places_notes_sent_on_its_own_clock(server):
+    """Debian's jack_midi_clock (JACK transport -> MIDI clock, here with 5% jitter) is the
+    clock; the probe plays the DAW's track on that clock's own timeline: the note for beat
+    b goes out when the clock of beat b - 1 (the latency: one beat at 120 bpm) comes."""
+    daemon = Daemon("--latency", f"{int(LATENCY * 1000)}ms", "--style", "pop",
+                    env=server.env)
+    clock = subprocess.Popen(["jack_midi_clock", "-b", str(BPM), "-B", "-J", "5"],
+                             env=server.env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    probe = Probe("tracks")
+    try:
+        wait_until(lambda: "jack_midi_clock:mclk_out" in connections(server.env), 5)
+        probe.connect(env=server.env)
+        connect([("jack_midi_clock:mclk_out", "humanizer-in:in"),
+                 ("jack_midi_clock:mclk_out", probe.echo.port)], server.env)
+        transport("locate 0", "play", env=server.env)
+        beats = range(4, 12)
+        for beat in beats:
+            ticks = 24 * (beat - 1)  # the clock of beat b - 1: song time b minus LATENCY
+            def heard(ticks: int = ticks) -> bool:
+                return clocks_since_start(probe.echo.received) > ticks
+
+            assert wait_until(heard, 5, interval=0.0005)
+            probe.send([0x90, 60 + beat, 80])
+        time.sleep(LATENCY + 0.2)
+        transport("stop", env=server.env)
+        for beat in beats:
+            probe.send([0x80, 60 + beat, 0])
+        time.sleep(LATENCY + 0.3)
+        state = daemon.ask({"cmd": "status"})["transport"]
+        placed = {entry["pitch"]: entry["position"] for entry in state["recent"]}
+        assert placed == {60 + beat: bar_beat(beat) for beat in beats}
+        assert state["source"] == "stopped" and abs(state["bpm"] - BPM) < 2
+        assert unbalanced(list(probe.received)) == 0
+    finally:
+        probe.close()
+        clock.terminate()
+        clock.wait(5)
+        daemon.stop()
+
+
+def transport(*commands: str, env: dict) -> None:
+    """JACK transport commands (`jack_transport` reads them from its input)."""
+    subprocess.run(["jack_transport"], input="\n".join(commands) + "\n", text=True,
+                   env=env, capture_output=True, timeout=10, check=True)
+
+
+def clocks_since_start(heard: list[tuple[float, list[int]]]) -> int:
+    """MIDI clocks heard since the last Start or Continue."""
+    count = 0
+    for _, message in list(heard):
+        if message[0] in (0xFA, 0xFB):
+            count = 0
+        elif message == [0xF8]:
+            count += 1
+    return count
 
 
 def test_without_clock_bpm_gives_a_grid_from_the_first_note(server):
