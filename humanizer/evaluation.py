@@ -176,7 +176,8 @@ def with_dynamics(case: Case, amount: float) -> Case:
 
 def _humanize_flat(path: Path, lookahead: float | None, strength: float,
                    input_kind: str = "performance", input_dynamics: float = 0.0,
-                   variation: tuple[float, int] = (0.0, 0)) -> Result | HumanizerError | None:
+                   variation: tuple[float, int] = (0.0, 0),
+                   timing: float = 1.0) -> Result | HumanizerError | None:
     """(true velocities, model velocities, true offsets or None, model offsets) of one
     performance, None (see case_of), or the error that makes the file unusable (returned: a
     worker must not die of one file)."""
@@ -187,9 +188,9 @@ def _humanize_flat(path: Path, lookahead: float | None, strength: float,
     if case is None:
         return None
     case = with_dynamics(case, input_dynamics)
-    # the notes as `humanize` plays them: the one output step, the whole timing offset
+    # the notes as `humanize` plays them: the one output step, `timing` of the offsets
     amount, seed = variation
-    settings = OutputSettings(strength=strength, timing=1.0, variation=amount)
+    settings = OutputSettings(strength=strength, timing=timing, variation=amount)
     predicted, shifts = humanize_part(_worker["engine"], case.notes, settings, lookahead,
                                       meter=case.meter, takes=Takes(seed))
     measured = [case.notes[i] for i in case.measured]
@@ -215,11 +216,12 @@ def timing_report(results: list[Result]) -> dict[str, float]:
 
 def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
              strength: float = 1.0, workers: int | None = None,
-             input_kind: str = "performance", timing: bool = False,
+             input_kind: str = "performance", timing: float = 0.0,
              input_dynamics: float = 0.0, variation: tuple[float, int] = (0.0, 0),
              pictures: Path | None = None) -> dict:
     """The metrics of the model and the baselines over the onsets of all files (with
-    `timing`, also of its onset offsets); with `pictures`, a picture of each file there.
+    `timing` > 0, also of its onset offsets moved by that amount, as `humanize --timing`
+    moves them); with `pictures`, a picture of each file there.
 
     Files are spread over worker processes (one model session each): a fixed lookahead
     runs one window per onset, which is the slow part of an evaluation.
@@ -232,7 +234,8 @@ def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
     with ProcessPoolExecutor(workers, mp_context=SPAWN, initializer=_start_worker,
                              initargs=(engine.path,)) as pool:
         jobs = pool.map(_humanize_flat, files, repeat(lookahead), repeat(strength),
-                        repeat(input_kind), repeat(input_dynamics), repeat(variation))
+                        repeat(input_kind), repeat(input_dynamics), repeat(variation),
+                        repeat(timing or 1.0))
         results = []
         for result in progress(jobs, len(files), "evaluating"):
             if isinstance(result, HumanizerError):

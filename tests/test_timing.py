@@ -187,6 +187,14 @@ def test_eval_reports_timing_against_no_offset(user_models, capsys):
                                               OutputSettings(timing=1.0), 0.5)[1]
                                 for f in files])
     assert timing["mae_ms"] == pytest.approx(np.abs(truth - predicted).mean() * 1000, abs=0.05)
+    # an amount, as humanize --timing takes one: half of each offset
+    code, out, err = run(capsys, "eval", *files, "--style", "early", "--input", "score",
+                         "--timing", "0.5", "--json")
+    assert code == 0, err
+    half = np.concatenate([humanize_part(engine, groove_pair(f).score,
+                                         OutputSettings(timing=0.5), 0.5)[1] for f in files])
+    assert json.loads(out)["timing"]["mae_ms"] == pytest.approx(
+        np.abs(truth - half).mean() * 1000, abs=0.05)
     code, _, err = run(capsys, "eval", *files, "--style", "early", "--timing")
     assert code == 2 and "--input score" in err
 

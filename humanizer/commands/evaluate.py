@@ -57,9 +57,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         default=values.DEFAULT_STRENGTH,
                         help="how much of the style's dynamics to apply, 0 to 1 (default "
                              f"{values.DEFAULT_STRENGTH:g})")
-    parser.add_argument("--timing", action="store_true",
-                        help="also report the onset-offset MAE (ms) of the style's timing head "
-                             "against no offset (needs --input score)")
+    parser.add_argument("--timing", type=checked(lambda t: values.amount("timing", t)),
+                        nargs="?", const=1.0, default=0.0, metavar="AMOUNT",
+                        help="0..1, as humanize --timing: move notes by this much of the "
+                             "timing head's offsets and report their onset-offset MAE (ms) "
+                             "against no offset (needs --input score; AMOUNT 1 if not given)")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object instead of a table")
     parser.add_argument("--plot", type=Path, metavar="FOLDER",

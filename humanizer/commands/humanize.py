@@ -60,9 +60,10 @@ def add_style_arguments(parser: argparse.ArgumentParser) -> None:
                         help="which take --variation draws: the same seed, the same take "
                              "(default 0)")
     parser.add_argument("--timing", type=checked(lambda t: values.amount("timing", t)),
-                        default=values.DEFAULT_TIMING, metavar="AMOUNT",
+                        nargs="?", const=1.0, default=values.DEFAULT_TIMING, metavar="AMOUNT",
                         help="0..1: move each note by this much of the onset offset a style "
-                             "with a timing head (drums) predicts, at most 50 ms (default 0)")
+                             "with a timing head (drums) predicts, at most 50 ms (default 0; "
+                             "1 if given without AMOUNT)")
     parser.add_argument("--feel", type=checked(values.feel), default=0.0, metavar="TIME",
                         help="with --timing, put the timing-humanized parts this far behind "
                              "the grid (e.g. 8ms) or ahead of it (-8ms); default 0")
