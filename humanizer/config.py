@@ -13,14 +13,17 @@
     10 = "drums"
 
 A flag given to `serve` wins over the file, the file over the defaults; `ctl status` says
-where each setting came from. Every value is checked by humanizer.values, with the same
-message as on the command line.
+where each setting came from. `humanize` reads the same file for what plays offline
+(strength, variation, seed, timing, feel, the velocity range, the styles, the skipped
+channels); the latency and the transport are the daemon's. Every value is checked by
+humanizer.values, with the same message as on the command line.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from humanizer import values
@@ -74,3 +77,19 @@ def load(path: Path | None) -> tuple[dict, Path | None]:
     except HumanizerError as error:
         raise HumanizerError(f"{path}: {error}") from None
     return checked, path
+
+
+def effective(flags: Mapping[str, object], configured: Mapping[str, object],
+              defaults: Mapping[str, object], keys: Iterable[str]
+              ) -> tuple[dict, dict[str, str]]:
+    """Each setting from its flag (None: not given), else the config file, else the
+    default - and where it came from (flag, config or default)."""
+    chosen, sources = {}, {}
+    for key in keys:
+        if flags.get(key) is not None:
+            chosen[key], sources[key] = flags[key], "flag"
+        elif key in configured:
+            chosen[key], sources[key] = configured[key], "config"
+        else:
+            chosen[key], sources[key] = defaults[key], "default"
+    return chosen, sources

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from humanizer import output, values
+from humanizer import config, output, values
 from humanizer.commands import checked
 from humanizer.errors import HumanizerError
 from humanizer.offline import Humanizer, Result
@@ -35,6 +35,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also draw each part's velocities before and after, and the "
                              "timing shifts: a .png, or an .html page (needs the plot extra)")
     parser.add_argument("--force", action="store_true", help="overwrite existing output")
+    parser.add_argument("--config", type=Path, metavar="FILE",
+                        help="settings file (TOML, as serve reads it; default: "
+                             "$HUMANIZER_CONFIG or ~/.config/humanizer/config.toml if there "
+                             "is one): its strength, variation, seed, timing, feel, velocity "
+                             "range and styles; a flag given here wins over it")
+    # a flag not given stays None, so the config file and then the default can fill it
+    parser.set_defaults(**dict.fromkeys(SETTINGS))
+
+
+SETTINGS = ("strength", "variation", "seed", "timing", "feel", "velocity_min", "velocity_max")
+DEFAULTS = {"strength": values.DEFAULT_STRENGTH, "variation": values.DEFAULT_VARIATION,
+            "seed": values.DEFAULT_SEED, "timing": values.DEFAULT_TIMING, "feel": 0.0,
+            "velocity_min": values.VELOCITY_RANGE[0], "velocity_max": values.VELOCITY_RANGE[1]}
 
 
 def add_style_arguments(parser: argparse.ArgumentParser) -> None:
@@ -76,11 +89,11 @@ def add_style_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the loudest output velocity (default 127)")
 
 
-def output_settings(args: argparse.Namespace) -> output.OutputSettings:
-    low, high = values.velocity_range(args.velocity_min, args.velocity_max)
-    return output.OutputSettings(strength=args.strength, variation=args.variation,
-                                 timing=args.timing, feel=args.feel, velocity_min=low,
-                                 velocity_max=high)
+def output_settings(chosen: dict) -> output.OutputSettings:
+    low, high = values.velocity_range(chosen["velocity_min"], chosen["velocity_max"])
+    return output.OutputSettings(strength=chosen["strength"], variation=chosen["variation"],
+                                 timing=chosen["timing"], feel=chosen["feel"],
+                                 velocity_min=low, velocity_max=high)
 
 
 def pairs(source: Path, target: Path) -> list[tuple[Path, Path]]:
@@ -123,8 +136,15 @@ def run(args: argparse.Namespace) -> int:
         if source.is_dir():
             raise HumanizerError("--plot draws one file: give a file, not a folder")
         plot.pyplot()  # the extra is missing: say so before any work
-    humanizer = Humanizer(args.style, output_settings(args), args.latency,
-                          dict(args.channel_style), args.skip_channel, args.meter, args.seed)
+    configured, source = config.load(args.config)
+    chosen, _ = config.effective(vars(args), configured, DEFAULTS, SETTINGS)
+    if source is not None:
+        print(f"settings from {source} (a flag wins over it)")
+    humanizer = Humanizer(args.style or configured.get("style"), output_settings(chosen),
+                          args.latency,
+                          {**configured.get("channels", {}), **dict(args.channel_style)},
+                          args.skip_channel or configured.get("skip_channels", []),
+                          args.meter, chosen["seed"])
     failed = 0
     for input_file, output_file in progress(work, len(work), "humanizing"):
         try:

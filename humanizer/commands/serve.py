@@ -62,31 +62,14 @@ SETTINGS = ("latency", "strength", "variation", "seed", "timing", "feel", "veloc
             "velocity_max", "meter", "bpm", "clock_thru")
 
 
-def effective(args: argparse.Namespace, configured: dict) -> tuple[dict, dict[str, str]]:
-    """Each setting from the flag, else the config file, else the default - and where it
-    came from."""
-    from humanizer.daemon.settings import Settings
-
-    defaults = vars(Settings())
-    chosen, sources = {}, {}
-    for key in (*SETTINGS, "bypass"):
-        given = getattr(args, key, None)
-        if given is not None:
-            chosen[key], sources[key] = given, "flag"
-        elif key in configured:
-            chosen[key], sources[key] = configured[key], "config"
-        else:
-            chosen[key], sources[key] = defaults[key], "default"
-    return chosen, sources
-
-
 def run(args: argparse.Namespace) -> int:
     from humanizer import config
     from humanizer.daemon.service import ServeOptions, serve
     from humanizer.daemon.settings import Settings
 
     configured, source = config.load(args.config)
-    chosen, sources = effective(args, configured)
+    chosen, sources = config.effective(vars(args), configured, vars(Settings()),
+                                       (*SETTINGS, "bypass"))
     settings = Settings(**chosen)
     values.velocity_range(settings.velocity_min, settings.velocity_max)
     style = args.style or configured.get("style")

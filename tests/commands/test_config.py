@@ -45,3 +45,31 @@ def test_serve_refuses_a_bad_or_missing_config_in_one_line(tmp_path, capsys):
     assert code == 2 and "timing must be between 0 and 1" in err and err.count("\n") == 1
     code, _, err = run(capsys, "serve", "--config", tmp_path / "none.toml")
     assert code == 2 and "no such config file" in err
+
+
+def test_humanize_plays_the_config_files_settings_and_a_flag_wins(tmp_path, capsys):
+    from conftest import BACH_SCORE
+
+    from humanizer.notes import read
+
+    path = write(tmp_path, "velocity_max = 90\nvelocity_min = 40\nstrength = 1\n"
+                           'latency = "250ms"\nstyle = "pop"\n')
+    code, out, err = run(capsys, "humanize", BACH_SCORE, "-o", tmp_path / "a.mid",
+                         "--config", path)
+    assert code == 0, err
+    assert f"settings from {path}" in out and ": pop," in out
+    velocities = [note.velocity for note in read(tmp_path / "a.mid").notes]
+    assert 40 <= min(velocities) and max(velocities) <= 90
+    code, out, err = run(capsys, "humanize", BACH_SCORE, "-o", tmp_path / "b.mid",
+                         "--config", path, "--strength", "0", "--velocity-min", "1",
+                         "--velocity-max", "127")
+    assert code == 0, err
+    assert [n.velocity for n in read(tmp_path / "b.mid").notes] == \
+        [n.velocity for n in read(BACH_SCORE).notes]  # the flags: the input, unchanged
+
+
+def test_humanize_refuses_a_bad_config_file_in_one_line(tmp_path, capsys):
+    code, _, err = run(capsys, "humanize", "humanizer/examples/piano-part.mid", "-o",
+                       tmp_path / "x.mid", "--config", write(tmp_path, "strength = 3"))
+    assert code == 2 and err.count("\n") == 1 and "strength must be between 0 and 1" in err
+    assert not (tmp_path / "x.mid").exists()
