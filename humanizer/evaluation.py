@@ -24,7 +24,13 @@ from humanizer import drumkit, encoding, musical
 from humanizer import meter as meters
 from humanizer.datasets import asap
 from humanizer.datasets.aligned import usable
-from humanizer.datasets.beats import POP909_BEATS, meter_from_beats, read_beats
+from humanizer.datasets.beats import (
+    POP909_BEATS,
+    annotations_of,
+    meter_from_beats,
+    read_annotations,
+    read_beats,
+)
 from humanizer.datasets.catalog import performances
 from humanizer.datasets.match import match_of
 from humanizer.datasets.performance import load_match_pair, score_pair
@@ -145,6 +151,16 @@ def meter_of(path: Path, notes: list[Note]) -> Meter | None:
     return meters.of_file(read(path).midi, notes)
 
 
+def bars_of(path: Path, case: Case) -> Meter | None:
+    """The meter to measure a case's accents by: the one its input has, else - for a
+    performance in its own time (ASAP) - the beats annotated in it, so a rubato
+    performance gets its accent profile too (the model was not given them)."""
+    if case.meter is not None or not annotations_of(path).is_file():
+        return case.meter
+    beats, downbeats = read_annotations(annotations_of(path))
+    return meter_from_beats(np.array([note.start for note in case.notes]), beats, downbeats)
+
+
 class Result(NamedTuple):
     """One performance: velocities played and the model's, onset offsets played (None
     without a score) and the model's shifts, and the pitches."""
@@ -194,10 +210,11 @@ def _humanize_flat(path: Path, lookahead: float | None, strength: float,
     predicted, shifts = humanize_part(_worker["engine"], case.notes, settings, lookahead,
                                       meter=case.meter, takes=Takes(seed))
     measured = [case.notes[i] for i in case.measured]
+    bars = bars_of(path, case)
     return Result(case.truth, predicted[case.measured].astype(np.float64), case.offsets,
                   shifts[case.measured], np.array([note.pitch for note in measured]),
                   np.array([note.start for note in measured]), str(path),
-                  None if case.meter is None else case.meter[case.measured],
+                  None if bars is None else bars[case.measured],
                   np.array([note.velocity for note in measured], dtype=np.float64))
 
 

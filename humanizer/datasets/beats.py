@@ -1,9 +1,12 @@
-"""Beat files: the meter of a part from its annotated beats (POP909's `beat_midi.txt`).
+"""Beat files: the meter of a part from its annotated beats (POP909's `beat_midi.txt`,
+ASAP's `<performance>_annotations.txt`).
 
-Each line holds a beat's time in seconds and, in its last column, 1 where the beat is a
-downbeat. A note's beat position is interpolated between the beats around it (beyond the
-first and last, at the tempo of the nearest two), its place in the bar counted from the
-downbeat before it, and the bar's length is the usual spacing of the downbeats.
+POP909: each line holds a beat's time in seconds and, in its last column, 1 where the beat
+is a downbeat. ASAP: a beat's time twice and a label, `b` or `db,<signature>` for a
+downbeat (with `,<key>` now and then). A note's beat position is interpolated between
+the beats around it (beyond the first and last, at the tempo of the nearest two), its
+place in the bar counted from the downbeat before it, and the bar's length is the usual
+spacing of the downbeats.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from humanizer.errors import HumanizerError
 from humanizer.meter import Meter
 
 POP909_BEATS = "beat_midi.txt"
+ASAP_BEATS = "_annotations.txt"
 GRID = 48  # 16ths and triplets both lie on 48ths of a beat
 
 
@@ -28,6 +32,23 @@ def read_beats(path: Path) -> tuple[np.ndarray, np.ndarray]:
     if len(rows) < 2 or rows.shape[1] < 2:
         raise HumanizerError(f"{path}: a beat file needs two beats or more")
     return rows[:, 0], rows[:, -1] > 0
+
+
+def annotations_of(performance: Path) -> Path:
+    """Where ASAP keeps a performance's beat annotations."""
+    return performance.with_name(performance.stem + ASAP_BEATS)
+
+
+def read_annotations(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(beat times, downbeat flags) of an ASAP annotation file."""
+    try:
+        rows = [line.split("\t") for line in path.read_text().splitlines() if line.strip()]
+        times = np.array([float(row[0]) for row in rows])
+    except (OSError, ValueError, IndexError) as error:
+        raise HumanizerError(f"{path}: not a beat annotation file ({error})") from None
+    if len(times) < 2:
+        raise HumanizerError(f"{path}: a beat file needs two beats or more")
+    return times, np.array([row[-1].strip().startswith("db") for row in rows])
 
 
 def meter_from_beats(times: np.ndarray, beats: np.ndarray, downbeats: np.ndarray) -> Meter:
