@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import mido
 import numpy as np
 
 from humanizer import meter as meters
@@ -23,7 +24,15 @@ from humanizer import models, output
 from humanizer.engine import Engine, heard_ahead
 from humanizer.errors import HumanizerError
 from humanizer.meter import Meter
-from humanizer.notes import Note, NoteFile, read, with_timing, with_velocities, write_atomic
+from humanizer.notes import (
+    Note,
+    NoteFile,
+    notes_of,
+    read,
+    with_timing,
+    with_velocities,
+    write_atomic,
+)
 from humanizer.variation import Takes
 
 
@@ -166,6 +175,7 @@ class Humanizer:
         midi = with_velocities(note_file, velocities)
         if any(shifts):
             midi = with_timing(midi, note_file, shifts)
+            shifts = written_shifts(note_file.notes, midi)
         try:
             write_atomic(midi, target)
         except OSError as error:  # an output folder that is a file, read-only, full disk
@@ -173,6 +183,25 @@ class Humanizer:
             raise HumanizerError(f"{target}: cannot write ({error.strerror or error}{where})"
                                  ) from None
         return Result(note_file, velocities, shifts, parts)
+
+
+def written_shifts(before: Sequence[Note], midi: mido.MidiFile) -> list[float]:
+    """How far each note really moved in `midi`: its shift rounded to the file's ticks,
+    and held back where the notes around it on its key stop it (notes.with_timing). Notes
+    keep their order on a key, so the k-th note of a key before is the k-th after."""
+    def by_key(notes: Sequence[Note]) -> dict[tuple[int, int, int], list[int]]:
+        keys: dict[tuple[int, int, int], list[int]] = defaultdict(list)
+        for i in sorted(range(len(notes)), key=lambda i: (notes[i].start, notes[i].index)):
+            keys[notes[i].track, notes[i].channel, notes[i].pitch].append(i)
+        return keys
+
+    after = notes_of(midi)[0]
+    moved = by_key(after)
+    shifts = [0.0] * len(before)
+    for key, indices in by_key(before).items():
+        for i, j in zip(indices, moved.get(key, [])):
+            shifts[i] = after[j].start - before[i].start
+    return shifts
 
 
 def by_part(result: Result) -> dict[tuple[int, int], list[int]]:

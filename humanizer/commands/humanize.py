@@ -201,7 +201,7 @@ def summary(result: Result, written: Path) -> None:
         print(f"    before: {describe(before)}")
         print(f"    after:  {describe(after)}")
         moved = np.array([result.shifts[i] for i in part.indices
-                          if abs(result.shifts[i]) >= 0.0005]) * 1000  # a note that moved
+                          if abs(result.shifts[i]) > 1e-9]) * 1000  # moved in the file
         if moved.size:
             print(f"    timing: {plural(moved.size, 'note')} moved, mean {signed(moved.mean())} "
                   f"ms, spread {moved.std():.1f} ms, {signed(moved.min(), 0)} to "
