@@ -113,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         metrics = ceiling["consensus"]
         print(f"consensus of the other players ({ceiling['performances']} performances of "
               f"pieces played more than once): MAE {metrics['mae']:.2f}, r (median) "
-              f"{metrics['pearson_median']:.3f}, spread {metrics['spread_ratio']:.3f} "
+              f"{metrics['pearson_median'] + 0.0:.3f}, spread {metrics['spread_ratio']:.3f} "
               f"(flat on those notes {ceiling['flat']['mae']:.2f})")
     if "drum_classes" in report:
         print("per drum class, mean velocity above the part's level (played / model):")

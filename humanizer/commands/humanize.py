@@ -102,6 +102,8 @@ def pairs(source: Path, target: Path) -> list[tuple[Path, Path]]:
         return [(source, target)]
     if target.exists() and not target.is_dir():
         raise HumanizerError(f"{target}: is a file; give a folder for a folder of input")
+    if not target.exists() and not target.parent.is_dir():
+        raise HumanizerError(f"{target.parent}: no such folder (create it first)")
     files = sorted(p for p in source.rglob("*") if p.suffix.lower() in (".mid", ".midi"))
     if not files:
         raise HumanizerError(f"{source}: no MIDI files in this folder")

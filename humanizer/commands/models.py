@@ -25,15 +25,17 @@ def print_metrics(title: str, report: dict) -> None:
     """A measured report (as `humanizer eval --json` prints it) as a small table."""
     lookahead = report.get("lookahead_seconds")
     seen = "whole file" if lookahead is None else f"lookahead {lookahead * 1000:g} ms"
-    print(f"\n{title}: {report.get('notes')} onsets in {report.get('files')} files, {seen}")
+    files = report.get("files")
+    print(f"\n{title}: {report.get('notes')} onsets in {files} "
+          f"file{'' if files == 1 else 's'}, {seen}")
     print(f"  {'':12} {'MAE':>7} {'r (median)':>11} {'spread':>7}")
     for name, row in {"model": report["model"], **report.get("baselines", {})}.items():
-        print(f"  {name:12} {row['mae']:7.2f} {row['pearson_median']:11.3f} "
+        print(f"  {name:12} {row['mae']:7.2f} {row['pearson_median'] + 0.0:11.3f} "
               f"{row['spread_ratio']:7.3f}")
     timing = report.get("timing")
     if timing:
         print(f"  timing: onset-offset MAE {timing['mae_ms']:.1f} ms (no offset "
-              f"{timing['zero_mae_ms']:.1f} ms), r (median) {timing['pearson_median']:.3f}")
+              f"{timing['zero_mae_ms']:.1f} ms), r (median) {timing['pearson_median'] + 0.0:.3f}")
 
 
 def run(args: argparse.Namespace) -> int:

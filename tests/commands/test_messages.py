@@ -47,6 +47,9 @@ def test_an_output_in_a_missing_folder_or_on_a_folder_is_refused(tmp_path, capsy
     code, _, err = run(capsys, "humanize", BACH_SCORE, "-o", tmp_path / "no" / "x.mid")
     one_line(code, err, "no such folder")
     assert not (tmp_path / "no").exists()
+    code, _, err = run(capsys, "humanize", "humanizer/examples", "-o", tmp_path / "no" / "out")
+    one_line(code, err, "no such folder")  # a folder's output: its own folder may be made
+    assert not (tmp_path / "no").exists()
     (tmp_path / "adir").mkdir()
     code, _, err = run(capsys, "humanize", BACH_SCORE, "-o", tmp_path / "adir", "--force")
     one_line(code, err, "is a folder")
