@@ -68,12 +68,13 @@ class Scheduler:
     """Owns the buffer; `receive` is called by the MIDI reader, `send` writes one message."""
 
     def __init__(self, styles: StyleMap, send: Callable[[list[int]], None], settings: Settings,
-                 clock: Callable[[], float] = time.monotonic, skip: frozenset[int] = frozenset()):
+                 clock: Callable[[], float] = time.monotonic):
         self.styles = styles
         self.settings = settings
         self.clock = clock
         self.timings = Timings()
-        self.buffer = LookaheadBuffer(latency=settings.latency, origin=clock(), skipped=skip)
+        self.buffer = LookaheadBuffer(latency=settings.latency, origin=clock(),
+                                      skipped=settings.skip_channels)
         self._send = send
         self._state = threading.Condition()  # guards buffer and settings
         self._sending = threading.Lock()  # a popped message is sent before any panic
@@ -132,6 +133,7 @@ class Scheduler:
                 self.takes = Takes(self.settings.seed)
             if key == "bpm":
                 self.transport.set_bpm(self.settings.bpm)
+            self.buffer.skipped = self.settings.skip_channels  # notes heard from now on
             self.buffer.set_latency(self.settings.latency, self.clock())
             self._state.notify_all()
             return self.settings

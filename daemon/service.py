@@ -33,7 +33,6 @@ class ServeOptions:
     settings: Settings
     style: str
     channel_styles: dict[int, str] = field(default_factory=dict)  # 0-15 -> style
-    skip: frozenset[int] = frozenset()  # channels 0-15 that pass through untouched
     sources: dict[str, str] = field(default_factory=dict)  # setting -> flag|config|default
     config: str | None = None  # the settings file read, if any
     api: str = "auto"
@@ -76,7 +75,7 @@ class Service:
             if api_name(api) == "jack":
                 self.watch = jackserver.ServerWatch()
             self.scheduler = Scheduler(self.styles, self.ports.midi_out.send_message,
-                                       options.settings, skip=options.skip)
+                                       options.settings)
             self.reader = Reader(self.ports.midi_in, self.scheduler.receive)
         except BaseException:
             self._close()
@@ -97,6 +96,8 @@ class Service:
             if settings.bpm else "without it the meter is unknown"
         say(f"meter {'/'.join(map(str, settings.meter))} from the DAW's MIDI clock on "
             f"{self.ports.input_name} ({grid})")
+        if settings.bypass:
+            say("bypass is on: velocities pass through unchanged (ctl bypass off)")
         next_stats = time.monotonic()
         while not self.stops:
             if self.watch is not None and self.watch.gone.is_set():

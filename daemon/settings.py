@@ -21,7 +21,8 @@ class Settings:
     delay stays, so the DAW's compensation holds). The transport (humanizer.daemon.
     transport): the time signature of the bars MIDI clock counts, the tempo of a grid
     from the first note where there is no clock (None: no grid, the meter is unknown),
-    and whether clock, Start, Stop and SPP pass on to the output."""
+    and whether clock, Start, Stop and SPP pass on to the output. Skipped channels pass
+    untouched (their notes are not the model's)."""
 
     latency: float = values.DEFAULT_LATENCY
     strength: float = values.DEFAULT_STRENGTH
@@ -35,6 +36,7 @@ class Settings:
     meter: tuple[int, int] = values.DEFAULT_METER
     bpm: float | None = None
     clock_thru: bool = True
+    skip_channels: frozenset[int] = frozenset()  # 0-15: pass exactly as they came
 
     def changed(self, key: str, value: object) -> Settings:
         """A copy with one setting changed; a bad key or value is a HumanizerError."""
@@ -58,4 +60,5 @@ class Settings:
         result["latency_ms"] = round(result.pop("latency") * 1000, 3)
         result["feel_ms"] = round(result.pop("feel") * 1000, 3)
         result["meter"] = "/".join(map(str, self.meter))
+        result["skip_channels"] = sorted(channel + 1 for channel in self.skip_channels)
         return result

@@ -30,7 +30,7 @@ from humanizer import values
 from humanizer.errors import HumanizerError
 
 CHECKS = values.SETTINGS
-OTHER_KEYS = ("style", "channels", "skip_channels")
+OTHER_KEYS = ("style", "channels")
 
 
 def default_path() -> Path:
@@ -70,10 +70,6 @@ def load(path: Path | None) -> tuple[dict, Path | None]:
                 raise HumanizerError("[channels] maps a channel to a style: 10 = \"drums\"")
             checked["channels"] = {values.channel(str(ch)): str(style)
                                    for ch, style in raw["channels"].items()}
-        if "skip_channels" in raw:
-            if not isinstance(raw["skip_channels"], list):
-                raise HumanizerError("skip_channels is a list of channels, e.g. [4, 5]")
-            checked["skip_channels"] = [values.channel(ch) for ch in raw["skip_channels"]]
     except HumanizerError as error:
         raise HumanizerError(f"{path}: {error}") from None
     return checked, path

@@ -107,6 +107,19 @@ def channel(value: object) -> int:
     return value - 1
 
 
+def channels(value: object) -> frozenset[int]:
+    """Channels 1-16 as a set of 0-15: a list, or text such as `4,5` (none, off or an
+    empty list: no channel)."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        value = [] if text in ("", "none", "off") else text.replace(",", " ").split()
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, list | tuple | set | frozenset):
+        raise HumanizerError(f"give channels as a list such as 4,5, not {value!r}")
+    return frozenset(channel(item) for item in value)
+
+
 def switch(name: str, value: object) -> bool:
     """on/off, true/false, 1/0."""
     if isinstance(value, bool):
@@ -185,6 +198,6 @@ SETTINGS = {
     "velocity_min": lambda value: velocity("velocity_min", value),
     "velocity_max": lambda value: velocity("velocity_max", value),
     "bypass": lambda value: switch("bypass", value),
-    "meter": meter, "bpm": bpm,
+    "meter": meter, "bpm": bpm, "skip_channels": channels,
     "clock_thru": lambda value: switch("clock_thru", value),
 }

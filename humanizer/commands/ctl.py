@@ -34,7 +34,7 @@ def add_connection(parser: argparse.ArgumentParser, defaults: bool = True) -> No
 SETTINGS_HELP = ("strength 0..1, variation 0..1, seed 0..2147483647, timing 0..1, feel "
                  "-50ms..50ms (with timing), latency 0ms..5s, velocity_min and velocity_max "
                  "1..127, bypass on|off, meter N/D (e.g. 6/8), bpm 20..400|off (a grid "
-                 "without clock), clock_thru on|off")
+                 "without clock), clock_thru on|off, skip_channels 4,5|none (pass untouched)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -54,8 +54,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      help="only on this channel (1-16); default: every channel without its own")
     setting = action("set", f"change a setting: {SETTINGS_HELP}")
     setting.add_argument("key", help="the setting: strength, variation, seed, timing, feel, "
-                                     "latency, velocity_min, velocity_max, bypass, meter, bpm "
-                                     "or clock_thru")
+                                     "latency, velocity_min, velocity_max, bypass, meter, bpm, "
+                                     "clock_thru or skip_channels")
     setting.add_argument("value", help="its new value, e.g. 0.5, 250ms, -8ms, on")
     bypass = action("bypass", "pass velocities through unchanged (on|off)")
     bypass.add_argument("state", choices=["on", "off"])

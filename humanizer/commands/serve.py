@@ -48,6 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-clock-thru", dest="clock_thru", action="store_const",
                         const=False, help="do not pass MIDI clock, Start, Stop and Song "
                                           "Position on to the output")
+    parser.add_argument("--bypass", action="store_const", const=True,
+                        help="start with velocities passing through unchanged (the delay "
+                             "stays); ctl bypass off turns the model on")
     parser.add_argument("--config", type=Path, metavar="FILE",
                         help="settings file (TOML; default: $HUMANIZER_CONFIG or "
                              "~/.config/humanizer/config.toml if there is one); a flag "
@@ -59,7 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 SETTINGS = ("latency", "strength", "variation", "seed", "timing", "feel", "velocity_min",
-            "velocity_max", "meter", "bpm", "clock_thru")
+            "velocity_max", "meter", "bpm", "clock_thru", "bypass", "skip_channels")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -68,20 +71,18 @@ def run(args: argparse.Namespace) -> int:
     from humanizer.daemon.settings import Settings
 
     configured, source = config.load(args.config)
-    chosen, sources = config.effective(vars(args), configured, vars(Settings()),
-                                       (*SETTINGS, "bypass"))
+    flags = {**vars(args), "skip_channels": frozenset(args.skip_channel) or None}
+    chosen, sources = config.effective(flags, configured, vars(Settings()), SETTINGS)
     settings = Settings(**chosen)
     values.velocity_range(settings.velocity_min, settings.velocity_max)
     style = args.style or configured.get("style")
     channel_styles = {**models.default_channel_styles(style is not None),
                       **configured.get("channels", {}), **dict(args.channel_style)}
-    for key, given in (("style", args.style), ("channels", args.channel_style),
-                       ("skip_channels", args.skip_channel)):
+    for key, given in (("style", args.style), ("channels", args.channel_style)):
         sources[key] = "flag" if given else "config" if key in configured else "default"
     options = ServeOptions(
         settings=settings, style=style or models.DEFAULT_STYLE,
         channel_styles=channel_styles,
-        skip=frozenset(args.skip_channel or configured.get("skip_channels", [])),
         sources=sources, config=None if source is None else str(source), api=args.api,
         in_port=args.in_port, out_port=args.out_port, control=args.control,
         events=args.events, allow_remote=args.allow_remote, curve_keys=args.curve_keys)

@@ -19,7 +19,7 @@ def test_a_config_file_is_read_and_checked(tmp_path):
     settings, source = config.load(path)
     assert source == path
     assert settings == {"latency": 0.25, "strength": 0.8, "feel": -0.005, "style": "pop",
-                        "skip_channels": [3], "channels": {9: "drums"}}
+                        "skip_channels": frozenset({3}), "channels": {9: "drums"}}
 
 
 def test_no_file_at_the_default_place_is_no_settings(tmp_path, monkeypatch):

@@ -34,6 +34,10 @@ def test_settings_validate_values():
     assert settings.changed("meter", "6/8").as_dict()["meter"] == "6/8"
     assert settings.changed("bpm", 96).bpm == 96 and settings.changed("bpm", "off").bpm is None
     assert settings.changed("clock_thru", "off").clock_thru is False
+    skipping = settings.changed("skip_channels", "4, 10")
+    assert skipping.skip_channels == {3, 9} and skipping.as_dict()["skip_channels"] == [4, 10]
+    assert settings.changed("skip_channels", [5]).changed("skip_channels", "none"
+                                                          ).skip_channels == frozenset()
     for key, value in [("strength", 2), ("strength", "x"), ("strength", True),
                        ("latency", 0.5), ("latency", "-1ms"), ("latency", "10s"),
                        ("velocity_min", 0), ("velocity_max", 1.5), ("bypass", 3),
@@ -41,7 +45,8 @@ def test_settings_validate_values():
                        ("strength", float("nan")),
                        ("latency", "１００ms"), ("feel", "60ms"), ("strength", 10**400),
                        ("meter", "4"), ("meter", "3/5"), ("meter", "0/4"), ("meter", 4),
-                       ("bpm", 5), ("bpm", "fast"), ("clock_thru", "maybe")]:
+                       ("bpm", 5), ("bpm", "fast"), ("clock_thru", "maybe"),
+                       ("skip_channels", "17"), ("skip_channels", 2.5)]:
         with pytest.raises(HumanizerError):
             settings.changed(key, value)
     with pytest.raises(HumanizerError):
