@@ -55,7 +55,7 @@ class HeardNote:
     start: float
     channel: int
     end: float = FAR_END
-    due: float = 0.0  # when its note-on is due: the song time the DAW meant it for
+    song_time: float = 0.0  # arrival + the latency set: where the DAW's track delay put it
     _note: Note | None = None
     shift: float = 0.0  # seconds the timing head moves it, set with its velocity
     sent_shift: float | None = None  # the shift its note-on left with
@@ -171,7 +171,7 @@ class LookaheadBuffer:
         if is_note_on(message):
             self.counts.notes_in += 1
             note = HeardNote(message[1], message[2], t_in - self.origin, channel,
-                             due=event.due)
+                             song_time=t_in + self.latency)
             self._open[channel, note.pitch].append(note)
             self._held_count += 1
             if note.as_note().on_keyboard and channel not in self.skipped:
@@ -308,7 +308,7 @@ class LookaheadBuffer:
                reach: float) -> tuple[list[Note], list[int], list[float]]:
         """The notes heard on `channels` (one part: the channels playing one style) that a
         prediction for `events` needs, sorted by start, each event's note's index, and
-        each note's due time (its song time, for the transport).
+        each note's song time (for the transport).
 
         `reach` is how many seconds before the earliest onset the model looks (its
         context and the level's window); notes still sounding then count too.
@@ -322,7 +322,7 @@ class LookaheadBuffer:
             chosen += notes[first:]
         chosen.sort(key=_start)  # stable: arrival order within a start
         return ([n.as_note() for n in chosen], [_position(chosen, e.note) for e in events],
-                [n.due for n in chosen])
+                [n.song_time for n in chosen])
 
     def _forget(self, channel: int, before: float) -> list[HeardNote]:
         """Drop the notes that ended before `before`; the channel's notes that are left."""
@@ -363,16 +363,16 @@ class LookaheadBuffer:
     def sounding(self) -> int:
         return sum(self._sounding.values())
 
-    def release(self, channels: range | None = None) -> list[list[int]]:
+    def release(self, channels: range | None = None, cut: bool = True) -> list[list[int]]:
         """Note-offs for every note sounding at the output (one per note-on sent), then
-        the sustain pedal up, All Sound Off and All Notes Off on every channel that played
-        (or on `channels`): nothing keeps ringing."""
+        the sustain pedal up, All Sound Off (unless not `cut`: a Stop lets the sound
+        ring out) and All Notes Off on every channel that played (or on `channels`)."""
         offs = []
         for (channel, pitch), count in sorted(self._sounding.items()):
             offs.extend([note_off(channel, pitch)] * count)
         self._sounding.clear()
         for channel in sorted(self._channels_out if channels is None else channels):
-            offs.extend(silence(channel))
+            offs.extend(m for m in silence(channel) if cut or m[1] != ALL_SOUND_OFF)
         return offs
 
     def panic(self) -> list[list[int]]:

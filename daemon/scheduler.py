@@ -27,7 +27,7 @@ from humanizer.daemon.settings import Settings
 from humanizer.daemon.stats import Timings
 from humanizer.daemon.stylemap import StyleMap
 from humanizer.daemon.supervisor import Supervisor
-from humanizer.daemon.transport import STOP, Transport, is_transport
+from humanizer.daemon.transport import Transport, is_transport
 from humanizer.engine import BATCH_SECONDS, PREDICT_BEFORE, Engine, Prediction, heard_ahead
 from humanizer.meter import Meter
 from humanizer.notes import Note
@@ -83,7 +83,7 @@ class Scheduler:
         self.events: deque[tuple[str, dict]] = deque(maxlen=100)  # for the PUB socket
         self._strikes: Counter[int] = Counter()  # inferences with invalid numbers, per engine
         self.takes = Takes(settings.seed)  # each channel's stream of variation
-        self.transport = Transport(settings.bpm)  # the DAW's song position, from its clock
+        self.transport = Transport(settings.bpm, settings.latency)  # the song position
         self.recent: deque[tuple[int, int, float]] = deque(maxlen=16)  # notes' places
 
     # -- input -------------------------------------------------------------------------------
@@ -94,23 +94,22 @@ class Scheduler:
         with self._state:
             event = self.buffer.receive(message, t_in)
             if event.note is not None:
-                self.transport.note_heard(event.due)
+                self.transport.note_heard(event.note.song_time)
             self._state.notify_all()
 
     def _transport_message(self, message: list[int], t_in: float) -> None:
         """Clock, Start, Continue, Stop and SPP: they move the transport, and pass on at
         once - they came on time, the track L early, so the output keeps them in step with
-        the notes. A Stop drops what waits (song positions after it) and releases every
-        sounding note first: nothing plays after the Stop."""
+        the notes, which leave on the song's time too. A Stop (or a Start or Continue
+        while playing: the DAW jumped) ends the take (stop_take)."""
         with self._sending:
             with self._state:
+                was_playing = self.transport.playing() is not None
                 happened = self.transport.receive(message, t_in)
                 messages = []
-                if message[0] == STOP and happened == "stop":
-                    dropped = self.buffer.stop()
-                    messages = self.buffer.release()
-                    self.events.append(("transport", {"event": "stop", "dropped": dropped}))
-                elif happened in ("start", "continue", "position"):
+                if happened == "stop" or (happened in ("start", "continue") and was_playing):
+                    messages = self._stop_take(t_in)
+                if happened in ("start", "continue", "position"):
                     self.events.append(("transport", {"event": happened,
                                                       **self._transport_state(t_in)}))
                 elif happened == "tempo":
@@ -124,6 +123,17 @@ class Scheduler:
             for out in messages:
                 self._send(out)
 
+    def _stop_take(self, t_in: float) -> list[list[int]]:
+        """What a Stop heard at t_in sends: the events due by then (they belong before
+        it), then note-offs for every sounding note, pedal up and All Notes Off - but no
+        All Sound Off, which would cut the instrument's release and reverb. Everything
+        still waiting belongs after the Stop and is dropped (LookaheadBuffer.stop)."""
+        messages = self.buffer.pop_due(t_in, self.settings.bypass)
+        dropped = self.buffer.stop()
+        messages += self.buffer.release(cut=False)
+        self.events.append(("transport", {"event": "stop", "dropped": dropped}))
+        return messages
+
     # -- settings ----------------------------------------------------------------------------
     def update(self, key: str, value: object) -> Settings:
         """Change one setting (validated); a new latency applies to events arriving later."""
@@ -133,6 +143,7 @@ class Scheduler:
                 self.takes = Takes(self.settings.seed)
             if key == "bpm":
                 self.transport.set_bpm(self.settings.bpm)
+            self.transport.latency = self.settings.latency
             self.buffer.skipped = self.settings.skip_channels  # notes heard from now on
             self.buffer.set_latency(self.settings.latency, self.clock())
             self._state.notify_all()

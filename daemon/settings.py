@@ -20,7 +20,7 @@ class Settings:
     parts on purpose; the output velocity range; bypass passes velocities through (the
     delay stays, so the DAW's compensation holds). The transport (humanizer.daemon.
     transport): the time signature of the bars MIDI clock counts, the tempo of a grid
-    from the first note where there is no clock (None: no grid, the meter is unknown),
+    from the first note where there is no clock (0: no grid, the meter is unknown),
     and whether clock, Start, Stop and SPP pass on to the output. Skipped channels pass
     untouched (their notes are not the model's)."""
 
@@ -34,7 +34,7 @@ class Settings:
     velocity_min: int = values.VELOCITY_RANGE[0]
     velocity_max: int = values.VELOCITY_RANGE[1]
     meter: tuple[int, int] = values.DEFAULT_METER
-    bpm: float | None = None
+    bpm: float = 0.0
     clock_thru: bool = True
     skip_channels: frozenset[int] = frozenset()  # 0-15: pass exactly as they came
 

@@ -15,9 +15,14 @@ no ports - so it is tested exactly; the scheduler drives it under its lock.
   within a beat.
 - The DAW sends its track early by the latency L, but the clock on time: a note arriving at
   t belongs to the position the clock shows at t + L, its *song time*. So notes can come
-  before the Start they belong after. While stopped, the first note heard is taken to fall
-  where the DAW stopped or was located (the cue), the next ones at the last tempo from it;
-  once the Start comes, later song times take their place from the clock.
+  before the Start they belong after: the model runs on a note shortly before it is due,
+  which for the first notes of a take is before the Start arrives. So once the transport
+  has stopped or been located, the first note heard is taken to fall where it stopped or
+  was located (the cue), and the notes up to `latency` + CUE_SECONDS after it (what the
+  first notes' windows hear) at the last tempo from it; later ones wait for the clock
+  (keyboard playing while stopped gets no meter). A
+  daemon that never heard a transport message has no cue: the first take's first notes
+  have no meter.
 - Without clock, `bpm` gives a free-running grid from the first note heard (and from the
   first after IDLE_SECONDS of silence). With neither, positions are unknown (NaN).
 - A run whose clock has been silent for LOST_SECONDS is lost: unknown past its last clock.
@@ -43,13 +48,18 @@ LOST_SECONDS = 0.5  # no clock for this long while playing: the clock is lost
 IDLE_SECONDS = 4.0  # a note after this long without one anchors a grid anew
 DEFAULT_BPM = 120.0  # the tempo of a cue before any clock was measured
 HISTORY_SECONDS = 60.0  # runs that stopped this long ago are forgotten
-LOST_CLOCK = 1.75  # a clock this many clocks after the last on the tempo's line: one was lost
+LOST_TOLERANCE = 0.3  # clock periods: how near a gap must be to a whole number of them
+CUE_SECONDS = 0.2  # past the latency: how long after its first note the cue places notes
+MAX_RUNS = 64  # runs kept: loop jumps start one each
 MAX_TICKS = 24 * 200  # clocks a run keeps: 100 s at 120 bpm, more than any window reaches
-TEMPO_STEP = 0.5  # bpm: a tempo event once the tempo moved this far from the last one
+TEMPO_STEP = 1.0  # bpm: a tempo event once the tempo moved this far (looked at each beat)
 
 
 def is_transport(message: list[int]) -> bool:
-    return bool(message) and message[0] in TRANSPORT_MESSAGES
+    """Clock, Start, Continue, Stop (one byte each) or Song Position Pointer (three)."""
+    if not message or message[0] not in TRANSPORT_MESSAGES:
+        return False
+    return len(message) == (3 if message[0] == SONG_POSITION else 1)
 
 
 @dataclass
@@ -64,26 +74,36 @@ class Run:
     numbers: list[int] = field(default_factory=list)  # each one's number in the run
     stopped: float | None = None
     missed: int = 0  # clocks that never came (see add)
+    _gap: tuple[int, int] | None = None  # (index, clocks) of a gap the next clock decides
 
     def add(self, t: float) -> None:
         """The next clock, heard at t. A clock lost on the way (a MIDI system under load
-        drops messages) would put every later position a 24th of a beat behind: where a
-        clock comes more than LOST_CLOCK clocks after the last one on the tempo's line,
-        the ones between are counted as missed."""
+        drops messages) would put every later position a 24th of a beat behind, so a gap
+        of a whole number of clock periods (within LOST_TOLERANCE of the tempo measured
+        before it) that the next clock confirms - it comes one period later again - counts
+        the clocks between as missed. A late clock (the next one comes early) or a slower
+        tempo (the next gap is long too) is not a lost one."""
         t = max(t, self.last())
         number = self.numbers[-1] + 1 if self.numbers else 0
-        if len(self.ticks) >= SMOOTHING:
-            rate, at = _line(np.array(self.ticks[-SMOOTHING:]),
-                             np.array(self.numbers[-SMOOTHING:]))
-            expected = float(at(np.array([t]))[0])
-            if expected - self.numbers[-1] > LOST_CLOCK:
-                self.missed += round(expected) - number
-                number = round(expected)
+        rate = self.rate()
+        if rate is not None:
+            gap = (t - self.ticks[-1]) * rate
+            if self._gap is not None and abs(gap - 1) < LOST_TOLERANCE:
+                index, lost = self._gap  # confirmed: that clock came `lost` clocks late
+                for i in range(index, len(self.numbers)):
+                    self.numbers[i] += lost
+                self.missed += lost
+                number += lost
+            self._gap = None
+            whole = round(gap)
+            if whole >= 2 and abs(gap - whole) < LOST_TOLERANCE:
+                self._gap = (len(self.ticks), whole - 1)
         self.ticks.append(t)
         self.numbers.append(number)
         if len(self.ticks) > MAX_TICKS:  # an hour of clock must not slow every window
             forget = len(self.ticks) - MAX_TICKS // 2
             del self.ticks[:forget], self.numbers[:forget]
+            self._gap = None
 
     def count(self) -> int:
         """Clocks of this run so far (the next one's number)."""
@@ -96,7 +116,8 @@ class Run:
         """Clocks per second over the last SMOOTHING clocks; None with fewer than MIN_FIT."""
         if len(self.ticks) < MIN_FIT:
             return None
-        return _line(np.array(self.ticks[-SMOOTHING:]), np.array(self.numbers[-SMOOTHING:]))[0]
+        rate = _line(np.array(self.ticks[-SMOOTHING:]), np.array(self.numbers[-SMOOTHING:]))[0]
+        return rate if rate > 0 else None  # clocks all heard at once say nothing of tempo
 
     def positions(self, times: np.ndarray, guess: float) -> np.ndarray:
         """Song positions (quarters) at `times`; `guess` is the clock rate to use while
@@ -155,18 +176,21 @@ class Grid:
     position: float
     rate: float  # quarters per second
     anchor: float | None = None  # song time of the note it starts from
+    reach: float = np.inf  # seconds after the anchor it places notes
 
     def positions(self, times: np.ndarray) -> np.ndarray:
         if self.anchor is None:
             return np.full(len(times), np.nan)
-        return self.position + (times - self.anchor) * self.rate
+        placed = self.position + (times - self.anchor) * self.rate
+        return np.where(times <= self.anchor + self.reach, placed, np.nan)
 
 
 @dataclass
 class Transport:
     """The song position from clock, Start/Continue/Stop and SPP (see the module)."""
 
-    bpm: float | None = None  # the free-running grid's tempo when there is no clock
+    bpm: float = 0.0  # the free-running grid's tempo when there is no clock (0: none)
+    latency: float = 0.0  # the daemon's: how far ahead of the song the track comes
     runs: list[Run] = field(default_factory=list)
     cue: Grid | None = None  # while stopped: where the DAW will start
     free: Grid | None = None  # the --bpm grid
@@ -178,32 +202,35 @@ class Transport:
     # -- messages ----------------------------------------------------------------------------
     def receive(self, message: list[int], t: float) -> str | None:
         """Take one transport message heard at t; returns the event it makes (start,
-        continue, stop, position, tempo), or None."""
+        continue, stop, position, tempo), or None for a clock that changes nothing and for
+        a malformed message."""
         kind = message[0]
+        if not is_transport(message):
+            return None
         run = self.playing()
         if kind == CLOCK:
             return self._clock(run, t)
         if kind in (START, CONTINUE):
+            position = 0.0 if kind == START else (
+                self._jump if self._jump is not None else self.stopped_at)
             if run is not None:
                 self._stop(run, t)
-            self.runs.append(Run(t, 0.0 if kind == START else self.stopped_at))
+            self.runs.append(Run(t, position))
             self.cue, self._jump = None, None
             self._forget(t)
             return "start" if kind == START else "continue"
-        if kind == STOP:
-            if run is None:
-                return None
-            self._stop(run, t)
+        if kind == STOP:  # even when no Start was heard (a daemon started mid-song)
+            if run is not None:
+                self._stop(run, t)
             return "stop"
-        if kind == SONG_POSITION and len(message) == 3:
-            quarters = (message[1] | message[2] << 7) / 4
-            if run is None:
-                self.stopped_at = quarters
-                self.cue = Grid(quarters, self._rate_guess() / TICKS_PER_QUARTER)
-            else:
-                self._jump = quarters
-            return "position"
-        return None
+        quarters = (message[1] | message[2] << 7) / 4  # SONG_POSITION, in sixteenths
+        if run is None:
+            self.stopped_at = quarters
+            self.cue = Grid(quarters, self._rate_guess() / TICKS_PER_QUARTER,
+                            reach=self.latency + CUE_SECONDS)
+        else:
+            self._jump = quarters
+        return "position"
 
     def _clock(self, run: Run | None, t: float) -> str | None:
         if run is None:
@@ -213,9 +240,10 @@ class Transport:
             run = Run(t, self._jump)
             self.runs.append(run)
             self._jump = None
+            self._forget(t)
         run.add(t)
         rate = run.rate()
-        if rate is None:
+        if rate is None or run.count() % TICKS_PER_QUARTER:
             return None
         bpm = rate * 60 / TICKS_PER_QUARTER
         if self._reported_bpm is None or abs(bpm - self._reported_bpm) >= TEMPO_STEP:
@@ -226,12 +254,14 @@ class Transport:
     def _stop(self, run: Run, t: float) -> None:
         run.stopped = t
         self.stopped_at = run.position + run.count() / TICKS_PER_QUARTER  # the next clock's
-        self.cue = Grid(self.stopped_at, self._rate_guess() / TICKS_PER_QUARTER)
+        self.cue = Grid(self.stopped_at, self._rate_guess() / TICKS_PER_QUARTER,
+                        reach=self.latency + CUE_SECONDS)
         self._jump = None
+        self._forget(t)
 
     def _forget(self, now: float) -> None:
         self.runs = [r for r in self.runs
-                     if r.stopped is None or r.stopped > now - HISTORY_SECONDS]
+                     if r.stopped is None or r.stopped > now - HISTORY_SECONDS][-MAX_RUNS:]
 
     def note_heard(self, song_time: float) -> None:
         """A note-on whose song time (arrival + latency) is `song_time`: it anchors the
@@ -239,13 +269,13 @@ class Transport:
         if self.cue is not None and self.cue.anchor is None:
             self.cue.anchor = song_time
         idle = song_time - self._last_note > IDLE_SECONDS
-        if self.bpm is not None and (self.free is None or idle):
+        if self.bpm and (self.free is None or idle):
             self.free = Grid(0.0, self.bpm / 60, song_time)
         if self.cue is not None and idle:
             self.cue.anchor = song_time
         self._last_note = max(self._last_note, song_time)
 
-    def set_bpm(self, bpm: float | None) -> None:
+    def set_bpm(self, bpm: float) -> None:
         self.bpm, self.free = bpm, None
 
     # -- positions ---------------------------------------------------------------------------
@@ -293,7 +323,7 @@ class Transport:
             return "clock"
         if self.runs and self.cue is not None:
             return "stopped"
-        if self.bpm is not None and not self.runs:
+        if self.bpm and not self.runs:
             return "bpm"
         return "none"
 
@@ -303,4 +333,4 @@ class Transport:
             rate = run.rate()
             if rate:
                 return rate * 60 / TICKS_PER_QUARTER
-        return self.bpm
+        return self.bpm or None

@@ -77,13 +77,10 @@ def at_ticks(ticks: np.ndarray, ticks_per_beat: int,
     for index, (start, numerator, denominator) in enumerate(changes):
         mine = which == index
         beat_ticks = ticks_per_beat * 4 / denominator
-        in_beats = (ticks[mine] - start) / beat_ticks
-        phase[mine] = in_beats % 1.0
-        position[mine] = in_beats % numerator
+        in_beats = snapped((ticks[mine] - start) / beat_ticks)  # as live: a played file too
+        phase[mine] = np.mod(in_beats, 1.0)
+        position[mine] = np.mod(in_beats, numerator)
         beats[mine] = numerator
-    near = np.minimum(phase, 1 - phase) < 1e-6  # ticks are integers: exact grid lines
-    phase[near] = 0.0
-    position[near] = np.round(position[near]) % beats[near]
     return Meter(phase, position, beats, np.ones(len(ticks)))
 
 

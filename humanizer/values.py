@@ -180,10 +180,10 @@ def meter(text: object) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-def bpm(value: object) -> float | None:
-    """A tempo in beats (quarter notes) per minute for the free-running grid, or off."""
-    if value is None or (isinstance(value, str) and value.strip().lower() in ("off", "none")):
-        return None
+def bpm(value: object) -> float:
+    """A tempo in beats (quarter notes) per minute for the free-running grid, or off (0)."""
+    if value == 0 or (isinstance(value, str) and value.strip().lower() in ("off", "none", "0")):
+        return 0.0
     return number("bpm", value, *BPM_RANGE)
 
 

@@ -44,10 +44,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(default 4/4); score-aware styles hear where each note falls")
     parser.add_argument("--bpm", metavar="TEMPO", type=checked(values.bpm),
                         help="without MIDI clock: a grid at this tempo from the first note "
-                             "(default: none - without clock the meter is unknown)")
+                             "(default off - without clock the meter is unknown)")
     parser.add_argument("--no-clock-thru", dest="clock_thru", action="store_const",
                         const=False, help="do not pass MIDI clock, Start, Stop and Song "
                                           "Position on to the output")
+    parser.add_argument("--clock-thru", dest="clock_thru", action="store_const", const=True,
+                        help="pass them on (the default; wins over clock_thru = false in "
+                             "the config file)")
     parser.add_argument("--bypass", action="store_const", const=True,
                         help="start with velocities passing through unchanged (the delay "
                              "stays); ctl bypass off turns the model on")

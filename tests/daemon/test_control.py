@@ -32,7 +32,7 @@ def test_settings_validate_values():
     assert settings.changed("variation", 1).variation == 1
     assert settings.changed("meter", "6/8").meter == (6, 8)
     assert settings.changed("meter", "6/8").as_dict()["meter"] == "6/8"
-    assert settings.changed("bpm", 96).bpm == 96 and settings.changed("bpm", "off").bpm is None
+    assert settings.changed("bpm", 96).bpm == 96 and settings.changed("bpm", "off").bpm == 0
     assert settings.changed("clock_thru", "off").clock_thru is False
     skipping = settings.changed("skip_channels", "4, 10")
     assert skipping.skip_channels == {3, 9} and skipping.as_dict()["skip_channels"] == [4, 10]

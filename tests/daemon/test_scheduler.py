@@ -152,7 +152,24 @@ def test_stop_drops_what_waits_releases_what_sounds_and_nothing_plays_after():
     assert scheduler.buffer.counts.stopped == len(heard_by_stop) - len(played_by_stop)
     released = passed[:stop]
     assert [0xB0, 123, 0] in released and [0xB0, 64, 0] in released
+    assert [0xB0, 120, 0] not in released  # no All Sound Off: the sound rings out
     assert scheduler.buffer.sounding() == 0 and not scheduler.buffer.queue
+
+
+def test_a_start_while_playing_is_a_jump_and_drops_the_old_take():
+    latency = 0.5
+    clock = FakeClock()
+    passed = []
+    scheduler = Scheduler(StyleMap("pop"), passed.append, Settings(latency=latency),
+                          clock=clock)
+    scheduler.receive([0xFA], 0.0)
+    for k in range(48):
+        scheduler.receive([0xF8], k / 48)
+    scheduler.receive(note_on(60, 80), 0.9)  # the old take's, due at 1.4
+    clock.now = 1.0
+    scheduler.receive([0xFA], 1.0)  # the DAW restarts from the top
+    assert scheduler.buffer.counts.stopped == 1 and not scheduler.buffer.queue
+    assert scheduler.transport.runs[-1].position == 0.0
 
 
 class SlowEngine:

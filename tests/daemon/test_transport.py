@@ -74,15 +74,17 @@ def test_start_is_position_zero_and_continue_resumes_where_spp_put_it():
 def test_notes_sent_early_before_start_take_the_cue_then_the_clock():
     """The DAW sends its track L early: the first notes arrive while it is still
     stopped. The first is taken to fall on the cue; after Start the clock decides."""
-    transport = Transport()
+    transport = Transport(latency=0.1)
     transport.receive([START], 0.0)
     clock(transport, 0.0, 100, 24 * 4)
     transport.receive([STOP], 2.4)
     transport.receive(spp(32), 2.5)  # located to quarter 8
     transport.note_heard(5.0)  # arrives at 4.5 with L 0.5: its song time
-    transport.note_heard(5.3)
-    cued = transport.positions(np.array([5.0, 5.3]), now=4.8)
-    assert cued == pytest.approx([8.0, 8.0 + 0.3 * 100 / 60], abs=1e-6)  # the last tempo
+    transport.note_heard(5.15)
+    transport.note_heard(5.35)
+    cued = transport.positions(np.array([5.0, 5.15, 5.35]), now=4.8)
+    assert cued[:2] == pytest.approx([8.0, 8.0 + 0.15 * 100 / 60], abs=1e-6)  # last tempo
+    assert np.isnan(cued[2])  # past latency + CUE_SECONDS: they wait for the Start
     transport.receive([CONTINUE], 5.0)
     clock(transport, 5.0, 100, 30)
     assert transport.positions(np.array([5.3]), now=5.45) == pytest.approx(
@@ -128,7 +130,8 @@ def test_without_clock_bpm_gives_a_grid_from_the_first_note_and_nothing_else_doe
 def test_clock_while_stopped_moves_nothing_and_events_name_what_happened():
     transport = Transport()
     assert transport.receive([CLOCK], 0.0) is None and transport.runs == []
-    assert transport.receive([STOP], 0.0) is None  # nothing was playing
+    assert transport.receive([STOP], 0.0) == "stop"  # (a Start missed: Stop still stops)
+    assert transport.receive([0xF2, 5], 0.0) is None  # a broken SPP says nothing
     assert transport.receive([START], 1.0) == "start"
     events = [transport.receive([CLOCK], 1.0 + k / 48) for k in range(30)]
     assert events.count("tempo") == 1  # measured once the run has enough clocks
@@ -165,3 +168,46 @@ def test_a_lost_clock_is_counted_and_a_late_one_is_not(frames, lost):
     beats = np.arange(2, 16)
     placed = transport.positions(beats * 0.5 + period / 2, now=8.0)
     assert np.max(np.abs(placed - beats)) < BEAT_48
+
+
+def test_a_slower_tempo_or_a_late_clock_is_not_a_lost_clock():
+    transport = Transport()
+    transport.receive([START], 0.0)
+    t = clock(transport, 0.0, 140, 24 * 4)
+    late = t + 0.8 * 60 / 140 / 24  # one clock 0.8 of a period late, the next on time
+    transport.receive([CLOCK], late)
+    t = clock(transport, t + 60 / 140 / 24, 140, 24 * 2)
+    t = clock(transport, t, 70, 24 * 4)  # half the tempo: every gap two periods
+    run = transport.runs[-1]
+    assert run.missed == 0 and run.count() == 24 * 10 + 1
+    assert transport.tempo() == pytest.approx(70, abs=0.5)
+    assert transport.positions(np.array([t]), now=t)[0] == pytest.approx(
+        run.count() / 24, abs=BEAT_48)
+
+
+@pytest.mark.parametrize("bpm", [60, 97, 120, 175, 200, 240])
+def test_clocks_bunched_by_jack_periods_never_count_as_lost(bpm):
+    period = 1024 / 48000
+    transport = Transport()
+    transport.receive([START], 0.0)
+    for k in range(24 * 32):
+        transport.receive([CLOCK], np.ceil((k * 60 / bpm / 24) / period) * period)
+    assert transport.runs[-1].missed == 0
+
+
+def test_spp_then_continue_while_playing_starts_there():
+    transport = Transport()
+    transport.receive([START], 0.0)
+    t = clock(transport, 0.0, 120, 48)
+    transport.receive(spp(32), t)
+    transport.receive([CONTINUE], t)
+    clock(transport, t, 120, 48)
+    assert transport.positions(np.array([t + 0.5]), now=t + 1.0)[0] == pytest.approx(9.0)
+
+
+def test_clocks_heard_all_at_once_give_no_tempo_and_break_nothing():
+    transport = Transport()
+    transport.receive([START], 0.0)
+    assert all(transport.receive([CLOCK], 1.0) is None for _ in range(30))
+    assert transport.tempo() is None
+    assert np.isfinite(transport.positions(np.array([1.0]), now=1.0)).all()
