@@ -26,7 +26,7 @@ from humanizer.daemon.buffer import Event, LookaheadBuffer
 from humanizer.daemon.settings import Settings
 from humanizer.daemon.stats import Timings
 from humanizer.daemon.stylemap import StyleMap
-from humanizer.daemon.supervisor import Supervisor
+from humanizer.daemon.supervisor import Supervisor, yield_to_midi
 from humanizer.daemon.transport import Transport, is_transport
 from humanizer.engine import BATCH_SECONDS, PREDICT_BEFORE, Engine, Prediction, heard_ahead
 from humanizer.meter import Meter
@@ -35,17 +35,6 @@ from humanizer.variation import Takes
 
 IDLE_WAIT = 0.2  # how often idle threads look at the stop flag
 MAX_STRIKES = 3  # inferences with invalid numbers (or errors) before a style is dropped
-
-
-def bar_and_beat(quarters: float, signature: tuple[int, int]) -> str | None:
-    """A song position as a DAW shows it, bar.beat from 1.1 (beats with two decimals);
-    None where it is unknown."""
-    if not np.isfinite(quarters):
-        return None
-    numerator, denominator = signature
-    beats = float(meter.snapped(np.array([quarters * denominator / 4]))[0])
-    bar, beat = divmod(beats, numerator)
-    return f"{int(bar) + 1}.{beat + 1:.2f}"
 
 
 @dataclass
@@ -192,6 +181,7 @@ class Scheduler:
         return PREDICT_BEFORE + (output.MAX_SHIFT if self.settings.timing > 0 else 0.0)
 
     def _predict_loop(self) -> None:
+        yield_to_midi()
         while True:
             with self._state:
                 if not self._running:
@@ -390,10 +380,10 @@ class Scheduler:
         return {"source": source, "locked": source == "clock",
                 "meter": "/".join(map(str, signature)),
                 "bpm": None if tempo is None else round(tempo, 2),
-                "position": bar_and_beat(here, signature),
+                "position": meter.bar_and_beat(here, signature),
                 "missed_clocks": sum(run.missed for run in self.transport.runs),
                 "recent": [{"channel": channel + 1, "pitch": pitch,
-                            "position": bar_and_beat(place, signature)}
+                            "position": meter.bar_and_beat(place, signature)}
                            for channel, pitch, place in self.recent]}
 
     def snapshot(self) -> dict:

@@ -8,6 +8,7 @@ state of each thread and its restarts are reported by `ctl status`.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -18,6 +19,7 @@ from collections.abc import Callable
 MAX_RESTARTS = 5
 WINDOW = 60.0  # seconds
 RESTART_PAUSE = 0.05  # seconds: a loop that fails at once does not spin
+PREDICTOR_NICENESS = 5  # how much lower than the MIDI threads the model runs (Linux)
 
 
 class Supervisor:
@@ -81,3 +83,18 @@ class Supervisor:
                            **({"last_error": self._errors[name]} if name in self._errors
                               else {})}
                     for name, thread in self._threads.items()}
+
+
+def yield_to_midi() -> None:
+    """Give the calling thread (the predictor) a lower priority than the MIDI threads and
+    the MIDI server, where the system allows it per thread (Linux): on a loaded machine a
+    late note is the designed fallback (it leaves on time with its own velocity), while a
+    starved JACK server loses MIDI."""
+    if not sys.platform.startswith("linux"):
+        return
+    thread = threading.get_native_id()
+    try:
+        os.setpriority(os.PRIO_PROCESS, thread,
+                       min(19, os.getpriority(os.PRIO_PROCESS, thread) + PREDICTOR_NICENESS))
+    except OSError:
+        pass

@@ -122,3 +122,14 @@ def of_positions(quarters: np.ndarray, signature: tuple[int, int]) -> Meter:
     position = np.mod(beats, numerator)
     return Meter(np.where(known, phase, 0.0), np.where(known, position, 0.0),
                  np.where(known, float(numerator), 0.0), known.astype(np.float64))
+
+
+def bar_and_beat(quarters: float, signature: tuple[int, int]) -> str | None:
+    """A song position as a DAW shows it, bar.beat from 1.1 (beats with two decimals);
+    None where it is unknown."""
+    if not np.isfinite(quarters):
+        return None
+    numerator, denominator = signature
+    beats = float(snapped(np.array([quarters * denominator / 4]))[0])
+    bar, beat = divmod(beats, numerator)
+    return f"{int(bar) + 1}.{beat + 1:.2f}"
