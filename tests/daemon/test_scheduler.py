@@ -172,6 +172,20 @@ def test_a_start_while_playing_is_a_jump_and_drops_the_old_take():
     assert scheduler.transport.runs[-1].position == 0.0
 
 
+def test_no_clock_thru_keeps_the_transport_back_and_still_follows_it():
+    clock = FakeClock()
+    passed = []
+    scheduler = Scheduler(StyleMap("pop"), passed.append,
+                          Settings(clock_thru=False), clock=clock)
+    for message, at in [([0xF2, 8, 0], 0.0), ([0xFB], 0.5)] + [([0xF8], 0.5 + k / 48)
+                                                               for k in range(30)]:
+        scheduler.receive(message, at)
+    assert passed == []
+    clock.now = 0.5 + 24 / 48  # SPP 8 sixteenths (two quarters), then a quarter of clock
+    assert scheduler.transport_state()["position"] == "1.4.00"
+    assert scheduler.snapshot()["events_in"] == 32 and scheduler.snapshot()["events_out"] == 0
+
+
 class SlowEngine:
     """Stands in for a model that cannot keep up."""
 
