@@ -226,8 +226,8 @@ class Scheduler:
             reach = max(contract.context_seconds, 3 * contract.level_seconds) + 1.0
             if contract.note_level:  # its context notes' accents need their own levels
                 reach = contract.context_seconds + 3 * contract.level_seconds + 1.0
-            notes, indices, dues = self.buffer.window(channels, events, reach)
-            wanted = dues if contract.note_level else [dues[i] for i in indices]
+            notes, indices, song_times = self.buffer.window(channels, events, reach)
+            wanted = song_times if contract.note_level else [song_times[i] for i in indices]
             places = self.transport.positions(np.array(wanted), self.clock())
             due_places = places[indices] if contract.note_level else places
             for i, place in zip(indices, due_places.tolist()):
