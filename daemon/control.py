@@ -44,8 +44,10 @@ def is_loopback(address: str) -> bool:
 def events_address(control: str) -> str:
     """The PUB address next to a control address: the next TCP port, or `<path>.events`."""
     match = re.fullmatch(r"(tcp://.+):(\d+)", control)
-    if match:
+    if match and int(match.group(2)) < 65535:
         return f"{match.group(1)}:{int(match.group(2)) + 1}"
+    if match:
+        raise HumanizerError(f"{control} is the last TCP port: give --events ADDRESS")
     if control.startswith("ipc://"):
         return control + ".events"
     raise HumanizerError(f"cannot derive an events address from '{control}': give --events")

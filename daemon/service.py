@@ -232,6 +232,11 @@ class Service:
     def set(self, key: object = None, value: object = None) -> dict:
         if not isinstance(key, str):
             raise RequestError("'set' needs a string 'key' and a 'value'")
+        if key == "timing" and values.amount("timing", value) > 0 and not any(
+                engine.contract.timing for engine in self.styles.loaded().values()):
+            names = ", ".join(sorted(self.styles.loaded()))
+            raise RequestError(f"style {names} predicts no timing: timing needs a style with "
+                               "a timing head (ctl use drums --channel 10, for one)")
         settings = self.scheduler.update(key, value)
         self.options.sources[key] = "ctl"
         self.control.publish("set", {"key": key, "value": value})

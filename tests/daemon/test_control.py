@@ -69,6 +69,8 @@ def test_addresses():
         assert not is_loopback(address)
     assert events_address("tcp://127.0.0.1:5555") == "tcp://127.0.0.1:5556"
     assert events_address("ipc:///tmp/h") == "ipc:///tmp/h.events"
+    with pytest.raises(HumanizerError, match="give --events"):
+        events_address("tcp://127.0.0.1:65535")
 
 
 def test_remote_control_is_refused_without_allow_remote_and_keys(tmp_path):

@@ -321,3 +321,13 @@ def unbalanced_keys(timed) -> set:
             sounding[key] = sounding.get(key, 0) - 1
             assert sounding[key] >= 0, "a note-off overtook its note-on"
     return {key for key, count in sounding.items() if count}
+
+
+def test_ctl_set_timing_is_refused_as_serve_refuses_it_when_no_style_has_timing():
+    started = Daemon("--latency", "100ms", "--style", "piano")
+    try:
+        reply = started.ask({"cmd": "set", "key": "timing", "value": 1})
+        assert not reply["ok"] and "predicts no timing" in reply["error"]
+        assert started.ask({"cmd": "set", "key": "timing", "value": 0})["ok"]
+    finally:
+        started.stop()
