@@ -204,10 +204,9 @@ class Transport:
         """Take one transport message heard at t; returns the event it makes (start,
         continue, stop, position, tempo), or None for a clock that changes nothing and for
         a malformed message."""
-        kind = message[0]
         if not is_transport(message):
             return None
-        run = self.playing()
+        kind, run = message[0], self.playing()
         if kind == CLOCK:
             return self._clock(run, t)
         if kind in (START, CONTINUE):
