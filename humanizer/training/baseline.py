@@ -57,19 +57,27 @@ def cases(data: Path, split: str) -> list[Case]:
     return found
 
 
-def predictions(model, case: Case, level_seconds: float, gain: float) -> np.ndarray:
-    """The velocities the baseline gives a case's played notes: its deviations re-centred
-    on their local mean, times the gain, around the input's level."""
+def shaped(model, case: Case, level_seconds: float) -> tuple[np.ndarray, np.ndarray]:
+    """(the input's levels, the baseline's deviations re-centred on their local mean) of
+    a case's played notes: computed once, then scaled by each gain."""
     features, _, levels = rows(case, level_seconds)
     deviation = model.predict(features) * encoding.DEVIATION_SCALE
     times = np.array([case.notes[i].start for i in case.measured])
-    centred = deviation - encoding.local_mean(times, deviation, times, level_seconds)
+    return levels, deviation - encoding.local_mean(times, deviation, times, level_seconds)
+
+
+def predictions(model, case: Case, level_seconds: float, gain: float) -> np.ndarray:
+    """The velocities the baseline gives a case's played notes at `gain`."""
+    levels, centred = shaped(model, case, level_seconds)
     return np.clip(np.rint(levels + gain * centred), 1, 127)
 
 
 def measure(model, split: list[Case], level_seconds: float) -> dict[float, dict]:
+    """Metrics per gain; each case's features and prediction are made once."""
+    done = [shaped(model, case, level_seconds) for case in split]
     return {gain: summarize([case.truth for case in split],
-                            [predictions(model, case, level_seconds, gain) for case in split])
+                            [np.clip(np.rint(levels + gain * centred), 1, 127)
+                             for levels, centred in done])
             for gain in GAINS}
 
 
