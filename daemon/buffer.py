@@ -24,6 +24,7 @@ from bisect import bisect_left
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 
+from humanizer.daemon.levels import LevelRecord
 from humanizer.daemon.midi import (
     ALL_SOUND_OFF,
     CHANNELS,
@@ -134,6 +135,7 @@ class LookaheadBuffer:
     queue: deque[Event] = field(default_factory=deque)
     unclaimed: deque[Event] = field(default_factory=deque)  # note-ons awaiting inference
     heard: dict[int, list[HeardNote]] = field(default_factory=lambda: defaultdict(list))
+    levels: LevelRecord = field(default_factory=LevelRecord)  # what input levels weigh
     counts: Counts = field(default_factory=Counts)
     _open: dict[tuple[int, int], deque[HeardNote]] = field(
         default_factory=lambda: defaultdict(deque))
@@ -176,6 +178,7 @@ class LookaheadBuffer:
             self._held_count += 1
             if note.as_note().on_keyboard and channel not in self.skipped:
                 self.heard[channel].append(note)
+                self.levels.add(channel, note.start, note.pitch, note.velocity)
                 event.note = note
                 self.unclaimed.append(event)
                 note.previous = self._last_on.get((channel, note.pitch))
@@ -349,6 +352,7 @@ class LookaheadBuffer:
                 kept.append(event)
         self.queue, self.unclaimed = kept, deque()
         self.heard.clear()
+        self.levels.clear()
         self._last_on.clear()
         self.moving = False
         self.counts.stopped += dropped

@@ -23,6 +23,7 @@ import numpy as np
 
 from humanizer import meter, output
 from humanizer.daemon.buffer import Event, LookaheadBuffer
+from humanizer.daemon.levels import heard_by
 from humanizer.daemon.settings import Settings
 from humanizer.daemon.stats import Timings
 from humanizer.daemon.stylemap import StyleMap
@@ -51,6 +52,7 @@ class Job:
     owners: list[int]  # each note's part: its channel
     positions: np.ndarray | None = None  # note-level styles: each note's song position
     meter: Meter | None = None  # ... and so where it falls in the bar
+    levels: tuple | None = None  # note-level styles: LevelRecord.notes reaching their level
 
 
 class Scheduler:
@@ -224,8 +226,11 @@ class Scheduler:
             contract = engine.contract
             # the frames look back context_seconds, the input's level 3 level widths
             reach = max(contract.context_seconds, 3 * contract.level_seconds) + 1.0
-            if contract.note_level:  # its context notes' accents need their own levels
-                reach = contract.context_seconds + 3 * contract.level_seconds + 1.0
+            levels = None
+            if contract.note_level:  # its context notes' accents need their own levels,
+                reach = contract.context_seconds + 1.0  # from the record reaching further
+                levels = self.buffer.levels.notes(channels, min(
+                    event.note.start for event in events) - reach - 3 * contract.level_seconds)
             notes, indices, song_times = self.buffer.window(channels, events, reach)
             wanted = song_times if contract.note_level else [song_times[i] for i in indices]
             places = self.transport.positions(np.array(wanted), self.clock())
@@ -233,7 +238,7 @@ class Scheduler:
             for i, place in zip(indices, due_places.tolist()):
                 self.recent.append((notes[i].channel, notes[i].pitch, place))
             snapshots.append(Job(engine, notes, indices, lookahead, events, [],
-                                 places if contract.note_level else None))
+                                 places if contract.note_level else None, None, levels))
         return snapshots
 
     def _prepare(self, snapshots: list[Job]) -> list[Job]:
@@ -259,7 +264,8 @@ class Scheduler:
                                 [event for _, event in kept],
                                 [note.channel for note in playable], places,
                                 None if places is None
-                                else meter.of_positions(places, self.settings.meter)))
+                                else meter.of_positions(places, self.settings.meter),
+                                snapshot.levels and heard_by(engine, snapshot.levels)))
         if unheard:
             with self._state:
                 for event in unheard:
@@ -298,7 +304,8 @@ class Scheduler:
             engine = group[0].engine
             predictions = engine.predict_parts(
                 [(job.notes, np.array(job.indices), job.owners) for job in group],
-                group[0].lookahead, [job.meter for job in group])
+                group[0].lookahead, [job.meter for job in group],
+                [job.levels for job in group])
             self.timings.add(time.perf_counter() - started)
             for job, prediction in zip(group, predictions):
                 self._place(job, prediction, settings)
@@ -396,3 +403,4 @@ class Scheduler:
         counts["threads"] = self.supervisor.state()
         counts["margin_ms"] = round(self.margin() * 1000, 3)
         return counts
+

@@ -38,7 +38,7 @@ from humanizer.errors import HumanizerError
 from humanizer.meter import Meter
 from humanizer.notes import Note
 from humanizer.output import MAX_SHIFT
-from humanizer.windows import Frames, Part, Window, windows_of
+from humanizer.windows import Frames, LevelNotes, Part, Window, windows_of
 
 CHUNK_SECONDS = 60.0  # core of a whole-file chunk; each side gets the model's context more
 CHUNK_BATCH = 16  # whole-file chunks of one length run together in one call
@@ -176,6 +176,14 @@ class Engine:
             return replace(note, pitch=pitch)
         return note if note.on_keyboard else None
 
+    def hears_keys(self, keys: np.ndarray) -> np.ndarray:
+        """Whether the model has an input for notes on MIDI `keys` (as `hears` says), for
+        thousands of keys at once."""
+        if not hasattr(self, "_heard_keys"):
+            self._heard_keys = np.array([self.hears(Note(key, 64, 0.0, 1.0)) is not None
+                                         for key in range(128)])
+        return self._heard_keys[np.asarray(keys, dtype=np.int64)]
+
     def run(self, frames: np.ndarray) -> np.ndarray:
         """Raw deviations (batch, time, 88) for frames (batch, time, 176)."""
         return self.run_heads(frames)[0]
@@ -294,16 +302,19 @@ class Engine:
 
     def predict_parts(self, groups: Sequence[tuple[Sequence[Note], np.ndarray,
                                                    Sequence[int] | None]],
-                      lookahead: float, meters: Sequence[Meter | None] | None = None
-                      ) -> list[Prediction]:
+                      lookahead: float, meters: Sequence[Meter | None] | None = None,
+                      levels: Sequence[LevelNotes | None] | None = None) -> list[Prediction]:
         """The live case, for several groups of notes at once: for each (notes sorted by
         start, indices of the notes due, owners or None), the predictions of those notes
         from windows reaching `lookahead` past them (humanizer.windows). All windows share
-        model runs. `meters`: each group's notes' meter (None: unknown)."""
+        model runs. `meters`: each group's notes' meter (None: unknown); `levels`: for
+        note-level styles, the notes each group's input level is measured from (None:
+        its own notes)."""
         meters = meters or [None] * len(groups)
+        levels = levels or [None] * len(groups)
         if self.contract.note_level:
-            parts = [(Part.of(notes, owners, meter), np.asarray(wanted, dtype=np.int64))
-                     for (notes, wanted, owners), meter in zip(groups, meters)]
+            parts = [(Part.of(notes, owners, meter, level), np.asarray(wanted, dtype=np.int64))
+                     for (notes, wanted, owners), meter, level in zip(groups, meters, levels)]
             answers = [Prediction.empty(len(wanted)) for _, wanted in parts]
             note_engine.predict_windows(self, parts, lookahead, answers)
             return answers

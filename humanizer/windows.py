@@ -26,6 +26,18 @@ from humanizer.notes import Note
 
 
 @dataclass
+class LevelNotes:
+    """The notes a part's input level is measured from (sorted by start), as arrays:
+    usually the part's own notes. Live, the daemon's record of them reaches further back
+    than the notes it hands the model (daemon.levels): a level 16 s wide weighs 48 s of
+    notes, a window's context is 8 s."""
+
+    times: np.ndarray
+    owners: np.ndarray
+    velocities: np.ndarray
+
+
+@dataclass
 class Part:
     """The notes one style hears together (sorted by start) as arrays; `owners` says which
     of the user's parts each belongs to (a track and channel, a live channel): the model
@@ -38,10 +50,18 @@ class Part:
     velocities: np.ndarray
     owners: np.ndarray
     meter: Meter
+    level_notes: LevelNotes | None = None  # None: its own notes
+
+    @property
+    def heard_levels(self) -> LevelNotes:
+        """The notes its input level is measured from."""
+        if self.level_notes is None:
+            return LevelNotes(self.times, self.owners, self.velocities)
+        return self.level_notes
 
     @staticmethod
     def of(notes: Sequence[Note], owners: Sequence[int] | None = None,
-           meter: Meter | None = None) -> Part:
+           meter: Meter | None = None, level_notes: LevelNotes | None = None) -> Part:
         return Part(np.array([note.start for note in notes], dtype=np.float64),
                     np.array([note.end for note in notes], dtype=np.float64),
                     np.array([note.pitch for note in notes], dtype=np.int64)
@@ -49,7 +69,7 @@ class Part:
                     np.array([note.velocity for note in notes], dtype=np.float64),
                     np.zeros(len(notes), dtype=np.int64) if owners is None
                     else np.asarray(owners, dtype=np.int64),
-                    Meter.unknown(len(notes)) if meter is None else meter)
+                    Meter.unknown(len(notes)) if meter is None else meter, level_notes)
 
 
 @dataclass

@@ -62,6 +62,40 @@ def test_live_velocities_equal_the_offline_latency_emulation():
     assert live != [n.velocity for n in notes]  # the model did change them
 
 
+def test_a_score_aware_style_hears_accents_against_the_level_record_as_offline():
+    """A note-level style is handed only its context's notes; the level its accents are
+    heard against comes from the buffer's level record, reaching three level widths
+    further back. On a long part with drawn dynamics (a swell and accents) that gives
+    exactly what `humanize --latency` gives the whole file."""
+    latency = 0.5
+    styles = StyleMap("pop")
+    engine = styles.playing(0)[0]
+    contract = engine.contract
+    clock = FakeClock()
+    scheduler = Scheduler(styles, lambda m: None, Settings(latency=latency), clock=clock)
+    rng = np.random.default_rng(11)
+    notes = [Note(int(rng.integers(48, 84)),
+                  int(60 + 30 * np.sin(k / 40) + (25 if k % 7 == 0 else 0)),
+                  k * 0.125, k * 0.125 + 0.1) for k in range(400)]  # 50 s
+    events = sorted([(n.start, 1, note_on(n.pitch, n.velocity)) for n in notes]
+                    + [(n.end, 0, note_off(n.pitch)) for n in notes])
+    received, sent, spans = 0, [], []
+    for due in sorted({n.start + latency for n in notes}):
+        while received < len(events) and events[received][0] <= due + 1e-9:
+            scheduler.receive(events[received][2], events[received][0])
+            received += 1
+        clock.now = due
+        jobs = scheduler._jobs(scheduler.buffer.claim(due + 1e-9))
+        spans += [job.notes[-1].start - job.notes[0].start for job in jobs]
+        scheduler.predict(jobs, scheduler.settings)
+        sent += scheduler.buffer.pop_due(due + 1e-9)
+    live = [m[2] for m in sent if m[0] == 0x90 and m[2] > 0]
+    offline, _ = humanize_part(engine, notes, OutputSettings(), heard_ahead(latency))
+    assert contract.note_level and scheduler.buffer.counts.late == 0
+    assert max(spans) <= contract.context_seconds + 1.0 + latency + 0.125
+    assert live == offline.tolist()
+
+
 def beat_part(count: int = 48, bpm: float = 120, seed: int = 5) -> list[Note]:
     """A quantized part on the 8th-note grid at `bpm`, chords now and then."""
     rng = np.random.default_rng(seed)
