@@ -307,21 +307,28 @@ class LookaheadBuffer:
             batch.append(self.unclaimed.popleft())
         return batch
 
-    def window(self, channels: list[int], events: list[Event],
-               reach: float) -> tuple[list[Note], list[int], list[float]]:
+    def window(self, channels: list[int], events: list[Event], reach: float,
+               most: int | None = None) -> tuple[list[Note], list[int], list[float]]:
         """The notes heard on `channels` (one part: the channels playing one style) that a
         prediction for `events` needs, sorted by start, each event's note's index, and
         each note's song time (for the transport).
 
         `reach` is how many seconds before the earliest onset the model looks (its
-        context and the level's window); notes still sounding then count too.
+        context and the level's window); notes still sounding then count too. With
+        `most` (a note-level style, which hears at most that many notes before a window's
+        own), each channel gives only its latest `most` begun before the earliest onset,
+        and none begun before `reach`: a dense part's window stays small.
         """
-        since = min(event.note.start for event in events) - reach
+        earliest = min(event.note.start for event in events)
+        since = earliest - reach
         chosen = []
         for channel in channels:
             notes = self._forget(channel, since - HISTORY_SECONDS)
             first = bisect_left(notes, since, key=_start)  # notes arrive in start order
-            chosen += [n for n in notes[:first] if n.end >= since]  # begun before, sounding
+            if most is None:
+                chosen += [n for n in notes[:first] if n.end >= since]  # begun, sounding
+            else:
+                first = max(first, bisect_left(notes, earliest, key=_start) - most)
             chosen += notes[first:]
         chosen.sort(key=_start)  # stable: arrival order within a start
         return ([n.as_note() for n in chosen], [_position(chosen, e.note) for e in events],

@@ -31,6 +31,7 @@ from humanizer.daemon.supervisor import Supervisor, yield_to_midi
 from humanizer.daemon.transport import Transport, is_transport
 from humanizer.engine import BATCH_SECONDS, PREDICT_BEFORE, Engine, Prediction, heard_ahead
 from humanizer.meter import Meter
+from humanizer.note_engine import MAX_STEPS
 from humanizer.notes import Note
 from humanizer.variation import Takes
 
@@ -231,7 +232,8 @@ class Scheduler:
                 reach = contract.context_seconds + 1.0  # from the record reaching further
                 levels = self.buffer.levels.notes(channels, min(
                     event.note.start for event in events) - reach - 3 * contract.level_seconds)
-            notes, indices, song_times = self.buffer.window(channels, events, reach)
+            notes, indices, song_times = self.buffer.window(
+                channels, events, reach, MAX_STEPS if contract.note_level else None)
             wanted = song_times if contract.note_level else [song_times[i] for i in indices]
             places = self.transport.positions(np.array(wanted), self.clock())
             due_places = places[indices] if contract.note_level else places

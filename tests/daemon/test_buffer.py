@@ -288,3 +288,29 @@ def test_stop_drops_notes_and_moves_but_keeps_resets_and_forgets_the_take():
     assert buffer.counts.stopped == 1
     buffer.receive(note_on(62, 80), 2.0)  # the next take is heard from scratch
     assert [n.pitch for n in buffer.heard[0]] == [62]
+
+
+def test_a_window_holds_the_notes_in_reach_and_those_still_sounding_from_before():
+    buffer = LookaheadBuffer(latency=0.5)
+    buffer.receive(note_on(40, 70), 0.0)  # held through the window (so is 50)
+    buffer.receive(note_on(41, 70), 1.0)
+    buffer.receive(note_off(41), 1.5)  # ended before the reach
+    for k in range(6):
+        buffer.receive(note_on(50 + k, 80, channel=k % 2), 10.0 + k)
+    events = [e for e in buffer.queue if e.note is not None and e.note.start >= 14.0]
+    notes, indices, _ = buffer.window([0, 1], events, reach=3.0)
+    assert [n.pitch for n in notes] == [40, 50, 51, 52, 53, 54, 55]  # 41 ended
+    assert [notes[i].pitch for i in indices] == [54, 55]
+
+
+def test_a_note_level_window_holds_each_channels_latest_most_before_the_earliest_due():
+    """`most`: each channel's latest `most` notes begun before the earliest onset asked for,
+    and none held from before the reach - the union holds the latest `most` of all."""
+    buffer = LookaheadBuffer(latency=0.5)
+    buffer.receive(note_on(40, 70), 0.0)  # held, but a note-level window does not hear it
+    for k in range(8):
+        buffer.receive(note_on(50 + k, 80, channel=k % 2), 10.0 + k)
+    events = [e for e in buffer.queue if e.note is not None and e.note.start >= 16.0]
+    notes, indices, _ = buffer.window([0, 1], events, reach=30.0, most=2)
+    assert [n.pitch for n in notes] == [52, 53, 54, 55, 56, 57]
+    assert [notes[i].pitch for i in indices] == [56, 57]

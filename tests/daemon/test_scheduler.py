@@ -3,12 +3,14 @@
 import time
 
 import numpy as np
+import pytest
 from messages import note_off, note_on
 
 from humanizer.daemon.scheduler import Scheduler
 from humanizer.daemon.settings import Settings
 from humanizer.daemon.stylemap import StyleMap
 from humanizer.engine import heard_ahead
+from humanizer.note_engine import MAX_STEPS
 from humanizer.notes import Note
 from humanizer.offline import humanize_part
 from humanizer.output import OutputSettings
@@ -62,9 +64,12 @@ def test_live_velocities_equal_the_offline_latency_emulation():
     assert live != [n.velocity for n in notes]  # the model did change them
 
 
-def test_a_score_aware_style_hears_accents_against_the_level_record_as_offline():
-    """A note-level style is handed only its context's notes; the level its accents are
-    heard against comes from the buffer's level record, reaching three level widths
+@pytest.mark.parametrize("chord, step, count", [(1, 0.125, 400), (5, 0.1, 160)])
+def test_a_score_aware_style_hears_accents_against_the_level_record_as_offline(
+        chord, step, count):
+    """A note-level style is handed only its context's notes (at most MAX_STEPS of them
+    before the earliest due: the dense case, 50 notes a second); the level its accents
+    are heard against comes from the buffer's level record, reaching three level widths
     further back. On a long part with drawn dynamics (a swell and accents) that gives
     exactly what `humanize --latency` gives the whole file."""
     latency = 0.5
@@ -74,12 +79,13 @@ def test_a_score_aware_style_hears_accents_against_the_level_record_as_offline()
     clock = FakeClock()
     scheduler = Scheduler(styles, lambda m: None, Settings(latency=latency), clock=clock)
     rng = np.random.default_rng(11)
-    notes = [Note(int(rng.integers(48, 84)),
-                  int(60 + 30 * np.sin(k / 40) + (25 if k % 7 == 0 else 0)),
-                  k * 0.125, k * 0.125 + 0.1) for k in range(400)]  # 50 s
+    notes = [Note(int(pitch), int(60 + 30 * np.sin(k / 40) + (25 if k % 7 == 0 else 0)),
+                  k * step, k * step + 0.1)
+             for k in range(count)
+             for pitch in np.sort(rng.choice(np.arange(40, 90), chord, False))]
     events = sorted([(n.start, 1, note_on(n.pitch, n.velocity)) for n in notes]
                     + [(n.end, 0, note_off(n.pitch)) for n in notes])
-    received, sent, spans = 0, [], []
+    received, sent, spans, sizes = 0, [], [], []
     for due in sorted({n.start + latency for n in notes}):
         while received < len(events) and events[received][0] <= due + 1e-9:
             scheduler.receive(events[received][2], events[received][0])
@@ -87,12 +93,14 @@ def test_a_score_aware_style_hears_accents_against_the_level_record_as_offline()
         clock.now = due
         jobs = scheduler._jobs(scheduler.buffer.claim(due + 1e-9))
         spans += [job.notes[-1].start - job.notes[0].start for job in jobs]
+        sizes += [len(job.notes) for job in jobs]
         scheduler.predict(jobs, scheduler.settings)
         sent += scheduler.buffer.pop_due(due + 1e-9)
     live = [m[2] for m in sent if m[0] == 0x90 and m[2] > 0]
     offline, _ = humanize_part(engine, notes, OutputSettings(), heard_ahead(latency))
     assert contract.note_level and scheduler.buffer.counts.late == 0
-    assert max(spans) <= contract.context_seconds + 1.0 + latency + 0.125
+    assert max(spans) <= contract.context_seconds + 1.0 + latency + step
+    assert max(sizes) <= MAX_STEPS + 2 * chord * (latency / step + 1)
     assert live == offline.tolist()
 
 
