@@ -316,8 +316,8 @@ class LookaheadBuffer:
         `reach` is how many seconds before the earliest onset the model looks (its
         context and the level's window); notes still sounding then count too. With
         `most` (a note-level style, which hears at most that many notes before a window's
-        own), each channel gives only its latest `most` begun before the earliest onset,
-        and none begun before `reach`: a dense part's window stays small.
+        own), only the latest `most` begun before the earliest onset count, and none
+        begun before `reach`: a dense part's window, or sixteen channels', stays small.
         """
         earliest = min(event.note.start for event in events)
         since = earliest - reach
@@ -331,6 +331,8 @@ class LookaheadBuffer:
                 first = max(first, bisect_left(notes, earliest, key=_start) - most)
             chosen += notes[first:]
         chosen.sort(key=_start)  # stable: arrival order within a start
+        if most is not None:  # and of them all, the latest `most`
+            chosen = chosen[max(0, bisect_left(chosen, earliest, key=_start) - most):]
         return ([n.as_note() for n in chosen], [_position(chosen, e.note) for e in events],
                 [n.song_time for n in chosen])
 
