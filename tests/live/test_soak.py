@@ -138,14 +138,21 @@ def in_order_subsequence(received: list, sent: list) -> bool:
 
 
 def not_in_order(received: list, sent: list) -> str | None:
-    """Where `received` stops being an in-order subsequence of `sent`, or None."""
-    position = 0
+    """Where `received` stops being an in-order subsequence of `sent`, or None; with what
+    tells a duplicate from a reordering: where the previous messages matched in `sent`."""
+    position, matched = 0, []
     for index, message in enumerate(received):
         while position < len(sent) and sent[position] != message:
             position += 1
         if position == len(sent):
+            recent = list(zip(received[max(0, index - 8):index], matched[-8:]))
             return (f"received message {index} {message} is not in what was sent after the "
-                    f"previous one; received around it: {received[max(0, index - 3):index + 3]}")
+                    f"previous one; it came {received[max(0, index - 2000):index].count(message)}"
+                    f" times in the 2000 received before; the 8 before it and where each "
+                    f"matched in sent: {recent}; sent from the first of them: "
+                    f"{sent[matched[-8] if len(matched) >= 8 else 0:][:16]}; received "
+                    f"after it: {received[index:index + 8]}")
+        matched.append(position)
         position += 1
     return None
 
