@@ -34,6 +34,7 @@ from humanizer.meter import Meter
 from humanizer.note_engine import MAX_STEPS
 from humanizer.notes import Note
 from humanizer.variation import Takes
+from humanizer.windows import LevelNotes
 
 IDLE_WAIT = 0.2  # how often idle threads look at the stop flag
 MAX_STRIKES = 3  # inferences with invalid numbers (or errors) before a style is dropped
@@ -53,7 +54,7 @@ class Job:
     owners: list[int]  # each note's part: its channel
     positions: np.ndarray | None = None  # note-level styles: each note's song position
     meter: Meter | None = None  # ... and so where it falls in the bar
-    levels: tuple | None = None  # note-level styles: LevelRecord.notes reaching their level
+    levels: LevelNotes | None = None  # note-level styles: what their input level weighs
 
 
 class Scheduler:
@@ -228,10 +229,11 @@ class Scheduler:
             # the frames look back context_seconds, the input's level 3 level widths
             reach = max(contract.context_seconds, 3 * contract.level_seconds) + 1.0
             levels = None
-            if contract.note_level:  # its context notes' accents need their own levels,
-                reach = contract.context_seconds + 1.0  # from the record reaching further
-                levels = self.buffer.levels.notes(channels, min(
-                    event.note.start for event in events) - reach - 3 * contract.level_seconds)
+            if contract.note_level:  # notes' accents are heard against their own level:
+                reach = contract.context_seconds + 1.0  # its notes from the level record,
+                levels = heard_by(engine, self.buffer.levels.notes(  # 3 widths further back
+                    channels, min(event.note.start for event in events) - reach
+                    - 3 * contract.level_seconds))
             notes, indices, song_times = self.buffer.window(
                 channels, events, reach, MAX_STEPS if contract.note_level else None)
             wanted = song_times if contract.note_level else [song_times[i] for i in indices]
@@ -267,7 +269,7 @@ class Scheduler:
                                 [note.channel for note in playable], places,
                                 None if places is None
                                 else meter.of_positions(places, self.settings.meter),
-                                snapshot.levels and heard_by(engine, snapshot.levels)))
+                                snapshot.levels))
         if unheard:
             with self._state:
                 for event in unheard:
@@ -405,4 +407,3 @@ class Scheduler:
         counts["threads"] = self.supervisor.state()
         counts["margin_ms"] = round(self.margin() * 1000, 3)
         return counts
-
