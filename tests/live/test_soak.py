@@ -132,16 +132,30 @@ def unbalanced(messages: list[list[int]]) -> dict:
     return {key: count for key, count in balance.items() if count}
 
 
-def in_order_subsequence(received: list, sent: list) -> bool:
-    """Every received message appears in `sent`, in the same order, at most once."""
-    return not_in_order(received, sent) is None
+def in_order_subsequence(received: list, sent: list, repeats: bool = False) -> bool:
+    """Every received message appears in `sent`, in the same order, at most once (with
+    `repeats`, but for JACK's repeats: see not_in_order)."""
+    return not_in_order(received, sent, repeats) is None
 
 
-def not_in_order(received: list, sent: list) -> str | None:
+def jack_repeats(received: list) -> int:
+    """Messages that repeat the one received just before them."""
+    return sum(1 for before, message in zip(received, received[1:]) if message == before)
+
+
+def not_in_order(received: list, sent: list, repeats: bool = False) -> str | None:
     """Where `received` stops being an in-order subsequence of `sent`, or None; with what
-    tells a duplicate from a reordering: where the previous messages matched in `sent`."""
+    tells a duplicate from a reordering: where the previous messages matched in `sent`.
+
+    `repeats`: a message the same as the one received just before it is JACK's, not a
+    message of its own. A client that misses its periods (an xrun) leaves its output
+    buffer as it was, and JACK hands it to the reader again each period: measured in a
+    600 s soak with 145 xruns, one note-off came 13 times in a row, while the daemon's own
+    counts said it sent each message it heard once."""
     position, matched = 0, []
     for index, message in enumerate(received):
+        if repeats and index and message == received[index - 1]:
+            continue
         while position < len(sent) and sent[position] != message:
             position += 1
         if position == len(sent):
@@ -226,9 +240,10 @@ def soak(daemon, probe, server, seconds: float, hostile: list | None = None) -> 
     assert stats["events_out"] == stats["events_in"]  # the daemon itself lost nothing
     if jack_lost == jack_lost_after == 0:
         assert out == sent, first_difference(sent, out)
-    else:  # JACK dropped messages of a client that missed its period: say so, and check
+    else:  # JACK dropped (or repeated) messages of a client that missed its period
         assert server.xruns() > 0, f"{jack_lost + jack_lost_after} messages lost without an xrun"
-        assert in_order_subsequence(out, sent), not_in_order(out, sent)
+        print(f"repeated by JACK: {jack_repeats(out) - jack_repeats(sent)}")
+        assert in_order_subsequence(out, sent, repeats=True), not_in_order(out, sent, True)
     # a note-off JACK dropped before the daemon: the daemon holds the note (at most that
     # many); a dropped note-on leaves an orphan note-off, which it passes on and ignores.
     # One dropped after it: the listener holds the note, the daemon rightly does not.
