@@ -2,10 +2,10 @@
 heard on each channel, kept as arrays.
 
 A note-level style hears a note's accent as its velocity less its part's level, a Gaussian
-mean LEVEL width wide (the piano's is 16 s, so three widths reach 48 s back). The model
+mean `level_seconds` wide (the piano's is 16 s, so three widths reach 48 s back). The model
 itself hears only its context, 8 s; handing it 48 s of a dense part as note objects costs
 tens of milliseconds a window under the scheduler's lock. These arrays cost what numpy
-costs, and they are bounded: a channel keeps RECORD_SECONDS after its newest note.
+costs, and they are bounded: a channel keeps the RECORD_SECONDS before its newest note.
 
 Invariants: each channel's starts never decrease (notes arrive in start order) and its
 three arrays have one entry per note. Pure state, like the buffer that holds it.
