@@ -21,6 +21,7 @@ from humanizer.daemon.ports import Ports, Reader, api_name, choose_api, open_por
 from humanizer.daemon.scheduler import Scheduler
 from humanizer.daemon.settings import Settings
 from humanizer.daemon.stylemap import StyleMap
+from humanizer.engine import without_timing
 from humanizer.errors import HumanizerError
 
 STATS_SECONDS = 1.0  # how often stats are published
@@ -65,11 +66,10 @@ class Service:
         self._sources = 0  # connections to the input port at the last look (JACK)
         try:
             self.styles = StyleMap(options.style, options.channel_styles)
-            loaded = self.styles.loaded().values()
-            if options.settings.timing and not any(e.contract.timing for e in loaded):
-                names = ", ".join(sorted(e.contract.name for e in loaded))
-                raise HumanizerError(f"style {names} predicts no timing: --timing needs a style "
-                                     "with a timing head (see humanizer models)")
+            refusal = without_timing(self.styles.loaded().values(), "--timing",
+                                     "see humanizer models")
+            if options.settings.timing and refusal:
+                raise HumanizerError(refusal)
             api = choose_api(options.api)
             self.ports = open_ports(api, options.in_port, options.out_port)
             if api_name(api) == "jack":
@@ -232,11 +232,10 @@ class Service:
     def set(self, key: object = None, value: object = None) -> dict:
         if not isinstance(key, str):
             raise RequestError("'set' needs a string 'key' and a 'value'")
-        if key == "timing" and values.amount("timing", value) > 0 and not any(
-                engine.contract.timing for engine in self.styles.loaded().values()):
-            names = ", ".join(sorted(self.styles.loaded()))
-            raise RequestError(f"style {names} predicts no timing: timing needs a style with "
-                               "a timing head (ctl use drums --channel 10, for one)")
+        refusal = without_timing(self.styles.loaded().values(), "timing",
+                                 "ctl use drums --channel 10, for one")
+        if key == "timing" and refusal and values.amount("timing", value) > 0:
+            raise RequestError(refusal)
         settings = self.scheduler.update(key, value)
         self.options.sources[key] = "ctl"
         self.control.publish("set", {"key": key, "value": value})

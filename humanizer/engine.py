@@ -18,7 +18,7 @@ its level or its place. Turning a prediction into velocities is humanizer.output
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -55,6 +55,16 @@ def heard_ahead(latency: float, timing: bool = False) -> float:
     the same, so both give the model the same window."""
     guard = PREDICT_BEFORE + BATCH_SECONDS + (MAX_SHIFT if timing else 0.0)
     return max(0.0, latency - guard)
+
+
+def without_timing(engines: Iterable[Engine], asked: str, hint: str) -> str | None:
+    """Why timing (`asked`: the flag or setting) cannot be had from these styles - none
+    has a timing head - or None when one has. Offline, serve and ctl refuse it alike."""
+    engines = list(engines)
+    if any(engine.contract.timing for engine in engines):
+        return None
+    names = ", ".join(sorted(engine.contract.name for engine in engines))
+    return f"style {names} predicts no timing: {asked} needs a style with a timing head ({hint})"
 
 
 def recentred(times: np.ndarray, values: np.ndarray, at: np.ndarray, own: np.ndarray,
@@ -168,6 +178,8 @@ class Engine:
             raise HumanizerError(f"{path}: not a usable ONNX model ({first_line[:200]})") from None
         self.contract = read_contract(self.session, self.path)
         self.fps = self.contract.fps
+        self._heard_keys = np.array([self.hears(Note(key, 64, 0.0, 1.0)) is not None
+                                     for key in range(128)])  # hears, for every MIDI key
 
     def hears(self, note: Note) -> Note | None:
         """The note as this style's model hears it, or None for one it has no input for:
@@ -183,9 +195,6 @@ class Engine:
     def hears_keys(self, keys: np.ndarray) -> np.ndarray:
         """Whether the model has an input for notes on MIDI `keys` (as `hears` says), for
         thousands of keys at once."""
-        if not hasattr(self, "_heard_keys"):
-            self._heard_keys = np.array([self.hears(Note(key, 64, 0.0, 1.0)) is not None
-                                         for key in range(128)])
         return self._heard_keys[np.asarray(keys, dtype=np.int64)]
 
     def run(self, frames: np.ndarray) -> np.ndarray:

@@ -21,7 +21,7 @@ import numpy as np
 
 from humanizer import meter as meters
 from humanizer import models, output
-from humanizer.engine import Engine, heard_ahead
+from humanizer.engine import Engine, heard_ahead, without_timing
 from humanizer.errors import HumanizerError
 from humanizer.meter import Meter
 from humanizer.notes import (
@@ -123,10 +123,9 @@ class Humanizer:
         self.skip = set(skip)
         self.engines = {name: models.load(name, threads=2)
                         for name in {self.default, *self.styles.values()}}
-        if settings.timing and not any(e.contract.timing for e in self.engines.values()):
-            names = ", ".join(sorted(e.contract.name for e in self.engines.values()))
-            raise HumanizerError(f"style {names} predicts no timing: --timing needs a style "
-                                 "with a timing head (see humanizer models)")
+        refusal = without_timing(self.engines.values(), "--timing", "see humanizer models")
+        if settings.timing and refusal:
+            raise HumanizerError(refusal)
 
     def style_of(self, channel: int) -> str:
         return self.styles.get(channel, self.default)
