@@ -64,6 +64,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="notes: how much of the past a live window hears (default 8)")
     parser.add_argument("--crop-notes", type=_integer("--crop-notes", 16, 4096), default=160,
                         metavar="N", help="notes: notes in a training crop (default 160)")
+    parser.add_argument("--shortest-lookahead",
+                        type=_number("--shortest-lookahead", 0.0, 0.6), default=0.1,
+                        metavar="SECONDS",
+                        help="notes: each crop hears a random SECONDS to 0.6 s past its notes "
+                             "(default 0.1); 0 teaches the style to play at --latency 0ms")
     parser.add_argument("--crops-per-performance", type=_integer("--crops-per-performance", 1),
                         default=1, metavar="N",
                         help="random crops of each performance per epoch (default 1)")
@@ -131,7 +136,8 @@ def run_notes(args: argparse.Namespace) -> int:
         crops_per_performance=args.crops_per_performance, batch_size=args.batch_size,
         learning_rate=args.learning_rate, seed=args.seed, limit=args.limit,
         transpose=3 if args.instrument == "piano" else 0, level_seconds=args.level,
-        context_seconds=args.context, licence=args.licence, description=args.description)
+        context_seconds=args.context, lookahead_range=(args.shortest_lookahead, 0.6),
+        licence=args.licence, description=args.description)
     result = train_notes(config)
     validation = result["metrics"]["validation"]
     print(f"saved {args.output}: validation MAE {validation['mae']:.2f} "

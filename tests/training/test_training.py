@@ -9,7 +9,7 @@ from conftest import ASAP, GROOVE
 
 from humanizer.cli import main
 from humanizer.datasets.catalog import performances
-from humanizer.datasets.performance import load_pair, load_performance
+from humanizer.datasets.performance import Performance, load_pair, load_performance
 from humanizer.training.train import TrainConfig, crop, random_crops
 
 
@@ -150,9 +150,26 @@ def test_a_note_level_drums_style_learns_timing_from_the_grid(tmp_path, capsys):
     output = tmp_path / "drums.keras"
     code = main(["train", str(GROOVE), "-o", str(output), "--name", "drums", "--instrument",
                  "drums", "--encoding", "notes", "--limit", "3", "--epochs", "1",
-                 "--units", "8", "--layers", "1", "--crop-notes", "48"])
+                 "--units", "8", "--layers", "1", "--crop-notes", "48",
+                 "--shortest-lookahead", "0"])
     assert code == 0 and "saved" in capsys.readouterr().out
     sidecar = json.loads((tmp_path / "drums.keras.contract.json").read_text())
     assert sidecar["encoding"] == "notefeatures" and sidecar["input"] == "score"
     assert sidecar["outputs"] == ["velocity_deviation", "velocity_spread", "onset_offset"]
     assert sidecar["training"]["transpose"] == 0  # drums are never transposed
+    assert sidecar["training"]["lookahead_range"] == [0.0, 0.6]
+
+
+def test_a_note_crop_counts_the_notes_its_lookahead_has_heard_past():
+    from humanizer.training.note_train import NoteTrainConfig
+    from humanizer.training.note_train import crop as note_crop
+
+    starts = np.arange(8) * 0.25
+    performance = Performance("eight", starts, starts + 0.2, np.full(8, 60),
+                              np.full(8, 64.0), np.full(8, 0.5))
+    config = NoteTrainConfig(data=[], output="")
+    # the horizon is the last note: a lookahead of 0 counts it, 0.3 s only those before
+    _, at_zero = note_crop(performance, 0, 8, 0.0, 0.0, None, config)
+    _, at_300 = note_crop(performance, 0, 8, 0.0, 0.3, None, config)
+    assert (~np.isnan(at_zero[:, 0])).tolist() == [True] * 8
+    assert (~np.isnan(at_300[:, 0])).tolist() == [True] * 6 + [False] * 2
