@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from humanizer import drumkit
-from humanizer.encoding import DEVIATION_SCALE
+from humanizer.encoding import DEVIATION_SCALE, even_slices
 from humanizer.meter import Meter
 
 ENCODING_NAME = "notefeatures"
@@ -44,6 +44,7 @@ FEATURES = ("present", "pitch", "duration", "still_sounding", "chord_size", "ran
             "downbeat", "on_beat") + tuple(f"kit_{name.replace(' ', '_')}" for name in KIT) \
     + ("kit_other",)
 INPUTS = len(FEATURES)
+COLUMN = {name: index for index, name in enumerate(FEATURES)}
 OUTPUTS = ("velocity_deviation", "velocity_spread", "onset_offset")
 
 
@@ -73,11 +74,9 @@ def _sounding(times: np.ndarray, ends: np.ndarray, pitches: np.ndarray
               ) -> tuple[np.ndarray, np.ndarray]:
     """The highest and lowest pitch sounding at each onset (its own chord included)."""
     high, low = pitches.astype(np.float64), pitches.astype(np.float64)
-    for rows in np.array_split(np.arange(len(times)), max(1, len(times) // 256)):
-        if not len(rows):
-            continue
-        lo = int(np.searchsorted(times, times[rows[0]] - HELD_SECONDS))
-        hi = int(np.searchsorted(times, times[rows[-1]] + CHORD_SECONDS, side="right"))
+    for rows in even_slices(len(times), max(1, len(times) // 256)):
+        lo = int(np.searchsorted(times, times[rows.start] - HELD_SECONDS))
+        hi = int(np.searchsorted(times, times[rows.stop - 1] + CHORD_SECONDS, side="right"))
         on = (times[None, lo:hi] <= times[rows, None] + CHORD_SECONDS) \
             & (ends[None, lo:hi] > times[rows, None]) \
             & (times[None, lo:hi] >= times[rows, None] - HELD_SECONDS)
@@ -89,8 +88,7 @@ def _sounding(times: np.ndarray, ends: np.ndarray, pitches: np.ndarray
 
 def _voicing(first: np.ndarray, pitches: np.ndarray) -> tuple[np.ndarray, ...]:
     """Chord size and each note's rank from the top and from the bottom of its chord."""
-    _, group, size = np.unique(first, return_inverse=True, return_counts=True)
-    size = size[group]
+    size = np.bincount(first)[first]  # `first` is each chord's first index: its group
     by_pitch = np.lexsort((-pitches, first))  # within a chord, highest first
     rank_top = np.empty(len(pitches), dtype=np.int64)
     starts = np.searchsorted(first[by_pitch], first[by_pitch])
@@ -117,7 +115,7 @@ def encode_notes(times: np.ndarray, ends: np.ndarray, pitches: np.ndarray,
     size, rank_top, rank_bottom = _voicing(first, pitches)
     high, low = _sounding(times, heard_end, pitches)
     onsets = times[first]
-    chord_onsets = np.unique(onsets)
+    chord_onsets = times[first == np.arange(count)]  # distinct: a chord starts 35 ms on
     at = np.searchsorted(chord_onsets, onsets)
     before = np.where(at > 0, onsets - chord_onsets[np.maximum(at - 1, 0)], LONGEST)
     unheard = at + 1 >= len(chord_onsets)
@@ -149,9 +147,9 @@ def encode_notes(times: np.ndarray, ends: np.ndarray, pitches: np.ndarray,
         "downbeat": known & (meter.position < 1e-3), "on_beat": known & (meter.phase < 1e-3),
     })
     for name, value in columns.items():
-        x[:, FEATURES.index(name)] = value
+        x[:, COLUMN[name]] = value
     if drums:
         kit = [drumkit.class_of(int(p)) for p in pitches]
-        x[np.arange(count), [FEATURES.index(f"kit_{k.replace(' ', '_')}")
-                             if k != "other" else FEATURES.index("kit_other") for k in kit]] = 1
+        x[np.arange(count), [COLUMN[f"kit_{k.replace(' ', '_')}"] if k != "other"
+                             else COLUMN["kit_other"] for k in kit]] = 1
     return x

@@ -1,6 +1,7 @@
 """The pianoroll88 encoding: frames, onset cells, levels and the velocity read-out."""
 
 import numpy as np
+import pytest
 
 from humanizer import encoding
 from humanizer.notes import Note
@@ -56,3 +57,11 @@ def test_deviation_targets_are_relative_to_the_level():
     targets = encoding.deviation_targets(notes) * encoding.DEVIATION_SCALE
     assert abs(targets.mean()) < 0.5
     assert np.allclose(np.abs(targets[10:-10]), 10, atol=0.5)
+
+
+@pytest.mark.parametrize("count,pieces", [(0, 1), (1, 1), (5, 1), (7, 3), (64, 64),
+                                          (65, 2), (1000, 7), (3, 5)])
+def test_even_slices_are_the_pieces_of_array_split(count, pieces):
+    expected = [(int(p[0]), int(p[-1]) + 1) for p in np.array_split(np.arange(count), pieces)
+                if len(p)]
+    assert [(s.start, s.stop) for s in encoding.even_slices(count, pieces)] == expected
