@@ -28,6 +28,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "500ms; it is also measured with the whole file)")
     parser.add_argument("--output", type=Path, metavar="STYLE.onnx",
                         help="where to write the style (default: humanizer/styles/NAME.onnx)")
+    parser.add_argument("--context", type=checked(lambda t: values.duration(t, "context")),
+                        metavar="TIME",
+                        help="how much of the past a live window hears (default: what the "
+                             "model was trained with, from its card)")
     parser.add_argument("--without-timing", action="store_true",
                         help="ship the velocity head only")
 
@@ -40,5 +44,5 @@ def run(args: argparse.Namespace) -> int:
     from humanizer.training.ship import ship  # TensorFlow: only once the command runs
 
     ship(args.model, args.data, args.name, args.lookahead,
-         args.output or PACKAGED / f"{args.name}.onnx", args.without_timing)
+         args.output or PACKAGED / f"{args.name}.onnx", args.without_timing, args.context)
     return 0

@@ -52,12 +52,16 @@ def velocity_only(path: Path):
 
 
 def ship(model: Path, data: str, name: str, lookahead: float, output: Path,
-         without_timing: bool = False) -> dict:
+         without_timing: bool = False, context: float | None = None) -> dict:
     """Calibrate `model` on the validation split of `data`, measure it on the test split
     (at `lookahead` and with the whole file), and export it with that evidence to
-    `output`; the metrics written into the model card."""
+    `output`; the metrics written into the model card. `context`: the seconds of the past
+    a live window hears, where not the card's (a note-level model runs over any count of
+    notes, so its window can be longer than its training crops were)."""
     sidecar_path = Path(str(model) + ".contract.json")
     sidecar = json.loads(sidecar_path.read_text())
+    if context is not None:
+        sidecar["context_seconds"] = context
     if without_timing:
         sidecar["outputs"] = ["velocity_deviation"]
         model = velocity_only(model)

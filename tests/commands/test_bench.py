@@ -120,11 +120,13 @@ def test_keras_figures_are_null_with_a_reason_without_tensorflow(monkeypatch):
 
 
 def test_verdicts_compare_each_figure_with_its_target():
-    figures = {"inference": {"onnx_p99_ms": 4.9, "speedup_vs_predict": 9.0},
+    figures = {"inference": {"onnx_p99_ms": 4.9, "window_p99_ms": 2.1,
+                             "speedup_vs_predict": 9.0},
                "offline": {"music_seconds_per_second": None},
                "daemon": {"rss_mb": 80.0, "ready_s": 1.5}}
     verdicts = targets.verdicts(figures)
     assert verdicts["inference.onnx_p99_ms"]["met"] is True
+    assert verdicts["inference.window_p99_ms"]["met"] is False
     assert verdicts["inference.speedup_vs_predict"]["met"] is False
     assert verdicts["offline.music_seconds_per_second"]["met"] is None
     assert verdicts["jack.period_64.p99_ms"]["met"] is None

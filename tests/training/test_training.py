@@ -82,6 +82,9 @@ def test_ship_and_quality_check_their_arguments_in_one_line(tmp_path, capsys):
     assert main(["ship", str(tmp_path / "none.keras"), str(ASAP), "--name", "x"]) == 2
     assert "none.keras: no such file" in capsys.readouterr().err
     with pytest.raises(SystemExit):
+        main(["ship", str(tmp_path / "none.keras"), str(ASAP), "--name", "x", "--context", "16"])
+    assert "invalid context '16'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
         main(["quality", "--lookaheads", "0ms,12"])
     assert "invalid lookahead '12'" in capsys.readouterr().err
     assert quality.lookaheads("0ms,1s,full") == [0.0, 1.0, None]
