@@ -10,6 +10,7 @@ import time
 
 from humanizer import values
 from humanizer.commands import checked
+from humanizer.commands.replies import counters_line, text_of
 from humanizer.daemon.client import ask, stats
 from humanizer.daemon.control import DEFAULT_CONTROL
 
@@ -29,6 +30,8 @@ def add_connection(parser: argparse.ArgumentParser, defaults: bool = True) -> No
                         help="give up when the daemon does not answer within this (default 2s)")
     parser.add_argument("--curve-keys", default=default(None), metavar="DIR",
                         help="folder with server.key and client.key_secret (remote daemons)")
+    parser.add_argument("--json", action="store_true", default=default(False),
+                        help="print the daemon's reply as JSON (for scripts)")
 
 
 SETTINGS_HELP = ("strength 0..1, variation 0..1, seed 0..2147483647, timing 0..1, feel "
@@ -98,8 +101,9 @@ def run(args: argparse.Namespace) -> int:
         status = ask(args.control, {"cmd": "status"}, args.timeout, args.curve_keys)
         try:
             for body in stats(status["events"], args.timeout, args.curve_keys):
-                print(time.strftime("%H:%M:%S"), body, flush=True)
+                print(time.strftime("%H:%M:%S"),
+                      body if args.json else counters_line(json.loads(body)), flush=True)
         except KeyboardInterrupt:
             return 0
-    print(json.dumps(reply, indent=2) if reply else "ok")
+    print(json.dumps(reply, indent=2) if args.json else text_of(args.action, reply))
     return 0

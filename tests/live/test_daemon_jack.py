@@ -211,14 +211,18 @@ def test_ctl_talks_to_the_daemon(daemon):
                                daemon.control, *arguments], capture_output=True, text=True,
                               timeout=30)
 
-    assert '"api": "jack"' in ctl("status").stdout
+    assert '"api": "jack"' in ctl("status", "--json").stdout
+    status = ctl("status").stdout
+    assert status.startswith("humanizer-in:in -> humanizer-out:out (jack, pid ")
+    assert "threads:   sender, predictor, reader alive" in status
     assert ctl("set", "strength", "0.5").returncode == 0
     assert ctl("set", "latency", "250ms").returncode == 0
     refused = ctl("set", "strength", "2")
     assert refused.returncode == 1 and "between 0 and 1" in refused.stderr
     assert ctl("bypass", "on").returncode == 0
     assert ctl("use", "drums", "--channel", "10").returncode == 0
-    assert '"drums"' in ctl("models").stdout
+    assert "drums on 10; piano on the others" in ctl("models").stdout
+    assert '"drums"' in ctl("models", "--json").stdout
     assert ctl("panic").returncode == 0
     settings = daemon.ask({"cmd": "status"})["settings"]
     assert settings["strength"] == 0.5 and settings["latency_ms"] == 250 and settings["bypass"]
