@@ -69,6 +69,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         metavar="SECONDS",
                         help="notes: each crop hears a random SECONDS to 0.6 s past its notes "
                              "(default 0.1); 0 teaches the style to play at --latency 0ms")
+    parser.add_argument("--live-share", type=_number("--live-share", 0.0, 1.0), default=0.0,
+                        metavar="0..1",
+                        help="notes: the share of crops that count only the notes a live "
+                             "window predicts (default 0); above 0 the best epoch is the "
+                             "one that plays best live")
     parser.add_argument("--crops-per-performance", type=_integer("--crops-per-performance", 1),
                         default=1, metavar="N",
                         help="random crops of each performance per epoch (default 1)")
@@ -137,6 +142,7 @@ def run_notes(args: argparse.Namespace) -> int:
         learning_rate=args.learning_rate, seed=args.seed, limit=args.limit,
         transpose=3 if args.instrument == "piano" else 0, level_seconds=args.level,
         context_seconds=args.context, lookahead_range=(args.shortest_lookahead, 0.6),
+        live_share=args.live_share,
         licence=args.licence, description=args.description)
     result = train_notes(config)
     validation = result["metrics"]["validation"]

@@ -3,11 +3,13 @@
 Each epoch draws fresh crops of consecutive notes from every training performance, each
 heard as a live window hears it: only up to a horizon, the notes whose targets count
 lying at least a random lookahead before it, and notes after a crop's first second only
-(they have the past a window gives them). Augmentation: transposition, tempo stretch, the
-meter dropped at random (a style must also play where no meter is known), the user's
-accents (the input velocity is the played one pulled toward its level by a random amount,
-0 for flat input half of the time), and zero rows in front (a batch of live windows is
-padded that way).
+(they have the past a window gives them). With `live_share`, that share of the crops
+counts only the notes within LIVE_BAND of that lookahead: the notes a live window
+predicts, where the others hear seconds of a future no window has. Augmentation:
+transposition, tempo stretch, the meter dropped at random (a style must also play where
+no meter is known), the user's accents (the input velocity is the played one pulled toward
+its level by a random amount, 0 for flat input half of the time), and zero rows in front
+(a batch of live windows is padded that way).
 
 Beside the model, `<model>.contract.json` as humanizer.training.train writes it.
 """
@@ -27,6 +29,8 @@ from humanizer.datasets.catalog import performances
 from humanizer.datasets.performance import Performance, load_daw_case
 from humanizer.errors import HumanizerError
 from humanizer.meter import Meter
+
+LIVE_BAND = 2.0  # seconds before what the lookahead heard past: a live crop's targets
 
 
 @dataclass
@@ -50,6 +54,10 @@ class NoteTrainConfig:
     meter_dropout: float = 0.3
     flat_share: float = 0.5  # crops whose input is flat (no accents drawn)
     lookahead_range: tuple[float, float] = (0.1, 0.6)
+    # crops whose targets are only the notes a live window predicts: those within
+    # LIVE_BAND before what the lookahead has heard past (the rest of a crop's notes hear
+    # seconds of future, which no live window does)
+    live_share: float = 0.0
     seed: int = 0
     limit: int | None = None
     context_seconds: float = 8.0  # of a live window (4 s flattened pop: docs/experiments)
@@ -79,9 +87,10 @@ def load_split(roots: list[str], split: str, limit: int | None,
 
 def crop(performance: Performance, first: int, count: int, horizon_after: float,
          lookahead: float, rng: np.random.Generator | None, config: NoteTrainConfig,
-         pad: int = 0) -> tuple[np.ndarray, np.ndarray]:
+         pad: int = 0, live: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(steps, targets) of `count` notes from `first`, padded in front with `pad` zero
-    rows: targets (deviation, offset) NaN where they do not count."""
+    rows: targets (deviation, offset) NaN where they do not count - after what the
+    lookahead has heard past, and, for a `live` crop, more than LIVE_BAND before it."""
     end = min(first + count - pad, len(performance.starts))
     stretch, transpose, accent_amount, meter_kept = 1.0, 0, 0.0, True
     if rng is not None:
@@ -104,6 +113,8 @@ def crop(performance: Performance, first: int, count: int, horizon_after: float,
                                   drums=config.instrument == "drums")
     y = np.full((end - first, 2), np.nan, dtype=np.float32)
     counts = (times <= horizon - lookahead) & (first == 0 or times >= times[0] + 1.0)
+    if live:
+        counts &= times >= horizon - lookahead - LIVE_BAND
     y[counts, 0] = deviations[counts]
     if performance.offsets is not None:
         y[counts, 1] = performance.offsets[first:end][counts] * stretch / encoding.OFFSET_SCALE
@@ -123,20 +134,22 @@ def random_crops(train_set: list[Performance], config: NoteTrainConfig,
             first = int(rng.integers(0, max(1, len(performance.starts) - count // 2)))
             pad = int(rng.integers(0, 24)) if rng.random() < 0.3 else 0
             x, y = crop(performance, first, count, rng.uniform(0, 0.5),
-                        rng.uniform(*config.lookahead_range), rng, config, pad)
+                        rng.uniform(*config.lookahead_range), rng, config, pad,
+                        live=config.live_share > 0 and rng.random() < config.live_share)
             xs.append(x)
             ys.append(y)
     return np.stack(xs), np.stack(ys)
 
 
-def validation_crops(validation_set: list[Performance],
-                     config: NoteTrainConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Fixed crops through each validation performance, at the shipped lookahead."""
+def validation_crops(validation_set: list[Performance], config: NoteTrainConfig,
+                     live: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Fixed crops through each validation performance, at the shipped lookahead; `live`:
+    only the notes a live window predicts count."""
     xs, ys = [], []
     for performance in validation_set:
         for first in range(0, len(performance.starts), 4 * config.crop_notes)[:6]:
             x, y = crop(performance, first, config.crop_notes, 0.0, config.lookahead_seconds,
-                        None, config)
+                        None, config, live=live)
             xs.append(x)
             ys.append(y)
     return np.stack(xs), np.stack(ys)
@@ -181,6 +194,7 @@ def train_notes(config: NoteTrainConfig) -> dict:
     print(f"training on {len(train_set)} performances, validating on {len(validation_set)}",
           flush=True)
     x_val, y_val = validation_crops(validation_set, config)
+    _, y_live = validation_crops(validation_set, config, live=True)
     timing = any(p.offsets is not None for p in train_set)
     model = build_note_model(notefeatures.INPUTS, config.units, config.layers, config.dropout,
                              3 if timing else 2)
@@ -193,15 +207,20 @@ def train_notes(config: NoteTrainConfig) -> dict:
     for epoch in range(config.epochs):
         x, y = random_crops(train_set, config, rng)
         fit = model.fit(x, y, batch_size=config.batch_size, epochs=1, shuffle=True, verbose=2)
-        metrics = metrics_of(model.predict(x_val, batch_size=64, verbose=0), y_val)
-        metrics["score"] = metrics["mae"] / metrics["zero_mae"]
+        predicted = model.predict(x_val, batch_size=64, verbose=0)
+        metrics = metrics_of(predicted, y_val)
+        metrics["live"] = metrics_of(predicted, y_live)
+        # the best epoch is the one that plays best where the style is trained to
+        chosen = metrics["live"] if config.live_share > 0 else metrics
+        metrics["score"] = chosen["mae"] / chosen["zero_mae"]
         metrics.update(epoch=epoch + 1, loss=float(fit.history["loss"][-1]),
                        minutes=(time.monotonic() - began) / 60)
         history.append(metrics)
         improved = metrics["score"] < best["score"]
         print(f"epoch {epoch + 1}: loss {metrics['loss']:.4f}  val MAE {metrics['mae']:.2f} "
               f"(no deviation {metrics['zero_mae']:.2f})  spread {metrics['spread_ratio']:.2f}"
-              f"  z {metrics['z_std']:.2f}  {metrics['minutes']:.1f} min"
+              f"  z {metrics['z_std']:.2f}  live {metrics['live']['mae']:.2f} "
+              f"({metrics['live']['zero_mae']:.2f})  {metrics['minutes']:.1f} min"
               f"{'  *' if improved else ''}", flush=True)
         if improved:
             best, waited = metrics, 0

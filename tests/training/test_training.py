@@ -176,3 +176,16 @@ def test_a_note_crop_counts_the_notes_its_lookahead_has_heard_past():
     _, at_300 = note_crop(performance, 0, 8, 0.0, 0.3, None, config)
     assert (~np.isnan(at_zero[:, 0])).tolist() == [True] * 8
     assert (~np.isnan(at_300[:, 0])).tolist() == [True] * 6 + [False] * 2
+
+
+def test_a_live_crop_counts_only_the_notes_a_live_window_predicts():
+    from humanizer.training.note_train import LIVE_BAND, NoteTrainConfig
+    from humanizer.training.note_train import crop as note_crop
+
+    starts = np.arange(16) * 0.25  # the horizon is the last note, at 3.75 s
+    performance = Performance("sixteen", starts, starts + 0.2, np.full(16, 60),
+                              np.full(16, 64.0), np.full(16, 0.5))
+    config = NoteTrainConfig(data=[], output="")
+    _, live = note_crop(performance, 0, 16, 0.0, 0.3, None, config, live=True)
+    counted = np.flatnonzero(~np.isnan(live[:, 0]))
+    assert LIVE_BAND == 2.0 and starts[counted].tolist() == (np.arange(6, 14) * 0.25).tolist()
