@@ -384,18 +384,7 @@ class Scheduler:
             return self._transport_state(self.clock() if now is None else now)
 
     def _transport_state(self, now: float) -> dict:
-        signature = self.settings.meter
-        tempo = self.transport.tempo()
-        here = float(self.transport.positions(np.array([now]), now)[0])
-        source = self.transport.source(now)
-        return {"source": source, "locked": source == "clock",
-                "meter": "/".join(map(str, signature)),
-                "bpm": None if tempo is None else round(tempo, 2),
-                "position": meter.bar_and_beat(here, signature),
-                "missed_clocks": sum(run.missed for run in self.transport.runs),
-                "recent": [{"channel": channel + 1, "pitch": pitch,
-                            "position": meter.bar_and_beat(place, signature)}
-                           for channel, pitch, place in self.recent]}
+        return self.transport.state(now, self.settings.meter, list(self.recent))
 
     def snapshot(self) -> dict:
         """Counters for status and stats replies."""

@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from humanizer.meter import bar_and_beat
+
 CLOCK, START, CONTINUE, STOP, SONG_POSITION = 0xF8, 0xFA, 0xFB, 0xFC, 0xF2
 TRANSPORT_MESSAGES = frozenset({CLOCK, START, CONTINUE, STOP, SONG_POSITION})
 TICKS_PER_QUARTER = 24
@@ -325,6 +327,23 @@ class Transport:
         if self.bpm and not self.runs:
             return "bpm"
         return "none"
+
+    def state(self, now: float, signature: tuple[int, int],
+              recent: list[tuple[int, int, float]]) -> dict:
+        """For status and events: the source, the tempo, the bar and beat now, and of the
+        `recent` notes placed as (channel, pitch, position) - counted from 1, as a DAW
+        shows them."""
+        tempo = self.tempo()
+        source = self.source(now)
+        here = float(self.positions(np.array([now]), now)[0])
+        return {"source": source, "locked": source == "clock",
+                "meter": "/".join(map(str, signature)),
+                "bpm": None if tempo is None else round(tempo, 2),
+                "position": bar_and_beat(here, signature),
+                "missed_clocks": sum(run.missed for run in self.runs),
+                "recent": [{"channel": channel + 1, "pitch": pitch,
+                            "position": bar_and_beat(place, signature)}
+                           for channel, pitch, place in recent]}
 
     def tempo(self) -> float | None:
         """The smoothed tempo in bpm: measured from clock, else the free grid's."""
