@@ -71,9 +71,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(default 0.1); 0 teaches the style to play at --latency 0ms")
     parser.add_argument("--live-share", type=_number("--live-share", 0.0, 1.0), default=0.0,
                         metavar="0..1",
-                        help="notes: the share of crops that count only the notes a live "
-                             "window predicts (default 0); above 0 the best epoch is the "
-                             "one that plays best live")
+                        help="the share of crops that count only the notes a live window "
+                             "predicts (default 0); above 0 the best epoch is the one that "
+                             "plays best live")
     parser.add_argument("--crops-per-performance", type=_integer("--crops-per-performance", 1),
                         default=1, metavar="N",
                         help="random crops of each performance per epoch (default 1)")
@@ -118,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
         learning_rate=args.learning_rate, seed=args.seed, limit=args.limit,
         transpose=3 if args.instrument == "piano" else 0, input=args.input, timing=args.timing,
         drum_map=args.drum_map,
-        level_seconds=args.level,
+        level_seconds=args.level, live_share=args.live_share,
         licence=args.licence, description=args.description,
     )
     result = train(config)

@@ -29,8 +29,7 @@ from humanizer.datasets.catalog import performances
 from humanizer.datasets.performance import Performance, load_daw_case
 from humanizer.errors import HumanizerError
 from humanizer.meter import Meter
-
-LIVE_BAND = 2.0  # seconds before what the lookahead heard past: a live crop's targets
+from humanizer.training.train import LIVE_BAND
 
 
 @dataclass

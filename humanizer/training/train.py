@@ -26,6 +26,8 @@ from humanizer.datasets.performance import Performance, load_pair, load_performa
 from humanizer.errors import HumanizerError
 
 INPUTS = ("performance", "score")
+LIVE_BAND = 2.0  # seconds before what the lookahead heard past: a live crop's targets
+LIVE_LOOKAHEADS = (0.0, 0.6)  # seconds past its targets a live frame crop hears
 
 
 @dataclass
@@ -56,6 +58,9 @@ class TrainConfig:
     level_seconds: float = encoding.LEVEL_SECONDS  # the level deviations are measured from
     timing: bool = False  # a second head predicting onset offsets (needs score input)
     drum_map: str = "notes"  # drums: each recorded note, or each kit class (humanizer.drumkit)
+    # crops whose targets are only the onsets a live window predicts: those within
+    # LIVE_BAND before a random lookahead from the crop's end (the rest hear seconds more)
+    live_share: float = 0.0
     licence: str = ""
     description: str = ""
     sources: list[str] = field(default_factory=list)
@@ -116,6 +121,18 @@ def crop(performance: Performance, start: float, frames: int, fps: float,
     return x, y, offsets
 
 
+def live_only(crop_: Crop, fps: float, lookahead: float) -> Crop:
+    """The crop with its targets kept only where a live window predicts them: within
+    LIVE_BAND before `lookahead` from its end."""
+    x, y, offsets = crop_
+    frames = np.arange(len(y))
+    end = len(y) - lookahead * fps
+    outside = (frames > end) | (frames < end - LIVE_BAND * fps)
+    y, offsets = y.copy(), offsets.copy()
+    y[outside], offsets[outside] = np.nan, np.nan
+    return x, y, offsets
+
+
 def stack(crops: list[Crop]) -> Crop:
     return tuple(np.stack(parts) for parts in zip(*crops))  # type: ignore[return-value]
 
@@ -136,6 +153,8 @@ def random_crops(performances_: list[Performance], config: TrainConfig,
                                 max(first, last - config.crop_seconds / 2))
             crops.append(crop(performance, max(0.0, start), frames, config.fps, stretch,
                               transpose))
+            if config.live_share > 0 and rng.random() < config.live_share:
+                crops[-1] = live_only(crops[-1], config.fps, rng.uniform(*LIVE_LOOKAHEADS))
     return stack(crops)
 
 
@@ -195,6 +214,8 @@ def train(config: TrainConfig) -> dict:
     print(f"training on {len(train_set)} performances, validating on {len(validation_set)}",
           flush=True)
     x_val, y_val, offsets_val = validation_crops(validation_set, config)
+    _, y_live, offsets_live = stack([live_only(one, config.fps, config.lookahead_seconds)
+                                     for one in zip(x_val, y_val, offsets_val)])
     model = build_model(config.units, config.layers, config.dropout, config.timing)
     model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=1.0),
                   loss=[masked_mse, masked_mse] if config.timing else masked_mse)
@@ -212,15 +233,23 @@ def train(config: TrainConfig) -> dict:
         if config.timing:
             predicted, predicted_offsets = predicted
         metrics = spread_metrics(predicted, y_val, encoding.DEVIATION_SCALE)
-        # the epoch kept is the one with the least error relative to no deviation (and,
-        # with a timing head, no offset), both heads weighing alike
-        metrics["score"] = metrics["mae"] / metrics["zero_mae"]
-        timing = ""
+        metrics["live"] = spread_metrics(predicted, y_live, encoding.DEVIATION_SCALE)
         if config.timing:
             metrics.update(timing_metrics(predicted_offsets, offsets_val))
-            metrics["score"] += metrics["timing_mae_ms"] / metrics["timing_zero_ms"]
+            metrics["live"].update(timing_metrics(predicted_offsets, offsets_live))
+        # the epoch kept is the one with the least error relative to no deviation (and,
+        # with a timing head, no offset), both heads weighing alike - where the style is
+        # trained to play: live, with a live share
+        chosen = metrics["live"] if config.live_share > 0 else metrics
+        metrics["score"] = chosen["mae"] / chosen["zero_mae"]
+        timing = ""
+        if config.timing:
+            metrics["score"] += chosen["timing_mae_ms"] / chosen["timing_zero_ms"]
             timing = (f"  timing MAE {metrics['timing_mae_ms']:.1f} ms "
                       f"(no offset {metrics['timing_zero_ms']:.1f})")
+        timing += f"  live {metrics['live']['mae']:.2f} ({metrics['live']['zero_mae']:.2f})"
+        if config.timing:
+            timing += f" {metrics['live']['timing_mae_ms']:.1f} ms"
         metrics.update(epoch=epoch + 1, loss=float(fit.history["loss"][-1]),
                        minutes=(time.monotonic() - began) / 60)
         history.append(metrics)

@@ -116,9 +116,11 @@ def test_train_a_timing_head_on_grid_snapped_drums(tmp_path, capsys):
     output = tmp_path / "groove.keras"
     code = main(["train", str(GROOVE), "-o", str(output), "--name", "groove", "--instrument",
                  "drums", "--input", "score", "--timing", "--limit", "4", "--epochs", "1",
-                 "--units", "8", "--layers", "1", "--crop", "4"])
+                 "--units", "8", "--layers", "1", "--crop", "4", "--live-share", "0.5"])
     assert code == 0
     sidecar = json.loads((tmp_path / "groove.keras.contract.json").read_text())
+    assert sidecar["training"]["live_share"] == 0.5
+    assert sidecar["metrics"]["validation"]["live"]["timing_zero_ms"] > 5
     assert sidecar["outputs"] == ["velocity_deviation", "onset_offset"]
     assert sidecar["input"] == "score"
     validation = sidecar["metrics"]["validation"]
@@ -189,3 +191,16 @@ def test_a_live_crop_counts_only_the_notes_a_live_window_predicts():
     _, live = note_crop(performance, 0, 16, 0.0, 0.3, None, config, live=True)
     counted = np.flatnonzero(~np.isnan(live[:, 0]))
     assert LIVE_BAND == 2.0 and starts[counted].tolist() == (np.arange(6, 14) * 0.25).tolist()
+
+
+def test_a_live_frame_crop_keeps_the_targets_of_the_band_before_its_lookahead():
+    from humanizer.training.train import LIVE_BAND, live_only
+
+    frames = 500  # 10 s at 50 fps
+    y = np.full((frames, 88), np.nan, dtype=np.float32)
+    y[::25, 40] = 0.5  # an onset every half second
+    x, live, offsets = live_only((np.zeros((frames, 176)), y, y.copy()), 50.0, 0.5)
+    kept = np.flatnonzero(~np.isnan(live[:, 40]))
+    end = frames - 25  # 0.5 s before the crop's end
+    assert kept.tolist() == list(range(end - int(LIVE_BAND * 50), end + 1, 25))
+    assert np.array_equal(np.isnan(offsets), np.isnan(live)) and np.isnan(y).sum() < 500 * 88
