@@ -29,7 +29,7 @@ from humanizer.datasets.catalog import performances
 from humanizer.datasets.performance import Performance, load_daw_case
 from humanizer.errors import HumanizerError
 from humanizer.meter import Meter
-from humanizer.training.train import LIVE_BAND
+from humanizer.training.train import LIVE_BAND, has_notes
 
 
 @dataclass
@@ -210,7 +210,8 @@ def train_notes(config: NoteTrainConfig) -> dict:
         metrics = metrics_of(predicted, y_val)
         metrics["live"] = metrics_of(predicted, y_live)
         # the best epoch is the one that plays best where the style is trained to
-        chosen = metrics["live"] if config.live_share > 0 else metrics
+        chosen = metrics["live"] if config.live_share > 0 and has_notes(y_live[..., 0]) \
+            else metrics
         metrics["score"] = chosen["mae"] / chosen["zero_mae"]
         metrics.update(epoch=epoch + 1, loss=float(fit.history["loss"][-1]),
                        minutes=(time.monotonic() - began) / 60)

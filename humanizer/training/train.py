@@ -133,6 +133,12 @@ def live_only(crop_: Crop, fps: float, lookahead: float) -> Crop:
     return x, y, offsets
 
 
+def has_notes(targets: np.ndarray) -> bool:
+    """Whether any target counts: validation on a live band of a tiny data set may have
+    none, and an epoch scored NaN would never be kept."""
+    return bool((~np.isnan(targets)).any())
+
+
 def stack(crops: list[Crop]) -> Crop:
     return tuple(np.stack(parts) for parts in zip(*crops))  # type: ignore[return-value]
 
@@ -240,23 +246,23 @@ def train(config: TrainConfig) -> dict:
         # the epoch kept is the one with the least error relative to no deviation (and,
         # with a timing head, no offset), both heads weighing alike - where the style is
         # trained to play: live, with a live share
-        chosen = metrics["live"] if config.live_share > 0 else metrics
+        chosen = metrics["live"] if config.live_share > 0 and has_notes(y_live) else metrics
         metrics["score"] = chosen["mae"] / chosen["zero_mae"]
-        timing = ""
+        heads = ""
         if config.timing:
             metrics["score"] += chosen["timing_mae_ms"] / chosen["timing_zero_ms"]
-            timing = (f"  timing MAE {metrics['timing_mae_ms']:.1f} ms "
-                      f"(no offset {metrics['timing_zero_ms']:.1f})")
-        timing += f"  live {metrics['live']['mae']:.2f} ({metrics['live']['zero_mae']:.2f})"
+            heads = (f"  timing MAE {metrics['timing_mae_ms']:.1f} ms "
+                     f"(no offset {metrics['timing_zero_ms']:.1f})")
+        heads += f"  live {metrics['live']['mae']:.2f} ({metrics['live']['zero_mae']:.2f})"
         if config.timing:
-            timing += f" {metrics['live']['timing_mae_ms']:.1f} ms"
+            heads += f" {metrics['live']['timing_mae_ms']:.1f} ms"
         metrics.update(epoch=epoch + 1, loss=float(fit.history["loss"][-1]),
                        minutes=(time.monotonic() - began) / 60)
         history.append(metrics)
         improved = metrics["score"] < best["score"]
         print(f"epoch {epoch + 1}: loss {metrics['loss']:.4f}  val MAE {metrics['mae']:.2f} "
               f"(no deviation {metrics['zero_mae']:.2f})  spread {metrics['spread_ratio']:.2f}"
-              f"{timing}{'  *' if improved else ''}", flush=True)
+              f"{heads}{'  *' if improved else ''}", flush=True)
         if improved:
             best, waited = metrics, 0
             model.save(output)

@@ -194,7 +194,7 @@ def test_a_live_crop_counts_only_the_notes_a_live_window_predicts():
 
 
 def test_a_live_frame_crop_keeps_the_targets_of_the_band_before_its_lookahead():
-    from humanizer.training.train import LIVE_BAND, live_only
+    from humanizer.training.train import LIVE_BAND, has_notes, live_only
 
     frames = 500  # 10 s at 50 fps
     y = np.full((frames, 88), np.nan, dtype=np.float32)
@@ -204,3 +204,5 @@ def test_a_live_frame_crop_keeps_the_targets_of_the_band_before_its_lookahead():
     end = frames - 25  # 0.5 s before the crop's end
     assert kept.tolist() == list(range(end - int(LIVE_BAND * 50), end + 1, 25))
     assert np.array_equal(np.isnan(offsets), np.isnan(live)) and np.isnan(y).sum() < 500 * 88
+    # a band with no onset in it: the epoch is then scored on the whole crop
+    assert has_notes(live) and not has_notes(live_only((x, y, y), 50.0, 0.5)[1][:, :40])
