@@ -238,11 +238,13 @@ def soak(daemon, probe, server, seconds: float, hostile: list | None = None) -> 
     print(f"lost by JACK before the daemon: {jack_lost}, after it: {jack_lost_after} "
           f"(xruns {server.xruns()})")
     assert stats["events_out"] == stats["events_in"]  # the daemon itself lost nothing
-    if jack_lost == jack_lost_after == 0:
-        assert out == sent, first_difference(sent, out)
-    else:  # JACK dropped (or repeated) messages of a client that missed its period
-        assert server.xruns() > 0, f"{jack_lost + jack_lost_after} messages lost without an xrun"
-        print(f"repeated by JACK: {jack_repeats(out) - jack_repeats(sent)}")
+    if out != sent:  # JACK dropped (or repeated) messages of a client that missed its period
+        # - equal counts prove nothing then: a dropped period and a repeated one cancel
+        # (seen in CI: 1 xrun, counts equal, message 17711 of 26896 another one)
+        assert server.xruns() > 0, (f"{jack_lost + jack_lost_after} messages lost without an "
+                                    f"xrun; {first_difference(sent, out)}")
+        print(f"repeated by JACK: {jack_repeats(out) - jack_repeats(sent)}; "
+              f"{first_difference(sent, out)}")
         assert in_order_subsequence(out, sent, repeats=True), not_in_order(out, sent, True)
     # a note-off JACK dropped before the daemon: the daemon holds the note (at most that
     # many); a dropped note-on leaves an orphan note-off, which it passes on and ignores.
