@@ -232,10 +232,11 @@ class Service:
     def set(self, key: object = None, value: object = None) -> dict:
         if not isinstance(key, str):
             raise RequestError("'set' needs a string 'key' and a 'value'")
-        refusal = without_timing(self.styles.loaded().values(), "timing",
-                                 "ctl use drums --channel 10, for one")
-        if key == "timing" and refusal and values.amount("timing", value) > 0:
-            raise RequestError(refusal)
+        if key == "timing" and values.amount("timing", value) > 0:
+            refusal = without_timing(self.styles.loaded().values(), "timing",
+                                     "ctl use drums --channel 10, for one")
+            if refusal:
+                raise RequestError(refusal)
         settings = self.scheduler.update(key, value)
         self.options.sources[key] = "ctl"
         self.control.publish("set", {"key": key, "value": value})
