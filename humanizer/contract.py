@@ -36,7 +36,7 @@ ENCODINGS = {(pianoroll.ENCODING_NAME, pianoroll.ENCODING_VERSION): 1,  # -> lea
 # path, so a frame rate or context of a million would run the machine out of memory.
 BOUNDS = {"fps": (0, 200), "deviation_scale": (0, 1000), "level_seconds": (0, 60),
           "context_seconds": (0, 20), "lookahead_seconds": (-1, 60), "offset_scale": (0, 1),
-          "gain": (0, 100), "train_mean": (0, 127)}
+          "gain": (0, 100), "variation_scale": (0, 100), "train_mean": (0, 127)}
 
 
 @dataclass
@@ -57,6 +57,8 @@ class Contract:
     offset_scale: float = pianoroll.OFFSET_SCALE  # seconds per unit of the timing head
     input: str = "performance"  # what it was trained on: performances, or scores/grids
     gain: float = 1.0  # calibration of the deviations' spread, measured on validation data
+    variation_scale: float = 1.0  # calibration of the spread head: --variation 1 varies as
+    # much as the players do, measured on validation data at the live lookahead
     train_mean: float = 64.0  # mean velocity of the training data (a baseline)
     data: str = ""
     licence: str = ""

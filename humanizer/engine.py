@@ -308,8 +308,9 @@ class Engine:
         """Raw results in velocity steps and seconds, calibrated by the contract's gain;
         `log_variations` a note-level model's log spreads (model units)."""
         gain = self.contract.gain  # (the spread head is the model's own error: not scaled
-        variations = np.zeros(len(levels)) if log_variations is None else (  # by the gain)
-            np.exp(np.clip(log_variations, -5.0, 3.0)) * self.contract.deviation_scale)
+        variations = np.zeros(len(levels)) if log_variations is None else (  # by the gain,
+            np.exp(np.clip(log_variations, -5.0, 3.0))  # but by its own calibration)
+            * self.contract.deviation_scale * self.contract.variation_scale)
         return Prediction(levels, deviations * gain, spreads * gain,
                           offsets * self.contract.offset_scale, variations)
 

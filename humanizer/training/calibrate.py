@@ -6,6 +6,13 @@ flattened, safe, dull). The contract's `gain` scales the re-centred deviations b
 right gain trades a little MAE for dynamics that are as wide as a human's; this module
 measures that trade on the validation split and picks the gain, so the choice is data, not
 taste. Runs on the ONNX model through the engine: exactly what users will hear.
+
+A note-level style also predicts how much each note varies (its spread head), and
+`--variation 1` promises a take as varied as a player's (spread ratio 1). A head trained by
+likelihood on whole crops is the error of a model that heard seconds ahead; a live window
+hears less, its mean is flatter, and the take comes out narrower (pop: 0.87). The
+contract's `variation_scale` scales the head so that, at the gain chosen, a take at
+variation 1 spreads as the players do on the validation split at the live lookahead.
 """
 
 from __future__ import annotations
@@ -21,10 +28,14 @@ from humanizer import output
 from humanizer.engine import Engine
 from humanizer.errors import HumanizerError
 from humanizer.evaluation import SPAWN, case_of, summarize
+from humanizer.offline import variation_noise
 from humanizer.output import OutputSettings
+from humanizer.variation import Takes
 
 GAINS = (1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 3.0)
 TARGET_SPREAD = 0.9
+TARGET_VARIATION_SPREAD = 1.0  # a take at variation 1: as wide as the player
+VARIATION_SCALES = tuple(round(0.5 + 0.05 * i, 2) for i in range(51))  # 0.5 .. 3.0
 SPREAD_FLOOR = 0.7  # never flatter than this on validation (a style must stay above 0.6)
 MAE_MARGIN = 0.10  # the chosen gain's MAE stays at least 10% below the flat input's
 
@@ -32,18 +43,23 @@ MAE_MARGIN = 0.10  # the chosen gain's MAE stays at least 10% below the flat inp
 @dataclass
 class Raw:
     """One performance's truth, its flat input, and the engine's levels and gain-1
-    deviations and spreads."""
+    deviations and spreads; the spread head's variations (scale 1; zero without one) and
+    the noise of the take of seed 0, as `humanize --variation` draws them."""
 
     truth: np.ndarray
     inputs: np.ndarray
     levels: np.ndarray
     deviations: np.ndarray
     spreads: np.ndarray
+    variations: np.ndarray
+    noise: np.ndarray
 
-    def at(self, gain: float) -> np.ndarray:
-        """The velocities `humanize` would play at this gain: the one output step."""
+    def at(self, gain: float, variation: float = 0.0, scale: float = 1.0) -> np.ndarray:
+        """The velocities `humanize` would play at this gain, and this variation with the
+        spread head scaled by `scale`: the one output step."""
         return output.velocities(self.inputs, self.levels, gain * self.deviations,
-                                 gain * self.spreads, OutputSettings()).astype(np.float64)
+                                 gain * self.spreads, OutputSettings(variation=variation),
+                                 scale * self.variations, self.noise).astype(np.float64)
 
 
 def _raw(model: str, path: Path, lookahead: float | None, input_kind: str) -> Raw | None:
@@ -54,19 +70,22 @@ def _raw(model: str, path: Path, lookahead: float | None, input_kind: str) -> Ra
     if case is None:
         return None
     engine = Engine(model)
-    engine.contract.gain = 1.0
+    engine.contract.gain = engine.contract.variation_scale = 1.0
     heard = [engine.hears(note) for note in case.notes]
     keep = np.array([note is not None for note in heard])
     measured = np.zeros(len(case.notes), dtype=bool)
     measured[case.measured] = True
     truth = case.truth[keep[case.measured]]  # drums the style does not play keep the input
-    prediction = engine.predict([note for note in heard if note is not None], lookahead,
+    played = [note for note in heard if note is not None]
+    prediction = engine.predict(played, lookahead,
                                 meter=None if case.meter is None else case.meter[keep])
     compared = measured[keep]
     inputs = np.array([note.velocity for note, k in zip(case.notes, keep) if k],
                       dtype=np.float64)[compared]
+    noise = variation_noise(Takes(0), played, None)
     return Raw(truth, inputs, prediction.levels[compared], prediction.deviations[compared],
-               prediction.spreads[compared])
+               prediction.spreads[compared], prediction.variations[compared],
+               noise[compared])
 
 
 def raw_predictions(model: Path, files: list[Path], lookahead: float | None,
@@ -107,3 +126,17 @@ def choose_gain(rows: dict[float, dict[str, float]], target: float = TARGET_SPRE
     wide_enough = [g for g in gains if rows[g]["spread_ratio"] >= floor
                    and rows[g]["mae"] < rows[0.0]["mae"]]
     return wide_enough[0] if wide_enough else 1.0
+
+
+def variation_table(raws: list[Raw], gain: float,
+                    scales: tuple[float, ...] = VARIATION_SCALES) -> dict[float, dict]:
+    """Metrics of takes at variation 1 (seed 0) at `gain`, by the spread head's scale."""
+    truth = [r.truth for r in raws]
+    return {s: summarize(truth, [r.at(gain, 1.0, s) for r in raws]) for s in scales}
+
+
+def choose_variation_scale(rows: dict[float, dict[str, float]],
+                           target: float = TARGET_VARIATION_SPREAD) -> float:
+    """The scale whose takes at variation 1 spread nearest `target` (the smaller of two
+    as near: the less varied take costs less MAE)."""
+    return min(sorted(rows), key=lambda s: abs(rows[s]["spread_ratio"] - target))

@@ -6,8 +6,10 @@
 
 1. export MODEL.keras to a temporary ONNX model (parity-checked);
 2. pick the gain on the validation split (humanizer.training.calibrate), whole-file context;
+   a note-level style also its variation scale, at the live lookahead;
 3. measure the calibrated model on the test split against the baselines, at the live
-   lookahead and with the whole file (`humanizer eval`'s numbers);
+   lookahead and with the whole file (`humanizer eval`'s numbers), and a note-level
+   style's takes at variation 1 (seeds 0 and 1);
 4. write gain and metrics into the trainer's sidecar and export again into
    humanizer/styles/NAME.onnx, so the model card carries its own evidence.
 """
@@ -27,9 +29,12 @@ from humanizer.export.onnx_export import export_model
 from humanizer.training.calibrate import (
     MAE_MARGIN,
     TARGET_SPREAD,
+    TARGET_VARIATION_SPREAD,
     choose_gain,
+    choose_variation_scale,
     raw_predictions,
     table,
+    variation_table,
 )
 
 
@@ -76,13 +81,25 @@ def ship(model: Path, data: str, name: str, lookahead: float, output: Path,
         for g, metrics in sorted(rows.items()):
             print(f"  gain {g:4.2f}: {metrics}")
         print(f"chosen gain {gain}")
+        scale, by_scale = 1.0, {}
+        if Engine(uncalibrated).contract.note_level:  # it has a spread head
+            by_scale = variation_table(raw_predictions(
+                uncalibrated, performances(data, "validation"), lookahead, input_kind), gain)
+            scale = choose_variation_scale(by_scale)
+            print(f"validation at {lookahead:g} s, variation 1 by scale: "
+                  + ", ".join(f"{s:g}: {m['spread_ratio']}" for s, m in by_scale.items()))
+            print(f"chosen variation scale {scale}")
         calibrated = Path(scratch) / f"{name}-calibrated.onnx"
-        export_model(model, calibrated, contract_from(sidecar, name=name, gain=gain))
+        export_model(model, calibrated, contract_from(sidecar, name=name, gain=gain,
+                                                      variation_scale=scale))
         engine = Engine(calibrated, threads=1)
         tests = performances(data, "test")
         timing = engine.contract.timing
         test_live = evaluate(engine, tests, lookahead, input_kind=input_kind, timing=timing)
         test_full = evaluate(engine, tests, None, input_kind=input_kind, timing=timing)
+        takes = {f"seed {seed}": evaluate(engine, tests, lookahead, input_kind=input_kind,
+                                          variation=(1.0, seed))
+                 for seed in ((0, 1) if by_scale else ())}
     metrics = {
         **sidecar.get("metrics", {}),
         "training": sidecar.get("training", {}),
@@ -91,11 +108,18 @@ def ship(model: Path, data: str, name: str, lookahead: float, output: Path,
         "test": {"split": "test", "lookahead_seconds": lookahead, **test_live},
         "test_full_context": test_full,
     }
-    sidecar.update(name=name, gain=gain, metrics=metrics, lookahead_seconds=lookahead)
+    if by_scale:
+        metrics["calibration"].update(
+            variation_scale=scale, target_variation_spread=TARGET_VARIATION_SPREAD,
+            validation_variation_by_scale={str(s): m for s, m in by_scale.items()})
+        metrics["test_variation_1"] = takes
+    sidecar.update(name=name, gain=gain, variation_scale=scale, metrics=metrics,
+                   lookahead_seconds=lookahead)
     sidecar_path.write_text(json.dumps(sidecar, indent=2))
     report = export_model(model, output, contract_from(sidecar))
     print(f"shipped {output} (parity {report.parity_error:.1e})")
-    print(json.dumps({"test": test_live, "test_full_context": test_full}, indent=2))
+    print(json.dumps({"test": test_live, "test_full_context": test_full,
+                      "test_variation_1": takes}, indent=2))
     return metrics
 
 

@@ -74,6 +74,7 @@ def test_invalid_offsets_move_nothing_and_offline_refuses_with_one_line(tmp_path
     ({"fps": 1e6}, False, "fps"),
     ({"context_seconds": 1e5}, False, "context_seconds"),
     ({"gain": "loud"}, False, "gain"),
+    ({"variation_scale": -1.0}, False, "variation_scale"),
     ({}, True, "output must be"),
 ])
 def test_a_style_that_cannot_play_live_is_refused_before_it_plays(tmp_path, fields,

@@ -149,6 +149,41 @@ def test_calibration_plays_a_gain_exactly_as_humanize_would():
     assert raw.at(engine.contract.gain).tolist() == played.astype(float).tolist()
 
 
+def test_calibration_plays_a_take_exactly_as_humanize_variation_would():
+    """The variation scale is chosen on the takes `humanize --variation 1 --seed 0` plays
+    with the spread head scaled: a scaled head in the contract is that take."""
+    from conftest import BACH_SCORE
+
+    from humanizer import models
+    from humanizer.evaluation import case_of
+    from humanizer.offline import humanize_part
+    from humanizer.output import OutputSettings
+    from humanizer.training.calibrate import _raw
+    from humanizer.variation import Takes
+
+    path = models.find("piano")
+    raw = _raw(str(path), BACH_SCORE, 0.5, "performance")
+    engine = models.load("piano")
+    engine.contract.variation_scale = 1.6
+    case = case_of(BACH_SCORE, "performance")
+    played, _ = humanize_part(engine, case.notes, OutputSettings(variation=1.0), 0.5,
+                              meter=case.meter, takes=Takes(0))
+    take = raw.at(engine.contract.gain, 1.0, 1.6)
+    assert take.tolist() == played.astype(float).tolist()
+    assert take.tolist() != raw.at(engine.contract.gain, 1.0, 1.0).tolist()
+    assert take.std() > raw.at(engine.contract.gain).std()
+
+
+def test_the_variation_scale_is_the_one_whose_takes_spread_as_the_players():
+    from humanizer.training.calibrate import choose_variation_scale
+
+    rows = {0.8: {"spread_ratio": 0.84}, 1.0: {"spread_ratio": 0.93},
+            1.2: {"spread_ratio": 1.04}, 1.4: {"spread_ratio": 1.15}}
+    assert choose_variation_scale(rows) == 1.2
+    assert choose_variation_scale({1.0: {"spread_ratio": 0.95},
+                                   1.1: {"spread_ratio": 1.05}}) == 1.0  # a tie: less varied
+
+
 @pytest.mark.train
 def test_a_note_level_drums_style_learns_timing_from_the_grid(tmp_path, capsys):
     pytest.importorskip("tensorflow")
