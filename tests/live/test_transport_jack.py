@@ -269,13 +269,22 @@ def test_a_real_clock_source_places_notes_sent_on_its_own_clock(server):
             assert abs(placed - expected[entry["pitch"]]) <= 1 / 48 \
                 or server.xruns() > xruns, (entry, expected)
         assert len(state["recent"]) == len(beats) or server.xruns() > xruns
-        assert state["source"] == "stopped" and abs(state["bpm"] - BPM) < 2
+        assert state["source"] == "stopped" and abs(state["bpm"] - BPM) < 2, \
+            (state, "xruns", server.xruns() - xruns, "clock gaps",
+             clock_gaps(list(probe.echo.received)))
         assert unbalanced(list(probe.received)) == 0
     finally:
         probe.close()
         clock.terminate()
         clock.wait(5)
         daemon.stop()
+
+
+def clock_gaps(heard: list[tuple[float, list[int]]]) -> list[float]:
+    """The last beat's gaps between clocks, in clock periods at BPM: what a tempo from them
+    was measured on (a failure prints them)."""
+    times = [at for at, message in heard if message == [0xF8]][-25:]
+    return [round((b - a) * BPM / 60 * 24, 2) for a, b in zip(times, times[1:])]
 
 
 def arrived_beats(heard: list[tuple[float, list[int]]]) -> dict[int, float]:
