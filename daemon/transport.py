@@ -13,6 +13,12 @@ no ports - so it is tested exactly; the scheduler drives it under its lock.
   clocks' times averaged over SMOOTHING clocks (one beat) around them; past the last clocks
   they follow the least-squares line of the last SMOOTHING, so a tempo change is followed
   within a beat.
+- The tempo (shown, and the cue's after a Stop) is the line through the last TEMPO_CLOCKS
+  (four beats): the last beat's alone reads a steady 120 bpm anywhere from 117 to 125 at
+  JACK's 1024-frame periods, and 116 when a busy system delivers its last few clocks late
+  together. Where the last beat's tempo is more than TEMPO_CHANGE away, the tempo changed
+  and the last beat's is taken: a change of more is followed within a beat, a smaller one
+  within four.
 - The DAW sends its track early by the latency L, but the clock on time: a note arriving at
   t belongs to the position the clock shows at t + L, its *song time*. So notes can come
   before the Start they belong after: the model runs on a note shortly before it is due,
@@ -44,6 +50,8 @@ CLOCK, START, CONTINUE, STOP, SONG_POSITION = 0xF8, 0xFA, 0xFB, 0xFC, 0xF2
 TRANSPORT_MESSAGES = frozenset({CLOCK, START, CONTINUE, STOP, SONG_POSITION})
 TICKS_PER_QUARTER = 24
 SMOOTHING = 24  # clocks averaged: one beat
+TEMPO_CLOCKS = 4 * 24  # clocks a steady tempo is measured over: four beats
+TEMPO_CHANGE = 0.04  # the last beat's tempo this far from four beats': the tempo changed
 MIN_FIT = 6  # fewer clocks than this in a run: its tempo is the last one measured
 GRACE = 0.05  # a song time this much before a Start still belongs to its run
 LOST_SECONDS = 0.5  # no clock for this long while playing: the clock is lost
@@ -51,6 +59,9 @@ IDLE_SECONDS = 4.0  # a note after this long without one anchors a grid anew
 DEFAULT_BPM = 120.0  # the tempo of a cue before any clock was measured
 HISTORY_SECONDS = 60.0  # runs that stopped this long ago are forgotten
 LOST_TOLERANCE = 0.3  # clock periods: how near a gap must be to a whole number of them
+LOST_GRAIN = 0.5  # clock periods: clocks arriving in steps this coarse cannot tell a lost one
+GRAIN_JITTER = 0.002  # seconds: how near a gap must be to a whole number of steps (grain)
+GRAIN_OUTLIERS = 0.05  # the share of gaps that may be off the steps (late callbacks)
 CUE_SECONDS = 0.2  # past the latency: how long after its first note the cue places notes
 MAX_RUNS = 64  # runs kept: loop jumps start one each
 MAX_TICKS = 24 * 200  # clocks a run keeps: 100 s at 120 bpm, more than any window reaches
@@ -84,7 +95,12 @@ class Run:
         of a whole number of clock periods (within LOST_TOLERANCE of the tempo measured
         before it) that the next clock confirms - it comes one period later again - counts
         the clocks between as missed. A late clock (the next one comes early) or a slower
-        tempo (the next gap is long too) is not a lost one."""
+        tempo (the next gap is long too) is not a lost one. Nor is a gap where the clocks
+        arrive in steps of LOST_GRAIN of a period or coarser (`grain`): at JACK's 1024-frame
+        periods, 21 ms, a clock at 100 bpm (25 ms) comes one or two periods after the last,
+        and each long gap the next short one "confirmed" was counted - the tempo read 117
+        and the positions ran ahead. A missed loss costs a 24th of a beat once; a false one
+        costs as much each time it recurs."""
         t = max(t, self.last())
         number = self.numbers[-1] + 1 if self.numbers else 0
         rate = self.rate()
@@ -98,7 +114,8 @@ class Run:
                 number += lost
             self._gap = None
             whole = round(gap)
-            if whole >= 2 and abs(gap - whole) < LOST_TOLERANCE:
+            if whole >= 2 and abs(gap - whole) < LOST_TOLERANCE \
+                    and self.grain() * rate < LOST_GRAIN:
                 self._gap = (len(self.ticks), whole - 1)
         self.ticks.append(t)
         self.numbers.append(number)
@@ -106,6 +123,30 @@ class Run:
             forget = len(self.ticks) - MAX_TICKS // 2
             del self.ticks[:forget], self.numbers[:forget]
             self._gap = None
+
+    def grain(self) -> float:
+        """The step (seconds) the last TEMPO_CLOCKS clocks' gaps come in. JACK hands a
+        message over at the end of its period, so every gap is a whole number of periods:
+        at 256 frames 16, 21 or 27 ms around a 20.8 ms clock, a step of 5.3 ms; at 1024 21
+        or 43 ms, a step of 21. The step is the largest of the middle gap / 1..8 that all
+        but GRAIN_OUTLIERS of the gaps (one at least: a late callback) are whole multiples
+        of, within GRAIN_JITTER; under a beat of gaps shows no step (infinite). A clock
+        even to the millisecond and one on consecutive JACK periods look the same: its
+        step is its gap (the safe side: no loss is counted)."""
+        gaps = np.diff(self.ticks[-TEMPO_CLOCKS:])
+        moving = gaps[gaps > GRAIN_JITTER]
+        if len(gaps) < SMOOTHING or len(moving) == 0:
+            return float("inf")  # too few gaps to show their step: count no loss
+        middle = float(np.median(moving))
+        allowed = max(1.0, GRAIN_OUTLIERS * len(gaps))
+        for parts in range(1, 9):
+            step = middle / parts
+            if step <= 2 * GRAIN_JITTER:
+                break
+            off = np.abs(gaps - np.round(gaps / step) * step)
+            if np.sum(off > GRAIN_JITTER) <= allowed:
+                return step
+        return 0.0  # no step: the clock's own jitter
 
     def count(self) -> int:
         """Clocks of this run so far (the next one's number)."""
@@ -115,10 +156,16 @@ class Run:
         return self.ticks[-1] if self.ticks else self.started
 
     def rate(self) -> float | None:
-        """Clocks per second over the last SMOOTHING clocks; None with fewer than MIN_FIT."""
+        """Clocks per second over the last TEMPO_CLOCKS, or the last beat's where it is
+        TEMPO_CHANGE away (see the module's docstring); None with fewer than MIN_FIT."""
         if len(self.ticks) < MIN_FIT:
             return None
-        rate = _line(np.array(self.ticks[-SMOOTHING:]), np.array(self.numbers[-SMOOTHING:]))[0]
+        ticks = np.array(self.ticks[-TEMPO_CLOCKS:])
+        numbers = np.array(self.numbers[-TEMPO_CLOCKS:])
+        steady = _line(ticks, numbers)[0]
+        recent = _line(ticks[-SMOOTHING:], numbers[-SMOOTHING:])[0]
+        changed = steady <= 0 or abs(recent / steady - 1) > TEMPO_CHANGE
+        rate = recent if changed else steady
         return rate if rate > 0 else None  # clocks all heard at once say nothing of tempo
 
     def positions(self, times: np.ndarray, guess: float) -> np.ndarray:

@@ -341,3 +341,33 @@ def test_without_clock_bpm_gives_a_grid_from_the_first_note(server):
     finally:
         probe.close()
         daemon.stop()
+
+
+@pytest.mark.skipif(shutil.which("jack_midi_clock") is None, reason="needs jack_midi_clock")
+def test_a_clock_at_100_bpm_through_1024_frame_periods_reads_100():
+    """JACK hands a message over at its period's end: at 1024 frames (21 ms) a 100 bpm
+    clock (25 ms) comes one or two periods after the last. Those long gaps were once
+    counted as lost clocks: the tempo read 117 and every position ran ahead."""
+    with own_server(1024, name="humanizer-transport-1024") as server:
+        xruns = server.xruns()
+        daemon = Daemon("--latency", "500ms", "--style", "pop", env=server.env)
+        clock = subprocess.Popen(["jack_midi_clock", "-b", "100", "-B"], env=server.env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_until(lambda: "jack_midi_clock:mclk_out" in connections(server.env), 5)
+            connect([("jack_midi_clock:mclk_out", "humanizer-in:in")], server.env)
+            transport("locate 0", "play", env=server.env)
+            time.sleep(6)  # ten beats
+            state = daemon.ask({"cmd": "status"})["transport"]
+            assert state["source"] == "clock", state
+            if server.xruns() == xruns:  # JACK lost nothing: no clock may count as lost
+                assert state["missed_clocks"] == 0, state
+            assert abs(state["bpm"] - 100) < 1, state
+            bar, beat = state["position"].split(".", 1)
+            heard = (int(bar) - 1) * 4 + float(beat) - 1
+            assert 9 < heard < 11, state  # ten beats: not twelve
+            transport("stop", env=server.env)
+        finally:
+            clock.terminate()
+            clock.wait(5)
+            daemon.stop()
