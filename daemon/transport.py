@@ -13,12 +13,9 @@ no ports - so it is tested exactly; the scheduler drives it under its lock.
   clocks' times averaged over SMOOTHING clocks (one beat) around them; past the last clocks
   they follow the least-squares line of the last SMOOTHING, so a tempo change is followed
   within a beat.
-- The tempo (shown, and the cue's after a Stop) is the line through the last TEMPO_CLOCKS
-  (four beats): the last beat's alone reads a steady 120 bpm anywhere from 117 to 125 at
-  JACK's 1024-frame periods, and 116 when a busy system delivers its last few clocks late
-  together. Where the last beat's tempo is more than TEMPO_CHANGE away, the tempo changed
-  and the last beat's is taken: a change of more is followed within a beat, a smaller one
-  within four.
+- The tempo (shown; the cue's after a Stop) is the line through the last TEMPO_CLOCKS: one
+  beat reads a steady 120 bpm as 117-125 at JACK's 1024-frame periods. Where the last
+  beat's median slope is TEMPO_CHANGE away, the tempo changed: it is taken instead.
 - The DAW sends its track early by the latency L, but the clock on time: a note arriving at
   t belongs to the position the clock shows at t + L, its *song time*. So notes can come
   before the Start they belong after: the model runs on a note shortly before it is due,
@@ -26,9 +23,8 @@ no ports - so it is tested exactly; the scheduler drives it under its lock.
   has stopped or been located, the first note heard is taken to fall where it stopped or
   was located (the cue), and the notes up to `latency` + CUE_SECONDS after it (what the
   first notes' windows hear) at the last tempo from it; later ones wait for the clock
-  (keyboard playing while stopped gets no meter). A
-  daemon that never heard a transport message has no cue: the first take's first notes
-  have no meter.
+  (keyboard playing while stopped gets no meter). A daemon that never heard a transport
+  message has no cue: the first take's first notes have no meter.
 - Without clock, `bpm` gives a free-running grid from the first note heard (and from the
   first after IDLE_SECONDS of silence). With neither, positions are unknown (NaN).
 - A run whose clock has been silent for LOST_SECONDS is lost: unknown past its last clock.
@@ -61,7 +57,7 @@ HISTORY_SECONDS = 60.0  # runs that stopped this long ago are forgotten
 LOST_TOLERANCE = 0.3  # clock periods: how near a gap must be to a whole number of them
 LOST_GRAIN = 0.5  # clock periods: clocks arriving in steps this coarse cannot tell a lost one
 GRAIN_JITTER = 0.002  # seconds: how near a gap must be to a whole number of steps (grain)
-GRAIN_OUTLIERS = 0.05  # the share of gaps that may be off the steps (late callbacks)
+GRAIN_OUTLIERS = 0.01  # the share of gaps that may be off the steps (late callbacks)
 CUE_SECONDS = 0.2  # past the latency: how long after its first note the cue places notes
 MAX_RUNS = 64  # runs kept: loop jumps start one each
 MAX_TICKS = 24 * 200  # clocks a run keeps: 100 s at 120 bpm, more than any window reaches
@@ -95,12 +91,11 @@ class Run:
         of a whole number of clock periods (within LOST_TOLERANCE of the tempo measured
         before it) that the next clock confirms - it comes one period later again - counts
         the clocks between as missed. A late clock (the next one comes early) or a slower
-        tempo (the next gap is long too) is not a lost one. Nor is a gap where the clocks
-        arrive in steps of LOST_GRAIN of a period or coarser (`grain`): at JACK's 1024-frame
-        periods, 21 ms, a clock at 100 bpm (25 ms) comes one or two periods after the last,
-        and each long gap the next short one "confirmed" was counted - the tempo read 117
-        and the positions ran ahead. A missed loss costs a 24th of a beat once; a false one
-        costs as much each time it recurs."""
+        tempo (the next gap is long too) is not a lost one. Nor is any gap where the clocks
+        come in steps of LOST_GRAIN of a period or coarser (`grain`): at 1024 frames (21
+        ms) a 100 bpm clock (25 ms) comes one or two periods after the last, and each long
+        gap was once counted (the tempo read 117). A missed loss costs a 24th of a beat
+        once; a false one as much each time it recurs."""
         t = max(t, self.last())
         number = self.numbers[-1] + 1 if self.numbers else 0
         rate = self.rate()
@@ -130,9 +125,11 @@ class Run:
         at 256 frames 16, 21 or 27 ms around a 20.8 ms clock, a step of 5.3 ms; at 1024 21
         or 43 ms, a step of 21. The step is the largest of the middle gap / 1..8 that all
         but GRAIN_OUTLIERS of the gaps (one at least: a late callback) are whole multiples
-        of, within GRAIN_JITTER; under a beat of gaps shows no step (infinite). A clock
-        even to the millisecond and one on consecutive JACK periods look the same: its
-        step is its gap (the safe side: no loss is counted)."""
+        of, within GRAIN_JITTER or an eighth of the step. No step found - under a beat of
+        gaps, a loaded machine's late callbacks, a MIDI system's own jitter - is infinite:
+        a loss is counted only on evidence that a gap can tell one. A clock even to the
+        millisecond and one on consecutive JACK periods look the same: its step is its
+        gap."""
         gaps = np.diff(self.ticks[-TEMPO_CLOCKS:])
         moving = gaps[gaps > GRAIN_JITTER]
         if len(gaps) < SMOOTHING or len(moving) == 0:
@@ -141,12 +138,13 @@ class Run:
         allowed = max(1.0, GRAIN_OUTLIERS * len(gaps))
         for parts in range(1, 9):
             step = middle / parts
-            if step <= 2 * GRAIN_JITTER:
+            if step < GRAIN_JITTER / 2:  # finer than any JACK period: no step to find
                 break
+            near = min(GRAIN_JITTER, step / 8)  # a random gap is this near one by chance 1/4
             off = np.abs(gaps - np.round(gaps / step) * step)
-            if np.sum(off > GRAIN_JITTER) <= allowed:
+            if np.sum(off > near) <= allowed:
                 return step
-        return 0.0  # no step: the clock's own jitter
+        return float("inf")
 
     def count(self) -> int:
         """Clocks of this run so far (the next one's number)."""
@@ -163,7 +161,7 @@ class Run:
         ticks = np.array(self.ticks[-TEMPO_CLOCKS:])
         numbers = np.array(self.numbers[-TEMPO_CLOCKS:])
         steady = _line(ticks, numbers)[0]
-        recent = _line(ticks[-SMOOTHING:], numbers[-SMOOTHING:])[0]
+        recent = _median_slope(ticks[-SMOOTHING:], numbers[-SMOOTHING:])
         changed = steady <= 0 or abs(recent / steady - 1) > TEMPO_CHANGE
         rate = recent if changed else steady
         return rate if rate > 0 else None  # clocks all heard at once say nothing of tempo
@@ -206,6 +204,17 @@ def _line(ticks: np.ndarray, numbers: np.ndarray):
     rate = float(np.sum((ticks - mean_t) * (numbers - mean_k)) / spread) if spread > 0 \
         else 0.0
     return rate, lambda times: mean_k + (times - mean_t) * rate
+
+
+def _median_slope(ticks: np.ndarray, numbers: np.ndarray) -> float:
+    """Clocks per second: the median of the slopes between every two clocks (Theil-Sen),
+    which a few clocks delivered late together move by little."""
+    first, second = np.triu_indices(len(ticks), 1)
+    elapsed = ticks[second] - ticks[first]
+    apart = elapsed > 0
+    if not apart.any():
+        return 0.0
+    return float(np.median((numbers[second] - numbers[first])[apart] / elapsed[apart]))
 
 
 def _centred_means(values: np.ndarray, half: int) -> np.ndarray:
