@@ -58,6 +58,7 @@ LOST_TOLERANCE = 0.3  # clock periods: how near a gap must be to a whole number 
 LOST_GRAIN = 0.5  # clock periods: clocks arriving in steps this coarse cannot tell a lost one
 GRAIN_JITTER = 0.002  # seconds: how near a gap must be to a whole number of steps (grain)
 GRAIN_OUTLIERS = 0.01  # the share of gaps that may be off the steps (late callbacks)
+GRAIN_EVIDENCE = 5  # gaps a finer step must explain that the middle gap's steps do not
 CUE_SECONDS = 0.2  # past the latency: how long after its first note the cue places notes
 MAX_RUNS = 64  # runs kept: loop jumps start one each
 MAX_TICKS = 24 * 200  # clocks a run keeps: 100 s at 120 bpm, more than any window reaches
@@ -84,6 +85,7 @@ class Run:
     stopped: float | None = None
     missed: int = 0  # clocks that never came (see add)
     _gap: tuple[int, int] | None = None  # (index, clocks) of a gap the next clock decides
+    _coarse: bool = False  # its clocks came on a step no gap can tell a loss on (grain)
 
     def add(self, t: float) -> None:
         """The next clock, heard at t. A clock lost on the way (a MIDI system under load
@@ -109,9 +111,11 @@ class Run:
                 number += lost
             self._gap = None
             whole = round(gap)
-            if whole >= 2 and abs(gap - whole) < LOST_TOLERANCE \
-                    and self.grain() * rate < LOST_GRAIN:
-                self._gap = (len(self.ticks), whole - 1)
+            if whole >= 2 and abs(gap - whole) < LOST_TOLERANCE and not self._coarse:
+                grain = self.grain()
+                self._coarse = bool(np.isfinite(grain) and grain * rate >= LOST_GRAIN)
+                if grain * rate < LOST_GRAIN:
+                    self._gap = (len(self.ticks), whole - 1)
         self.ticks.append(t)
         self.numbers.append(number)
         if len(self.ticks) > MAX_TICKS:  # an hour of clock must not slow every window
@@ -125,7 +129,9 @@ class Run:
         at 256 frames 16, 21 or 27 ms around a 20.8 ms clock, a step of 5.3 ms; at 1024 21
         or 43 ms, a step of 21. The step is the largest of the middle gap / 1..8 that all
         but GRAIN_OUTLIERS of the gaps (one at least: a late callback) are whole multiples
-        of, within GRAIN_JITTER or an eighth of the step. No step found - under a beat of
+        of, within GRAIN_JITTER or an eighth of the step, and a finer one only where
+        GRAIN_EVIDENCE gaps show it. Once a run's step is coarse it stays so: a later
+        window's late callbacks must not let losses count. No step found - under a beat of
         gaps, a loaded machine's late callbacks, a MIDI system's own jitter - is infinite:
         a loss is counted only on evidence that a gap can tell one. A clock even to the
         millisecond and one on consecutive JACK periods look the same: its step is its
@@ -136,13 +142,15 @@ class Run:
             return float("inf")  # too few gaps to show their step: count no loss
         middle = float(np.median(moving))
         allowed = max(1.0, GRAIN_OUTLIERS * len(gaps))
+        coarse = np.abs(gaps - np.round(gaps / middle) * middle) > GRAIN_JITTER
         for parts in range(1, 9):
             step = middle / parts
             if step < GRAIN_JITTER / 2:  # finer than any JACK period: no step to find
                 break
             near = min(GRAIN_JITTER, step / 8)  # a random gap is this near one by chance 1/4
-            off = np.abs(gaps - np.round(gaps / step) * step)
-            if np.sum(off > near) <= allowed:
+            on = np.abs(gaps - np.round(gaps / step) * step) <= near
+            shown = parts == 1 or np.sum(on & coarse) >= GRAIN_EVIDENCE  # not by chance
+            if shown and np.sum(~on) <= allowed:
                 return step
         return float("inf")
 

@@ -237,6 +237,22 @@ def test_clocks_bunched_by_jack_periods_never_count_as_lost(bpm):
         assert transport.runs[-1].count() == 24 * 32
 
 
+def test_late_callbacks_never_let_jack_periods_count_as_lost_clocks():
+    """Two arrivals a third of a period off (a late callback; the arrival clock's offset
+    catching up) once made 7 ms look like the clocks' step, and a 1024-frame period's
+    long gap counted as a lost clock (CI: 107 bpm). A run found on coarse steps stays so."""
+    period = 1024 / 48000
+    times = np.ceil((np.arange(24 * 16) * 60 / 100 / 24) / period) * period
+    for k in (150, 200):
+        times[k] -= period / 3
+    transport = Transport()
+    transport.receive([START], 0.0)
+    for at in times:
+        transport.receive([CLOCK], at)
+    assert transport.runs[-1].missed == 0
+    assert transport.tempo() == pytest.approx(100, abs=0.5)
+
+
 def test_spp_then_continue_while_playing_starts_there():
     transport = Transport()
     transport.receive([START], 0.0)
