@@ -85,7 +85,8 @@ class Run:
     stopped: float | None = None
     missed: int = 0  # clocks that never came (see add)
     _gap: tuple[int, int] | None = None  # (index, clocks) of a gap the next clock decides
-    _coarse: bool = False  # its clocks came on a step no gap can tell a loss on (grain)
+    _coarse: bool = False  # its clocks came on a step no gap can tell a loss on (grain);
+    # it stays so, or a later window's late callbacks could let losses count
 
     def add(self, t: float) -> None:
         """The next clock, heard at t. A clock lost on the way (a MIDI system under load
@@ -124,18 +125,13 @@ class Run:
             self._gap = None
 
     def grain(self) -> float:
-        """The step (seconds) the last TEMPO_CLOCKS clocks' gaps come in. JACK hands a
-        message over at the end of its period, so every gap is a whole number of periods:
-        at 256 frames 16, 21 or 27 ms around a 20.8 ms clock, a step of 5.3 ms; at 1024 21
-        or 43 ms, a step of 21. The step is the largest of the middle gap / 1..8 that all
-        but GRAIN_OUTLIERS of the gaps (one at least: a late callback) are whole multiples
-        of, within GRAIN_JITTER or an eighth of the step, and a finer one only where
-        GRAIN_EVIDENCE gaps show it. Once a run's step is coarse it stays so: a later
-        window's late callbacks must not let losses count. No step found - under a beat of
-        gaps, a loaded machine's late callbacks, a MIDI system's own jitter - is infinite:
-        a loss is counted only on evidence that a gap can tell one. A clock even to the
-        millisecond and one on consecutive JACK periods look the same: its step is its
-        gap."""
+        """The step (seconds) the last TEMPO_CLOCKS clocks' gaps come in: JACK hands a
+        message over at its period's end (at 256 frames gaps of 16, 21 or 27 ms, a step of
+        5.3). It is the largest of the middle gap / 1..8 that all but GRAIN_OUTLIERS of the
+        gaps (one at least) are multiples of, within GRAIN_JITTER or an eighth of it; a
+        finer one only where GRAIN_EVIDENCE gaps show it. None found (under a beat of gaps,
+        late callbacks, a MIDI system's jitter) is infinite: losses count on evidence only.
+        An even clock and one on consecutive periods look alike: its step is its gap."""
         gaps = np.diff(self.ticks[-TEMPO_CLOCKS:])
         moving = gaps[gaps > GRAIN_JITTER]
         if len(gaps) < SMOOTHING or len(moving) == 0:

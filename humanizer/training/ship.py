@@ -74,17 +74,17 @@ def ship(model: Path, data: str, name: str, lookahead: float, output: Path,
         uncalibrated = Path(scratch) / f"{name}.onnx"
         export_model(model, uncalibrated, contract_from(sidecar, name=name, gain=1.0))
         input_kind = sidecar.get("input", "performance")
-        rows = table(raw_predictions(uncalibrated, performances(data, "validation"), None,
-                                     input_kind))
+        validation = performances(data, "validation")
+        rows = table(raw_predictions(uncalibrated, validation, None, input_kind))
         gain = choose_gain(rows)
         print("validation (whole file) by gain; 0.0 is the flat input:")
         for g, metrics in sorted(rows.items()):
             print(f"  gain {g:4.2f}: {metrics}")
         print(f"chosen gain {gain}")
         scale, by_scale = 1.0, {}
-        if Engine(uncalibrated).contract.note_level:  # it has a spread head
-            by_scale = variation_table(raw_predictions(
-                uncalibrated, performances(data, "validation"), lookahead, input_kind), gain)
+        if contract_from(sidecar, name=name).note_level:  # it has a spread head
+            by_scale = variation_table(raw_predictions(uncalibrated, validation, lookahead,
+                                                       input_kind), gain)
             scale = choose_variation_scale(by_scale)
             print(f"validation at {lookahead:g} s, variation 1 by scale: "
                   + ", ".join(f"{s:g}: {m['spread_ratio']}" for s, m in by_scale.items()))

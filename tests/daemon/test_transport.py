@@ -27,6 +27,23 @@ def clock(transport: Transport, start: float, bpm: float, count: int, jitter: fl
     return start + count * period
 
 
+def jack_arrivals(bpm: float, count: int, phase: float = 0.0, frames: int = 1024
+                  ) -> np.ndarray:
+    """When `count` clocks at `bpm` arrive through JACK: at the end of the period they fall
+    in (`phase` shifts the clock against the periods)."""
+    period = frames / 48000
+    return np.ceil((phase + np.arange(count) * 60 / bpm / 24) / period) * period
+
+
+def clocked(times: np.ndarray) -> Transport:
+    """A transport that heard Start at 0 and clocks at `times`."""
+    transport = Transport()
+    transport.receive([START], 0.0)
+    for at in times:
+        transport.receive([CLOCK], at)
+    return transport
+
+
 def spp(sixteenths: int) -> list[int]:
     return [SONG_POSITION, sixteenths & 0x7F, sixteenths >> 7]
 
@@ -61,24 +78,17 @@ def test_a_tempo_change_is_followed_within_a_beat():
 def test_a_steady_tempo_reads_true_through_jack_periods(bpm):
     """At 1024-frame periods (21 ms, about a clock at 120 bpm) one beat of clocks reads a
     steady 120 anywhere from 117 to 125: the tempo is four beats' line."""
-    period = 1024 / 48000
-    for phase in np.linspace(0, period, 7, endpoint=False):
-        transport = Transport()
-        transport.receive([START], 0.0)
-        for k in range(24 * 8):
-            transport.receive([CLOCK], np.ceil((phase + k * 60 / bpm / 24) / period) * period)
+    for phase in np.linspace(0, 1024 / 48000, 7, endpoint=False):
+        transport = clocked(jack_arrivals(bpm, 24 * 8, phase))
         assert transport.tempo() == pytest.approx(bpm, rel=0.005)
 
 
 @pytest.mark.parametrize("late, by", [(3, 0.04), (8, 0.06)])
 def test_clocks_a_busy_system_delivers_late_together_do_not_tilt_the_tempo(late, by):
     """The CI failure: a stop read 115.5 bpm at 120, its last clocks bunched late."""
-    transport = Transport()
-    transport.receive([START], 0.0)
     times = np.arange(24 * 8) * 60 / 120 / 24
     times[-late:] = np.maximum(times[-late:], times[-late] + by)
-    for at in times:
-        transport.receive([CLOCK], at)
+    transport = clocked(times)
     assert transport.tempo() == pytest.approx(120, abs=1)
     transport.receive([STOP], times[-1] + 0.01)
     assert transport.tempo() == pytest.approx(120, abs=1)
@@ -227,12 +237,8 @@ def test_clocks_bunched_by_jack_periods_never_count_as_lost(bpm):
     """At 100 bpm a clock (25 ms) comes one or two 1024-frame periods (21 ms) after the
     last: 0.85 or 1.71 clock periods, and each long gap the next short one "confirms" was
     once counted as a lost clock - the tempo read 117 and the positions ran ahead."""
-    period = 1024 / 48000
-    for phase in np.linspace(0, period, 5, endpoint=False):
-        transport = Transport()
-        transport.receive([START], 0.0)
-        for k in range(24 * 32):
-            transport.receive([CLOCK], np.ceil((phase + k * 60 / bpm / 24) / period) * period)
+    for phase in np.linspace(0, 1024 / 48000, 5, endpoint=False):
+        transport = clocked(jack_arrivals(bpm, 24 * 32, phase))
         assert transport.runs[-1].missed == 0
         assert transport.runs[-1].count() == 24 * 32
 
@@ -241,14 +247,9 @@ def test_late_callbacks_never_let_jack_periods_count_as_lost_clocks():
     """Two arrivals a third of a period off (a late callback; the arrival clock's offset
     catching up) once made 7 ms look like the clocks' step, and a 1024-frame period's
     long gap counted as a lost clock (CI: 107 bpm). A run found on coarse steps stays so."""
-    period = 1024 / 48000
-    times = np.ceil((np.arange(24 * 16) * 60 / 100 / 24) / period) * period
-    for k in (150, 200):
-        times[k] -= period / 3
-    transport = Transport()
-    transport.receive([START], 0.0)
-    for at in times:
-        transport.receive([CLOCK], at)
+    times = jack_arrivals(100, 24 * 16)
+    times[[150, 200]] -= 1024 / 48000 / 3
+    transport = clocked(times)
     assert transport.runs[-1].missed == 0
     assert transport.tempo() == pytest.approx(100, abs=0.5)
 
