@@ -74,6 +74,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the share of crops that count only the notes a live window "
                              "predicts (default 0); above 0 the best epoch is the one that "
                              "plays best live")
+    parser.add_argument("--consensus", action="store_true",
+                        help="notes: where a piece has several performances (ASAP), aim "
+                             "flat crops at what its players agree on, note for note, rather "
+                             "than at one player's evening")
     parser.add_argument("--crops-per-performance", type=_integer("--crops-per-performance", 1),
                         default=1, metavar="N",
                         help="random crops of each performance per epoch (default 1)")
@@ -142,7 +146,7 @@ def run_notes(args: argparse.Namespace) -> int:
         learning_rate=args.learning_rate, seed=args.seed, limit=args.limit,
         transpose=3 if args.instrument == "piano" else 0, level_seconds=args.level,
         context_seconds=args.context, lookahead_range=(args.shortest_lookahead, 0.6),
-        live_share=args.live_share,
+        live_share=args.live_share, consensus=args.consensus,
         licence=args.licence, description=args.description)
     result = train_notes(config)
     validation = result["metrics"]["validation"]

@@ -37,6 +37,9 @@ class Performance:
     targets: np.ndarray
     offsets: np.ndarray | None = None  # onset offsets (seconds) where the input is a score
     meter: Meter | None = None  # where each note falls in the bar, where the data knows it
+    # each note's score position in quarter notes (ASAP's match files): which notes of two
+    # performances of one piece are the same score note
+    quarters: np.ndarray | None = None
 
     @property
     def duration(self) -> float:
@@ -116,6 +119,7 @@ def load_match_pair(path: Path,
     return Performance(
         name=str(path), starts=times, ends=score.ends[keys], pitches=score.pitches[keys],
         velocities=velocities, targets=targets, meter=score.meter[keys],
+        quarters=times / score.seconds_per_quarter,
     )
 
 

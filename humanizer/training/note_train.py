@@ -29,6 +29,7 @@ from humanizer.datasets.catalog import performances
 from humanizer.datasets.performance import Performance, load_daw_case
 from humanizer.errors import HumanizerError
 from humanizer.meter import Meter
+from humanizer.training.consensus import piece_consensus
 from humanizer.training.train import LIVE_BAND, has_notes
 
 
@@ -57,6 +58,9 @@ class NoteTrainConfig:
     # LIVE_BAND before what the lookahead has heard past (the rest of a crop's notes hear
     # seconds of future, which no live window does)
     live_share: float = 0.0
+    # aim each training crop at the consensus of its piece's players (training.consensus)
+    # as far as its input is flat: at accent amount a, a * played + (1 - a) * consensus
+    consensus: bool = False
     seed: int = 0
     limit: int | None = None
     context_seconds: float = 8.0  # of a live window (4 s flattened pop: docs/experiments)
@@ -86,10 +90,13 @@ def load_split(roots: list[str], split: str, limit: int | None,
 
 def crop(performance: Performance, first: int, count: int, horizon_after: float,
          lookahead: float, rng: np.random.Generator | None, config: NoteTrainConfig,
-         pad: int = 0, live: bool = False) -> tuple[np.ndarray, np.ndarray]:
+         pad: int = 0, live: bool = False, consensus: np.ndarray | None = None
+         ) -> tuple[np.ndarray, np.ndarray]:
     """(steps, targets) of `count` notes from `first`, padded in front with `pad` zero
     rows: targets (deviation, offset) NaN where they do not count - after what the
-    lookahead has heard past, and, for a `live` crop, more than LIVE_BAND before it."""
+    lookahead has heard past, and, for a `live` crop, more than LIVE_BAND before it.
+    With the piece's `consensus` deviations, the target is the played one as far as the
+    input carries it (the accent amount) and the players' consensus for the rest."""
     end = min(first + count - pad, len(performance.starts))
     stretch, transpose, accent_amount, meter_kept = 1.0, 0, 0.0, True
     if rng is not None:
@@ -105,6 +112,8 @@ def crop(performance: Performance, first: int, count: int, horizon_after: float,
     pitches = performance.pitches[first:end] + transpose
     deviations = performance.targets[first:end]
     accents = np.nan_to_num(deviations) * encoding.DEVIATION_SCALE * accent_amount
+    if consensus is not None:
+        deviations = accent_amount * deviations + (1 - accent_amount) * consensus[first:end]
     meter = performance.meter[first:end] if performance.meter is not None and meter_kept \
         else Meter.unknown(end - first)
     horizon = times[-1] + horizon_after
@@ -125,16 +134,21 @@ def crop(performance: Performance, first: int, count: int, horizon_after: float,
 
 
 def random_crops(train_set: list[Performance], config: NoteTrainConfig,
-                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+                 rng: np.random.Generator,
+                 consensus: list[np.ndarray | None] | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """One epoch's crops; `consensus`: each performance's piece consensus (or None)."""
     xs, ys = [], []
-    for performance in train_set:
+    consensus = consensus or [None] * len(train_set)
+    for performance, agreed in zip(train_set, consensus):
         for _ in range(config.crops_per_performance):
             count = config.crop_notes
             first = int(rng.integers(0, max(1, len(performance.starts) - count // 2)))
             pad = int(rng.integers(0, 24)) if rng.random() < 0.3 else 0
             x, y = crop(performance, first, count, rng.uniform(0, 0.5),
                         rng.uniform(*config.lookahead_range), rng, config, pad,
-                        live=config.live_share > 0 and rng.random() < config.live_share)
+                        live=config.live_share > 0 and rng.random() < config.live_share,
+                        consensus=agreed)
             xs.append(x)
             ys.append(y)
     return np.stack(xs), np.stack(ys)
@@ -192,6 +206,10 @@ def train_notes(config: NoteTrainConfig) -> dict:
         raise HumanizerError("no DAW-case performances found in " + ", ".join(config.data))
     print(f"training on {len(train_set)} performances, validating on {len(validation_set)}",
           flush=True)
+    consensus = piece_consensus(train_set) if config.consensus else None
+    if consensus is not None:
+        print(f"consensus targets for {sum(c is not None for c in consensus)} of "
+              f"{len(train_set)} performances", flush=True)
     x_val, y_val = validation_crops(validation_set, config)
     _, y_live = validation_crops(validation_set, config, live=True)
     timing = any(p.offsets is not None for p in train_set)
@@ -204,7 +222,7 @@ def train_notes(config: NoteTrainConfig) -> dict:
     best: dict = {"score": np.inf}
     began, waited, history = time.monotonic(), 0, []
     for epoch in range(config.epochs):
-        x, y = random_crops(train_set, config, rng)
+        x, y = random_crops(train_set, config, rng, consensus)
         fit = model.fit(x, y, batch_size=config.batch_size, epochs=1, shuffle=True, verbose=2)
         predicted = model.predict(x_val, batch_size=64, verbose=0)
         metrics = metrics_of(predicted, y_val)

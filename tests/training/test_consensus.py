@@ -1,0 +1,70 @@
+"""Consensus targets: the mean of a piece's players on each score note."""
+
+import numpy as np
+from conftest import ASAP
+
+from humanizer.datasets.performance import Performance, load_match_pair
+from humanizer.training.consensus import piece_consensus
+from humanizer.training.note_train import NoteTrainConfig, crop
+
+NAN = np.nan
+
+
+def played(name: str, quarters: list[float], targets: list[float],
+           pitches: list[int] | None = None) -> Performance:
+    """A performance of a score at 0.5 s a quarter (its tempo does not matter)."""
+    starts = np.array(quarters) * 0.5
+    return Performance(name, starts, starts + 0.4, np.array(pitches or [60] * len(quarters)),
+                       np.full(len(quarters), 64.0), np.array(targets),
+                       quarters=np.array(quarters))
+
+
+def test_each_note_aims_at_the_mean_of_the_players_of_its_piece():
+    first = played("bach/a.mid", [0, 1, 2], [0.2, NAN, -0.4])
+    second = played("bach/b.mid", [0, 1, 2], [0.4, 0.1, 0.0])
+    alone = played("chopin/c.mid", [0, 1], [0.3, -0.3])
+    [a, b, c] = piece_consensus([first, second, alone])
+    np.testing.assert_allclose(a, [0.3, NAN, -0.2])  # a note not played is not measured
+    np.testing.assert_allclose(b, [0.3, 0.1, -0.2])  # one the other missed: its own
+    assert c is None  # alone with its piece: its own targets are the consensus
+
+
+def test_the_same_score_note_is_its_quarter_and_its_pitch_whatever_the_tempo():
+    first = played("bach/a.mid", [0, 0, 1.5], [0.6, -0.6, 0.2], pitches=[60, 64, 60])
+    second = played("bach/b.mid", [0, 1.5], [0.0, 0.4], pitches=[64, 60])
+    second.starts *= 1.3  # slower
+    [a, b] = piece_consensus([first, second])
+    np.testing.assert_allclose(a, [0.6, -0.3, 0.3])
+    np.testing.assert_allclose(b, [-0.3, 0.3])
+
+
+def test_performances_without_score_positions_have_no_consensus():
+    plain = Performance("pop/001.mid", np.array([0.0, 1.0]), np.array([0.5, 1.5]),
+                        np.array([60, 62]), np.full(2, 64.0), np.array([0.1, -0.1]))
+    assert piece_consensus([plain, plain]) == [None, None]
+
+
+def test_a_flat_crop_aims_at_the_consensus_and_an_accented_one_at_what_it_hears():
+    first = played("bach/a.mid", [0, 1, 2, 3], [0.4, 0.2, -0.4, 0.0])
+    second = played("bach/b.mid", [0, 1, 2, 3], [0.0, 0.0, 0.0, 0.4])
+    [agreed, _] = piece_consensus([first, second])
+    config = NoteTrainConfig(data=[], output="")
+    _, flat = crop(first, 0, 4, 0.0, 0.0, None, config, consensus=agreed)
+    _, own = crop(first, 0, 4, 0.0, 0.0, None, config)
+    np.testing.assert_allclose(flat[:, 0], [0.2, 0.1, -0.2, 0.2], rtol=1e-6)
+    np.testing.assert_allclose(own[:, 0], [0.4, 0.2, -0.4, 0.0], rtol=1e-6)
+
+
+def test_two_real_performances_of_a_fugue_agree_on_their_common_notes():
+    folder = ASAP / "Bach" / "Fugue" / "bwv_848"
+    pairs = [load_match_pair(folder / name, 16.0) for name in ("Denisova06M.mid", "Lee01M.mid")]
+    consensus = piece_consensus(pairs)
+    for pair, agreed in zip(pairs, consensus):
+        assert np.array_equal(~np.isnan(agreed), ~np.isnan(pair.targets))
+    # both played the fugue's first notes: there each aims at the mean of the two
+    keys = [dict(zip(zip(np.round(p.quarters, 3), p.pitches), p.targets)) for p in pairs]
+    common = [k for k in keys[0] if k in keys[1] and not np.isnan(keys[0][k] + keys[1][k])]
+    assert len(common) > 1000
+    first = dict(zip(zip(np.round(pairs[0].quarters, 3), pairs[0].pitches), consensus[0]))
+    for key in common[:50]:
+        assert abs(first[key] - (keys[0][key] + keys[1][key]) / 2) < 1e-12
