@@ -185,7 +185,7 @@ def test_clock_while_stopped_moves_nothing_and_events_name_what_happened():
 
 
 def test_a_long_run_keeps_a_bounded_clock_history_and_its_count():
-    from humanizer.daemon.transport import MAX_TICKS
+    from humanizer.daemon.clockrun import MAX_TICKS
 
     transport = Transport()
     transport.receive([START], 0.0)
