@@ -23,6 +23,7 @@ from humanizer.daemon.settings import Settings
 from humanizer.daemon.stylemap import StyleMap
 from humanizer.engine import without_timing
 from humanizer.errors import HumanizerError
+from humanizer.meter import signatures_text
 
 STATS_SECONDS = 1.0  # how often stats are published
 POLL_SECONDS = 0.05  # the main loop's control poll (also how fast signals are noticed)
@@ -94,7 +95,7 @@ class Service:
         settings = self.scheduler.settings
         grid = f"without it a {settings.bpm:g} bpm grid from the first note" \
             if settings.bpm else "without it the meter is unknown"
-        say(f"meter {'/'.join(map(str, settings.meter))} from the DAW's MIDI clock on "
+        say(f"meter {signatures_text(settings.meter)} from the DAW's MIDI clock on "
             f"{self.ports.input_name} ({grid})")
         if settings.bypass:
             say("bypass is on: velocities pass through unchanged (ctl bypass off)")

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 
 from humanizer import values
 from humanizer.errors import HumanizerError
+from humanizer.meter import Signatures, signatures_text
 from humanizer.output import OutputSettings
 
 
@@ -19,7 +20,7 @@ class Settings:
     time, 1 = moved by the whole offset the model predicts; feel moves the timing-humanized
     parts on purpose; the output velocity range; bypass passes velocities through (the
     delay stays, so the DAW's compensation holds). The transport (humanizer.daemon.
-    transport): the time signature of the bars MIDI clock counts, the tempo of a grid
+    transport): the time signatures of the bars MIDI clock counts, the tempo of a grid
     from the first note where there is no clock (0: no grid, the meter is unknown),
     and whether clock, Start, Stop and SPP pass on to the output. Skipped channels pass
     untouched (their notes are not the model's)."""
@@ -33,7 +34,7 @@ class Settings:
     bypass: bool = False
     velocity_min: int = values.VELOCITY_RANGE[0]
     velocity_max: int = values.VELOCITY_RANGE[1]
-    meter: tuple[int, int] = values.DEFAULT_METER
+    meter: Signatures = values.DEFAULT_METER
     bpm: float = 0.0
     clock_thru: bool = True
     skip_channels: frozenset[int] = frozenset()  # 0-15: pass exactly as they came
@@ -59,6 +60,6 @@ class Settings:
         result = asdict(self)
         result["latency_ms"] = round(result.pop("latency") * 1000, 3)
         result["feel_ms"] = round(result.pop("feel") * 1000, 3)
-        result["meter"] = "/".join(map(str, self.meter))
+        result["meter"] = signatures_text(self.meter)
         result["skip_channels"] = sorted(channel + 1 for channel in self.skip_channels)
         return result

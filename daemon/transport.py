@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from humanizer.daemon.clockrun import TICKS_PER_QUARTER, Run
-from humanizer.meter import bar_and_beat
+from humanizer.meter import Signatures, bar_and_beat, signatures_text
 
 CLOCK, START, CONTINUE, STOP, SONG_POSITION = 0xF8, 0xFA, 0xFB, 0xFC, 0xF2
 TRANSPORT_MESSAGES = frozenset({CLOCK, START, CONTINUE, STOP, SONG_POSITION})
@@ -212,7 +212,7 @@ class Transport:
             return "bpm"
         return "none"
 
-    def state(self, now: float, signature: tuple[int, int],
+    def state(self, now: float, signatures: Signatures,
               recent: list[tuple[int, int, float]]) -> dict:
         """For status and events: the source, the tempo, the bar and beat now, and of the
         `recent` notes placed as (channel, pitch, position) - counted from 1, as a DAW
@@ -221,12 +221,12 @@ class Transport:
         source = self.source(now)
         here = float(self.positions(np.array([now]), now)[0])
         return {"source": source, "locked": source == "clock",
-                "meter": "/".join(map(str, signature)),
+                "meter": signatures_text(signatures),
                 "bpm": None if tempo is None else round(tempo, 2),
-                "position": bar_and_beat(here, signature),
+                "position": bar_and_beat(here, signatures),
                 "missed_clocks": sum(run.missed for run in self.runs),
                 "recent": [{"channel": channel + 1, "pitch": pitch,
-                            "position": bar_and_beat(place, signature)}
+                            "position": bar_and_beat(place, signatures)}
                            for channel, pitch, place in recent]}
 
     def tempo(self) -> float | None:

@@ -19,6 +19,8 @@ import numpy as np
 from humanizer.notes import Note, tempo_maps
 
 DEFAULT_SIGNATURE = (4, 4)
+# a song's time signatures, live: (first bar, numerator, denominator) of each, from bar 1
+Signatures = tuple[tuple[int, int, int], ...]
 
 
 @dataclass
@@ -111,25 +113,56 @@ def snapped(beats: np.ndarray) -> np.ndarray:
     return result
 
 
-def of_positions(quarters: np.ndarray, signature: tuple[int, int]) -> Meter:
+def sections(signatures: tuple[int, int] | Signatures
+             ) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
+    """(the position in quarters each signature's first bar starts at, the signatures):
+    bars are counted in the signatures before it. One signature (N, D) is one from bar 1."""
+    if len(signatures) == 2 and all(isinstance(part, int) for part in signatures):
+        signatures = ((1, *signatures),)
+    starts, start = [0.0], 0.0
+    for (before, upper, lower), (bar, _, _) in zip(signatures, signatures[1:]):
+        start += (bar - before) * upper * 4 / lower  # the bars of the one before, in quarters
+        starts.append(start)
+    return np.array(starts), list(signatures)
+
+
+def _section_of(quarters: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """The signature each position falls in; one a snap short of a new signature's first
+    downbeat is on it (the live transport's positions come a few ms early or late)."""
+    return np.maximum(np.searchsorted(starts, quarters + SNAP, side="right") - 1, 0)
+
+
+def of_positions(quarters: np.ndarray, signatures: tuple[int, int] | Signatures) -> Meter:
     """The meter of song positions in quarter notes (the live transport's; NaN where it
-    is unknown) in one time signature whose bars start at position 0, snapped (SNAP)."""
-    numerator, denominator = signature
+    is unknown), bars from position 0 in the song's time signatures, snapped (SNAP)."""
+    starts, found = sections(signatures)
     quarters = np.asarray(quarters, dtype=np.float64)
     known = np.isfinite(quarters)
-    beats = snapped(np.where(known, quarters, 0.0) * denominator / 4)
+    at = np.where(known, quarters, 0.0)
+    section = _section_of(at, starts)
+    numerators = np.array([numerator for _, numerator, _ in found], dtype=np.float64)[section]
+    units = np.array([denominator for _, _, denominator in found], dtype=np.float64)[section]
+    beats = snapped((at - starts[section]) * units / 4)
     phase = np.mod(beats, 1.0)
-    position = np.mod(beats, numerator)
+    position = np.mod(beats, numerators)
     return Meter(np.where(known, phase, 0.0), np.where(known, position, 0.0),
-                 np.where(known, float(numerator), 0.0), known.astype(np.float64))
+                 np.where(known, numerators, 0.0), known.astype(np.float64))
 
 
-def bar_and_beat(quarters: float, signature: tuple[int, int]) -> str | None:
+def bar_and_beat(quarters: float, signatures: tuple[int, int] | Signatures) -> str | None:
     """A song position as a DAW shows it, bar.beat from 1.1 (beats with two decimals);
     None where it is unknown."""
     if not np.isfinite(quarters):
         return None
-    numerator, denominator = signature
-    beats = float(snapped(np.array([quarters * denominator / 4]))[0])
+    starts, found = sections(signatures)
+    section = int(_section_of(np.array([quarters]), starts)[0])
+    first, numerator, denominator = found[section]
+    beats = float(snapped(np.array([(quarters - starts[section]) * denominator / 4]))[0])
     bar, beat = divmod(beats, numerator)
-    return f"{int(bar) + 1}.{beat + 1:.2f}"
+    return f"{int(bar) + first}.{beat + 1:.2f}"
+
+
+def signatures_text(signatures: Signatures) -> str:
+    """As a musician writes them: 4/4, or 4/4 3/4@17 where bar 17 changes to 3/4."""
+    return " ".join(f"{numerator}/{denominator}" + (f"@{bar}" if index else "")
+                    for index, (bar, numerator, denominator) in enumerate(signatures))

@@ -21,7 +21,7 @@ DEFAULT_VARIATION = 0.0
 DEFAULT_SEED = 0
 MAX_SEED = 2**31 - 1
 VELOCITY_RANGE = (1, 127)
-DEFAULT_METER = (4, 4)
+DEFAULT_METER = ((1, 4, 4),)  # 4/4 from bar 1
 METER_UNITS = (1, 2, 4, 8, 16, 32)
 BPM_RANGE = (20.0, 400.0)
 DEFAULT_TIMEOUT = 2.0  # seconds `ctl` waits for the daemon
@@ -170,14 +170,29 @@ def address(text: object, name: str = "address") -> str:
     return text
 
 
-def meter(text: object) -> tuple[int, int]:
-    """A time signature such as 4/4, 3/4, 6/8 or 7/8."""
-    match = re.fullmatch(r"\s*([0-9]{1,2})\s*/\s*([0-9]{1,2})\s*", str(text)) \
-        if isinstance(text, str) else None
-    if not match or not 1 <= int(match.group(1)) <= 32 or int(match.group(2)) not in METER_UNITS:
+def meter(text: object) -> tuple[tuple[int, int, int], ...]:
+    """The song's time signatures: one such as 4/4, 3/4, 6/8 or 7/8, or where it changes,
+    each with the bar it starts at - "4/4 3/4@17" plays bars 1-16 in 4/4, then 3/4
+    (humanizer.meter.Signatures)."""
+    parts = re.split(r"[\s,]+", text.strip()) if isinstance(text, str) else []
+    signatures: list[tuple[int, int, int]] = []
+    for index, part in enumerate(parts):
+        match = re.fullmatch(r"([0-9]{1,2})/([0-9]{1,2})(?:@([0-9]{1,6}))?", part)
+        if not match or not 1 <= int(match.group(1)) <= 32 \
+                or int(match.group(2)) not in METER_UNITS:
+            raise HumanizerError(f"meter must be a time signature such as 4/4, 3/4 or 6/8 "
+                                 f"(or where it changes, 4/4 3/4@17), not {text!r}")
+        bar = int(match.group(3) or (1 if not index else 0))
+        if index == 0 and bar != 1:
+            raise HumanizerError(f"meter {text!r}: the first time signature starts at bar 1")
+        if index and bar <= signatures[-1][0]:
+            raise HumanizerError(f"meter {text!r}: give each change after the last with its "
+                                 f"bar, such as 3/4@17")
+        signatures.append((bar, int(match.group(1)), int(match.group(2))))
+    if not signatures:
         raise HumanizerError(f"meter must be a time signature such as 4/4, 3/4 or 6/8, "
                              f"not {text!r}")
-    return int(match.group(1)), int(match.group(2))
+    return tuple(signatures)
 
 
 def bpm(value: object) -> float:

@@ -4,7 +4,7 @@ import mido
 import numpy as np
 import pytest
 
-from humanizer import meter
+from humanizer import meter, values
 from humanizer.notes import notes_of
 
 
@@ -63,3 +63,24 @@ def test_live_positions_snap_to_the_grid_line_they_mean():
     assert placed.position.tolist() == [4.0, 1.0, 0.0]  # 6/8 counts eighths: 16 = 2 bars + 4
     assert placed.phase.tolist() == [0.0, 0.0, 0.0]
     assert placed.known.tolist() == [1.0, 1.0, 0.0] and placed.beats.tolist() == [6, 6, 0]
+
+
+def test_a_song_that_changes_meter_counts_each_bar_in_its_own_signature():
+    song = values.meter("4/4 3/4@3 6/8@5")  # bars 1-2 in 4/4, 3-4 in 3/4, then 6/8
+    quarters = np.array([0, 7, 8 - 0.005, 8, 9, 11, 14, 15.5, np.nan])
+    placed = meter.of_positions(quarters, song)
+    # bar 3 starts at 8 quarters, bar 4 at 11, bar 5 at 14 (6/8: eighths, six to a bar)
+    assert placed.position.tolist() == [0, 3, 0, 0, 1, 0, 0, 3, 0]
+    assert placed.beats.tolist() == [4, 4, 3, 3, 3, 3, 6, 6, 0]
+    assert [meter.bar_and_beat(q, song) for q in quarters] == [
+        "1.1.00", "2.4.00", "3.1.00", "3.1.00", "3.2.00", "4.1.00", "5.1.00", "5.4.00", None]
+    assert meter.signatures_text(song) == "4/4 3/4@3 6/8@5"
+
+
+def test_one_signature_is_one_from_bar_1():
+    quarters = np.array([0.0, 2.5, 7.99, 13.0])
+    assert values.meter("3/4") == ((1, 3, 4),)
+    for signatures in (values.meter("3/4"), (3, 4)):
+        assert meter.of_positions(quarters, signatures).position.tolist() == [0, 2.5, 2, 1]
+        assert [meter.bar_and_beat(q, signatures) for q in quarters] == [
+            "1.1.00", "1.3.50", "3.3.00", "5.2.00"]

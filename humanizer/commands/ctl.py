@@ -36,8 +36,9 @@ def add_connection(parser: argparse.ArgumentParser, defaults: bool = True) -> No
 
 SETTINGS_HELP = ("strength 0..1, variation 0..1, seed 0..2147483647, timing 0..1, feel "
                  "-50ms..50ms (with timing), latency 0ms..5s, velocity_min and velocity_max "
-                 "1..127, bypass on|off, meter N/D (e.g. 6/8), bpm 20..400|off (a grid "
-                 "without clock), clock_thru on|off, skip_channels 4,5|none (pass untouched)")
+                 "1..127, bypass on|off, meter N/D (e.g. 6/8, or \"4/4 3/4@17\": 3/4 from "
+                 "bar 17), bpm 20..400|off (a grid without clock), clock_thru on|off, "
+                 "skip_channels 4,5|none (pass untouched)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -41,7 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="folder with server.key_secret and clients/*.key for CURVE")
     parser.add_argument("--meter", metavar="N/D", type=checked(values.meter),
                         help="the time signature of the bars the DAW's MIDI clock counts "
-                             "(default 4/4); score-aware styles hear where each note falls")
+                             "(default 4/4), or where the song changes it, each change with "
+                             "its bar: \"4/4 3/4@17\"; score-aware styles hear where each "
+                             "note falls")
     parser.add_argument("--bpm", metavar="TEMPO", type=checked(values.bpm),
                         help="without MIDI clock: a grid at this tempo from the first note "
                              "(default off - without clock the meter is unknown)")

@@ -30,8 +30,11 @@ def test_settings_validate_values():
     assert settings.changed("bypass", "on").bypass is True
     assert settings.changed("seed", "7").seed == 7
     assert settings.changed("variation", 1).variation == 1
-    assert settings.changed("meter", "6/8").meter == (6, 8)
+    assert settings.changed("meter", "6/8").meter == ((1, 6, 8),)
     assert settings.changed("meter", "6/8").as_dict()["meter"] == "6/8"
+    changing = settings.changed("meter", " 4/4, 3/4@17 6/8@33")
+    assert changing.meter == ((1, 4, 4), (17, 3, 4), (33, 6, 8))
+    assert changing.as_dict()["meter"] == "4/4 3/4@17 6/8@33"
     assert settings.changed("bpm", 96).bpm == 96 and settings.changed("bpm", "off").bpm == 0
     assert settings.changed("clock_thru", "off").clock_thru is False
     skipping = settings.changed("skip_channels", "4, 10")
@@ -45,6 +48,8 @@ def test_settings_validate_values():
                        ("strength", float("nan")),
                        ("latency", "１００ms"), ("feel", "60ms"), ("strength", 10**400),
                        ("meter", "4"), ("meter", "3/5"), ("meter", "0/4"), ("meter", 4),
+                       ("meter", "3/4@2"), ("meter", "4/4 3/4"), ("meter", "4/4 3/4@9 6/8@9"),
+                       ("meter", ""),
                        ("bpm", 5), ("bpm", "fast"), ("clock_thru", "maybe"),
                        ("skip_channels", "17"), ("skip_channels", 2.5)]:
         with pytest.raises(HumanizerError):

@@ -178,6 +178,38 @@ def test_live_with_midi_clock_equals_offline_with_the_files_meter():
     assert beats <= {f"{b}.{half}" for b in range(1, 5) for half in ("00", "50")}  # 8ths
 
 
+def test_a_song_that_changes_meter_plays_live_as_the_file_with_those_changes():
+    """`--meter "4/4 3/4@3 6/8@5"` live gives what the file with those time signatures
+    gives offline - not the bars of one signature from bar 1."""
+    from humanizer import values
+    from humanizer.meter import at_ticks, of_positions
+
+    latency, bpm, per_quarter = 0.5, 120, 480
+    notes = beat_part(bpm=bpm)  # 24 quarters: bar 3 starts at 8, bar 5 at 14
+    quarters = np.array([n.start * bpm / 60 for n in notes])
+    changes = [(0, 4, 4), (8 * per_quarter, 3, 4), (14 * per_quarter, 6, 8)]
+    styles = StyleMap("pop")
+    offline, _ = humanize_part(styles.playing(0)[0], notes, OutputSettings(),
+                               heard_ahead(latency),
+                               meter=at_ticks(quarters * per_quarter, per_quarter, changes))
+    in_one, _ = humanize_part(styles.playing(0)[0], notes, OutputSettings(),
+                              heard_ahead(latency), meter=of_positions(quarters, (4, 4)))
+    clock = FakeClock()
+    scheduler = Scheduler(styles, lambda message: None,
+                          Settings(latency=latency, meter=values.meter("4/4 3/4@3 6/8@5")),
+                          clock=clock)
+    sent = play_with_clock(scheduler, clock, notes, bpm, latency, start=2.0)
+    live = [m[2] for m in sent if m[0] == 0x90 and m[2] > 0]
+    assert scheduler.buffer.counts.late == 0
+    assert live == offline.tolist() and live != in_one.tolist()
+    clock.now = scheduler.transport.runs[-1].last()
+    state = scheduler.transport_state()
+    assert state["meter"] == "4/4 3/4@3 6/8@5"
+    # 6/8 from quarter 14: bar 7 starts at 20, bar 8 at 23; the last eighth, at 23.5
+    assert {place["position"].split(".")[0] for place in state["recent"]} == {"7", "8"}
+    assert state["recent"][-1]["position"] == "8.2.00"
+
+
 def test_stop_drops_what_waits_releases_what_sounds_and_nothing_plays_after():
     latency, bpm = 0.5, 120
     clock = FakeClock()
