@@ -111,7 +111,7 @@ def _deviations(path: Path) -> dict[tuple[float, int], tuple[float, float]] | No
     played = score.played
     velocities = score.velocities[played]
     level = np.full(len(velocities), velocities.mean())
-    quarters = np.round(score.starts[played] / score.seconds_per_quarter, 3)
+    quarters = np.round(score.quarters[played], 6)  # the file's fractions (consensus.py)
     keys = zip(quarters.tolist(), score.pitches[played].tolist())
     return {key: (v, v - lv) for key, v, lv in zip(keys, velocities, level)}
 

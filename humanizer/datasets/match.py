@@ -61,6 +61,9 @@ class MatchedScore:
     velocities: np.ndarray  # played; NaN for deletions
     meter: Meter
     seconds_per_quarter: float
+    # each note's score position in quarters from the first, exact from the file's
+    # fractions: the same score note has the same one in every performance of a piece
+    quarters: np.ndarray
 
     @property
     def played(self) -> np.ndarray:
@@ -184,6 +187,7 @@ def read_match(path: str | Path) -> MatchedScore:
         velocities=table[:, 3],
         meter=meter,
         seconds_per_quarter=seconds_per_quarter,
+        quarters=onsets - first,
     )
 
 

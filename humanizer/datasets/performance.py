@@ -119,7 +119,7 @@ def load_match_pair(path: Path,
     return Performance(
         name=str(path), starts=times, ends=score.ends[keys], pitches=score.pitches[keys],
         velocities=velocities, targets=targets, meter=score.meter[keys],
-        quarters=times / score.seconds_per_quarter,
+        quarters=score.quarters[keys],
     )
 
 

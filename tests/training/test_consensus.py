@@ -4,7 +4,8 @@ import numpy as np
 from conftest import ASAP
 
 from humanizer.datasets.performance import Performance, load_match_pair
-from humanizer.training.consensus import piece_consensus
+from humanizer.notefeatures import COLUMN
+from humanizer.training.consensus import piece_consensus, score_keys
 from humanizer.training.note_train import NoteTrainConfig, crop
 
 NAN = np.nan
@@ -29,13 +30,24 @@ def test_each_note_aims_at_the_mean_of_the_players_of_its_piece():
     assert c is None  # alone with its piece: its own targets are the consensus
 
 
-def test_the_same_score_note_is_its_quarter_and_its_pitch_whatever_the_tempo():
+def test_the_same_score_note_is_its_quarter_and_its_pitch():
     first = played("bach/a.mid", [0, 0, 1.5], [0.6, -0.6, 0.2], pitches=[60, 64, 60])
     second = played("bach/b.mid", [0, 1.5], [0.0, 0.4], pitches=[64, 60])
-    second.starts *= 1.3  # slower
     [a, b] = piece_consensus([first, second])
     np.testing.assert_allclose(a, [0.6, -0.3, 0.3])
     np.testing.assert_allclose(b, [-0.3, 0.3])
+
+
+def test_performances_at_different_tempi_share_every_score_note():
+    """The score positions are the match file's fractions, not seconds divided back by
+    a tempo: to a thousandth, 64th-note onsets fell either way of the rounding."""
+    folder = ASAP / "Beethoven" / "Piano_Sonatas" / "12-1"
+    pairs = [load_match_pair(path, 16.0) for path in sorted(folder.glob("*.mid"))]
+    pairs = [pair for pair in pairs if pair is not None]
+    tempi = [pair.starts[-1] / pair.quarters[-1] for pair in pairs]
+    assert len(pairs) == 3 and max(tempi) / min(tempi) > 1.05
+    keys = [set(score_keys(pair)) for pair in pairs]
+    assert len(keys[0]) == 3320 and keys[0] == keys[1] == keys[2]
 
 
 def test_performances_without_score_positions_have_no_consensus():
@@ -44,7 +56,7 @@ def test_performances_without_score_positions_have_no_consensus():
     assert piece_consensus([plain, plain]) == [None, None]
 
 
-def test_a_flat_crop_aims_at_the_consensus_and_an_accented_one_at_what_it_hears():
+def test_a_crop_aims_at_the_consensus_as_far_as_its_input_is_flat():
     first = played("bach/a.mid", [0, 1, 2, 3], [0.4, 0.2, -0.4, 0.0])
     second = played("bach/b.mid", [0, 1, 2, 3], [0.0, 0.0, 0.0, 0.4])
     [agreed, _] = piece_consensus([first, second])
@@ -53,6 +65,14 @@ def test_a_flat_crop_aims_at_the_consensus_and_an_accented_one_at_what_it_hears(
     _, own = crop(first, 0, 4, 0.0, 0.0, None, config)
     np.testing.assert_allclose(flat[:, 0], [0.2, 0.1, -0.2, 0.2], rtol=1e-6)
     np.testing.assert_allclose(own[:, 0], [0.4, 0.2, -0.4, 0.0], rtol=1e-6)
+    accented = NoteTrainConfig(data=[], output="", flat_share=0.0, stretch=0.0, transpose=0)
+    x, mixed = crop(first, 0, 4, 0.0, 0.0, np.random.default_rng(1), accented,
+                    consensus=agreed)
+    amount = x[0, COLUMN["accent"]] / 0.4  # the input carries this much of the played
+    assert 0.05 < amount < 0.95
+    np.testing.assert_allclose(x[:, COLUMN["accent"]], amount * first.targets, rtol=1e-5)
+    np.testing.assert_allclose(mixed[:, 0], amount * first.targets
+                               + (1 - amount) * agreed, rtol=1e-5, atol=1e-6)
 
 
 def test_two_real_performances_of_a_fugue_agree_on_their_common_notes():
