@@ -6,9 +6,10 @@ runs and what the DAW's messages do to them).
   clocks' times averaged over SMOOTHING clocks (one beat) around them; past the last clocks
   they follow the least-squares line of the last SMOOTHING, so a tempo change is followed
   within a beat.
-- The tempo is the line through the last TEMPO_CLOCKS: one beat reads a steady 120 bpm as
-  117-125 at JACK's 1024-frame periods. Where the last beat's median slope is TEMPO_CHANGE
-  away, the tempo changed: it is taken instead.
+- The tempo (shown in status; a cue after a Stop plays at it) is the line through the last
+  TEMPO_CLOCKS: one beat reads a steady 120 bpm as 117-125 at JACK's 1024-frame periods.
+  Where the last beat's median slope is TEMPO_CHANGE away, the tempo changed: it is taken
+  instead.
 - A single clock lost on the way is counted (Run.add), or every later position would lag.
 
 Invariants: a run's clock times never go backwards, and its clock numbers rise.

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from humanizer.daemon.clockrun import TICKS_PER_QUARTER, Run
-from humanizer.meter import Signatures, bar_and_beat, signatures_text
+from humanizer.meter import Signatures, bar_and_beat, signature_at, signatures_text
 
 CLOCK, START, CONTINUE, STOP, SONG_POSITION = 0xF8, 0xFA, 0xFB, 0xFC, 0xF2
 TRANSPORT_MESSAGES = frozenset({CLOCK, START, CONTINUE, STOP, SONG_POSITION})
@@ -214,14 +214,15 @@ class Transport:
 
     def state(self, now: float, signatures: Signatures,
               recent: list[tuple[int, int, float]]) -> dict:
-        """For status and events: the source, the tempo, the bar and beat now, and of the
-        `recent` notes placed as (channel, pitch, position) - counted from 1, as a DAW
-        shows them."""
+        """For status and events: the source, the tempo, the song's time signatures and the
+        one in force now, the bar and beat now, and of the `recent` notes placed as
+        (channel, pitch, position) - counted from 1, as a DAW shows them."""
         tempo = self.tempo()
         source = self.source(now)
         here = float(self.positions(np.array([now]), now)[0])
         return {"source": source, "locked": source == "clock",
                 "meter": signatures_text(signatures),
+                "signature": signature_at(here, signatures),
                 "bpm": None if tempo is None else round(tempo, 2),
                 "position": bar_and_beat(here, signatures),
                 "missed_clocks": sum(run.missed for run in self.runs),

@@ -113,53 +113,60 @@ def snapped(beats: np.ndarray) -> np.ndarray:
     return result
 
 
-def sections(signatures: tuple[int, int] | Signatures
-             ) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
-    """(the position in quarters each signature's first bar starts at, the signatures):
-    bars are counted in the signatures before it. One signature (N, D) is one from bar 1."""
-    if len(signatures) == 2 and all(isinstance(part, int) for part in signatures):
-        signatures = ((1, *signatures),)
+def sections(signatures: Signatures) -> np.ndarray:
+    """The position in quarters each signature's first bar starts at: the bars before it
+    are counted in the signatures before it."""
     starts, start = [0.0], 0.0
     for (before, upper, lower), (bar, _, _) in zip(signatures, signatures[1:]):
         start += (bar - before) * upper * 4 / lower  # the bars of the one before, in quarters
         starts.append(start)
-    return np.array(starts), list(signatures)
+    return np.array(starts)
 
 
-def _section_of(quarters: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """The signature each position falls in; one a snap short of a new signature's first
-    downbeat is on it (the live transport's positions come a few ms early or late)."""
-    return np.maximum(np.searchsorted(starts, quarters + SNAP, side="right") - 1, 0)
+def placed(quarters: np.ndarray, signatures: Signatures) -> tuple[np.ndarray, np.ndarray]:
+    """(the signature each position falls in, its beats from that signature's first bar,
+    snapped): a position snapped onto the next signature's first downbeat - a note a few
+    ms early for it, live - is on that downbeat."""
+    starts = sections(signatures)
+    units = np.array([denominator for _, _, denominator in signatures], dtype=np.float64)
+    section = np.maximum(np.searchsorted(starts, quarters, side="right") - 1, 0)
+    beats = snapped((quarters - starts[section]) * units[section] / 4)
+    ends = np.append(starts[1:], np.inf)[section]
+    on_next = beats >= (ends - starts[section]) * units[section] / 4
+    section[on_next] += 1
+    beats[on_next] = 0.0
+    return section, beats
 
 
-def of_positions(quarters: np.ndarray, signatures: tuple[int, int] | Signatures) -> Meter:
+def of_positions(quarters: np.ndarray, signatures: Signatures) -> Meter:
     """The meter of song positions in quarter notes (the live transport's; NaN where it
     is unknown), bars from position 0 in the song's time signatures, snapped (SNAP)."""
-    starts, found = sections(signatures)
     quarters = np.asarray(quarters, dtype=np.float64)
     known = np.isfinite(quarters)
-    at = np.where(known, quarters, 0.0)
-    section = _section_of(at, starts)
-    numerators = np.array([numerator for _, numerator, _ in found], dtype=np.float64)[section]
-    units = np.array([denominator for _, _, denominator in found], dtype=np.float64)[section]
-    beats = snapped((at - starts[section]) * units / 4)
-    phase = np.mod(beats, 1.0)
-    position = np.mod(beats, numerators)
-    return Meter(np.where(known, phase, 0.0), np.where(known, position, 0.0),
+    section, beats = placed(np.where(known, quarters, 0.0), signatures)
+    numerators = np.array([numerator for _, numerator, _ in signatures],
+                          dtype=np.float64)[section]
+    return Meter(np.where(known, np.mod(beats, 1.0), 0.0),
+                 np.where(known, np.mod(beats, numerators), 0.0),
                  np.where(known, numerators, 0.0), known.astype(np.float64))
 
 
-def bar_and_beat(quarters: float, signatures: tuple[int, int] | Signatures) -> str | None:
+def bar_and_beat(quarters: float, signatures: Signatures) -> str | None:
     """A song position as a DAW shows it, bar.beat from 1.1 (beats with two decimals);
     None where it is unknown."""
     if not np.isfinite(quarters):
         return None
-    starts, found = sections(signatures)
-    section = int(_section_of(np.array([quarters]), starts)[0])
-    first, numerator, denominator = found[section]
-    beats = float(snapped(np.array([(quarters - starts[section]) * denominator / 4]))[0])
-    bar, beat = divmod(beats, numerator)
+    section, beats = placed(np.array([quarters]), signatures)
+    first, numerator, _ = signatures[int(section[0])]
+    bar, beat = divmod(float(beats[0]), numerator)
     return f"{int(bar) + first}.{beat + 1:.2f}"
+
+
+def signature_at(quarters: float, signatures: Signatures) -> str:
+    """The time signature in force at a song position (the first where it is unknown)."""
+    section = placed(np.array([quarters if np.isfinite(quarters) else 0.0]), signatures)[0]
+    _, numerator, denominator = signatures[int(section[0])]
+    return f"{numerator}/{denominator}"
 
 
 def signatures_text(signatures: Signatures) -> str:

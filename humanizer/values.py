@@ -172,26 +172,30 @@ def address(text: object, name: str = "address") -> str:
 
 def meter(text: object) -> tuple[tuple[int, int, int], ...]:
     """The song's time signatures: one such as 4/4, 3/4, 6/8 or 7/8, or where it changes,
-    each with the bar it starts at - "4/4 3/4@17" plays bars 1-16 in 4/4, then 3/4
+    each change with the bar it starts at - "4/4 3/4@17" plays bars 1-16 in 4/4, then 3/4
     (humanizer.meter.Signatures)."""
-    parts = re.split(r"[\s,]+", text.strip()) if isinstance(text, str) else []
+    example = "a time signature such as 4/4, 3/4 or 6/8 (where it changes: 4/4 3/4@17)"
+    if not isinstance(text, str):
+        raise HumanizerError(f"meter must be {example}, not {text!r}")
+    tidy = re.sub(r"\s*([/@])\s*", r"\1", text.strip())
     signatures: list[tuple[int, int, int]] = []
-    for index, part in enumerate(parts):
+    for part in (part for part in re.split(r"[\s,]+", tidy) if part):
         match = re.fullmatch(r"([0-9]{1,2})/([0-9]{1,2})(?:@([0-9]{1,6}))?", part)
         if not match or not 1 <= int(match.group(1)) <= 32 \
                 or int(match.group(2)) not in METER_UNITS:
-            raise HumanizerError(f"meter must be a time signature such as 4/4, 3/4 or 6/8 "
-                                 f"(or where it changes, 4/4 3/4@17), not {text!r}")
-        bar = int(match.group(3) or (1 if not index else 0))
-        if index == 0 and bar != 1:
+            raise HumanizerError(f"meter must be {example}, not {text!r}")
+        if match.group(3) is None and signatures:
+            raise HumanizerError(f"meter {text!r}: give each change with the bar it starts "
+                                 f"at, such as {part}@17")
+        bar = int(match.group(3) or 1)
+        if not signatures and bar != 1:
             raise HumanizerError(f"meter {text!r}: the first time signature starts at bar 1")
-        if index and bar <= signatures[-1][0]:
-            raise HumanizerError(f"meter {text!r}: give each change after the last with its "
-                                 f"bar, such as 3/4@17")
+        if signatures and bar <= signatures[-1][0]:
+            raise HumanizerError(f"meter {text!r}: each change comes after the one before "
+                                 f"(bar {bar} after bar {signatures[-1][0]})")
         signatures.append((bar, int(match.group(1)), int(match.group(2))))
     if not signatures:
-        raise HumanizerError(f"meter must be a time signature such as 4/4, 3/4 or 6/8, "
-                             f"not {text!r}")
+        raise HumanizerError(f"meter must be {example}, not {text!r}")
     return tuple(signatures)
 
 

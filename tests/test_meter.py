@@ -59,7 +59,7 @@ def test_live_positions_snap_to_the_grid_line_they_mean():
     jittered = np.array([4.0 - meter.SNAP / 2, 4.5 + meter.SNAP / 3, 1 / 3 + 0.01,
                          0.25 - 0.005, 2.07, 2.08])
     assert meter.snapped(jittered) == pytest.approx([4.0, 4.5, 1 / 3, 0.25, 2.0625, 2 + 1 / 12])
-    placed = meter.of_positions(np.array([8.0 - 0.01, 9.5, np.nan]), (6, 8))  # quarters
+    placed = meter.of_positions(np.array([8.0 - 0.01, 9.5, np.nan]), values.meter("6/8"))
     assert placed.position.tolist() == [4.0, 1.0, 0.0]  # 6/8 counts eighths: 16 = 2 bars + 4
     assert placed.phase.tolist() == [0.0, 0.0, 0.0]
     assert placed.known.tolist() == [1.0, 1.0, 0.0] and placed.beats.tolist() == [6, 6, 0]
@@ -80,7 +80,18 @@ def test_a_song_that_changes_meter_counts_each_bar_in_its_own_signature():
 def test_one_signature_is_one_from_bar_1():
     quarters = np.array([0.0, 2.5, 7.99, 13.0])
     assert values.meter("3/4") == ((1, 3, 4),)
-    for signatures in (values.meter("3/4"), (3, 4)):
-        assert meter.of_positions(quarters, signatures).position.tolist() == [0, 2.5, 2, 1]
-        assert [meter.bar_and_beat(q, signatures) for q in quarters] == [
-            "1.1.00", "1.3.50", "3.3.00", "5.2.00"]
+    assert meter.of_positions(quarters, values.meter("3/4")).position.tolist() == [0, 2.5, 2, 1]
+    assert [meter.bar_and_beat(q, values.meter("3/4")) for q in quarters] == [
+        "1.1.00", "1.3.50", "3.3.00", "5.2.00"]
+
+
+def test_a_note_a_few_ms_early_for_a_new_signature_is_on_its_downbeat():
+    song = values.meter("4/4 6/8@3")  # 6/8 from quarter 8: its beats are eighths
+    # 6 ms early at 120 bpm; 15 ms early (beyond the snap: the 48th before); 4 ms late
+    early = np.array([8 - 0.012, 8 - 0.03, 8 + 0.008])
+    placed = meter.of_positions(early, song)
+    assert placed.position.tolist() == pytest.approx([0, 4 - 1 / 48, 0])
+    assert placed.beats.tolist() == [6, 4, 6]
+    assert [meter.bar_and_beat(q, song) for q in early] == ["3.1.00", "2.4.98", "3.1.00"]
+    assert [meter.signature_at(q, song) for q in (0.0, 8 - 0.012, 9.0, np.nan)] == [
+        "4/4", "6/8", "6/8", "4/4"]

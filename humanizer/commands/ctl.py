@@ -60,7 +60,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     setting.add_argument("key", help="the setting: strength, variation, seed, timing, feel, "
                                      "latency, velocity_min, velocity_max, bypass, meter, bpm, "
                                      "clock_thru or skip_channels")
-    setting.add_argument("value", help="its new value, e.g. 0.5, 250ms, -8ms, on")
+    setting.add_argument("value", nargs="+", help="its new value, e.g. 0.5, 250ms, -8ms, on "
+                                                  "(a meter that changes: 4/4 3/4@17)")
     bypass = action("bypass", "pass velocities through unchanged (on|off)")
     bypass.add_argument("state", choices=["on", "off"])
     action("panic", "release every sounding note now")
@@ -86,7 +87,7 @@ def request_of(args: argparse.Namespace) -> dict:
             request["channel"] = args.channel + 1  # the wire counts channels 1-16 too
         return request
     if args.action == "set":
-        return {"cmd": "set", "key": args.key, "value": _value(args.value)}
+        return {"cmd": "set", "key": args.key, "value": _value(" ".join(args.value))}
     if args.action == "bypass":
         return {"cmd": "bypass", "on": args.state == "on"}
     return {"cmd": args.action}

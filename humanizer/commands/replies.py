@@ -61,6 +61,7 @@ def transport_line(transport: dict) -> str:
     meter = transport.get("meter")
     if source == "none":
         return f"no clock heard (meter {meter})"
+    meter = transport.get("signature") or meter  # the one in force where the song is
     line = f"{source}{' (locked)' if transport.get('locked') else ''}"
     if transport.get("bpm") is not None:
         line += f", {_number(transport['bpm'])} bpm"

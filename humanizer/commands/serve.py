@@ -39,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="allow a non-loopback control address (needs --curve-keys)")
     parser.add_argument("--curve-keys", metavar="DIR",
                         help="folder with server.key_secret and clients/*.key for CURVE")
-    parser.add_argument("--meter", metavar="N/D", type=checked(values.meter),
+    parser.add_argument("--meter", metavar="METER", type=checked(values.meter),
                         help="the time signature of the bars the DAW's MIDI clock counts "
                              "(default 4/4), or where the song changes it, each change with "
                              "its bar: \"4/4 3/4@17\"; score-aware styles hear where each "

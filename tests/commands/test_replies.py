@@ -46,6 +46,11 @@ def test_a_dead_thread_and_no_clock_are_said_plainly():
     assert replies.threads_line(threads) == "NOT ALIVE: reader"
     assert replies.transport_line({"source": "none", "meter": "4/4"}) == \
         "no clock heard (meter 4/4)"
+    # a song that changes meter: the line says the one in force where the song is
+    assert replies.transport_line({"source": "clock", "locked": True, "bpm": 96.0,
+                                   "meter": "4/4 3/4@17", "signature": "3/4",
+                                   "position": "18.2.00"}) == \
+        "clock (locked), 96 bpm, 3/4, at 18.2.00"
     assert replies.styles_line({"default": "pop", "channels": {}}) == "pop on every channel"
     assert replies.sources_line({"latency": "default"}) == "all defaults"
 

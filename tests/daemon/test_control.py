@@ -145,9 +145,12 @@ def test_ctl_requests():
     def args(**values):
         return argparse.Namespace(**values)
 
-    assert request_of(args(action="set", key="strength", value="0.5")) == {
+    assert request_of(args(action="set", key="strength", value=["0.5"])) == {
         "cmd": "set", "key": "strength", "value": 0.5}
-    assert request_of(args(action="set", key="latency", value="250ms"))["value"] == "250ms"
+    assert request_of(args(action="set", key="latency", value=["250ms"]))["value"] == "250ms"
+    # a meter that changes, unquoted: `ctl set meter 4/4 3/4@17`
+    assert request_of(args(action="set", key="meter", value=["4/4", "3/4@17"]))["value"] == \
+        "4/4 3/4@17"
     assert request_of(args(action="bypass", state="on")) == {"cmd": "bypass", "on": True}
     assert request_of(args(action="use", style="drums", channel=9)) == {  # (parsed: 0-15)
         "cmd": "use", "style": "drums", "channel": 10}

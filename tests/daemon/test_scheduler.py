@@ -152,6 +152,7 @@ def play_with_clock(scheduler: Scheduler, clock: FakeClock, notes: list[Note], b
 def test_live_with_midi_clock_equals_offline_with_the_files_meter():
     """A score-aware style hears the meter from the DAW's clock live as offline from the
     file's tempo map: notes sent L early, clock on time, the same velocities."""
+    from humanizer import values
     from humanizer.meter import of_positions
 
     latency, bpm = 0.5, 120
@@ -164,7 +165,8 @@ def test_live_with_midi_clock_equals_offline_with_the_files_meter():
     live = [m[2] for m in sent if m[0] == 0x90 and m[2] > 0]
     quarters = np.array([n.start * bpm / 60 for n in notes])
     offline, _ = humanize_part(styles.playing(0)[0], notes, OutputSettings(),
-                               heard_ahead(latency), meter=of_positions(quarters, (4, 4)))
+                               heard_ahead(latency),
+                               meter=of_positions(quarters, values.meter("4/4")))
     unknown, _ = humanize_part(styles.playing(0)[0], notes, OutputSettings(),
                                heard_ahead(latency))
     assert scheduler.buffer.counts.late == 0
@@ -193,7 +195,8 @@ def test_a_song_that_changes_meter_plays_live_as_the_file_with_those_changes():
                                heard_ahead(latency),
                                meter=at_ticks(quarters * per_quarter, per_quarter, changes))
     in_one, _ = humanize_part(styles.playing(0)[0], notes, OutputSettings(),
-                              heard_ahead(latency), meter=of_positions(quarters, (4, 4)))
+                              heard_ahead(latency),
+                              meter=of_positions(quarters, values.meter("4/4")))
     clock = FakeClock()
     scheduler = Scheduler(styles, lambda message: None,
                           Settings(latency=latency, meter=values.meter("4/4 3/4@3 6/8@5")),
@@ -204,7 +207,7 @@ def test_a_song_that_changes_meter_plays_live_as_the_file_with_those_changes():
     assert live == offline.tolist() and live != in_one.tolist()
     clock.now = scheduler.transport.runs[-1].last()
     state = scheduler.transport_state()
-    assert state["meter"] == "4/4 3/4@3 6/8@5"
+    assert state["meter"] == "4/4 3/4@3 6/8@5" and state["signature"] == "6/8"
     # 6/8 from quarter 14: bar 7 starts at 20, bar 8 at 23; the last eighth, at 23.5
     assert {place["position"].split(".")[0] for place in state["recent"]} == {"7", "8"}
     assert state["recent"][-1]["position"] == "8.2.00"
