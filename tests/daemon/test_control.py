@@ -9,6 +9,7 @@ import time
 import pytest
 
 from humanizer import values
+from humanizer.cli import parse
 from humanizer.commands.ctl import request_of
 from humanizer.daemon.control import (
     ControlServer,
@@ -151,6 +152,10 @@ def test_ctl_requests():
     # a meter that changes, unquoted: `ctl set meter 4/4 3/4@17`
     assert request_of(args(action="set", key="meter", value=["4/4", "3/4@17"]))["value"] == \
         "4/4 3/4@17"
+    for words, value in ((["meter", "4/4", "3/4@17"], "4/4 3/4@17"), (["feel", "-8ms"], "-8ms"),
+                         (["strength", "0.5"], 0.5)):  # as the command line parses them
+        parsed, _ = parse(["ctl", "set", *words, "--timeout", "1s"])
+        assert request_of(parsed)["value"] == value
     assert request_of(args(action="bypass", state="on")) == {"cmd": "bypass", "on": True}
     assert request_of(args(action="use", style="drums", channel=9)) == {  # (parsed: 0-15)
         "cmd": "use", "style": "drums", "channel": 10}
