@@ -4,8 +4,10 @@ runs and what the DAW's messages do to them).
 
 - Jitter of a few ms must not make the tempo wobble: inside a run, positions come from the
   clocks' times averaged over SMOOTHING clocks (one beat) around them; past the last clocks
-  they follow the least-squares line of the last SMOOTHING, so a tempo change is followed
-  within a beat.
+  (where a note sent L early falls) they go on from the last SMOOTHING clocks at the tempo
+  below, so a tempo change of TEMPO_CHANGE is followed within a beat, a smaller one within
+  four. (The last beat's own slope, extrapolated half a second, put a fifth of those notes
+  more than a 48th of a beat off at 1024-frame periods.)
 - The tempo (shown in status; a cue after a Stop plays at it) is the line through the last
   TEMPO_CLOCKS: one beat reads a steady 120 bpm as 117-125 at JACK's 1024-frame periods.
   Where the last beat's median slope is TEMPO_CHANGE away, the tempo changed: it is taken
@@ -144,7 +146,12 @@ class Run:
                 / TICKS_PER_QUARTER
         half = SMOOTHING // 2
         _, head_at = _line(ticks[:SMOOTHING], numbers[:SMOOTHING])
-        _, tail_at = _line(ticks[-SMOOTHING:], numbers[-SMOOTHING:])
+        # past the last clocks (where notes sent L early fall): through the last beat's
+        # clocks at the measured tempo - four beats' line unless the tempo changed. The last
+        # beat's own slope, at 1024-frame periods, put a fifth of such notes a 48th off
+        tail_rate, _ = _line(ticks[-SMOOTHING:], numbers[-SMOOTHING:])
+        rate = self.rate() or tail_rate
+        tail_t, tail_k = ticks[-SMOOTHING:].mean(), numbers[-SMOOTHING:].mean()
         result = np.empty(len(times))
         inner = np.zeros(len(times), dtype=bool)
         head = np.zeros(len(times), dtype=bool)
@@ -157,7 +164,7 @@ class Run:
             head = times < first
         tail = ~inner & ~head
         result[head] = head_at(times[head])
-        result[tail] = tail_at(times[tail])
+        result[tail] = tail_k + (times[tail] - tail_t) * rate
         return self.position + result / TICKS_PER_QUARTER
 
 
