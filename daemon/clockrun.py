@@ -10,8 +10,8 @@ runs and what the DAW's messages do to them).
   more than a 48th of a beat off at 1024-frame periods.)
 - The tempo (shown in status; a cue after a Stop plays at it) is the line through the last
   TEMPO_CLOCKS: one beat reads a steady 120 bpm as 117-125 at JACK's 1024-frame periods.
-  Where the last beat's median slope is TEMPO_CHANGE away, the tempo changed: it is taken
-  instead.
+  Where the last beat's median slope is TEMPO_CHANGE away (farther where the clocks scatter
+  more: _change_needed), the tempo changed: it is taken instead.
 - A single clock lost on the way is counted (Run.add), or every later position would lag.
 
 Invariants: a run's clock times never go backwards, and its clock numbers rise.
@@ -27,6 +27,7 @@ TICKS_PER_QUARTER = 24
 SMOOTHING = 24  # clocks averaged: one beat
 TEMPO_CLOCKS = 4 * 24  # clocks a steady tempo is measured over: four beats
 TEMPO_CHANGE = 0.04  # the last beat's tempo this far from four beats': the tempo changed
+CHANGE_SCATTER = 8  # or this many times the clocks' scatter (clocks) over a beat (24)
 MIN_FIT = 6  # fewer clocks than this in a run: its tempo is the last one measured
 LOST_TOLERANCE = 0.3  # clock periods: how near a gap must be to a whole number of them
 LOST_GRAIN = 0.5  # clock periods: clocks arriving in steps this coarse cannot tell a lost one
@@ -130,7 +131,7 @@ class Run:
         numbers = np.array(self.numbers[-TEMPO_CLOCKS:])
         steady = _line(ticks, numbers)[0]
         recent = _median_slope(ticks[-SMOOTHING:], numbers[-SMOOTHING:])
-        changed = steady <= 0 or abs(recent / steady - 1) > TEMPO_CHANGE
+        changed = steady <= 0 or abs(recent / steady - 1) > _change_needed(ticks, numbers)
         rate = recent if changed else steady
         return rate if rate > 0 else None  # clocks all heard at once say nothing of tempo
 
@@ -166,6 +167,19 @@ class Run:
         result[head] = head_at(times[head])
         result[tail] = tail_k + (times[tail] - tail_t) * rate
         return self.position + result / TICKS_PER_QUARTER
+
+
+def _change_needed(ticks: np.ndarray, numbers: np.ndarray) -> float:
+    """How far the last beat's slope must be from four beats' for the tempo to have
+    changed: TEMPO_CHANGE, or more where the clocks before the last beat scatter about
+    their own line (JACK's periods and late callbacks) - at 1024 frames one beat's slope
+    of such clocks read a steady 100 bpm 2-7 % off."""
+    before_t, before_k = ticks[:-SMOOTHING], numbers[:-SMOOTHING].astype(np.float64)
+    if len(before_t) < SMOOTHING:
+        return TEMPO_CHANGE
+    _, line = _line(before_t, before_k)
+    scatter = float(np.median(np.abs(before_k - line(before_t))))  # clocks
+    return max(TEMPO_CHANGE, CHANGE_SCATTER * scatter / SMOOTHING)
 
 
 def _line(ticks: np.ndarray, numbers: np.ndarray):

@@ -289,3 +289,22 @@ def test_notes_sent_early_fall_within_a_48th_through_1024_frame_periods(bpm):
             placed = transport.positions(np.array([now + 0.25, now + 0.5]), now=now)
             truth = (np.array([now + 0.25, now + 0.5]) - delay - phase) * bpm / 60
             assert np.max(np.abs(placed - truth)) < BEAT_48, (phase, beats)
+
+
+def test_a_steady_tempo_through_late_jack_periods_reads_no_change():
+    """At 1024 frames, with callbacks up to 10 ms late, one beat's slope read a steady
+    clock 2-7 % off - past TEMPO_CHANGE, so the tempo "changed" (a CI run: 98.34 at 100)."""
+    random = np.random.default_rng(1)
+    for bpm in (90, 100, 110, 120):
+        for phase in np.linspace(0, 0.021, 9):
+            for late in (0.0, 0.004, 0.010):
+                count = 24 * 10
+                heard = np.maximum.accumulate(jack_arrivals(bpm, count, phase)
+                                              + random.uniform(0, late, count))
+                assert clocked(heard).tempo() == pytest.approx(bpm, rel=0.01), (phase, late)
+
+
+def test_a_tempo_change_through_1024_frame_periods_is_followed_within_a_beat():
+    before = jack_arrivals(120, 24 * 8)
+    after = before[-1] + jack_arrivals(140, 25)[1:]  # one beat at the new tempo
+    assert clocked(np.concatenate([before, after])).tempo() == pytest.approx(140, rel=0.02)
