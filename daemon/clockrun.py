@@ -150,8 +150,7 @@ class Run:
         # past the last clocks (where notes sent L early fall): through the last beat's
         # clocks at the measured tempo - four beats' line unless the tempo changed. The last
         # beat's own slope, at 1024-frame periods, put a fifth of such notes a 48th off
-        tail_rate, _ = _line(ticks[-SMOOTHING:], numbers[-SMOOTHING:])
-        rate = self.rate() or tail_rate
+        rate = self.rate() or _line(ticks[-SMOOTHING:], numbers[-SMOOTHING:])[0]
         tail_t, tail_k = ticks[-SMOOTHING:].mean(), numbers[-SMOOTHING:].mean()
         result = np.empty(len(times))
         inner = np.zeros(len(times), dtype=bool)
