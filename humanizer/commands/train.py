@@ -85,6 +85,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="crops per training step (default 32)")
     parser.add_argument("--learning-rate", type=_number("--learning-rate", 0.0, 1.0),
                         default=2e-3, help="Adam's learning rate (default 0.002)")
+    parser.add_argument("--decay", choices=("none", "linear"), default="none",
+                        help="the learning rate: constant (default), or falling in a straight "
+                             "line toward zero as --minutes runs out")
     parser.add_argument("--seed", type=_integer("--seed", 0), default=0,
                         help="random seed of the crops, augmentation and weights (default 0)")
     parser.add_argument("--limit", type=_integer("--limit", 1), metavar="N",
@@ -119,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
         minutes=args.minutes, epochs=args.epochs, patience=args.patience,
         units=args.units or 96, layers=args.layers, crop_seconds=args.crop,
         crops_per_performance=args.crops_per_performance, batch_size=args.batch_size,
-        learning_rate=args.learning_rate, seed=args.seed, limit=args.limit,
+        learning_rate=args.learning_rate, decay=args.decay, seed=args.seed, limit=args.limit,
         transpose=3 if args.instrument == "piano" else 0, input=args.input, timing=args.timing,
         drum_map=args.drum_map,
         level_seconds=args.level, live_share=args.live_share,
@@ -143,7 +146,7 @@ def run_notes(args: argparse.Namespace) -> int:
         minutes=args.minutes, epochs=args.epochs, patience=args.patience,
         units=args.units or 64, layers=args.layers, crop_notes=args.crop_notes,
         crops_per_performance=args.crops_per_performance, batch_size=args.batch_size,
-        learning_rate=args.learning_rate, seed=args.seed, limit=args.limit,
+        learning_rate=args.learning_rate, decay=args.decay, seed=args.seed, limit=args.limit,
         transpose=3 if args.instrument == "piano" else 0, level_seconds=args.level,
         context_seconds=args.context, lookahead_range=(args.shortest_lookahead, 0.6),
         live_share=args.live_share, consensus=args.consensus,

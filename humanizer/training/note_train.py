@@ -30,7 +30,7 @@ from humanizer.datasets.performance import Performance, load_daw_case
 from humanizer.errors import HumanizerError
 from humanizer.meter import Meter
 from humanizer.training.consensus import piece_consensus
-from humanizer.training.train import LIVE_BAND, has_notes
+from humanizer.training.train import LIVE_BAND, has_notes, learning_rate_at
 
 
 @dataclass
@@ -45,6 +45,7 @@ class NoteTrainConfig:
     layers: int = 2
     dropout: float = 0.1
     learning_rate: float = 2e-3
+    decay: str = "none"  # or "linear": the learning rate falls to the time budget
     epochs: int = 200
     minutes: float = 40.0
     patience: int = 10
@@ -222,6 +223,9 @@ def train_notes(config: NoteTrainConfig) -> dict:
     best: dict = {"score": np.inf}
     began, waited, history = time.monotonic(), 0, []
     for epoch in range(config.epochs):
+        rate = learning_rate_at(config.learning_rate, config.decay,
+                                (time.monotonic() - began) / 60, config.minutes)
+        model.optimizer.learning_rate.assign(rate)
         x, y = random_crops(train_set, config, rng, consensus)
         fit = model.fit(x, y, batch_size=config.batch_size, epochs=1, shuffle=True, verbose=2)
         predicted = model.predict(x_val, batch_size=64, verbose=0)
@@ -231,7 +235,7 @@ def train_notes(config: NoteTrainConfig) -> dict:
         chosen = metrics["live"] if config.live_share > 0 and has_notes(y_live[..., 0]) \
             else metrics
         metrics["score"] = chosen["mae"] / chosen["zero_mae"]
-        metrics.update(epoch=epoch + 1, loss=float(fit.history["loss"][-1]),
+        metrics.update(epoch=epoch + 1, loss=float(fit.history["loss"][-1]), learning_rate=rate,
                        minutes=(time.monotonic() - began) / 60)
         history.append(metrics)
         improved = metrics["score"] < best["score"]

@@ -57,6 +57,7 @@ class TrainConfig:
     input: str = "performance"  # or "score": aligned ASAP scores, grid-snapped drums
     level_seconds: float = encoding.LEVEL_SECONDS  # the level deviations are measured from
     timing: bool = False  # a second head predicting onset offsets (needs score input)
+    decay: str = "none"  # or "linear": the learning rate falls to the time budget
     drum_map: str = "notes"  # drums: each recorded note, or each kit class (humanizer.drumkit)
     # crops whose targets are only the onsets a live window predicts: those within
     # LIVE_BAND before a random lookahead from the crop's end (the rest hear seconds more)
@@ -131,6 +132,17 @@ def live_only(crop_: Crop, fps: float, lookahead: float) -> Crop:
     y, offsets = y.copy(), offsets.copy()
     y[outside], offsets[outside] = np.nan, np.nan
     return x, y, offsets
+
+
+def learning_rate_at(config_rate: float, decay: str, minutes: float, budget: float) -> float:
+    """Adam's learning rate for an epoch starting `minutes` into a `budget`: constant, or
+    ("linear") falling in a straight line toward zero as the budget runs out - the
+    schedule that does best when training stops at a time budget rather than at
+    convergence (Li, Yumer and Ramanan 2020, "Budgeted training"). It never falls below a
+    twentieth of the rate, so that an epoch past the budget still learns."""
+    if decay == "none" or budget <= 0:
+        return config_rate
+    return config_rate * max(0.05, 1.0 - minutes / budget)
 
 
 def has_notes(targets: np.ndarray) -> bool:
@@ -232,6 +244,9 @@ def train(config: TrainConfig) -> dict:
     began = time.monotonic()
     waited = 0
     for epoch in range(config.epochs):
+        rate = learning_rate_at(config.learning_rate, config.decay,
+                                (time.monotonic() - began) / 60, config.minutes)
+        model.optimizer.learning_rate.assign(rate)
         x, y, offsets = random_crops(train_set, config, rng)
         fit = model.fit(x, [y, offsets] if config.timing else y, batch_size=config.batch_size,
                         epochs=1, shuffle=True, verbose=1 if sys.stdout.isatty() else 2)
@@ -256,7 +271,7 @@ def train(config: TrainConfig) -> dict:
         heads += f"  live {metrics['live']['mae']:.2f} ({metrics['live']['zero_mae']:.2f})"
         if config.timing:
             heads += f" {metrics['live']['timing_mae_ms']:.1f} ms"
-        metrics.update(epoch=epoch + 1, loss=float(fit.history["loss"][-1]),
+        metrics.update(epoch=epoch + 1, loss=float(fit.history["loss"][-1]), learning_rate=rate,
                        minutes=(time.monotonic() - began) / 60)
         history.append(metrics)
         improved = metrics["score"] < best["score"]

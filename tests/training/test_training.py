@@ -10,7 +10,7 @@ from conftest import ASAP, GROOVE
 from humanizer.cli import main
 from humanizer.datasets.catalog import performances
 from humanizer.datasets.performance import Performance, load_pair, load_performance
-from humanizer.training.train import TrainConfig, crop, random_crops
+from humanizer.training.train import TrainConfig, crop, learning_rate_at, random_crops
 
 
 def test_crop_targets_only_onset_cells():
@@ -191,13 +191,25 @@ def test_a_note_level_drums_style_learns_timing_from_the_grid(tmp_path, capsys):
     code = main(["train", str(GROOVE), "-o", str(output), "--name", "drums", "--instrument",
                  "drums", "--encoding", "notes", "--limit", "3", "--epochs", "1",
                  "--units", "8", "--layers", "1", "--crop-notes", "48",
-                 "--shortest-lookahead", "0"])
+                 "--shortest-lookahead", "0", "--decay", "linear"])
     assert code == 0 and "saved" in capsys.readouterr().out
     sidecar = json.loads((tmp_path / "drums.keras.contract.json").read_text())
     assert sidecar["encoding"] == "notefeatures" and sidecar["input"] == "score"
     assert sidecar["outputs"] == ["velocity_deviation", "velocity_spread", "onset_offset"]
     assert sidecar["training"]["transpose"] == 0  # drums are never transposed
     assert sidecar["training"]["lookahead_range"] == [0.0, 0.6]
+    assert sidecar["training"]["decay"] == "linear"
+    assert sidecar["metrics"]["validation"]["learning_rate"] == pytest.approx(2e-3)  # minute 0
+
+
+def test_a_linear_decay_falls_to_the_budget_and_no_further_than_a_twentieth():
+    assert learning_rate_at(2e-3, "none", 30.0, 40.0) == 2e-3
+    assert learning_rate_at(2e-3, "linear", 0.0, 40.0) == 2e-3
+    assert learning_rate_at(2e-3, "linear", 10.0, 40.0) == pytest.approx(1.5e-3)
+    assert learning_rate_at(2e-3, "linear", 30.0, 40.0) == pytest.approx(5e-4)
+    assert learning_rate_at(2e-3, "linear", 39.0, 40.0) == pytest.approx(1e-4)  # the floor
+    assert learning_rate_at(2e-3, "linear", 90.0, 40.0) == pytest.approx(1e-4)
+    assert learning_rate_at(2e-3, "linear", 5.0, 0.0) == 2e-3  # no budget: nothing to fall to
 
 
 def test_a_note_crop_counts_the_notes_its_lookahead_has_heard_past():
