@@ -71,19 +71,12 @@ def signatures(midi: mido.MidiFile) -> list[tuple[int, int, int]]:
 def at_ticks(ticks: np.ndarray, ticks_per_beat: int,
              changes: list[tuple[int, int, int]]) -> Meter:
     """The meter of onsets given in ticks, from the time signature changes: each change
-    starts a bar."""
-    ticks = np.asarray(ticks, dtype=np.float64)
-    phase, position, beats = (np.zeros(len(ticks)) for _ in range(3))
-    starts = np.array([tick for tick, _, _ in changes], dtype=np.float64)
-    which = np.clip(np.searchsorted(starts, ticks, side="right") - 1, 0, len(changes) - 1)
-    for index, (start, numerator, denominator) in enumerate(changes):
-        mine = which == index
-        beat_ticks = ticks_per_beat * 4 / denominator
-        in_beats = snapped((ticks[mine] - start) / beat_ticks)  # as live: a played file too
-        phase[mine] = np.mod(in_beats, 1.0)
-        position[mine] = np.mod(in_beats, numerator)
-        beats[mine] = numerator
-    return Meter(phase, position, beats, np.ones(len(ticks)))
+    starts a bar. Placed as live positions are (`placed_in`): a played file too."""
+    quarters = np.asarray(ticks, dtype=np.float64) / ticks_per_beat
+    starts = np.array([tick for tick, _, _ in changes], dtype=np.float64) / ticks_per_beat
+    section, beats = placed_in(quarters, starts, np.array([d for _, _, d in changes]))
+    return _meter(section, beats, np.array([n for _, n, _ in changes]),
+                  np.ones(len(quarters), dtype=bool))
 
 
 def of_file(midi: mido.MidiFile, notes: Sequence[Note]) -> Meter:
@@ -123,12 +116,13 @@ def sections(signatures: Signatures) -> np.ndarray:
     return np.array(starts)
 
 
-def placed(quarters: np.ndarray, signatures: Signatures) -> tuple[np.ndarray, np.ndarray]:
-    """(the signature each position falls in, its beats from that signature's first bar,
-    snapped): a position snapped onto the next signature's first downbeat - a note a few
-    ms early for it, live - is on that downbeat."""
-    starts = sections(signatures)
-    units = np.array([denominator for _, _, denominator in signatures], dtype=np.float64)
+def placed_in(quarters: np.ndarray, starts: np.ndarray, units: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """(the section each position falls in, its beats from that section's start, snapped),
+    for sections starting at `starts` (quarters, ascending, the first at 0) counted in
+    beats of 4 / `units` quarters: a position snapped onto the next section's start - a
+    note a few ms early for a new signature's downbeat - is on that downbeat."""
+    units = np.asarray(units, dtype=np.float64)
     section = np.maximum(np.searchsorted(starts, quarters, side="right") - 1, 0)
     beats = snapped((quarters - starts[section]) * units[section] / 4)
     ends = np.append(starts[1:], np.inf)[section]
@@ -138,17 +132,29 @@ def placed(quarters: np.ndarray, signatures: Signatures) -> tuple[np.ndarray, np
     return section, beats
 
 
+def placed(quarters: np.ndarray, signatures: Signatures) -> tuple[np.ndarray, np.ndarray]:
+    """(the signature each song position falls in, its beats from that signature's first
+    bar, snapped) - `placed_in` the song's signature sections."""
+    return placed_in(quarters, sections(signatures),
+                     np.array([denominator for _, _, denominator in signatures]))
+
+
+def _meter(section: np.ndarray, beats: np.ndarray, numerators: np.ndarray,
+           known: np.ndarray) -> Meter:
+    """The Meter of placed positions (zeros where not `known`)."""
+    bar = np.asarray(numerators, dtype=np.float64)[section]
+    return Meter(np.where(known, np.mod(beats, 1.0), 0.0), np.where(known, np.mod(beats, bar), 0.0),
+                 np.where(known, bar, 0.0), known.astype(np.float64))
+
+
 def of_positions(quarters: np.ndarray, signatures: Signatures) -> Meter:
     """The meter of song positions in quarter notes (the live transport's; NaN where it
     is unknown), bars from position 0 in the song's time signatures, snapped (SNAP)."""
     quarters = np.asarray(quarters, dtype=np.float64)
     known = np.isfinite(quarters)
     section, beats = placed(np.where(known, quarters, 0.0), signatures)
-    numerators = np.array([numerator for _, numerator, _ in signatures],
-                          dtype=np.float64)[section]
-    return Meter(np.where(known, np.mod(beats, 1.0), 0.0),
-                 np.where(known, np.mod(beats, numerators), 0.0),
-                 np.where(known, numerators, 0.0), known.astype(np.float64))
+    return _meter(section, beats, np.array([numerator for _, numerator, _ in signatures]),
+                  known)
 
 
 def bar_and_beat(quarters: float, signatures: Signatures) -> str | None:

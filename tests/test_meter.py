@@ -44,6 +44,18 @@ def test_six_eight_counts_eighths_and_a_change_of_signature_starts_a_bar():
     assert found.beats.tolist() == [6, 6, 6, 2, 2]
 
 
+def test_a_played_note_a_few_ticks_early_for_a_new_signature_is_on_its_downbeat_as_live():
+    # 4/4 for a bar, then 3/4: a note 4 ticks (under a 48th of a beat) before the change
+    # is the new bar's downbeat in 3/4, offline exactly as the live signature map has it
+    onsets = [0, 1920 - 4, 1920 + 480]
+    midi = file_with([(0, 4, 4), (1920, 3, 4)], [], onsets)
+    found = meter.of_file(midi, notes_of(midi)[0])
+    assert found.position.tolist() == [0, 0, 1] and found.beats.tolist() == [4, 3, 3]
+    live = meter.of_positions(np.array(onsets) / 480, values.meter("4/4 3/4@2"))
+    assert live.position.tolist() == found.position.tolist()
+    assert live.beats.tolist() == found.beats.tolist()
+
+
 def test_a_file_without_a_time_signature_is_in_four_four():
     midi = file_with([], [], [0, 480 * 5])
     found = meter.of_file(midi, notes_of(midi)[0])
