@@ -57,6 +57,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "for notes)")
     parser.add_argument("--layers", type=_integer("--layers", 1, 8), default=2,
                         help="bidirectional LSTM layers (default 2)")
+    parser.add_argument("--dropout", type=_number("--dropout", 0.0, 0.9), default=0.1,
+                        help="the share of each layer's outputs dropped in training "
+                             "(default 0.1; more holds a small data set back from learning "
+                             "its songs by heart)")
     parser.add_argument("--crop", type=_number("--crop", 0.5, 600.0), default=10.0,
                         metavar="SECONDS", help="length of a training crop (default 10)")
     parser.add_argument("--context", type=_number("--context", 0.5, 20.0), default=8.0,
@@ -120,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
     config = TrainConfig(
         data=args.data, output=args.output, name=args.name, instrument=args.instrument,
         minutes=args.minutes, epochs=args.epochs, patience=args.patience,
-        units=args.units or 96, layers=args.layers, crop_seconds=args.crop,
+        units=args.units or 96, layers=args.layers, dropout=args.dropout, crop_seconds=args.crop,
         crops_per_performance=args.crops_per_performance, batch_size=args.batch_size,
         learning_rate=args.learning_rate, decay=args.decay, seed=args.seed, limit=args.limit,
         transpose=3 if args.instrument == "piano" else 0, input=args.input, timing=args.timing,
@@ -144,7 +148,8 @@ def run_notes(args: argparse.Namespace) -> int:
     config = NoteTrainConfig(
         data=args.data, output=args.output, name=args.name, instrument=args.instrument,
         minutes=args.minutes, epochs=args.epochs, patience=args.patience,
-        units=args.units or 64, layers=args.layers, crop_notes=args.crop_notes,
+        units=args.units or 64, layers=args.layers, dropout=args.dropout,
+        crop_notes=args.crop_notes,
         crops_per_performance=args.crops_per_performance, batch_size=args.batch_size,
         learning_rate=args.learning_rate, decay=args.decay, seed=args.seed, limit=args.limit,
         transpose=3 if args.instrument == "piano" else 0, level_seconds=args.level,
