@@ -59,8 +59,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="bidirectional LSTM layers (default 2)")
     parser.add_argument("--dropout", type=_number("--dropout", 0.0, 0.9), default=0.1,
                         help="the share of each layer's outputs dropped in training "
-                             "(default 0.1; more holds a small data set back from learning "
-                             "its songs by heart)")
+                             "(default 0.1)")
     parser.add_argument("--crop", type=_number("--crop", 0.5, 600.0), default=10.0,
                         metavar="SECONDS", help="length of a training crop (default 10)")
     parser.add_argument("--context", type=_number("--context", 0.5, 20.0), default=8.0,

@@ -137,9 +137,10 @@ def live_only(crop_: Crop, fps: float, lookahead: float) -> Crop:
 def learning_rate_at(config_rate: float, decay: str, minutes: float, budget: float) -> float:
     """Adam's learning rate for an epoch starting `minutes` into a `budget`: constant, or
     ("linear") falling in a straight line toward zero as the budget runs out - the
-    schedule that does best when training stops at a time budget rather than at
-    convergence (Li, Yumer and Ramanan 2020, "Budgeted training"). It never falls below a
-    twentieth of the rate, so that an epoch past the budget still learns."""
+    schedule proposed for training stopped by a time budget rather than at convergence
+    (Li, Yumer and Ramanan 2020, "Budgeted training"; for these styles it came out level
+    with a constant rate, docs/experiments.md). It never falls below a twentieth of the
+    rate, so that an epoch past the budget still learns."""
     if decay == "none" or budget <= 0:
         return config_rate
     return config_rate * max(0.05, 1.0 - minutes / budget)
