@@ -28,6 +28,9 @@ DEFAULT_FPS = 50.0
 DEVIATION_SCALE = 32.0  # velocity steps per model output unit
 OFFSET_SCALE = 0.05  # seconds per unit of a timing head's output (onset offsets)
 LEVEL_SECONDS = 3.0  # standard deviation of the level's Gaussian time window
+# the phrase-level part of a player's dynamics: a 1 s local mean, 42 % of the variance of
+# ASAP's deviations, on which other players agree at r 0.90 (docs/experiments.md)
+PHRASE_SECONDS = 1.0
 
 
 def frame_index(seconds: float | np.ndarray, fps: float) -> np.ndarray:
@@ -126,6 +129,14 @@ def local_mean(times: np.ndarray, values: np.ndarray, at: np.ndarray,
             mean = weights @ values[lo:hi] / total
         result[chunk] = np.where(total > 0, mean, fallback)
     return result[back.reshape(-1)]
+
+
+def phrase(times: np.ndarray, values: np.ndarray,
+           seconds: float = PHRASE_SECONDS) -> np.ndarray:
+    """The slow part of `values` (velocities or deviations, at sorted `times`) at each
+    note: where a passage is loud or soft - what a drawn contour or the notation's p and f
+    carry - without the note-level shaping (voicing, accents) on top of it."""
+    return local_mean(times, values, times, seconds)
 
 
 def deviation_targets(notes: Sequence[Note], level_seconds: float = LEVEL_SECONDS) -> np.ndarray:

@@ -81,6 +81,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="notes: where a piece has several performances (ASAP), aim "
                              "flat crops at what its players agree on, note for note, rather "
                              "than at one player's evening")
+    parser.add_argument("--phrase-share", type=_number("--phrase-share", 0.0, 1.0), default=0.0,
+                        metavar="0..1",
+                        help="notes: of the crops with dynamics drawn in, the share that "
+                             "carries only their phrase (where a passage is loud or soft, as "
+                             "a drawn contour or the notation's p and f do), so the style "
+                             "learns to add the accents and voicing on top (default 0)")
     parser.add_argument("--crops-per-performance", type=_integer("--crops-per-performance", 1),
                         default=1, metavar="N",
                         help="random crops of each performance per epoch (default 1)")
@@ -154,7 +160,7 @@ def run_notes(args: argparse.Namespace) -> int:
         transpose=3 if args.instrument == "piano" else 0, level_seconds=args.level,
         context_seconds=args.context, lookahead_range=(args.shortest_lookahead, 0.6),
         live_share=args.live_share, consensus=args.consensus,
-        licence=args.licence, description=args.description)
+        phrase_share=args.phrase_share, licence=args.licence, description=args.description)
     result = train_notes(config)
     validation = result["metrics"]["validation"]
     print(f"saved {args.output}: validation MAE {validation['mae']:.2f} "

@@ -8,7 +8,10 @@ counts only the notes within LIVE_BAND of that lookahead: the notes a live windo
 predicts, where the others hear seconds of a future no window has. Augmentation:
 transposition, tempo stretch, the meter dropped at random (a style must also play where
 no meter is known), the user's accents (the input velocity is the played one pulled toward
-its level by a random amount, 0 for flat input half of the time), and zero rows in front
+its level by a random amount, 0 for flat input half of the time; with `phrase_share`, that
+share of the others carries only the phrase-level part of the played dynamics, as a drawn
+contour or the notation's dynamics do, and the style learns to add the rest), and zero
+rows in front
 (a batch of live windows is padded that way).
 
 Beside the model, `<model>.contract.json` as humanizer.training.train writes it.
@@ -54,6 +57,9 @@ class NoteTrainConfig:
     stretch: float = 0.1
     meter_dropout: float = 0.3
     flat_share: float = 0.5  # crops whose input is flat (no accents drawn)
+    # of the crops with dynamics drawn in, those whose input carries only their phrase
+    # (encoding.phrase: where a passage is loud or soft), not the note-level accents
+    phrase_share: float = 0.0
     lookahead_range: tuple[float, float] = (0.1, 0.6)
     # crops whose targets are only the notes a live window predicts: those within
     # LIVE_BAND before what the lookahead has heard past (the rest of a crop's notes hear
@@ -99,7 +105,7 @@ def crop(performance: Performance, first: int, count: int, horizon_after: float,
     With the piece's `consensus` deviations, the target is the played one as far as the
     input carries it (the accent amount) and the players' consensus for the rest."""
     end = min(first + count - pad, len(performance.starts))
-    stretch, transpose, accent_amount, meter_kept = 1.0, 0, 0.0, True
+    stretch, transpose, accent_amount, meter_kept, phrase_only = 1.0, 0, 0.0, True, False
     if rng is not None:
         stretch = 1.0 + rng.uniform(-config.stretch, config.stretch)
         low = encoding.LOWEST_KEY - int(performance.pitches[first:end].min())
@@ -108,11 +114,15 @@ def crop(performance: Performance, first: int, count: int, horizon_after: float,
                                      min(config.transpose, high) + 1))
         accent_amount = 0.0 if rng.random() < config.flat_share else rng.uniform(0, 1)
         meter_kept = rng.random() >= config.meter_dropout
+        phrase_only = accent_amount > 0 and rng.random() < config.phrase_share
     times = performance.starts[first:end] * stretch
     ends = performance.ends[first:end] * stretch
     pitches = performance.pitches[first:end] + transpose
     deviations = performance.targets[first:end]
-    accents = np.nan_to_num(deviations) * encoding.DEVIATION_SCALE * accent_amount
+    drawn = np.nan_to_num(deviations)
+    if phrase_only:
+        drawn = encoding.phrase(times, drawn)
+    accents = drawn * encoding.DEVIATION_SCALE * accent_amount
     if consensus is not None:
         deviations = accent_amount * deviations + (1 - accent_amount) * consensus[first:end]
     meter = performance.meter[first:end] if performance.meter is not None and meter_kept \

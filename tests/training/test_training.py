@@ -253,3 +253,26 @@ def test_a_live_frame_crop_keeps_the_targets_of_the_band_before_its_lookahead():
     assert np.array_equal(np.isnan(offsets), np.isnan(live)) and np.isnan(y).sum() < 500 * 88
     # a band with no onset in it: the epoch is then scored on the whole crop
     assert has_notes(live) and not has_notes(live_only((x, y, y), 50.0, 0.5)[1][:, :40])
+
+
+def test_a_phrase_crop_draws_in_where_the_passage_is_loud_not_its_accents():
+    from humanizer import encoding
+    from humanizer.notefeatures import COLUMN
+    from humanizer.training.note_train import NoteTrainConfig
+    from humanizer.training.note_train import crop as note_crop
+
+    starts = np.arange(16) * 0.25
+    swell = np.linspace(-0.5, 0.5, 16)  # a crescendo, every other note accented on it
+    played = swell + np.tile([0.25, -0.25], 8)
+    performance = Performance("swell", starts, starts + 0.2, np.full(16, 60),
+                              np.full(16, 64.0), played)
+    config = NoteTrainConfig(data=[], output="", flat_share=0.0, phrase_share=1.0,
+                             stretch=0.0, transpose=0, meter_dropout=0.0)
+    x, y = note_crop(performance, 0, 16, 0.0, 0.0, np.random.default_rng(3), config)
+    phrase = encoding.phrase(starts, played)
+    drawn = x[:, COLUMN["accent"]]
+    amount = drawn[8] / phrase[8]
+    assert 0.05 < amount < 1.0
+    np.testing.assert_allclose(drawn, amount * phrase, rtol=1e-5, atol=1e-6)
+    assert np.all(np.diff(drawn[2:-2]) > 0)  # the crescendo, with no accent left on it
+    np.testing.assert_allclose(y[:, 0], played, rtol=1e-6)  # the aim: all that was played
