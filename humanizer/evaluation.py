@@ -89,7 +89,9 @@ def _start_worker(model: str) -> None:
     _worker["engine"] = Engine(model, threads=1)
 
 
-INPUT_KINDS = ("performance", "score", "match")
+INPUT_KINDS = ("performance", "score", "match", "marked")
+# a marked case must find the notation's velocity on this share of its played notes
+MIN_MARKED = 0.9
 
 
 class Case(NamedTuple):
@@ -104,26 +106,40 @@ class Case(NamedTuple):
     measured: np.ndarray
 
 
-def match_case(path: Path) -> Case | None:
+def match_case(path: Path, marked: bool = False) -> Case | None:
     """The exact DAW case of an ASAP performance (its match file): every score note at
-    the performance's mean tempo, flat at the level of what was played, with its meter."""
+    the performance's mean tempo, flat at the level of what was played, with its meter.
+    `marked`: with the notation's written dynamics drawn in instead (asap.written_dynamics),
+    moved to that level (a user sets the track's level) - what a user who imports the
+    score gives; None where the notation export holds less than MIN_MARKED of the played
+    notes (repeats it does not write out)."""
     pair = load_match_pair(path)
-    if pair is None:
+    if pair is None or (marked and not asap.has_score(path)):
         return None
     measured = np.flatnonzero(~np.isnan(pair.velocities))
     level = int(round(float(pair.velocities[measured].mean())))
-    notes = [Note(int(p), level, float(s), float(e)) for p, s, e in
-             zip(pair.pitches, pair.starts, pair.ends)]
+    given = np.full(len(pair.pitches), float(level))
+    if marked:
+        marks = asap.written_dynamics(path, pair.quarters, pair.pitches)
+        found = ~np.isnan(marks)
+        if found[measured].mean() < MIN_MARKED:
+            return None
+        given[found] = np.clip(np.rint(marks[found] - marks[found].mean() + level), 1, 127)
+    notes = [Note(int(p), int(v), float(s), float(e)) for p, v, s, e in
+             zip(pair.pitches, given, pair.starts, pair.ends)]
     return Case(notes, pair.velocities[measured], None, pair.meter, measured)
 
 
 def case_of(path: Path, input_kind: str) -> Case | None:
     """The case of one performance (see Case), or None when there is nothing to evaluate
     (no notes; a score that matches poorly). `match`: the exact DAW case from ASAP's
-    match files; `score`: ASAP's beat-warped score or a grid; `performance`: as played."""
+    match files; `marked`: that case with the notation's dynamics; `score`: ASAP's
+    beat-warped score or a grid; `performance`: as played."""
     offsets = None
     if input_kind == "match":
         return match_case(path)
+    if input_kind == "marked":
+        return match_case(path, marked=True)
     if input_kind == "score":
         pair = score_pair(path)
         if not usable(pair):
@@ -176,14 +192,19 @@ class Result(NamedTuple):
     inputs: np.ndarray | None = None  # the velocities the style was given
 
 
-def with_dynamics(case: Case, amount: float) -> Case:
+def with_dynamics(case: Case, amount: float, phrase_only: bool = False) -> Case:
     """The case with the player's dynamics drawn in, pulled toward their local level by
-    1 - amount (0: flat, 1: as played): a user's part that already has accents."""
+    1 - amount (0: flat, 1: as played): a user's part that already has accents. With
+    `phrase_only`, only their phrase-level part (encoding.phrase): a drawn contour, where a
+    passage is loud or soft, with the accents and voicing left to the style."""
     if amount <= 0:
         return case
     times = np.array([case.notes[i].start for i in case.measured])
     level = encoding.local_mean(times, case.truth, times)
-    given = np.clip(np.rint(level + amount * (case.truth - level)), 1, 127).astype(int)
+    drawn = case.truth - level
+    if phrase_only:
+        drawn = encoding.phrase(times, drawn)
+    given = np.clip(np.rint(level + amount * drawn), 1, 127).astype(int)
     notes = list(case.notes)
     for i, velocity in zip(case.measured, given.tolist()):
         notes[i] = replace(notes[i], velocity=velocity)
@@ -192,8 +213,8 @@ def with_dynamics(case: Case, amount: float) -> Case:
 
 def _humanize_flat(path: Path, lookahead: float | None, strength: float,
                    input_kind: str = "performance", input_dynamics: float = 0.0,
-                   variation: tuple[float, int] = (0.0, 0),
-                   timing: float = 1.0) -> Result | HumanizerError | None:
+                   variation: tuple[float, int] = (0.0, 0), timing: float = 1.0,
+                   input_phrase: bool = False) -> Result | HumanizerError | None:
     """(true velocities, model velocities, true offsets or None, model offsets) of one
     performance, None (see case_of), or the error that makes the file unusable (returned: a
     worker must not die of one file)."""
@@ -203,7 +224,7 @@ def _humanize_flat(path: Path, lookahead: float | None, strength: float,
         return error
     if case is None:
         return None
-    case = with_dynamics(case, input_dynamics)
+    case = with_dynamics(case, input_dynamics, input_phrase)
     # the notes as `humanize` plays them: the one output step, `timing` of the offsets
     amount, seed = variation
     settings = OutputSettings(strength=strength, timing=timing, variation=amount)
@@ -235,10 +256,12 @@ def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
              strength: float = 1.0, workers: int | None = None,
              input_kind: str = "performance", timing: float = 0.0,
              input_dynamics: float = 0.0, variation: tuple[float, int] = (0.0, 0),
-             pictures: Path | None = None) -> dict:
+             pictures: Path | None = None, input_phrase: bool = False) -> dict:
     """The metrics of the model and the baselines over the onsets of all files (with
     `timing` > 0, also of its onset offsets moved by that amount, as `humanize --timing`
-    moves them); with `pictures`, a picture of each file there.
+    moves them); with `pictures`, a picture of each file there. `input_dynamics` and
+    `input_phrase` draw the players' dynamics into the input (with_dynamics); the input as
+    given is then a baseline, as it is for the notation's dynamics (`marked`).
 
     Files are spread over worker processes (one model session each): a fixed lookahead
     runs one window per onset, which is the slow part of an evaluation.
@@ -247,12 +270,18 @@ def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
         raise HumanizerError("--timing compares onset offsets with a score: add --input score")
     if timing and not engine.contract.timing:
         raise HumanizerError(f"style {engine.contract.name} predicts no timing (no timing head)")
+    if input_phrase and not input_dynamics:
+        raise HumanizerError("--input-phrase draws in part of the played dynamics: "
+                             "add --input-dynamics AMOUNT")
+    if input_dynamics and input_kind == "marked":
+        raise HumanizerError("--input marked already draws in the notation's dynamics: "
+                             "leave out --input-dynamics")
     workers = workers or min(len(files), os.cpu_count() or 1)
     with ProcessPoolExecutor(workers, mp_context=SPAWN, initializer=_start_worker,
                              initargs=(engine.path,)) as pool:
         jobs = pool.map(_humanize_flat, files, repeat(lookahead), repeat(strength),
                         repeat(input_kind), repeat(input_dynamics), repeat(variation),
-                        repeat(timing or 1.0))
+                        repeat(timing or 1.0), repeat(input_phrase))
         results = []
         for result in progress(jobs, len(files), "evaluating"):
             if isinstance(result, HumanizerError):
@@ -276,7 +305,7 @@ def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
         "constant64": [np.full(len(t), 64.0) for t in truth],
         "train_mean": [np.full(len(t), engine.contract.train_mean) for t in truth],
     }
-    if input_dynamics > 0:  # the user's part as given is the baseline to beat
+    if input_dynamics > 0 or input_kind == "marked":  # the part as given: the one to beat
         outputs["input"] = [result.inputs for result in results]
     report = {
         "notes": int(sum(len(t) for t in truth)),
@@ -284,14 +313,15 @@ def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
         "skipped_files": len(files) - len(truth),
         "input": input_kind,
         "model": summarize(truth, outputs["model"]),
-        "input_dynamics": input_dynamics, "variation": variation[0],
+        "input_dynamics": input_dynamics, "input_phrase": input_phrase,
+        "variation": variation[0],
         "baselines": {name: summarize(truth, outputs[name])
                       for name in (*BASELINES, "input") if name in outputs},
     }
     report["at_limits"] = at_limits(results)
     report["top_notes"] = musical.top_notes(results)
     report["accent_profile"] = musical.accent_profile(results)
-    if input_kind == "match":
+    if input_kind in ("match", "marked"):
         report["consensus"] = musical.consensus([Path(result.name) for result in results])
     if engine.contract.instrument == "drums":
         report["drum_classes"] = drum_classes(results)

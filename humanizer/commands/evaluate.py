@@ -39,7 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input", choices=INPUTS, default="performance",
                         help="what the model is given: the performance with its velocities "
                              "flattened (default); 'match', the exact DAW case from ASAP's "
-                             "match files (the score at one tempo with its meter); 'score', "
+                             "match files (the score at one tempo with its meter); 'marked', "
+                             "that case with the notation's dynamics (p, f, hairpins) drawn in; "
+                             "'score', "
                              "ASAP's score warped to the performance's beats, or for other "
                              "files the performance snapped to the grid of its tempo")
     parser.add_argument("--input-dynamics", type=checked(
@@ -47,6 +49,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="0..1: give the style the played dynamics pulled toward their "
                              "level by 1 - AMOUNT (0, the default: a flat part; 1: as played) "
                              "and report the input itself as a baseline")
+    parser.add_argument("--input-phrase", action="store_true",
+                        help="with --input-dynamics: draw in only the phrase of the played "
+                             "dynamics (where a passage is loud or soft, a drawn contour), "
+                             "not the accents and voicing on it")
     parser.add_argument("--variation", type=checked(lambda t: values.amount("variation", t)),
                         default=0.0, metavar="AMOUNT",
                         help="0..1: measure takes varied this much (see humanize --variation)")
@@ -79,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
                                  args.lookahead, args.strength, input_kind=args.input,
                                  timing=args.timing, pictures=args.plot,
                                  input_dynamics=args.input_dynamics,
+                                 input_phrase=args.input_phrase,
                                  variation=(args.variation, args.seed))
     label = evaluation.lookahead_label(args.lookahead)
     report.update(style=args.style, lookahead=label)
