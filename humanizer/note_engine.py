@@ -10,7 +10,8 @@ The same two ways as the frame engine, one code path each:
 
 Each note's deviation is re-centred on those of its own part around it, and its accent
 input is measured from its own part's level: the part keeps its level and the user's
-accents are heard as the user drew them.
+accents are heard as the user drew them (and the style's gain scales only what it adds to
+them, Engine._result).
 """
 
 from __future__ import annotations
@@ -127,7 +128,8 @@ def finish(engine, window: Window, seen: np.ndarray, levels: np.ndarray, out: np
     with np.errstate(invalid="ignore"):
         spreads = np.sqrt(np.maximum(square - mean * mean, 0.0))
         result = engine._result(levels[mine], deviations[mine] - mean, spreads,
-                                offsets[mine] - shift, out[mine, 1])
+                                offsets[mine] - shift, out[mine, 1],
+                                part.velocities[window.due] - levels[mine])
     answer.put(window.slots, result)
 
 
@@ -159,7 +161,8 @@ def predict_whole(engine, part: Part, answer) -> None:
     levels = part_means(times, owners, part.velocities, sigma)
     with np.errstate(invalid="ignore"):
         spreads = np.sqrt(np.maximum(square - mean * mean, 0.0))
-        result = engine._result(levels, deviations - mean, spreads, offsets - shift, out[:, 1])
+        result = engine._result(levels, deviations - mean, spreads, offsets - shift, out[:, 1],
+                                part.velocities - levels)
     answer.put(slice(None), result)
 
 

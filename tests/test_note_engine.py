@@ -101,3 +101,20 @@ def test_a_window_level_of_a_part_with_no_notes_given_is_its_own_velocity():
                                     np.array([60.0, 70.0]), np.array([0.5]), np.array([3]),
                                     np.array([99.0]), 16.0)
     assert levels.tolist() == [99.0]
+
+
+@pytest.mark.parametrize("lookahead", [None, 0.39])
+def test_the_gain_scales_what_the_style_adds_never_the_users_own_accents(
+        tiny_note_model, lookahead):
+    notes = [Note(n.pitch, 110 if i % 8 == 0 else 70, n.start, n.end)
+             for i, n in enumerate(part(70))]
+    plain, calibrated = Engine(tiny_note_model), Engine(tiny_note_model)
+    plain.contract.gain, calibrated.contract.gain = 1.0, 2.0
+    one, two = plain.predict(notes, lookahead), calibrated.predict(notes, lookahead)
+    drawn = np.array([n.velocity for n in notes]) - one.levels  # the user's accents
+    assert two.levels == pytest.approx(one.levels)
+    assert two.deviations - drawn == pytest.approx(2.0 * (one.deviations - drawn))
+    # a flat part has nothing drawn in: the gain scales the whole deviation, as before
+    flat = part(70)
+    assert calibrated.predict(flat, lookahead).deviations == pytest.approx(
+        2.0 * plain.predict(flat, lookahead).deviations)

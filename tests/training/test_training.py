@@ -191,7 +191,8 @@ def test_a_note_level_drums_style_learns_timing_from_the_grid(tmp_path, capsys):
     code = main(["train", str(GROOVE), "-o", str(output), "--name", "drums", "--instrument",
                  "drums", "--encoding", "notes", "--limit", "3", "--epochs", "1",
                  "--units", "8", "--layers", "1", "--crop-notes", "48",
-                 "--shortest-lookahead", "0", "--decay", "linear", "--dropout", "0.3"])
+                 "--shortest-lookahead", "0", "--decay", "linear", "--dropout", "0.3",
+                 "--phrase-share", "0.5"])
     assert code == 0 and "saved" in capsys.readouterr().out
     sidecar = json.loads((tmp_path / "drums.keras.contract.json").read_text())
     assert sidecar["encoding"] == "notefeatures" and sidecar["input"] == "score"
@@ -199,6 +200,7 @@ def test_a_note_level_drums_style_learns_timing_from_the_grid(tmp_path, capsys):
     assert sidecar["training"]["transpose"] == 0  # drums are never transposed
     assert sidecar["training"]["lookahead_range"] == [0.0, 0.6]
     assert sidecar["training"]["decay"] == "linear" and sidecar["training"]["dropout"] == 0.3
+    assert sidecar["training"]["phrase_share"] == 0.5
     assert sidecar["metrics"]["validation"]["learning_rate"] == pytest.approx(2e-3)  # minute 0
 
 
