@@ -74,8 +74,9 @@ def written_dynamics(performance: Path, quarters: np.ndarray, pitches: np.ndarra
                note.pitch, note.velocity) for note in score.notes]
     by_place = {(tick, pitch): velocity for tick, pitch, velocity in placed}
     wanted = [(round(float(q) * TICKS), int(p)) for q, p in zip(quarters, pitches)]
+    opening = sorted(placed)[:2 * SHIFT_NOTES]
     shifts = {tick - want for want, pitch in wanted[:SHIFT_NOTES]
-              for tick, other, _ in sorted(placed)[:2 * SHIFT_NOTES] if other == pitch}
+              for tick, other, _ in opening if other == pitch}
     shift = max(sorted(shifts), default=0,
                 key=lambda s: sum((t + s, p) in by_place for t, p in wanted[:4 * SHIFT_NOTES]))
     found = [by_place.get((tick + shift, pitch)) for tick, pitch in wanted]
