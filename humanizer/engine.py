@@ -309,8 +309,8 @@ class Engine:
         """Raw results in velocity steps and seconds, calibrated by the contract's gain;
         `log_variations` a note-level model's log spreads (model units). `accents`: the
         dynamics the user drew in (each input velocity above its level, velocity steps);
-        the gain scales what the style adds to them, never the user's own - a style
-        calibrated to 1.75 on flat parts would play a drawn accent 1.75 times as loud."""
+        the gain scales what the style adds to them, never the user's own (else a style
+        calibrated to 1.75 on flat parts plays a drawn accent 1.75 times as loud)."""
         gain = self.contract.gain  # (the spread head is the model's own error: not scaled
         variations = np.zeros(len(levels)) if log_variations is None else (  # by the gain,
             np.exp(np.clip(log_variations, -5.0, 3.0))  # but by its own calibration)
