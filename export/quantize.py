@@ -45,12 +45,16 @@ def quantize_file(source: Path, target: Path) -> None:
     onnxruntime warns on the root logger that pre-processing (shape inference for
     convolution nets) should run first; for these LSTM graphs the error is measured
     instead, so the warning is only noise on a musician's terminal.
+
+    Weights use 7 of their 8 bits (`reduce_range`): on a CPU with AVX2 but no AVX-512
+    VNNI, onnxruntime's u8 x s8 products saturate (its documented caveat), and the tiny
+    test model's error rose from below 0.05 to 0.37 units (11.7 velocity steps).
     """
     root = logging.getLogger()
     level = root.level
     root.setLevel(logging.ERROR)
     try:
-        quantize_dynamic(source, target, weight_type=QuantType.QInt8)
+        quantize_dynamic(source, target, weight_type=QuantType.QInt8, reduce_range=True)
     finally:
         root.setLevel(level)
 
