@@ -114,7 +114,10 @@ def crop(performance: Performance, first: int, count: int, horizon_after: float,
                                      min(config.transpose, high) + 1))
         accent_amount = 0.0 if rng.random() < config.flat_share else rng.uniform(0, 1)
         meter_kept = rng.random() >= config.meter_dropout
-        phrase_only = accent_amount > 0 and rng.random() < config.phrase_share
+        # no draw without phrase crops: the random stream, and so every crop, of a
+        # command without --phrase-share stays what it was before the option
+        phrase_only = (accent_amount > 0 and config.phrase_share > 0
+                       and rng.random() < config.phrase_share)
     times = performance.starts[first:end] * stretch
     ends = performance.ends[first:end] * stretch
     pitches = performance.pitches[first:end] + transpose
