@@ -305,18 +305,22 @@ class Engine:
 
     def _result(self, levels: np.ndarray, deviations: np.ndarray, spreads: np.ndarray,
                 offsets: np.ndarray, log_variations: np.ndarray | None = None,
-                accents: np.ndarray | None = None) -> Prediction:
+                accents: np.ndarray | None = None,
+                heard: np.ndarray | None = None) -> Prediction:
         """Raw results in velocity steps and seconds, calibrated by the contract's gain;
         `log_variations` a note-level model's log spreads (model units). `accents`: the
-        dynamics the user drew in (each input velocity above its level, velocity steps);
-        the gain scales what the style adds to them, never the user's own (else a style
-        calibrated to 1.75 on flat parts plays a drawn accent 1.75 times as loud)."""
+        dynamics the user drew in (each input velocity above its level, velocity steps),
+        `heard` what of them the style heard (notefeatures.heard_accents; default all).
+        The gain scales what the style adds to what it heard, and the user's own accents
+        are kept whole: else a style calibrated to 1.75 on flat parts plays a drawn accent
+        1.75 times as loud, and one drawn beyond what it hears comes out below itself."""
         gain = self.contract.gain  # (the spread head is the model's own error: not scaled
         variations = np.zeros(len(levels)) if log_variations is None else (  # by the gain,
             np.exp(np.clip(log_variations, -5.0, 3.0))  # but by its own calibration)
             * self.contract.deviation_scale * self.contract.variation_scale)
         drawn = 0.0 if accents is None else accents
-        return Prediction(levels, drawn + (deviations - drawn) * gain, spreads * gain,
+        heard = drawn if heard is None else heard
+        return Prediction(levels, drawn + (deviations - heard) * gain, spreads * gain,
                           offsets * self.contract.offset_scale, variations)
 
     def predict_parts(self, groups: Sequence[tuple[Sequence[Note], np.ndarray,

@@ -10,8 +10,8 @@ The same two ways as the frame engine, one code path each:
 
 Each note's deviation is re-centred on those of its own part around it, and its accent
 input is measured from its own part's level: the part keeps its level and the user's
-accents are heard as the user drew them (and the style's gain scales only what it adds to
-them, Engine._result).
+accents are heard as the user drew them (up to notefeatures.ACCENT_LIMIT) and kept whole:
+the style's gain scales only what it adds to what it heard (Engine._result).
 """
 
 from __future__ import annotations
@@ -127,9 +127,10 @@ def finish(engine, window: Window, seen: np.ndarray, levels: np.ndarray, out: np
         [deviations[mine], deviations[mine] ** 2, offsets[mine]], sigma)
     with np.errstate(invalid="ignore"):
         spreads = np.sqrt(np.maximum(square - mean * mean, 0.0))
+        drawn = part.velocities[window.due] - levels[mine]
         result = engine._result(levels[mine], deviations[mine] - mean, spreads,
-                                offsets[mine] - shift, out[mine, 1],
-                                part.velocities[window.due] - levels[mine])
+                                offsets[mine] - shift, out[mine, 1], drawn,
+                                notefeatures.heard_accents(drawn))
     answer.put(window.slots, result)
 
 
@@ -138,7 +139,7 @@ def predict_whole(engine, part: Part, answer) -> None:
     in chunks of CHUNK_STEPS that overlap by CHUNK_MARGIN (each note's result comes from
     the chunk it is in the core of)."""
     contract = engine.contract
-    steps, seen, _ = steps_of(part, np.arange(len(part.times)), np.inf,
+    steps, seen, levels = steps_of(part, np.arange(len(part.times)), np.inf,
                               contract.level_seconds, contract.instrument == "drums")
     core = CHUNK_STEPS - 2 * CHUNK_MARGIN
     by_length: dict[int, list[tuple[int, int, int]]] = {}  # length -> (lo, core start, end)
@@ -158,11 +159,11 @@ def predict_whole(engine, part: Part, answer) -> None:
     times, owners, sigma = part.times, part.owners, contract.level_seconds
     mean, square, shift = (part_means(times, owners, column, sigma)
                            for column in (deviations, deviations**2, offsets))
-    levels = part_means(times, owners, part.velocities, sigma)
     with np.errstate(invalid="ignore"):
         spreads = np.sqrt(np.maximum(square - mean * mean, 0.0))
+        drawn = part.velocities - levels
         result = engine._result(levels, deviations - mean, spreads, offsets - shift, out[:, 1],
-                                part.velocities - levels)
+                                drawn, notefeatures.heard_accents(drawn))
     answer.put(slice(None), result)
 
 

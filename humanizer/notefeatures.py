@@ -36,6 +36,7 @@ ENCODING_VERSION = 2
 CHORD_SECONDS = 0.035  # onsets this close to a chord's first are one chord
 HELD_SECONDS = 8.0  # a note held longer than this no longer counts as sounding over others
 LONGEST = 4.0  # durations and intervals are heard up to this long
+ACCENT_LIMIT = 2 * DEVIATION_SCALE  # velocity steps: an accent is heard up to this far out
 KIT = list(drumkit.CLASSES)
 FEATURES = ("present", "pitch", "duration", "still_sounding", "chord_size", "rank_top",
             "rank_bottom", "is_top", "is_bottom", "above", "below", "interval_before",
@@ -96,6 +97,13 @@ def _voicing(first: np.ndarray, pitches: np.ndarray) -> tuple[np.ndarray, ...]:
     return size, rank_top, size - 1 - rank_top
 
 
+def heard_accents(accents: np.ndarray) -> np.ndarray:
+    """The user's accents (velocity steps above their level) as a style hears them: up to
+    ACCENT_LIMIT either way, so that a ghost-note part's hits, 80 above its level, read as
+    the loudest accents training showed it rather than as values it never saw."""
+    return np.clip(np.asarray(accents, dtype=np.float64), -ACCENT_LIMIT, ACCENT_LIMIT)
+
+
 def encode_notes(times: np.ndarray, ends: np.ndarray, pitches: np.ndarray,
                  accents: np.ndarray, meter: Meter, horizon: float = np.inf,
                  drums: bool = False) -> np.ndarray:
@@ -137,7 +145,7 @@ def encode_notes(times: np.ndarray, ends: np.ndarray, pitches: np.ndarray,
         "interval_after": _log_seconds(after), "next_unheard": unheard,
         "density_before": past / 8, "density_after": ahead / 4,
         "register": (register - 60) / 24,
-        "accent": np.clip(np.asarray(accents, dtype=np.float64) / DEVIATION_SCALE, -2, 2),
+        "accent": heard_accents(accents) / DEVIATION_SCALE,
     }
     known = meter.known > 0
     turn, bar = 2 * np.pi * meter.phase, 2 * np.pi * meter.position / np.maximum(meter.beats, 1)

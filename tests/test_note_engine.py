@@ -4,6 +4,7 @@ them, batches that change nothing, the meter heard. On a real (tiny) trained mod
 import numpy as np
 import pytest
 
+from humanizer import notefeatures
 from humanizer.engine import Engine
 from humanizer.meter import Meter
 from humanizer.models import load
@@ -118,3 +119,25 @@ def test_the_gain_scales_what_the_style_adds_never_the_users_own_accents(
     flat = part(70)
     assert calibrated.predict(flat, lookahead).deviations == pytest.approx(
         2.0 * plain.predict(flat, lookahead).deviations)
+
+
+@pytest.mark.parametrize("lookahead", [None, 0.39])
+def test_an_accent_drawn_beyond_what_the_style_hears_keeps_all_its_height(
+        tiny_note_model, lookahead):
+    # ghost notes at 20 with hits every 16th note: the hits are some 75 and 98 steps above
+    # the part's level, both beyond the ACCENT_LIMIT of 64 the style hears; it hears the
+    # two parts alike (to the level's small shift) and must add the same to both
+    engine = Engine(tiny_note_model)
+    engine.contract.gain = 2.0
+    hits = (np.arange(128) % 16 == 0) & (np.arange(128) >= 16)  # a live level has heard 4 s
+    results = []
+    for hit in (100, 125):
+        notes = [Note(n.pitch, hit if h else 20, n.start, n.end)
+                 for n, h in zip(part(20, 128), hits)]
+        answer = engine.predict(notes, lookahead)
+        drawn = np.array([n.velocity for n in notes]) - answer.levels
+        assert (drawn[hits] > notefeatures.ACCENT_LIMIT).all()
+        results.append((answer.deviations - drawn)[hits])
+    # what the style adds on top of each hit does not depend on how far beyond the limit
+    # it was drawn (before, the 25 steps the style could not hear were scaled by the gain)
+    assert results[1] == pytest.approx(results[0], abs=3.0)
