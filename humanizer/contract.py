@@ -127,3 +127,12 @@ class Contract:
                                  f"{', '.join(drumkit.DRUM_MAPS)}")
         if "velocity_deviation" not in self.outputs:
             raise HumanizerError(f"{source}: the model does not predict velocities")
+
+
+def refuse_experiment(sidecar: dict) -> None:
+    """A model trained without some of its features (train --without) hears them at
+    inference all the same, as it never did in training: it is a measurement, not a style."""
+    left_out = (sidecar.get("training") or {}).get("without") or []
+    if left_out:
+        raise HumanizerError(f"this model was trained without its {' and '.join(left_out)} "
+                             "features, as an experiment; it cannot be shipped or exported")

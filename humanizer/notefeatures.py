@@ -25,6 +25,8 @@ Any change to what these functions compute is a new ENCODING_VERSION.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from humanizer import drumkit
@@ -45,6 +47,13 @@ FEATURES = ("present", "pitch", "duration", "still_sounding", "chord_size", "ran
             "downbeat", "on_beat") + tuple(f"kit_{name.replace(' ', '_')}" for name in KIT) \
     + ("kit_other",)
 INPUTS = len(FEATURES)
+# features a training run can go without, to measure what they are worth (train --without)
+GROUPS = {
+    "voicing": ("chord_size", "rank_top", "rank_bottom", "is_top", "is_bottom", "above",
+                "below"),
+    "meter": ("meter_known", "phase_sin", "phase_cos", "bar_sin", "bar_cos", "downbeat",
+              "on_beat"),
+}
 COLUMN = {name: index for index, name in enumerate(FEATURES)}
 OUTPUTS = ("velocity_deviation", "velocity_spread", "onset_offset")
 
@@ -161,3 +170,11 @@ def encode_notes(times: np.ndarray, ends: np.ndarray, pitches: np.ndarray,
         x[np.arange(count), [COLUMN[f"kit_{k.replace(' ', '_')}"] if k != "other"
                              else COLUMN["kit_other"] for k in kit]] = 1
     return x
+
+
+def without(steps: np.ndarray, groups: Sequence[str]) -> np.ndarray:
+    """`steps` with the features of `groups` (GROUPS) zeroed, as a model trained without
+    them hears every note: the meter's zeros are "meter unknown"."""
+    columns = [COLUMN[name] for group in groups for name in GROUPS[group]]
+    steps[..., columns] = 0.0
+    return steps

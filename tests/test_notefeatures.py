@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 
 from humanizer.meter import Meter
-from humanizer.notefeatures import FEATURES, INPUTS, encode_notes, step_order
+from humanizer.notefeatures import (
+    ACCENT_LIMIT,
+    FEATURES,
+    GROUPS,
+    INPUTS,
+    encode_notes,
+    step_order,
+    without,
+)
 
 
 def column(x, name):
@@ -59,6 +67,25 @@ def test_the_users_accents_and_the_meter_are_heard():
     unknown = encoded(TRIAD_AND_TUNE)
     assert column(unknown, "meter_known").tolist() == [0] * 5
     assert not column(unknown, "phase_cos").any()
+
+
+def test_an_accent_is_heard_up_to_its_limit_either_way():
+    x = encoded(TRIAD_AND_TUNE, accents=[0, ACCENT_LIMIT, 90, -ACCENT_LIMIT, -90])
+    assert ACCENT_LIMIT == 64 and column(x, "accent").tolist() == [0, 2, 2, -2, -2]
+
+
+def test_a_model_trained_without_the_voicing_or_the_meter_hears_zeros_there():
+    meter = Meter(np.array([0, 0.5, 0, 0, 0]), np.array([0, 0.5, 1, 2, 3]),
+                  np.full(5, 4.0), np.ones(5))
+    full = encoded(TRIAD_AND_TUNE, meter=meter)
+    ablated = without(full.copy(), ["voicing", "meter"])
+    voicing = [FEATURES.index(name) for name in GROUPS["voicing"]]
+    assert full[:, voicing].any() and not ablated[:, voicing].any()
+    # without the meter a note reads exactly as one whose meter is unknown
+    no_voicing = without(encoded(TRIAD_AND_TUNE), ["voicing"])
+    np.testing.assert_array_equal(ablated, no_voicing)
+    kept = [i for i in range(INPUTS) if FEATURES[i] not in GROUPS["voicing"] + GROUPS["meter"]]
+    np.testing.assert_array_equal(ablated[:, kept], full[:, kept])
 
 
 def test_drums_name_their_kit_piece():

@@ -87,6 +87,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "carries only their phrase (where a passage is loud or soft, as "
                              "a drawn contour or the notation's p and f do), so the style "
                              "learns to add the accents and voicing on top (default 0)")
+    parser.add_argument("--without", action="append", choices=("voicing", "meter"),
+                        default=[], metavar="voicing|meter",
+                        help="notes: train without these features, to measure what they are "
+                             "worth (an experiment: such a model cannot be shipped)")
     parser.add_argument("--crops-per-performance", type=_integer("--crops-per-performance", 1),
                         default=1, metavar="N",
                         help="random crops of each performance per epoch (default 1)")
@@ -126,6 +130,9 @@ def run(args: argparse.Namespace) -> int:
         raise HumanizerError("the output must be a .keras file")
     if args.encoding == "notes":
         return run_notes(args)
+    if args.without:
+        raise HumanizerError("--without needs --encoding notes: the piano roll has no "
+                             "voicing or meter features to go without")
     config = TrainConfig(
         data=args.data, output=args.output, name=args.name, instrument=args.instrument,
         minutes=args.minutes, epochs=args.epochs, patience=args.patience,
@@ -160,7 +167,8 @@ def run_notes(args: argparse.Namespace) -> int:
         transpose=3 if args.instrument == "piano" else 0, level_seconds=args.level,
         context_seconds=args.context, lookahead_range=(args.shortest_lookahead, 0.6),
         live_share=args.live_share, consensus=args.consensus,
-        phrase_share=args.phrase_share, licence=args.licence, description=args.description)
+        phrase_share=args.phrase_share, without=tuple(args.without), licence=args.licence,
+        description=args.description)
     result = train_notes(config)
     validation = result["metrics"]["validation"]
     print(f"saved {args.output}: validation MAE {validation['mae']:.2f} "

@@ -68,6 +68,9 @@ class NoteTrainConfig:
     # aim each training crop at the consensus of its piece's players (training.consensus)
     # as far as its input is flat: at accent amount a, a * played + (1 - a) * consensus
     consensus: bool = False
+    # feature groups (notefeatures.GROUPS) zeroed in every crop: an ablation, to measure
+    # what they are worth; such a model is not shipped (training.ship refuses it)
+    without: tuple[str, ...] = ()
     seed: int = 0
     limit: int | None = None
     context_seconds: float = 8.0  # of a live window (4 s flattened pop: docs/experiments)
@@ -133,6 +136,8 @@ def crop(performance: Performance, first: int, count: int, horizon_after: float,
     horizon = times[-1] + horizon_after
     x = notefeatures.encode_notes(times, ends, pitches, accents, meter, horizon,
                                   drums=config.instrument == "drums")
+    if config.without:
+        x = notefeatures.without(x, config.without)
     y = np.full((end - first, 2), np.nan, dtype=np.float32)
     counts = (times <= horizon - lookahead) & (first == 0 or times >= times[0] + 1.0)
     if live:

@@ -204,6 +204,33 @@ def test_a_note_level_drums_style_learns_timing_from_the_grid(tmp_path, capsys):
     assert sidecar["metrics"]["validation"]["learning_rate"] == pytest.approx(2e-3)  # minute 0
 
 
+@pytest.mark.train
+def test_a_style_trained_without_its_voicing_is_measured_but_never_shipped(tmp_path, capsys):
+    pytest.importorskip("tensorflow")
+    output = tmp_path / "ablated.keras"
+    code = main(["train", str(GROOVE), "-o", str(output), "--name", "ablated", "--instrument",
+                 "drums", "--encoding", "notes", "--limit", "2", "--epochs", "1",
+                 "--units", "8", "--layers", "1", "--crop-notes", "48",
+                 "--without", "voicing", "--without", "meter"])
+    assert code == 0 and "validation MAE" in capsys.readouterr().out
+    sidecar = json.loads((tmp_path / "ablated.keras.contract.json").read_text())
+    assert sidecar["training"]["without"] == ["voicing", "meter"]
+    for command in (["ship", str(output), str(GROOVE), "--name", "ablated",
+                     "--output", str(tmp_path / "ablated.onnx")],
+                    ["export", str(output), "-o", str(tmp_path / "ablated.onnx")]):
+        assert main(command) == 2
+        error = capsys.readouterr().err.strip()
+        assert error.count("\n") == 0 and "without its voicing and meter features" in error
+    assert not (tmp_path / "ablated.onnx").exists()
+    with pytest.raises(SystemExit) as leaving:
+        main(["train", str(GROOVE), "-o", str(output), "--name", "x", "--without", "rhythm"])
+    assert leaving.value.code == 2 and "invalid choice: 'rhythm'" in capsys.readouterr().err
+    # the piano roll has no such features
+    assert main(["train", str(GROOVE), "-o", str(output), "--name", "x",
+                 "--without", "voicing"]) == 2
+    assert "--without needs --encoding notes" in capsys.readouterr().err
+
+
 def test_a_linear_decay_falls_to_the_budget_and_no_further_than_a_twentieth():
     assert learning_rate_at(2e-3, "none", 30.0, 40.0) == 2e-3
     assert learning_rate_at(2e-3, "linear", 0.0, 40.0) == 2e-3
@@ -278,3 +305,20 @@ def test_a_phrase_crop_draws_in_where_the_passage_is_loud_not_its_accents():
     np.testing.assert_allclose(drawn, amount * phrase, rtol=1e-5, atol=1e-6)
     assert np.all(np.diff(drawn[2:-2]) > 0)  # the crescendo, with no accent left on it
     np.testing.assert_allclose(y[:, 0], played, rtol=1e-6)  # the aim: all that was played
+
+
+def test_a_crop_without_the_voicing_is_the_crop_with_the_voicing_zeroed():
+    from humanizer.notefeatures import COLUMN, GROUPS
+    from humanizer.training.note_train import NoteTrainConfig
+    from humanizer.training.note_train import crop as note_crop
+
+    starts = np.repeat(np.arange(8) * 0.5, 3)  # triads
+    performance = Performance("triads", starts, starts + 0.4, np.tile([48, 52, 55], 8),
+                              np.full(24, 64.0), np.zeros(24))
+    full, _ = note_crop(performance, 0, 24, 0.0, 0.0, None, NoteTrainConfig(data=[], output=""))
+    ablated, _ = note_crop(performance, 0, 24, 0.0, 0.0, None,
+                           NoteTrainConfig(data=[], output="", without=("voicing",)))
+    voicing = [COLUMN[name] for name in GROUPS["voicing"]]
+    assert full[:, voicing].any() and not ablated[:, voicing].any()
+    full[:, voicing] = 0.0
+    np.testing.assert_array_equal(ablated, full)
