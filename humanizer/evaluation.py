@@ -214,7 +214,8 @@ def with_dynamics(case: Case, amount: float, phrase_only: bool = False) -> Case:
 def _humanize_flat(path: Path, lookahead: float | None, strength: float,
                    input_kind: str = "performance", input_dynamics: float = 0.0,
                    variation: tuple[float, int] = (0.0, 0), timing: float = 1.0,
-                   input_phrase: bool = False) -> Result | HumanizerError | None:
+                   input_phrase: bool = False,
+                   meter: bool = True) -> Result | HumanizerError | None:
     """(true velocities, model velocities, true offsets or None, model offsets) of one
     performance, None (see case_of), or the error that makes the file unusable (returned: a
     worker must not die of one file)."""
@@ -229,7 +230,8 @@ def _humanize_flat(path: Path, lookahead: float | None, strength: float,
     amount, seed = variation
     settings = OutputSettings(strength=strength, timing=timing, variation=amount)
     predicted, shifts = humanize_part(_worker["engine"], case.notes, settings, lookahead,
-                                      meter=case.meter, takes=Takes(seed))
+                                      meter=case.meter if meter else None,
+                                      takes=Takes(seed))
     measured = [case.notes[i] for i in case.measured]
     bars = bars_of(path, case)
     return Result(case.truth, predicted[case.measured].astype(np.float64), case.offsets,
@@ -256,12 +258,15 @@ def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
              strength: float = 1.0, workers: int | None = None,
              input_kind: str = "performance", timing: float = 0.0,
              input_dynamics: float = 0.0, variation: tuple[float, int] = (0.0, 0),
-             pictures: Path | None = None, input_phrase: bool = False) -> dict:
+             pictures: Path | None = None, input_phrase: bool = False,
+             meter: bool = True) -> dict:
     """The metrics of the model and the baselines over the onsets of all files (with
     `timing` > 0, also of its onset offsets moved by that amount, as `humanize --timing`
     moves them); with `pictures`, a picture of each file there. `input_dynamics` and
     `input_phrase` draw the players' dynamics into the input (with_dynamics); the input as
-    given is then a baseline, as it is for the notation's dynamics (`marked`).
+    given is then a baseline, as it is for the notation's dynamics (`marked`). Without
+    `meter` the style is not given the meter the data knows (the accent profile is still
+    measured by it).
 
     Files are spread over worker processes (one model session each): a fixed lookahead
     runs one window per onset, which is the slow part of an evaluation.
@@ -281,7 +286,7 @@ def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
                              initargs=(engine.path,)) as pool:
         jobs = pool.map(_humanize_flat, files, repeat(lookahead), repeat(strength),
                         repeat(input_kind), repeat(input_dynamics), repeat(variation),
-                        repeat(timing or 1.0), repeat(input_phrase))
+                        repeat(timing or 1.0), repeat(input_phrase), repeat(meter))
         results = []
         for result in progress(jobs, len(files), "evaluating"):
             if isinstance(result, HumanizerError):
@@ -313,7 +318,7 @@ def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
         "skipped_files": len(files) - len(truth),
         "input": input_kind,
         "model": summarize(truth, outputs["model"]),
-        "input_dynamics": input_dynamics, "input_phrase": input_phrase,
+        "input_dynamics": input_dynamics, "input_phrase": input_phrase, "meter": meter,
         "variation": variation[0],
         "baselines": {name: summarize(truth, outputs[name])
                       for name in (*BASELINES, "input") if name in outputs},

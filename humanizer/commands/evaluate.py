@@ -53,6 +53,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="with --input-dynamics: draw in only the phrase of the played "
                              "dynamics (where a passage is loud or soft, a drawn contour), "
                              "not the accents and voicing on it")
+    parser.add_argument("--no-meter", dest="meter", action="store_false",
+                        help="do not give the style the meter the data knows: measure it as "
+                             "a part without one plays (humanize --no-meter, or the daemon "
+                             "without MIDI clock)")
     parser.add_argument("--variation", type=checked(lambda t: values.amount("variation", t)),
                         default=0.0, metavar="AMOUNT",
                         help="0..1: measure takes varied this much (see humanize --variation)")
@@ -85,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
                                  args.lookahead, args.strength, input_kind=args.input,
                                  timing=args.timing, pictures=args.plot,
                                  input_dynamics=args.input_dynamics,
-                                 input_phrase=args.input_phrase,
+                                 input_phrase=args.input_phrase, meter=args.meter,
                                  variation=(args.variation, args.seed))
     label = evaluation.lookahead_label(args.lookahead)
     report.update(style=args.style, lookahead=label)
@@ -93,7 +97,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report))
         return 0
     files = f"{report['files']} file{'' if report['files'] == 1 else 's'}"
-    print(f"{report['notes']} note onsets in {files} ({args.input} input), "
+    given = args.input + ("" if args.meter else ", no meter")
+    print(f"{report['notes']} note onsets in {files} ({given} input), "
           f"style {args.style}, lookahead {label}")
     print(f"{'':12} {'MAE':>7} {'r (median)':>11} {'spread':>7}")
     rows = {"model": report["model"], **report["baselines"]}

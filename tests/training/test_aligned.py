@@ -96,3 +96,17 @@ def test_eval_reports_the_marked_input_and_a_drawn_phrase_as_baselines(tiny_note
     code, _, err = run(capsys, "eval", SONATA, "--style", tiny_note_model, "--input", "marked",
                        "--input-dynamics", "0.5")
     assert code == 2 and "already draws in the notation" in err and len(err.splitlines()) == 1
+
+
+def test_eval_without_the_meter_plays_as_a_part_without_one_and_still_measures_by_it(
+        tiny_note_model, capsys):
+    common = ["eval", str(SONATA), "--style", str(tiny_note_model), "--input", "match",
+              "--lookahead", "full", "--json"]
+    assert main(common) == 0
+    with_meter = json.loads(capsys.readouterr().out)
+    assert main([*common, "--no-meter"]) == 0
+    without = json.loads(capsys.readouterr().out)
+    assert with_meter["meter"] is True and without["meter"] is False
+    assert without["baselines"]["flat"] == with_meter["baselines"]["flat"]
+    assert without["model"]["mae"] != with_meter["model"]["mae"]  # the style heard no meter
+    assert set(without["accent_profile"]) == set(with_meter["accent_profile"])  # measured by it
