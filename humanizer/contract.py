@@ -64,6 +64,9 @@ class Contract:
     licence: str = ""
     metrics: dict[str, Any] = field(default_factory=dict)
     drum_map: str = "notes"  # drums: hear "notes" as recorded, or their kit "classes"
+    # note-level: the feature groups it was trained without (train --without, an ablation),
+    # zeroed when it runs too, so that it hears what it learned from
+    without: list[str] = field(default_factory=list)
     contract_version: int = CONTRACT_VERSION
 
     @property
@@ -125,14 +128,9 @@ class Contract:
         if self.drum_map not in drumkit.DRUM_MAPS:
             raise HumanizerError(f"{source}: metadata field drum_map must be one of "
                                  f"{', '.join(drumkit.DRUM_MAPS)}")
+        if self.without and (not self.note_level or not isinstance(self.without, list)
+                             or not set(self.without) <= set(notefeatures.GROUPS)):
+            raise HumanizerError(f"{source}: metadata field without must list some of "
+                                 f"{', '.join(notefeatures.GROUPS)} (note-level styles only)")
         if "velocity_deviation" not in self.outputs:
             raise HumanizerError(f"{source}: the model does not predict velocities")
-
-
-def refuse_experiment(sidecar: dict) -> None:
-    """A model trained without some of its features (train --without) hears them at
-    inference all the same, as it never did in training: it is a measurement, not a style."""
-    left_out = (sidecar.get("training") or {}).get("without") or []
-    if left_out:
-        raise HumanizerError(f"this model was trained without its {' and '.join(left_out)} "
-                             "features, as an experiment; it cannot be shipped or exported")

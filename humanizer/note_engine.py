@@ -59,9 +59,11 @@ def own_levels(times: np.ndarray, owners: np.ndarray, velocities: np.ndarray,
 
 
 def steps_of(part: Part, seen: np.ndarray, horizon: float, level_seconds: float,
-             drums: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+             drums: bool, without: Sequence[str] = ()
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(steps in step order, the part index of each step, the notes' levels): the notes
-    `seen` (sorted indices into the part) as heard at `horizon`."""
+    `seen` (sorted indices into the part) as heard at `horizon`, with the feature groups
+    a style was trained `without` zeroed."""
     times, heard = part.times[seen], part.heard_levels
     near = slice(int(np.searchsorted(heard.times, times[0] - 3 * level_seconds)),
                  int(np.searchsorted(heard.times, horizon, side="right")))
@@ -70,6 +72,8 @@ def steps_of(part: Part, seen: np.ndarray, horizon: float, level_seconds: float,
     steps = notefeatures.encode_notes(times, part.ends[seen], part.keys[seen]
                                       + encoding.LOWEST_KEY, part.velocities[seen] - levels,
                                       part.meter[seen], horizon, drums)
+    if without:
+        steps = notefeatures.without(steps, without)
     order = notefeatures.step_order(times, part.keys[seen])
     return steps[order], seen[order], levels
 
@@ -95,7 +99,8 @@ def predict_windows(engine, groups: Sequence[tuple[Part, np.ndarray]], lookahead
             jobs += [(number, window) for window in
                      windows_of(part, wanted, lookahead, contract.fps)]
     built = [steps_of(window.part, heard_by(window.part, window, contract.context_seconds),
-                      window.horizon, contract.level_seconds, drums) for _, window in jobs]
+                      window.horizon, contract.level_seconds, drums, contract.without)
+             for _, window in jobs]
     by_length: dict[int, list[int]] = {}
     for index, (steps, _, _) in enumerate(built):
         by_length.setdefault(len(steps), []).append(index)
@@ -140,7 +145,8 @@ def predict_whole(engine, part: Part, answer) -> None:
     the chunk it is in the core of)."""
     contract = engine.contract
     steps, seen, levels = steps_of(part, np.arange(len(part.times)), np.inf,
-                              contract.level_seconds, contract.instrument == "drums")
+                                   contract.level_seconds, contract.instrument == "drums",
+                                   contract.without)
     core = CHUNK_STEPS - 2 * CHUNK_MARGIN
     by_length: dict[int, list[tuple[int, int, int]]] = {}  # length -> (lo, core start, end)
     for start in range(0, len(steps), core):

@@ -47,7 +47,10 @@ FEATURES = ("present", "pitch", "duration", "still_sounding", "chord_size", "ran
             "downbeat", "on_beat") + tuple(f"kit_{name.replace(' ', '_')}" for name in KIT) \
     + ("kit_other",)
 INPUTS = len(FEATURES)
-# features a training run can go without, to measure what they are worth (train --without)
+# features a training run can go without, to measure what they are worth (train --without);
+# the voicing's is the explicit voicing only: the order of a chord's steps (by pitch, the
+# same onset intervals) still shows a sequence model much of it. The register stays: it
+# is the hand's place on the keyboard, not the chord's shape
 GROUPS = {
     "voicing": ("chord_size", "rank_top", "rank_bottom", "is_top", "is_bottom", "above",
                 "below"),

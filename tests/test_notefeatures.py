@@ -80,7 +80,9 @@ def test_a_model_trained_without_the_voicing_or_the_meter_hears_zeros_there():
     full = encoded(TRIAD_AND_TUNE, meter=meter)
     ablated = without(full.copy(), ["voicing", "meter"])
     voicing = [FEATURES.index(name) for name in GROUPS["voicing"]]
+    meter_columns = [FEATURES.index(name) for name in GROUPS["meter"]]
     assert full[:, voicing].any() and not ablated[:, voicing].any()
+    assert full[:, meter_columns].any() and not ablated[:, meter_columns].any()
     # without the meter a note reads exactly as one whose meter is unknown
     no_voicing = without(encoded(TRIAD_AND_TUNE), ["voicing"])
     np.testing.assert_array_equal(ablated, no_voicing)

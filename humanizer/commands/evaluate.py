@@ -97,8 +97,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report))
         return 0
     files = f"{report['files']} file{'' if report['files'] == 1 else 's'}"
-    given = args.input + ("" if args.meter else ", no meter")
-    print(f"{report['notes']} note onsets in {files} ({given} input), "
+    given = args.input + (" input" if args.meter else " input, no meter")
+    print(f"{report['notes']} note onsets in {files} ({given}), "
           f"style {args.style}, lookahead {label}")
     print(f"{'':12} {'MAE':>7} {'r (median)':>11} {'spread':>7}")
     rows = {"model": report["model"], **report["baselines"]}

@@ -90,7 +90,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--without", action="append", choices=("voicing", "meter"),
                         default=[], metavar="voicing|meter",
                         help="notes: train without these features, to measure what they are "
-                             "worth (an experiment: such a model cannot be shipped)")
+                             "worth (the style then hears none of them when it plays)")
     parser.add_argument("--crops-per-performance", type=_integer("--crops-per-performance", 1),
                         default=1, metavar="N",
                         help="random crops of each performance per epoch (default 1)")
@@ -167,8 +167,8 @@ def run_notes(args: argparse.Namespace) -> int:
         transpose=3 if args.instrument == "piano" else 0, level_seconds=args.level,
         context_seconds=args.context, lookahead_range=(args.shortest_lookahead, 0.6),
         live_share=args.live_share, consensus=args.consensus,
-        phrase_share=args.phrase_share, without=tuple(args.without), licence=args.licence,
-        description=args.description)
+        phrase_share=args.phrase_share, without=tuple(dict.fromkeys(args.without)),
+        licence=args.licence, description=args.description)
     result = train_notes(config)
     validation = result["metrics"]["validation"]
     print(f"saved {args.output}: validation MAE {validation['mae']:.2f} "

@@ -56,7 +56,8 @@ class Raw:
 
     def at(self, gain: float, variation: float = 0.0, scale: float = 1.0) -> np.ndarray:
         """The velocities `humanize` would play at this gain, and this variation with the
-        spread head scaled by `scale`: the one output step."""
+        spread head scaled by `scale`: the one output step. The input is flat (calibration
+        is on the DAW case), so the gain scales the whole deviation (Engine._result)."""
         return output.velocities(self.inputs, self.levels, gain * self.deviations,
                                  gain * self.spreads, OutputSettings(variation=variation),
                                  scale * self.variations, self.noise).astype(np.float64)

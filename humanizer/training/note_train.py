@@ -69,7 +69,7 @@ class NoteTrainConfig:
     # as far as its input is flat: at accent amount a, a * played + (1 - a) * consensus
     consensus: bool = False
     # feature groups (notefeatures.GROUPS) zeroed in every crop: an ablation, to measure
-    # what they are worth; such a model is not shipped (training.ship refuses it)
+    # what they are worth (the contract carries them: the style hears zeros there too)
     without: tuple[str, ...] = ()
     seed: int = 0
     limit: int | None = None
@@ -279,6 +279,7 @@ def train_notes(config: NoteTrainConfig) -> dict:
         "context_seconds": config.context_seconds,
         "input": eval_input(config.data[0]),
         "level_seconds": config.level_seconds, "outputs": outputs,
+        "without": list(config.without),
         "lookahead_seconds": config.lookahead_seconds,
         "train_mean": float(np.nanmean(np.concatenate([p.velocities for p in train_set]))),
         "metrics": {"validation": best, "epochs": len(history)},

@@ -109,4 +109,6 @@ def test_eval_without_the_meter_plays_as_a_part_without_one_and_still_measures_b
     assert with_meter["meter"] is True and without["meter"] is False
     assert without["baselines"]["flat"] == with_meter["baselines"]["flat"]
     assert without["model"]["mae"] != with_meter["model"]["mae"]  # the style heard no meter
-    assert set(without["accent_profile"]) == set(with_meter["accent_profile"])  # measured by it
+    # the accent profile is measured by the data's meter all the same: the played one is equal
+    assert {place: row["played"] for place, row in without["accent_profile"].items()} == {
+        place: row["played"] for place, row in with_meter["accent_profile"].items()}

@@ -205,23 +205,30 @@ def test_a_note_level_drums_style_learns_timing_from_the_grid(tmp_path, capsys):
 
 
 @pytest.mark.train
-def test_a_style_trained_without_its_voicing_is_measured_but_never_shipped(tmp_path, capsys):
+def test_a_style_trained_without_its_meter_hears_none_when_it_plays(tmp_path, capsys):
     pytest.importorskip("tensorflow")
+    from humanizer.engine import Engine
+    from humanizer.meter import Meter
+    from humanizer.notes import Note
+
     output = tmp_path / "ablated.keras"
     code = main(["train", str(GROOVE), "-o", str(output), "--name", "ablated", "--instrument",
                  "drums", "--encoding", "notes", "--limit", "2", "--epochs", "1",
                  "--units", "8", "--layers", "1", "--crop-notes", "48",
-                 "--without", "voicing", "--without", "meter"])
+                 "--without", "voicing", "--without", "meter", "--without", "meter"])
     assert code == 0 and "validation MAE" in capsys.readouterr().out
     sidecar = json.loads((tmp_path / "ablated.keras.contract.json").read_text())
-    assert sidecar["training"]["without"] == ["voicing", "meter"]
-    for command in (["ship", str(output), str(GROOVE), "--name", "ablated",
-                     "--output", str(tmp_path / "ablated.onnx")],
-                    ["export", str(output), "-o", str(tmp_path / "ablated.onnx")]):
-        assert main(command) == 2
-        error = capsys.readouterr().err.strip()
-        assert error.count("\n") == 0 and "without its voicing and meter features" in error
-    assert not (tmp_path / "ablated.onnx").exists()
+    assert sidecar["without"] == sidecar["training"]["without"] == ["voicing", "meter"]
+    assert main(["export", str(output), "-o", str(tmp_path / "ablated.onnx")]) == 0
+    engine = Engine(tmp_path / "ablated.onnx")
+    assert engine.contract.without == ["voicing", "meter"]
+    notes = [Note(36 + 6 * (i % 3), 80, i * 0.25, i * 0.25 + 0.1) for i in range(32)]
+    beats = np.arange(32) * 0.5
+    meter = Meter(beats % 1.0, beats % 4, np.full(32, 4.0), np.ones(32))
+    # the meter given or not, it hears the same zeros it was trained with
+    for lookahead in (None, 0.39):
+        assert engine.predict(notes, lookahead, meter=meter).deviations == pytest.approx(
+            engine.predict(notes, lookahead).deviations, abs=1e-9)
     with pytest.raises(SystemExit) as leaving:
         main(["train", str(GROOVE), "-o", str(output), "--name", "x", "--without", "rhythm"])
     assert leaving.value.code == 2 and "invalid choice: 'rhythm'" in capsys.readouterr().err
@@ -229,6 +236,21 @@ def test_a_style_trained_without_its_voicing_is_measured_but_never_shipped(tmp_p
     assert main(["train", str(GROOVE), "-o", str(output), "--name", "x",
                  "--without", "voicing"]) == 2
     assert "--without needs --encoding notes" in capsys.readouterr().err
+
+
+def test_a_contract_names_only_feature_groups_a_note_level_style_has():
+    from humanizer.contract import Contract
+    from humanizer.errors import HumanizerError
+    from humanizer.notefeatures import ENCODING_NAME, ENCODING_VERSION
+
+    notes = dict(encoding=ENCODING_NAME, encoding_version=ENCODING_VERSION, contract_version=3,
+                 outputs=["velocity_deviation", "velocity_spread"])
+    Contract(name="ablated", without=["meter"], **notes).check()
+    for bad in (["rhythm"], "meter"):
+        with pytest.raises(HumanizerError, match="without must list some of voicing, meter"):
+            Contract(name="ablated", without=bad, **notes).check()
+    with pytest.raises(HumanizerError, match="note-level styles only"):
+        Contract(name="frames", without=["meter"]).check()
 
 
 def test_a_linear_decay_falls_to_the_budget_and_no_further_than_a_twentieth():
