@@ -63,7 +63,7 @@ def output_names(contract: Contract) -> list[str]:
 def input_of(contract: Contract) -> tuple[str, int, str]:
     """(input name, width, what a step is) of the contract's encoding."""
     if contract.note_level:
-        return NOTES_INPUT, notefeatures.INPUTS, "notes"
+        return NOTES_INPUT, notefeatures.inputs(contract.encoding_version), "notes"
     return INPUT_NAME, encoding.INPUTS, "frames"
 
 

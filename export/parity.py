@@ -38,15 +38,18 @@ def random_notes(rng: random.Random, seconds: float, count: int) -> list[Note]:
     return notes
 
 
-def note_steps(notes: list[Note]) -> np.ndarray:
-    """Real-looking note-level steps of random notes, meter known, accents drawn."""
+def note_steps(notes: list[Note], contract: Contract) -> np.ndarray:
+    """Real-looking note-level steps of random notes, meter known, accents drawn, in the
+    contract's encoding (a drums style's random notes are strokes of its kit too)."""
     notes = sorted(notes, key=lambda n: (n.start, n.pitch))
     times = np.array([n.start for n in notes])
     pitches = np.array([n.pitch for n in notes])
     meter = Meter(times * 2 % 1.0, times * 2 % 4, np.full(len(notes), 4.0),
                   np.ones(len(notes)))
     steps = notefeatures.encode_notes(times, np.array([n.end for n in notes]), pitches,
-                                      np.array([n.velocity - 64.0 for n in notes]), meter)
+                                      np.array([n.velocity - 64.0 for n in notes]), meter,
+                                      drums=contract.instrument == "drums",
+                                      version=contract.encoding_version)
     return steps[notefeatures.step_order(times, pitches)]
 
 
@@ -54,14 +57,15 @@ def probe_inputs(contract: Contract, seed: int = 0) -> list[np.ndarray]:
     """The inputs both models are run on: random steps, then two batches of real-looking
     ones (one window per batch row). Fixed seed: an export is reproducible."""
     generator = np.random.default_rng(seed)
-    width = notefeatures.INPUTS if contract.note_level else encoding.INPUTS
+    width = (notefeatures.inputs(contract.encoding_version) if contract.note_level
+             else encoding.INPUTS)
     inputs = [generator.random((batch, time, width), dtype=np.float32)
               for batch, time in RANDOM_SHAPES]
     rng = random.Random(seed)
     if contract.note_level:
         for batch in (1, 4):
             inputs.append(np.stack([note_steps(random_notes(rng, NOTES_SECONDS,
-                                                            NOTES_PER_WINDOW))
+                                                            NOTES_PER_WINDOW), contract)
                                     for _ in range(batch)]))
         return inputs
     fps = contract.fps

@@ -31,6 +31,7 @@ NOTES_INPUT = "notes"
 PREDICTIONS_NAME = "predictions"
 TIMING_OUTPUT = "onset_offset"
 ENCODINGS = {(pianoroll.ENCODING_NAME, pianoroll.ENCODING_VERSION): 1,  # -> least contract
+             (notefeatures.ENCODING_NAME, 2): 3,
              (notefeatures.ENCODING_NAME, notefeatures.ENCODING_VERSION): 3}
 # what a contract's numbers may be: (above, at most). A model is run on the daemon's live
 # path, so a frame rate or context of a million would run the machine out of memory.

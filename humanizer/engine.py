@@ -129,8 +129,9 @@ def check_note_model(inputs: list, outputs: list, contract: Contract, source: st
             PREDICTIONS_NAME]:
         raise HumanizerError(f"{source}: expected input '{NOTES_INPUT}' and output "
                              f"'{PREDICTIONS_NAME}' as the contract says")
-    if len(inputs[0].shape) != 3 or inputs[0].shape[-1] != notefeatures.INPUTS:
-        raise HumanizerError(f"{source}: input must be (batch, notes, {notefeatures.INPUTS})")
+    width = notefeatures.inputs(contract.encoding_version)
+    if len(inputs[0].shape) != 3 or inputs[0].shape[-1] != width:
+        raise HumanizerError(f"{source}: input must be (batch, notes, {width})")
     if len(outputs[0].shape) != 3 or outputs[0].shape[-1] != len(contract.outputs):
         raise HumanizerError(f"{source}: output must be (batch, notes, "
                              f"{len(contract.outputs)}): one channel per listed output")

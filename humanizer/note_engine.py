@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from humanizer import encoding, notefeatures
+from humanizer.contract import Contract
 from humanizer.windows import Part, Window, windows_of
 
 MAX_STEPS = 256  # the most notes a live window holds (a flood of notes costs no more)
@@ -59,11 +60,11 @@ def own_levels(times: np.ndarray, owners: np.ndarray, velocities: np.ndarray,
 
 
 def steps_of(part: Part, seen: np.ndarray, horizon: float, level_seconds: float,
-             drums: bool, without: Sequence[str] = ()
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+             drums: bool, version: int = notefeatures.ENCODING_VERSION,
+             without: Sequence[str] = ()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(steps in step order, the part index of each step, the notes' levels): the notes
-    `seen` (sorted indices into the part) as heard at `horizon`, with the feature groups
-    a style was trained `without` zeroed."""
+    `seen` (sorted indices into the part) as heard at `horizon` in encoding `version`,
+    with the feature groups a style was trained `without` zeroed."""
     times, heard = part.times[seen], part.heard_levels
     near = slice(int(np.searchsorted(heard.times, times[0] - 3 * level_seconds)),
                  int(np.searchsorted(heard.times, horizon, side="right")))
@@ -71,11 +72,17 @@ def steps_of(part: Part, seen: np.ndarray, horizon: float, level_seconds: float,
                         times, part.owners[seen], part.velocities[seen], level_seconds)
     steps = notefeatures.encode_notes(times, part.ends[seen], part.keys[seen]
                                       + encoding.LOWEST_KEY, part.velocities[seen] - levels,
-                                      part.meter[seen], horizon, drums)
+                                      part.meter[seen], horizon, drums, version)
     if without:
         steps = notefeatures.without(steps, without)
     order = notefeatures.step_order(times, part.keys[seen])
     return steps[order], seen[order], levels
+
+
+def hearing(contract: Contract) -> tuple[float, bool, int, list[str]]:
+    """What steps_of needs to know of a style to give it the steps it was trained on."""
+    return (contract.level_seconds, contract.instrument == "drums", contract.encoding_version,
+            contract.without)
 
 
 def heard_by(part: Part, window: Window, context_seconds: float) -> np.ndarray:
@@ -92,14 +99,13 @@ def predict_windows(engine, groups: Sequence[tuple[Part, np.ndarray]], lookahead
     """Results for the notes `wanted` of each (part, wanted) into `answers` (Predictions,
     one per group), from lookahead windows run together."""
     contract = engine.contract
-    drums = contract.instrument == "drums"
     jobs = []
     for number, (part, wanted) in enumerate(groups):
         if len(wanted):
             jobs += [(number, window) for window in
                      windows_of(part, wanted, lookahead, contract.fps)]
     built = [steps_of(window.part, heard_by(window.part, window, contract.context_seconds),
-                      window.horizon, contract.level_seconds, drums, contract.without)
+                      window.horizon, *hearing(contract))
              for _, window in jobs]
     by_length: dict[int, list[int]] = {}
     for index, (steps, _, _) in enumerate(built):
@@ -145,8 +151,7 @@ def predict_whole(engine, part: Part, answer) -> None:
     the chunk it is in the core of)."""
     contract = engine.contract
     steps, seen, levels = steps_of(part, np.arange(len(part.times)), np.inf,
-                                   contract.level_seconds, contract.instrument == "drums",
-                                   contract.without)
+                                   *hearing(contract))
     core = CHUNK_STEPS - 2 * CHUNK_MARGIN
     by_length: dict[int, list[tuple[int, int, int]]] = {}  # length -> (lo, core start, end)
     for start in range(0, len(steps), core):

@@ -1,6 +1,7 @@
 """The note-level encoding shared by training, offline and live: one step per note.
 
-Encoding `notefeatures`, version 2 (DESIGN sections 3 and 8). The frame encoding (v1)
+Encoding `notefeatures`, version 3 (DESIGN sections 3 and 8; version 2 is its first
+V2_INPUTS features, which styles trained with it still get). The frame encoding (v1)
 hides what a quantized part says most clearly - the voicing of a chord, the meter, the
 user's own accents - and moves a note across a frame edge on a few milliseconds of MIDI
 jitter. Here every note is one step (sorted by onset, then pitch within a chord) with what
@@ -13,7 +14,9 @@ a DAW can give about it:
   the second before and the quarter second after;
 - the user's accent: its input velocity relative to the input's local level;
 - the meter where it is known (beat phase, position in the bar, downbeat), else a 0 flag;
-- for drums, the kit piece (humanizer.drumkit's classes).
+- for drums, the kit piece (humanizer.drumkit's classes) and, since version 3, the stroke:
+  which of the kit's notes it is, one input each, since the TD-11's bow and edge of one
+  piece are played 40 steps apart (drumkit) and a single pitch input blurs them.
 
 Only notes started by `horizon` are heard, and a note still sounding then is cut there: a
 live window and the same window offline give the same steps. Outputs, per step: the
@@ -34,7 +37,7 @@ from humanizer.encoding import DEVIATION_SCALE, even_slices
 from humanizer.meter import Meter
 
 ENCODING_NAME = "notefeatures"
-ENCODING_VERSION = 2
+ENCODING_VERSION = 3
 CHORD_SECONDS = 0.035  # onsets this close to a chord's first are one chord
 HELD_SECONDS = 8.0  # a note held longer than this no longer counts as sounding over others
 LONGEST = 4.0  # durations and intervals are heard up to this long
@@ -46,6 +49,9 @@ FEATURES = ("present", "pitch", "duration", "still_sounding", "chord_size", "ran
             "accent", "meter_known", "phase_sin", "phase_cos", "bar_sin", "bar_cos",
             "downbeat", "on_beat") + tuple(f"kit_{name.replace(' ', '_')}" for name in KIT) \
     + ("kit_other",)
+V2_INPUTS = len(FEATURES)
+STROKES = tuple(sorted(drumkit.KIT_NOTES))
+FEATURES += tuple(f"stroke_{note}" for note in STROKES)
 INPUTS = len(FEATURES)
 # features a training run can go without, to measure what they are worth (train --without);
 # the voicing's is the explicit voicing only: the order of a chord's steps (by pitch, the
@@ -56,6 +62,7 @@ GROUPS = {
                 "below"),
     "meter": ("meter_known", "phase_sin", "phase_cos", "bar_sin", "bar_cos", "downbeat",
               "on_beat"),
+    "strokes": tuple(f"stroke_{note}" for note in STROKES),
 }
 COLUMN = {name: index for index, name in enumerate(FEATURES)}
 OUTPUTS = ("velocity_deviation", "velocity_spread", "onset_offset")
@@ -116,16 +123,21 @@ def heard_accents(accents: np.ndarray) -> np.ndarray:
     return np.clip(np.asarray(accents, dtype=np.float64), -ACCENT_LIMIT, ACCENT_LIMIT)
 
 
+def inputs(version: int) -> int:
+    """How many features a style of this encoding version takes."""
+    return V2_INPUTS if version == 2 else INPUTS
+
+
 def encode_notes(times: np.ndarray, ends: np.ndarray, pitches: np.ndarray,
                  accents: np.ndarray, meter: Meter, horizon: float = np.inf,
-                 drums: bool = False) -> np.ndarray:
-    """The features (len(times), INPUTS) of notes sorted by onset, heard up to `horizon`,
-    in the notes' order (the model takes them in `step_order`). `accents` are the input
-    velocities less their local level (velocity steps): 0 for a flat part."""
+                 drums: bool = False, version: int = ENCODING_VERSION) -> np.ndarray:
+    """The features (len(times), inputs(version)) of notes sorted by onset, heard up to
+    `horizon`, in the notes' order (the model takes them in `step_order`). `accents` are
+    the input velocities less their local level (velocity steps): 0 for a flat part."""
     count = len(times)
     x = np.zeros((count, INPUTS), dtype=np.float32)
     if not count:
-        return x
+        return x[:, :inputs(version)]
     times = np.asarray(times, dtype=np.float64)
     if times[-1] > horizon:
         raise ValueError("a window holds no note that starts after the horizon")
@@ -172,7 +184,10 @@ def encode_notes(times: np.ndarray, ends: np.ndarray, pitches: np.ndarray,
         kit = [drumkit.class_of(int(p)) for p in pitches]
         x[np.arange(count), [COLUMN[f"kit_{k.replace(' ', '_')}"] if k != "other"
                              else COLUMN["kit_other"] for k in kit]] = 1
-    return x
+        strokes = [COLUMN.get(f"stroke_{int(p)}") for p in pitches]
+        rows = [row for row, column in enumerate(strokes) if column is not None]
+        x[rows, [strokes[row] for row in rows]] = 1
+    return x[:, :inputs(version)]
 
 
 def without(steps: np.ndarray, groups: Sequence[str]) -> np.ndarray:

@@ -9,6 +9,7 @@ from humanizer.notefeatures import (
     FEATURES,
     GROUPS,
     INPUTS,
+    V2_INPUTS,
     encode_notes,
     step_order,
     without,
@@ -95,3 +96,32 @@ def test_drums_name_their_kit_piece():
     assert column(x, "kit_kick")[0] == 1 and column(x, "kit_closed_hat")[1] == 1
     assert column(x, "kit_snare")[2] == 1 and column(x, "kit_other")[3] == 1
     assert x[:, [i for i, f in enumerate(FEATURES) if f.startswith("kit_")]].sum() == 4
+
+
+def test_drums_name_their_stroke_so_a_bow_and_an_edge_of_one_piece_differ():
+    crash_bow, crash_edge, cowbell = 49, 55, 56
+    x = encoded([(0.0, 0.1, crash_bow), (0.5, 0.6, crash_edge), (1.0, 1.1, cowbell)],
+                drums=True)
+    strokes = [i for i, f in enumerate(FEATURES) if f.startswith("stroke_")]
+    assert column(x, "stroke_49").tolist() == [1, 0, 0]
+    assert column(x, "stroke_55").tolist() == [0, 1, 0]
+    assert x[:, strokes].sum(axis=1).tolist() == [1, 1, 0]  # the kit never had a cowbell
+    assert column(x, "kit_crash").tolist() == [1, 1, 0]
+    # a style trained without them hears a bow and an edge only by their pitch, as v2 did
+    ablated = without(x.copy(), ["strokes"])
+    assert not ablated[:, strokes].any()
+    others = [i for i in range(INPUTS) if i not in strokes]
+    np.testing.assert_array_equal(ablated[:, others], x[:, others])
+
+
+def test_a_piano_hears_no_strokes_and_a_version_2_style_its_first_features_alone():
+    notes = [(0.0, 0.1, 36), (0.0, 0.1, 42), (0.25, 0.3, 38)]
+    piano = encoded(notes)
+    assert piano[:, V2_INPUTS:].sum() == 0
+    times, ends, pitches = (np.array(v, dtype=float) for v in zip(*notes))
+    for drums in (False, True):
+        full = encoded(notes, drums=drums)
+        v2 = encode_notes(times, ends, pitches.astype(int), np.zeros(3),
+                          Meter.unknown(3), np.inf, drums, version=2)
+        assert full.shape == (3, INPUTS) and v2.shape == (3, V2_INPUTS)
+        np.testing.assert_array_equal(v2, full[:, :V2_INPUTS])

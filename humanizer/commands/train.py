@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from humanizer import values
+from humanizer import notefeatures, values
 from humanizer.commands import checked
 from humanizer.errors import HumanizerError
 from humanizer.training.train import INPUTS, TrainConfig, train
@@ -87,8 +87,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "carries only their phrase (where a passage is loud or soft, as "
                              "a drawn contour or the notation's p and f do), so the style "
                              "learns to add the accents and voicing on top (default 0)")
-    parser.add_argument("--without", action="append", choices=("voicing", "meter"),
-                        default=[], metavar="voicing|meter",
+    parser.add_argument("--without", action="append", choices=tuple(notefeatures.GROUPS),
+                        default=[], metavar="|".join(notefeatures.GROUPS),
                         help="notes: train without these features, to measure what they are "
                              "worth (the style then hears none of them when it plays)")
     parser.add_argument("--crops-per-performance", type=_integer("--crops-per-performance", 1),
@@ -132,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
         return run_notes(args)
     if args.without:
         raise HumanizerError("--without needs --encoding notes: the piano roll has no "
-                             "voicing or meter features to go without")
+                             "voicing, meter or stroke features to go without")
     config = TrainConfig(
         data=args.data, output=args.output, name=args.name, instrument=args.instrument,
         minutes=args.minutes, epochs=args.epochs, patience=args.patience,

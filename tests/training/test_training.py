@@ -196,6 +196,7 @@ def test_a_note_level_drums_style_learns_timing_from_the_grid(tmp_path, capsys):
     assert code == 0 and "saved" in capsys.readouterr().out
     sidecar = json.loads((tmp_path / "drums.keras.contract.json").read_text())
     assert sidecar["encoding"] == "notefeatures" and sidecar["input"] == "score"
+    assert sidecar["encoding_version"] == 3  # it hears each note's stroke
     assert sidecar["outputs"] == ["velocity_deviation", "velocity_spread", "onset_offset"]
     assert sidecar["training"]["transpose"] == 0  # drums are never transposed
     assert sidecar["training"]["lookahead_range"] == [0.0, 0.6]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from humanizer import encoding, models
+from humanizer import encoding, models, notefeatures
 from humanizer.commands.bench.music import piano_part
 from humanizer.commands.bench.targets import percentiles, unavailable
 from humanizer.notes import Note
@@ -58,7 +58,7 @@ def note_window(engine: object, notes: list[Note]) -> np.ndarray:
     [window] = windows_of(part, due, LIVE_LOOKAHEAD, engine.contract.fps)
     seen = note_engine.heard_by(part, window, engine.contract.context_seconds)
     steps, _, _ = note_engine.steps_of(part, seen, window.horizon,
-                                       engine.contract.level_seconds, False)
+                                       *note_engine.hearing(engine.contract))
     return steps[None]
 
 
@@ -149,6 +149,7 @@ def measure_keras(style: str, width: int, count: int) -> dict:
     contract = models.describe(style)
     spec = {"model": str(models.find(style)), "width": width, "count": count,
             "notes": contract.note_level, "outputs": len(contract.outputs),
+            "inputs": notefeatures.inputs(contract.encoding_version),
             **architecture(contract)}
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
     try:

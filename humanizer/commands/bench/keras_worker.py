@@ -12,7 +12,7 @@ import sys
 
 import numpy as np
 
-from humanizer import encoding, notefeatures
+from humanizer import encoding
 from humanizer.commands.bench.inference import time_calls
 
 
@@ -39,7 +39,7 @@ def keras_worker(spec: dict) -> dict:
         spec["model"])
     rng = np.random.default_rng(0)
     if spec.get("notes"):  # a note-level style: a window of `width` notes
-        inputs = notefeatures.INPUTS
+        inputs = spec["inputs"]
         model = build_note_model(inputs, shape["units"], shape["layers"], dropout=0.0,
                                  outputs=spec["outputs"])
         frames = rng.standard_normal((1, spec["width"], inputs)).astype(np.float32)
