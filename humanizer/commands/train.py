@@ -70,8 +70,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--shortest-lookahead",
                         type=_number("--shortest-lookahead", 0.0, 0.6), default=0.1,
                         metavar="SECONDS",
-                        help="notes: each crop hears a random SECONDS to 0.6 s past its notes "
-                             "(default 0.1); 0 teaches the style to play at --latency 0ms")
+                        help="notes: each crop hears a random SECONDS to --longest-lookahead "
+                             "past its notes (default 0.1); 0 teaches the style to play at "
+                             "--latency 0ms")
+    parser.add_argument("--longest-lookahead",
+                        type=_number("--longest-lookahead", 0.05, 0.6), default=0.6,
+                        metavar="SECONDS",
+                        help="notes: the longest lookahead a crop hears (default 0.6); below "
+                             "0.5 the style is validated at this lookahead, for a style made "
+                             "for one short --latency")
     parser.add_argument("--live-share", type=_number("--live-share", 0.0, 1.0), default=0.0,
                         metavar="0..1",
                         help="the share of crops that count only the notes a live window "
@@ -128,6 +135,9 @@ def run(args: argparse.Namespace) -> int:
             raise HumanizerError(f"{folder}: no such data folder")
     if not args.output.endswith(".keras"):
         raise HumanizerError("the output must be a .keras file")
+    if args.shortest_lookahead > args.longest_lookahead:
+        raise HumanizerError(f"--shortest-lookahead {args.shortest_lookahead:g} is longer than "
+                             f"--longest-lookahead {args.longest_lookahead:g}")
     if args.encoding == "notes":
         return run_notes(args)
     if args.without:
@@ -165,7 +175,9 @@ def run_notes(args: argparse.Namespace) -> int:
         crops_per_performance=args.crops_per_performance, batch_size=args.batch_size,
         learning_rate=args.learning_rate, decay=args.decay, seed=args.seed, limit=args.limit,
         transpose=3 if args.instrument == "piano" else 0, level_seconds=args.level,
-        context_seconds=args.context, lookahead_range=(args.shortest_lookahead, 0.6),
+        context_seconds=args.context,
+        lookahead_range=(args.shortest_lookahead, args.longest_lookahead),
+        lookahead_seconds=min(0.5, args.longest_lookahead),
         live_share=args.live_share, consensus=args.consensus,
         phrase_share=args.phrase_share, without=tuple(dict.fromkeys(args.without)),
         licence=args.licence, description=args.description)

@@ -206,6 +206,30 @@ def test_a_note_level_drums_style_learns_timing_from_the_grid(tmp_path, capsys):
 
 
 @pytest.mark.train
+def test_a_style_made_for_a_short_latency_hears_and_is_validated_at_it(tmp_path, capsys):
+    pytest.importorskip("tensorflow")
+    output = tmp_path / "short.keras"
+    code = main(["train", str(GROOVE), "-o", str(output), "--name", "short", "--instrument",
+                 "drums", "--encoding", "notes", "--limit", "2", "--epochs", "1",
+                 "--units", "8", "--layers", "1", "--crop-notes", "48",
+                 "--shortest-lookahead", "0.25", "--longest-lookahead", "0.25"])
+    assert code == 0 and "saved" in capsys.readouterr().out
+    sidecar = json.loads((tmp_path / "short.keras.contract.json").read_text())
+    assert sidecar["training"]["lookahead_range"] == [0.25, 0.25]
+    assert sidecar["training"]["lookahead_seconds"] == 0.25
+
+
+def test_train_refuses_a_shortest_lookahead_beyond_the_longest_in_one_line(tmp_path, capsys):
+    code = main(["train", str(tmp_path), "-o", str(tmp_path / "x.keras"), "--name", "x",
+                 "--encoding", "notes", "--shortest-lookahead", "0.4",
+                 "--longest-lookahead", "0.3"])
+    err = capsys.readouterr().err
+    assert code != 0 and not (tmp_path / "x.keras").exists()
+    assert err.strip().splitlines() == [
+        "humanizer: --shortest-lookahead 0.4 is longer than --longest-lookahead 0.3"]
+
+
+@pytest.mark.train
 def test_a_style_trained_without_its_meter_hears_none_when_it_plays(tmp_path, capsys):
     pytest.importorskip("tensorflow")
     from humanizer.engine import Engine
