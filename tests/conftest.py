@@ -1,13 +1,26 @@
 """Shared fixtures: real data, and a real (tiny) model trained and exported for the tests."""
 
+import os
 from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+# The tests read real data: ../shared/data beside the clone, or the folder HUMANIZER_DATA names.
+DATA = Path(os.environ.get("HUMANIZER_DATA")
+            or Path(__file__).resolve().parents[2] / "shared" / "data")
 ASAP = DATA / "asap"
 GROOVE = DATA / "groove"
 BACH_SCORE = ASAP / "Bach" / "Fugue" / "bwv_848" / "midi_score.mid"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Stop before collecting when the data is missing: one clear line, not a traceback
+    from the first test module that reads a file at import."""
+    if not (ASAP.is_dir() and GROOVE.is_dir()):
+        raise pytest.UsageError(
+            f"the tests read the training data, and {DATA} has no asap/ and groove/: clone "
+            "the repository beside shared/ (so ../shared/data exists) or set HUMANIZER_DATA "
+            "to the data folder")
 
 
 def run(capsys, *args) -> tuple[int, str, str]:

@@ -1,15 +1,14 @@
 """MIDI files <-> notes: nothing but the note list is interpreted, nothing else is lost."""
 
-from pathlib import Path
 
 import mido
 import pytest
+from conftest import ASAP
 
 from humanizer.errors import HumanizerError
 from humanizer.notes import Note, midi_from_notes, notes_of, read, with_velocities, write_atomic
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-BACH = DATA / "asap" / "Bach" / "Fugue" / "bwv_848" / "midi_score.mid"
+BACH = ASAP / "Bach" / "Fugue" / "bwv_848" / "midi_score.mid"
 
 
 def track(*messages):
