@@ -108,6 +108,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--decay", choices=("none", "linear"), default="none",
                         help="the learning rate: constant (default), or falling in a straight "
                              "line toward zero as --minutes runs out")
+    parser.add_argument("--average", type=_number("--average", 0.0, 0.95), default=0.0,
+                        metavar="0..0.95",
+                        help="notes: validate and keep an average of the weights over the "
+                             "epochs, each epoch's own weights counting 1 - AMOUNT (default 0: "
+                             "the last epoch's alone); it smooths the epoch-to-epoch noise")
     parser.add_argument("--seed", type=_integer("--seed", 0), default=0,
                         help="random seed of the crops, augmentation and weights (default 0)")
     parser.add_argument("--limit", type=_integer("--limit", 1), metavar="N",
@@ -140,6 +145,8 @@ def run(args: argparse.Namespace) -> int:
                              f"--longest-lookahead {args.longest_lookahead:g}")
     if args.encoding == "notes":
         return run_notes(args)
+    if args.average:
+        raise HumanizerError("--average needs --encoding notes")
     if args.without:
         raise HumanizerError("--without needs --encoding notes: the piano roll has no "
                              "voicing, meter or stroke features to go without")
@@ -173,7 +180,8 @@ def run_notes(args: argparse.Namespace) -> int:
         units=args.units or 64, layers=args.layers, dropout=args.dropout,
         crop_notes=args.crop_notes,
         crops_per_performance=args.crops_per_performance, batch_size=args.batch_size,
-        learning_rate=args.learning_rate, decay=args.decay, seed=args.seed, limit=args.limit,
+        learning_rate=args.learning_rate, decay=args.decay, average=args.average,
+        seed=args.seed, limit=args.limit,
         transpose=3 if args.instrument == "piano" else 0, level_seconds=args.level,
         context_seconds=args.context,
         lookahead_range=(args.shortest_lookahead, args.longest_lookahead),

@@ -49,6 +49,9 @@ class NoteTrainConfig:
     dropout: float = 0.1
     learning_rate: float = 2e-3
     decay: str = "none"  # or "linear": the learning rate falls to the time budget
+    # > 0: validate and keep an exponential average of the weights over the epochs
+    # (Polyak averaging): each epoch's own weights count 1 - average in it
+    average: float = 0.0
     epochs: int = 200
     minutes: float = 40.0
     patience: int = 10
@@ -210,6 +213,16 @@ def eval_input(root: str) -> str:
     return {"asap": "match", "groove": "score"}.get(kind_of(Path(root)), "performance")
 
 
+def average_weights(averaged: list[np.ndarray] | None, weights: list[np.ndarray],
+                    keep: float) -> list[np.ndarray]:
+    """The running average after one more epoch: `keep` of the average so far and the rest
+    of this epoch's weights (the first epoch's weights start it). One epoch's weights carry
+    the noise of its last batches: validation moved by +-0.3 MAE from epoch to epoch."""
+    if averaged is None:
+        return [w.copy() for w in weights]
+    return [keep * a + (1.0 - keep) * w for a, w in zip(averaged, weights)]
+
+
 def train_notes(config: NoteTrainConfig) -> dict:
     """Train, keep the best epoch in config.output, write the contract sidecar."""
     import keras
@@ -240,12 +253,17 @@ def train_notes(config: NoteTrainConfig) -> dict:
     output.parent.mkdir(parents=True, exist_ok=True)
     best: dict = {"score": np.inf}
     began, waited, history = time.monotonic(), 0, []
+    averaged = None
     for epoch in range(config.epochs):
         rate = learning_rate_at(config.learning_rate, config.decay,
                                 (time.monotonic() - began) / 60, config.minutes)
         model.optimizer.learning_rate.assign(rate)
         x, y = random_crops(train_set, config, rng, consensus)
         fit = model.fit(x, y, batch_size=config.batch_size, epochs=1, shuffle=True, verbose=2)
+        trained = model.get_weights()
+        if config.average:
+            averaged = average_weights(averaged, trained, config.average)
+            model.set_weights(averaged)  # validated and saved; training goes on from `trained`
         predicted = model.predict(x_val, batch_size=64, verbose=0)
         metrics = metrics_of(predicted, y_val)
         metrics["live"] = metrics_of(predicted, y_live)
@@ -267,6 +285,7 @@ def train_notes(config: NoteTrainConfig) -> dict:
             model.save(output)
         else:
             waited += 1
+        model.set_weights(trained)
         if waited >= config.patience or metrics["minutes"] >= config.minutes:
             break
     outputs = list(notefeatures.OUTPUTS[:3 if timing else 2])
