@@ -5,7 +5,9 @@
 (the command is humanizer.commands.ship; this module is its library)
 
 1. export MODEL.keras to a temporary ONNX model (parity-checked);
-2. pick the gain on the validation split (humanizer.training.calibrate), whole-file context;
+2. pick the gain on the validation split (humanizer.training.calibrate), whole-file context,
+   stepped down until the style keeps the generated arrangements' levels
+   (humanizer.training.mixcheck);
    a note-level style also its variation scale, at the live lookahead;
 3. measure the calibrated model on the test split against the baselines, at the live
    lookahead and with the whole file (`humanizer eval`'s numbers), and a note-level
@@ -27,6 +29,7 @@ from humanizer.engine import Engine
 from humanizer.evaluation import evaluate
 from humanizer.export.onnx_export import export_model
 from humanizer.training.calibrate import (
+    GAINS,
     MAE_MARGIN,
     TARGET_SPREAD,
     TARGET_VARIATION_SPREAD,
@@ -36,6 +39,7 @@ from humanizer.training.calibrate import (
     table,
     variation_table,
 )
+from humanizer.training.mixcheck import mix_problems
 
 
 def contract_from(sidecar: dict, **changes) -> Contract:
@@ -54,6 +58,24 @@ def velocity_only(path: Path):
 
     model = load_keras(path)
     return keras.Model(model.inputs, model.outputs[0], name=model.name)
+
+
+def mix_safe_gain(model: Path, sidecar: dict, name: str, chosen: float,
+                  scratch: Path) -> tuple[float, dict[str, list[str]]]:
+    """The largest gain up to `chosen` at which the style keeps the generated
+    arrangements' levels (humanizer.training.mixcheck), and the problems of the gains it
+    passed over; gain 1 if none keeps them."""
+    passed_over: dict[str, list[str]] = {}
+    drums = sidecar.get("instrument") == "drums"
+    for gain in sorted((g for g in GAINS if g <= chosen), reverse=True):
+        candidate = scratch / f"{name}-gain-{gain}.onnx"
+        export_model(model, candidate, contract_from(sidecar, name=name, gain=gain))
+        problems = mix_problems(candidate, drums)
+        if not problems:
+            return gain, passed_over
+        passed_over[str(gain)] = problems
+        print(f"gain {gain} does not keep the mix: " + "; ".join(problems))
+    return 1.0, passed_over
 
 
 def ship(model: Path, data: str, name: str, lookahead: float, output: Path,
@@ -76,10 +98,10 @@ def ship(model: Path, data: str, name: str, lookahead: float, output: Path,
         input_kind = sidecar.get("input", "performance")
         validation = performances(data, "validation")
         rows = table(raw_predictions(uncalibrated, validation, None, input_kind))
-        gain = choose_gain(rows)
         print("validation (whole file) by gain; 0.0 is the flat input:")
         for g, metrics in sorted(rows.items()):
             print(f"  gain {g:4.2f}: {metrics}")
+        gain, mix = mix_safe_gain(model, sidecar, name, choose_gain(rows), Path(scratch))
         print(f"chosen gain {gain}")
         scale, by_scale = 1.0, {}
         if contract_from(sidecar, name=name).note_level:  # it has a spread head
@@ -104,7 +126,8 @@ def ship(model: Path, data: str, name: str, lookahead: float, output: Path,
         **sidecar.get("metrics", {}),
         "training": sidecar.get("training", {}),
         "calibration": {"gain": gain, "target_spread": TARGET_SPREAD, "mae_margin": MAE_MARGIN,
-                        "validation_by_gain": {str(g): m for g, m in rows.items()}},
+                        "validation_by_gain": {str(g): m for g, m in rows.items()},
+                        "mix_problems_by_gain": mix},
         "test": {"split": "test", "lookahead_seconds": lookahead, **test_live},
         "test_full_context": test_full,
     }
