@@ -33,6 +33,7 @@ from humanizer.training.calibrate import (
     MAE_MARGIN,
     TARGET_SPREAD,
     TARGET_VARIATION_SPREAD,
+    VARIATION_SCALES,
     choose_gain,
     choose_variation_scale,
     raw_predictions,
@@ -78,6 +79,27 @@ def mix_safe_gain(model: Path, sidecar: dict, name: str, chosen: float,
     return 1.0, passed_over
 
 
+def mix_safe_scale(style: Path, chosen: float, drums: bool) -> tuple[float, list[str]]:
+    """The largest variation scale up to `chosen` (`style`'s own) whose takes at variation 1
+    (seeds 0 and 1) keep the arrangements' mix, found by bisection over VARIATION_SCALES:
+    variation v at scale s plays as variation 1 at v x s. Also what the chosen one did."""
+    def problems(scale: float) -> list[str]:
+        return mix_problems(style, drums, variation=scale / chosen, seeds=(0, 1))
+
+    first = problems(chosen)
+    if not first:
+        return chosen, []
+    candidates = [s for s in VARIATION_SCALES if s < chosen]
+    low, high = 0, len(candidates)  # candidates[:low] keep the mix; candidates[high:] do not
+    while low < high:
+        middle = (low + high) // 2
+        if problems(candidates[middle]):
+            high = middle
+        else:
+            low = middle + 1
+    return (candidates[low - 1] if low else VARIATION_SCALES[0]), first
+
+
 def ship(model: Path, data: str, name: str, lookahead: float, output: Path,
          without_timing: bool = False, context: float | None = None) -> dict:
     """Calibrate `model` on the validation split of `data`, measure it on the test split
@@ -103,13 +125,20 @@ def ship(model: Path, data: str, name: str, lookahead: float, output: Path,
             print(f"  gain {g:4.2f}: {metrics}")
         gain, mix = mix_safe_gain(model, sidecar, name, choose_gain(rows), Path(scratch))
         print(f"chosen gain {gain}")
-        scale, by_scale = 1.0, {}
+        scale, by_scale, varied_mix = 1.0, {}, []
         if contract_from(sidecar, name=name).note_level:  # it has a spread head
             by_scale = variation_table(raw_predictions(uncalibrated, validation, lookahead,
                                                        input_kind), gain)
             scale = choose_variation_scale(by_scale)
             print(f"validation at {lookahead:g} s, variation 1 by scale: "
                   + ", ".join(f"{s:g}: {m['spread_ratio']}" for s, m in by_scale.items()))
+            varied = Path(scratch) / f"{name}-varied.onnx"
+            export_model(model, varied, contract_from(sidecar, name=name, gain=gain,
+                                                      variation_scale=scale))
+            scale, varied_mix = mix_safe_scale(varied, scale,
+                                               sidecar.get("instrument") == "drums")
+            if varied_mix:
+                print("its takes at variation 1 do not keep the mix: " + "; ".join(varied_mix))
             print(f"chosen variation scale {scale}")
         calibrated = Path(scratch) / f"{name}-calibrated.onnx"
         export_model(model, calibrated, contract_from(sidecar, name=name, gain=gain,
@@ -134,6 +163,7 @@ def ship(model: Path, data: str, name: str, lookahead: float, output: Path,
     if by_scale:
         metrics["calibration"].update(
             variation_scale=scale, target_variation_spread=TARGET_VARIATION_SPREAD,
+            variation_mix_problems=varied_mix,
             validation_variation_by_scale={str(s): m for s, m in by_scale.items()})
         metrics["test_variation_1"] = takes
     sidecar.update(name=name, gain=gain, variation_scale=scale, metrics=metrics,

@@ -22,9 +22,10 @@ def with_gain(source, target, gain):
     return target
 
 
-@pytest.mark.parametrize("name, drums", [("piano", False), ("drums", True)])
-def test_the_shipped_styles_keep_the_mix(name, drums):
+@pytest.mark.parametrize("name, drums", [("piano", False), ("pop", False), ("drums", True)])
+def test_the_shipped_styles_keep_the_mix_in_every_take(name, drums):
     assert mix_problems(models.find(name), drums) == []
+    assert mix_problems(models.find(name), drums, variation=1.0, seeds=(0, 1)) == []
 
 
 def test_drums_three_times_as_wide_leave_their_level_and_reach_the_limits(tmp_path):
@@ -51,3 +52,20 @@ def test_ship_steps_the_gain_down_to_the_largest_that_keeps_the_mix(tiny_note_mo
     gain, passed_over = ship.mix_safe_gain(keras_model, sidecar, "tiny", 2.0, tmp_path)
     assert gain == 1.5
     assert passed_over == {"2.0": ["too wide at 2.0"], "1.75": ["too wide at 1.75"]}
+
+
+def test_ship_bisects_the_variation_scale_to_the_largest_whose_takes_keep_the_mix(monkeypatch):
+    from humanizer.training import ship
+
+    tried = []
+
+    def problems_beyond_1_2(style, drums, variation, seeds):
+        assert seeds == (0, 1) and drums
+        tried.append(round(variation * 2.5, 2))  # the scale a take at variation 1 plays at
+        return ["too wide"] if variation * 2.5 > 1.2 + 1e-9 else []
+
+    monkeypatch.setattr(ship, "mix_problems", problems_beyond_1_2)
+    assert ship.mix_safe_scale("style.onnx", 2.5, True) == (1.2, ["too wide"])
+    assert tried[0] == 2.5 and len(tried) <= 7  # the chosen scale, then a bisection
+    monkeypatch.setattr(ship, "mix_problems", lambda style, drums, variation, seeds: [])
+    assert ship.mix_safe_scale("style.onnx", 1.1, True) == (1.1, [])  # kept as it was
