@@ -1,5 +1,6 @@
 """The shipped styles: each carries its model card and the evidence that it helps."""
 
+import numpy as np
 import pytest
 
 from humanizer import models
@@ -88,3 +89,24 @@ def test_drawn_accents_stay_the_loudest_of_their_beat(name, lookahead):
         others = [velocities[j] for j in beat if j != i]
         assert velocities[i] > max(others), (i, velocities[list(beat)])
     assert abs(np.mean(np.delete(velocities, accented)) - 70) < 4
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_every_shipped_style_plays_a_repeated_bar_its_own_way_in_each_take(name):
+    """Identical bars must not come out identical, and two seeds give two takes: every
+    shipped style predicts how much each note varies (its spread head)."""
+    from humanizer.notes import Note
+    from humanizer.offline import humanize_part
+    from humanizer.output import OutputSettings
+    from humanizer.variation import Takes
+
+    bar = [36, 42, 38, 42] * 4 if name == "drums" else [48, 60, 64, 67] * 4
+    notes = [Note(pitch, 80, i * 0.125, i * 0.125 + 0.1, channel=9 if name == "drums" else 0)
+             for i, pitch in enumerate(bar * 8)]
+    style = models.load(name)
+    assert "velocity_spread" in style.contract.outputs
+    takes = [humanize_part(style, notes, OutputSettings(variation=1.0), 0.5,
+                           takes=Takes(seed))[0] for seed in (1, 2)]
+    assert sum(a != b for a, b in zip(*takes)) > len(notes) / 2
+    bars = np.reshape(takes[0], (8, len(bar)))
+    assert sum(not np.array_equal(bars[0], other) for other in bars[1:]) == 7
