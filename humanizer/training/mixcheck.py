@@ -3,8 +3,8 @@ parts drawn flat at their own levels, loud, quiet and soft drums) played by it, 
 held to the level it was drawn at and kept off the limits.
 
 Validation MAE says how close a style comes to the players; it does not see a drums part
-at 40 pulled up to 43 or a third of a loud beat at 127, which the output step's soft knee
-only prevents for deviations as wide as it assumes. `ship` steps the gain down until this
+at 40 pulled up to 43 or a loud beat pressed onto 127, which the output step's soft knee
+prevents only for deviations no wider than it assumes. `ship` steps the gain down until this
 check passes (measured: the note-level drums at gain 1.75 put 3.1 % of a part at 120 on
 127 and moved a part at 40 to 43.1), and the variation scale until the takes at variation 1
 pass it too (at scale 2.5, 14-19 % of that loud part was on 127).
