@@ -82,7 +82,8 @@ def mix_safe_gain(model: Path, sidecar: dict, name: str, chosen: float,
 def mix_safe_scale(style: Path, chosen: float, drums: bool) -> tuple[float, list[str]]:
     """The largest variation scale up to `chosen` (`style`'s own) whose takes at variation 1
     (seeds 0 and 1) keep the arrangements' mix, found by bisection over VARIATION_SCALES:
-    variation v at scale s plays as variation 1 at v x s. Also what the chosen one did."""
+    variation v at scale s plays as variation 1 at v x s (the smallest scale if none
+    does). Also what the chosen one did."""
     def problems(scale: float) -> list[str]:
         return mix_problems(style, drums, variation=scale / chosen, seeds=(0, 1))
 
