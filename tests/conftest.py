@@ -35,6 +35,30 @@ def run(capsys, *args) -> tuple[int, str, str]:
     return code, out, err
 
 
+def rewrite_metadata(source, target, change):
+    """A copy of the ONNX style `source` at `target` with its metadata properties (a dict)
+    passed through `change`, which edits them in place."""
+    onnx = pytest.importorskip("onnx")
+    model = onnx.load(str(source))
+    props = {p.key: p.value for p in model.metadata_props}
+    change(props)
+    del model.metadata_props[:]
+    for key, value in props.items():
+        model.metadata_props.add(key=key, value=value)
+    onnx.save(model, str(target))
+    return target
+
+
+def train_tiny_drums(output: Path, name: str, *options: str) -> int:
+    """`humanizer train` of a tiny note-level drums style on the Groove MIDI Dataset (8
+    units, one layer, 48-note crops) with `options` such as --limit and --epochs."""
+    from humanizer.cli import main
+
+    return main(["train", str(GROOVE), "-o", str(output), "--name", name, "--instrument",
+                 "drums", "--encoding", "notes", "--units", "8", "--layers", "1",
+                 "--crop-notes", "48", *options])
+
+
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory) -> Path:
     """A small style model trained for seconds on a few ASAP performances, then exported

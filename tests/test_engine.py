@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import BACH_SCORE
+from conftest import BACH_SCORE, rewrite_metadata
 
 from humanizer import encoding, models
 from humanizer import engine as engine_module
@@ -41,18 +41,6 @@ def bach(velocity=None):
     if velocity is None:
         return notes
     return [Note(n.pitch, velocity, n.start, n.end, n.channel) for n in notes]
-
-
-def rewrite_metadata(source, target, change):
-    onnx = pytest.importorskip("onnx")
-    model = onnx.load(str(source))
-    props = {p.key: p.value for p in model.metadata_props}
-    change(props)
-    del model.metadata_props[:]
-    for key, value in props.items():
-        model.metadata_props.add(key=key, value=value)
-    onnx.save(model, str(target))
-    return target
 
 
 def test_engine_reads_the_contract(tiny):

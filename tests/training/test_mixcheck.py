@@ -4,6 +4,7 @@ limits; `ship` steps the gain down until they do."""
 import json
 
 import pytest
+from conftest import rewrite_metadata
 
 from humanizer import models
 from humanizer.contract import METADATA_KEY
@@ -11,15 +12,8 @@ from humanizer.training.mixcheck import mix_problems
 
 
 def with_gain(source, target, gain):
-    onnx = pytest.importorskip("onnx")
-    model = onnx.load(str(source))
-    props = {p.key: p.value for p in model.metadata_props}
-    props[METADATA_KEY] = json.dumps({**json.loads(props[METADATA_KEY]), "gain": gain})
-    del model.metadata_props[:]
-    for key, value in props.items():
-        model.metadata_props.add(key=key, value=value)
-    onnx.save(model, str(target))
-    return target
+    return rewrite_metadata(source, target, lambda props: props.update(
+        {METADATA_KEY: json.dumps({**json.loads(props[METADATA_KEY]), "gain": gain})}))
 
 
 @pytest.mark.parametrize("name, drums", [("piano", False), ("pop", False), ("drums", True)])
