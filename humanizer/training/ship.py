@@ -126,24 +126,24 @@ def ship(model: Path, data: str, name: str, lookahead: float, output: Path,
             print(f"  gain {g:4.2f}: {metrics}")
         gain, mix = mix_safe_gain(model, sidecar, name, choose_gain(rows), Path(scratch))
         print(f"chosen gain {gain}")
-        scale, by_scale, varied_mix = 1.0, {}, []
+        calibrated = Path(scratch) / f"{name}-calibrated.onnx"
+        scale, by_scale, varied_mix, exported = 1.0, {}, [], None
         if contract_from(sidecar, name=name).note_level:  # it has a spread head
             by_scale = variation_table(raw_predictions(uncalibrated, validation, lookahead,
                                                        input_kind), gain)
-            scale = choose_variation_scale(by_scale)
+            scale = exported = choose_variation_scale(by_scale)
             print(f"validation at {lookahead:g} s, variation 1 by scale: "
                   + ", ".join(f"{s:g}: {m['spread_ratio']}" for s, m in by_scale.items()))
-            varied = Path(scratch) / f"{name}-varied.onnx"
-            export_model(model, varied, contract_from(sidecar, name=name, gain=gain,
-                                                      variation_scale=scale))
-            scale, varied_mix = mix_safe_scale(varied, scale,
+            export_model(model, calibrated, contract_from(sidecar, name=name, gain=gain,
+                                                          variation_scale=scale))
+            scale, varied_mix = mix_safe_scale(calibrated, scale,
                                                sidecar.get("instrument") == "drums")
             if varied_mix:
                 print("its takes at variation 1 do not keep the mix: " + "; ".join(varied_mix))
             print(f"chosen variation scale {scale}")
-        calibrated = Path(scratch) / f"{name}-calibrated.onnx"
-        export_model(model, calibrated, contract_from(sidecar, name=name, gain=gain,
-                                                      variation_scale=scale))
+        if scale != exported:  # (the mix check kept the scale: exported at it already)
+            export_model(model, calibrated, contract_from(sidecar, name=name, gain=gain,
+                                                          variation_scale=scale))
         engine = Engine(calibrated, threads=1)
         tests = performances(data, "test")
         timing = engine.contract.timing
