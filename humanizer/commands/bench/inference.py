@@ -23,6 +23,10 @@ from humanizer.notes import Note
 
 LIVE_LOOKAHEAD = 0.5  # seconds: the daemon's default latency
 KERAS_TIMEOUT = 180.0  # seconds for the child process (TensorFlow's import alone is ~10 s)
+# calls a p99 target is read from: of 200, the p99 is the second-slowest call, and on a quiet
+# machine it moved between 2.15 and 3.3 ms from one bench to the next (docs/performance.md)
+TARGET_CALLS = 1000
+TUNING_CALLS = 100  # per setting: the tuning compares settings, it sets no target
 
 
 def time_calls(call: Callable[[], object], count: int, gap: float = 0.0,
@@ -107,7 +111,7 @@ def measure_inference(style: str, count: int) -> dict:
         run = session(path, threads, spinning).run
         feed = {engine.session.get_inputs()[0].name: frames}
         for gap in (0.0, 0.005):
-            times = time_calls(lambda run=run, feed=feed: run(None, feed), count // 2, gap=gap)
+            times = time_calls(lambda run=run, feed=feed: run(None, feed), TUNING_CALLS, gap=gap)
             name = f"threads{threads}_spin{int(spinning)}_{'sporadic' if gap else 'back_to_back'}"
             tuning[name] = {k: v for k, v in percentiles(times).items() if k != "max_ms"}
     result["tuning"] = tuning
@@ -165,7 +169,7 @@ def measure_keras(style: str, width: int, count: int) -> dict:
     return json.loads(lines[-1])
 
 
-def measure(style: str, count: int = 200, keras_count: int = 15) -> dict:
+def measure(style: str, count: int = TARGET_CALLS, keras_count: int = 15) -> dict:
     """The inference section: ONNX, Keras beside it, and the speed-ups between them."""
     clock = time.perf_counter()
     inference = measure_inference(style, count)
