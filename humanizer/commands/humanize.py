@@ -91,6 +91,9 @@ def add_style_arguments(parser: argparse.ArgumentParser) -> None:
 
 def output_settings(chosen: dict) -> output.OutputSettings:
     low, high = values.velocity_range(chosen["velocity_min"], chosen["velocity_max"])
+    if chosen["feel"] and chosen["timing"] <= 0:  # else it would be taken and do nothing
+        raise HumanizerError("feel moves only the notes that timing moves: add --timing "
+                             "(or timing = 1 in the config)")
     return output.OutputSettings(strength=chosen["strength"], variation=chosen["variation"],
                                  timing=chosen["timing"], feel=chosen["feel"],
                                  velocity_min=low, velocity_max=high)

@@ -85,6 +85,7 @@ def test_bad_input_is_one_line_and_no_output(tmp_path, capsys, content):
     (["--velocity-min", "90", "--velocity-max", "50"], "must not be above"),
     (["--skip-channel", "17"], "channels are 1 to 16"),
     (["--feel", "80ms", "--timing", "1"], "feel must be between"),
+    (["--feel", "8ms"], "feel moves only the notes that timing moves"),
 ])
 def test_bad_options_are_one_line(tmp_path, capsys, args, message):
     out = tmp_path / "out.mid"
