@@ -24,6 +24,7 @@ from bisect import bisect_left
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 
+from humanizer.daemon.centres import CentreRecord
 from humanizer.daemon.levels import LevelRecord
 from humanizer.daemon.midi import (
     ALL_SOUND_OFF,
@@ -136,6 +137,7 @@ class LookaheadBuffer:
     unclaimed: deque[Event] = field(default_factory=deque)  # note-ons awaiting inference
     heard: dict[int, list[HeardNote]] = field(default_factory=lambda: defaultdict(list))
     levels: LevelRecord = field(default_factory=LevelRecord)  # what input levels weigh
+    centres: CentreRecord = field(default_factory=CentreRecord)  # what due notes centre on
     counts: Counts = field(default_factory=Counts)
     _open: dict[tuple[int, int], deque[HeardNote]] = field(
         default_factory=lambda: defaultdict(deque))
@@ -362,6 +364,7 @@ class LookaheadBuffer:
         self.queue, self.unclaimed = kept, deque()
         self.heard.clear()
         self.levels.clear()
+        self.centres.clear()
         self._last_on.clear()
         self.moving = False
         self.counts.stopped += dropped

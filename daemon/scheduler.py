@@ -34,7 +34,7 @@ from humanizer.meter import Meter
 from humanizer.note_engine import MAX_STEPS
 from humanizer.notes import Note
 from humanizer.variation import Takes
-from humanizer.windows import LevelNotes
+from humanizer.windows import EarlierDeviations, LevelNotes
 
 IDLE_WAIT = 0.2  # how often idle threads look at the stop flag
 MAX_STRIKES = 3  # inferences with invalid numbers (or errors) before a style is dropped
@@ -55,6 +55,7 @@ class Job:
     positions: np.ndarray | None = None  # note-level styles: each note's song position
     meter: Meter | None = None  # ... and so where it falls in the bar
     levels: LevelNotes | None = None  # note-level styles: what their input level weighs
+    earlier: EarlierDeviations | None = None  # ... and what their due notes centre on
 
 
 class Scheduler:
@@ -228,12 +229,15 @@ class Scheduler:
             contract = engine.contract
             # the frames look back context_seconds, the input's level 3 level widths
             reach = max(contract.context_seconds, 3 * contract.level_seconds) + 1.0
-            levels = None
+            levels = earlier = None
             if contract.note_level:  # notes' accents are heard against their own level:
                 reach = contract.context_seconds + 1.0  # its notes from the level record,
-                levels = heard_by(engine, self.buffer.levels.notes(  # 3 widths further back
-                    channels, min(event.note.start for event in events) - reach
-                    - 3 * contract.level_seconds))
+                first = min(event.note.start for event in events)  # 3 widths further back
+                levels = heard_by(engine, self.buffer.levels.notes(
+                    channels, first - reach - 3 * contract.level_seconds))
+                earlier = self.buffer.centres.earlier(  # and centred on the deviations
+                    engine, channels, first - reach - 3 * contract.level_seconds)  # earlier
+                # notes got (a second to spare: the centre itself decides which count)
             notes, indices, song_times = self.buffer.window(
                 channels, events, reach, MAX_STEPS if contract.note_level else None)
             wanted = song_times if contract.note_level else [song_times[i] for i in indices]
@@ -242,7 +246,8 @@ class Scheduler:
             for i, place in zip(indices, due_places.tolist()):
                 self.recent.append((notes[i].channel, notes[i].pitch, place))
             snapshots.append(Job(engine, notes, indices, lookahead, events, [],
-                                 places if contract.note_level else None, None, levels))
+                                 places if contract.note_level else None, None, levels,
+                                 earlier))
         return snapshots
 
     def _prepare(self, snapshots: list[Job]) -> list[Job]:
@@ -269,7 +274,7 @@ class Scheduler:
                                 [note.channel for note in playable], places,
                                 None if places is None
                                 else meter.of_positions(places, self.settings.meter),
-                                snapshot.levels))
+                                snapshot.levels, snapshot.earlier))
         if unheard:
             with self._state:
                 for event in unheard:
@@ -309,7 +314,7 @@ class Scheduler:
             predictions = engine.predict_parts(
                 [(job.notes, np.array(job.indices), job.owners) for job in group],
                 group[0].lookahead, [job.meter for job in group],
-                [job.levels for job in group])
+                [job.levels for job in group], [job.earlier for job in group])
             self.timings.add(time.perf_counter() - started)
             for job, prediction in zip(group, predictions):
                 self._place(job, prediction, settings)
@@ -336,6 +341,11 @@ class Scheduler:
             for event, velocity, shift in zip(job.events, velocities.tolist(),
                                               shifts.tolist()):
                 self.buffer.place(event, int(velocity), shift)
+            if job.earlier is not None:  # what the channels' later notes centre on
+                for i, value in zip(job.indices, prediction.uncentred.tolist()):
+                    if np.isfinite(value):
+                        self.buffer.centres.add(job.engine, job.notes[i].channel,
+                                                job.notes[i].start, value)
             self.buffer.counts.predicted += len(job.events) - rejected
             self.buffer.counts.rejected += rejected
             self._state.notify_all()  # a note moved earlier may be due sooner

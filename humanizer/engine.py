@@ -10,9 +10,11 @@ Two ways to look at a part, one code path:
   then, exactly as the daemon knows them (humanizer.windows: windows follow from the
   notes, never a clock, so a part gives the same result live and offline).
 
-Deviations and offsets come out re-centred on their running mean over the notes heard
-(`recentred`): the model may shape a part and make its notes push and pull, never move
-its level or its place. Turning a prediction into velocities is humanizer.output's job.
+Deviations and offsets come out re-centred on their running mean over the part's notes
+(`recentred`; a note-level style's deviations in a lookahead window on those its part's
+notes got when due, note_engine.centre): the model may shape a part and make its notes
+push and pull, never move its level or its place. Turning a prediction into velocities is
+humanizer.output's job.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from humanizer.errors import HumanizerError
 from humanizer.meter import Meter
 from humanizer.notes import Note
 from humanizer.output import MAX_SHIFT
-from humanizer.windows import Frames, LevelNotes, Part, Window, windows_of
+from humanizer.windows import EarlierDeviations, Frames, LevelNotes, Part, Window, windows_of
 
 CHUNK_SECONDS = 60.0  # core of a whole-file chunk; each side gets the model's context more
 CHUNK_BATCH = 16  # whole-file chunks of one length run together in one call
@@ -142,16 +144,19 @@ class Prediction:
     """Per-note results, in the order of the notes given: the input's local level, the
     model's re-centred deviation from it and the local spread of those deviations (all in
     velocity steps), the re-centred onset offset in seconds (zero without a timing head),
-    and how much a player varies each note's velocity (velocity steps; zero for a style
-    that does not predict it), for seeded variation (humanizer.variation)."""
+    how much a player varies each note's velocity (velocity steps; zero for a style
+    that does not predict it), for seeded variation (humanizer.variation), and the model's
+    own deviation before it was centred (velocity steps, before the gain): live, what the
+    part's later notes are centred on (windows.EarlierDeviations)."""
 
     levels: np.ndarray
     deviations: np.ndarray
     spreads: np.ndarray
     offsets: np.ndarray
     variations: np.ndarray
+    uncentred: np.ndarray
 
-    FIELDS = ("levels", "deviations", "spreads", "offsets", "variations")
+    FIELDS = ("levels", "deviations", "spreads", "offsets", "variations", "uncentred")
 
     @staticmethod
     def empty(count: int = 0) -> Prediction:
@@ -300,15 +305,18 @@ class Engine:
             centred = recentred(at, deviations, at, deviations, sigma)
             part = self._result(encoding.local_mean(at, velocities[mine], at, sigma), centred,
                                 local_spread(at, centred, at, sigma),
-                                recentred(at, raw_offsets[mine], at, raw_offsets[mine], sigma))
+                                recentred(at, raw_offsets[mine], at, raw_offsets[mine], sigma),
+                                deviations)
             result.put(mine, part)
         return result
 
     def _result(self, levels: np.ndarray, deviations: np.ndarray, spreads: np.ndarray,
-                offsets: np.ndarray, log_variations: np.ndarray | None = None,
+                offsets: np.ndarray, uncentred: np.ndarray,
+                log_variations: np.ndarray | None = None,
                 accents: np.ndarray | None = None,
                 heard: np.ndarray | None = None) -> Prediction:
-        """Raw results in velocity steps and seconds, calibrated by the contract's gain;
+        """Raw results in velocity steps and seconds, calibrated by the contract's gain
+        (`uncentred`: the deviations before they were centred, kept as they are);
         `log_variations` a note-level model's log spreads (model units). `accents`: the
         dynamics the user drew in (each input velocity above its level, velocity steps),
         `heard` what of them the style heard (notefeatures.heard_accents; default all).
@@ -322,25 +330,29 @@ class Engine:
         drawn = 0.0 if accents is None else accents
         heard = drawn if heard is None else heard
         return Prediction(levels, drawn + (deviations - heard) * gain, spreads * gain,
-                          offsets * self.contract.offset_scale, variations)
+                          offsets * self.contract.offset_scale, variations, uncentred)
 
     def predict_parts(self, groups: Sequence[tuple[Sequence[Note], np.ndarray,
                                                    Sequence[int] | None]],
                       lookahead: float, meters: Sequence[Meter | None] | None = None,
-                      levels: Sequence[LevelNotes | None] | None = None) -> list[Prediction]:
+                      levels: Sequence[LevelNotes | None] | None = None,
+                      earlier: Sequence[EarlierDeviations | None] | None = None
+                      ) -> list[Prediction]:
         """The live case, for several groups of notes at once: for each (notes sorted by
         start, indices of the notes due, owners or None), the predictions of those notes
         from windows reaching `lookahead` past them (humanizer.windows). All windows share
         model runs. `meters`: each group's notes' meter (None: unknown); `levels`: for
         note-level styles, the notes each group's input level is measured from (None:
-        its own notes)."""
+        its own notes), and `earlier` the deviations of its notes predicted before, that
+        its due notes are centred on with their own (note_engine.centre; None: none)."""
         meters = meters or [None] * len(groups)
         levels = levels or [None] * len(groups)
+        earlier = earlier or [None] * len(groups)
         if self.contract.note_level:
             parts = [(Part.of(notes, owners, meter, level), np.asarray(wanted, dtype=np.int64))
                      for (notes, wanted, owners), meter, level in zip(groups, meters, levels)]
             answers = [Prediction.empty(len(wanted)) for _, wanted in parts]
-            note_engine.predict_windows(self, parts, lookahead, answers)
+            note_engine.predict_windows(self, parts, lookahead, answers, earlier)
             return answers
         answers, windows = [], []
         for notes, wanted, owners in groups:
@@ -382,4 +394,4 @@ class Engine:
         [levels] = encoding.same_part_means(part.times[near], part.owners[near], at,
                                             part.owners[due], [part.velocities[near]],
                                             [part.velocities[due]], sigma)
-        answer.put(window.slots, self._result(levels, deviations, spreads, offsets))
+        answer.put(window.slots, self._result(levels, deviations, spreads, offsets, mine))

@@ -26,23 +26,31 @@ from humanizer.output import OutputSettings
 LEVEL_TOLERANCE = 2.0  # velocity steps a part's mean may move from its drawn level
 LIMIT_SHARE = 0.01  # of a part's notes at 1 or 127, for parts drawn between ...
 LIMITED = range(20, 121)  # ... these levels
+# the whole file, and the lookahead windows the daemon plays (the shortest, the default):
+# a window's level can drift where the whole file's does not (docs/experiments.md)
+LATENCIES = (None, 0.0, 0.5)
 
 
 def mix_problems(style: Path, drums: bool, variation: float = 0.0,
-                 seeds: tuple[int, ...] = (0,)) -> list[str]:
+                 seeds: tuple[int, ...] = (0,),
+                 latencies: tuple[float | None, ...] = LATENCIES) -> list[str]:
     """What goes wrong when `style` plays the arrangements' parts of its instrument (the
     drums on channel 10, or the melody, pad and bass), with its timing on, in the takes of
-    `seeds` at `variation`: one line per part and take that leaves its level or reaches
-    the limits; empty when the style keeps the mix."""
+    `seeds` at `variation`, on whole files and through the lookahead windows of
+    `latencies` (None: the whole file): one line per part, take and latency that leaves
+    its level or reaches the limits; empty when the style keeps the mix."""
     channels = [DRUMS] if drums else [c for c in CHANNELS.values() if c != DRUMS]
     timing = 1.0 if Engine(style).contract.timing else 0.0
     problems = []
     with tempfile.TemporaryDirectory() as folder:
-        for seed in seeds:
+        for seed, latency in ((seed, latency) for seed in seeds for latency in latencies):
             humanizer = Humanizer(None, OutputSettings(timing=timing, variation=variation),
+                                  latency,
                                   channel_styles={channel: str(style) for channel in channels},
                                   seed=seed)
             take = f" (variation {variation:g}, seed {seed})" if variation else ""
+            if latency is not None:
+                take += f" at --latency {latency * 1000:g}ms"
             for path, levels in write_all(Path(folder) / "in").items():
                 result = humanizer.file(path, Path(folder) / path.name)
                 played = defaultdict(list)

@@ -18,8 +18,11 @@ def with_gain(source, target, gain):
 
 @pytest.mark.parametrize("name, drums", [("piano", False), ("pop", False), ("drums", True)])
 def test_the_shipped_styles_keep_the_mix_in_every_take(name, drums):
+    # whole files and through the lookahead windows (0 and 500 ms): centred on a window's
+    # own deviations the piano played these pads at 30 as 34-38 and a melody at 41 as 34
     assert mix_problems(models.find(name), drums) == []
-    assert mix_problems(models.find(name), drums, variation=1.0, seeds=(0, 1)) == []
+    assert mix_problems(models.find(name), drums, variation=1.0, seeds=(0, 1),
+                        latencies=(None,)) == []
 
 
 def test_drums_three_times_as_wide_leave_their_level_and_reach_the_limits(tmp_path):
@@ -53,13 +56,13 @@ def test_ship_bisects_the_variation_scale_to_the_largest_whose_takes_keep_the_mi
 
     tried = []
 
-    def problems_beyond_1_2(style, drums, variation, seeds):
-        assert seeds == (0, 1) and drums
+    def problems_beyond_1_2(style, drums, variation, seeds, latencies):
+        assert seeds == (0, 1) and drums and latencies == (None,)
         tried.append(round(variation * 2.5, 2))  # the scale a take at variation 1 plays at
         return ["too wide"] if variation * 2.5 > 1.2 + 1e-9 else []
 
     monkeypatch.setattr(ship, "mix_problems", problems_beyond_1_2)
     assert ship.mix_safe_scale("style.onnx", 2.5, True) == (1.2, ["too wide"])
     assert tried[0] == 2.5 and len(tried) <= 7  # the chosen scale, then a bisection
-    monkeypatch.setattr(ship, "mix_problems", lambda style, drums, variation, seeds: [])
+    monkeypatch.setattr(ship, "mix_problems", lambda style, drums, variation, seeds, latencies: [])
     assert ship.mix_safe_scale("style.onnx", 1.1, True) == (1.1, [])  # kept as it was
