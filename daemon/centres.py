@@ -10,7 +10,8 @@ model's deviations drift, and the due note sits at its edge (docs/experiments.md
 Invariants: each channel's starts never decrease and its two arrays have one entry per
 note; every entry of a channel was predicted by the style the record names for it - a
 swap starts the channel afresh (another model's deviations are not this one's), and so
-does a new take (`clear`). A channel keeps the RECORD_SECONDS before its newest note.
+does a new take (`clear`). A channel keeps the CENTRE_REACH before its newest note, and
+no more than TRIM_EVERY notes beyond.
 Pure state, like the buffer that holds it.
 """
 
@@ -23,9 +24,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from humanizer.daemon.levels import RECORD_SECONDS, TRIM_EVERY
+from humanizer.daemon.levels import TRIM_EVERY
 from humanizer.engine import Engine
+from humanizer.note_engine import CENTRE_SECONDS
 from humanizer.windows import EarlierDeviations
+
+# the notes a centre weighs: three of its widths (and a second to spare: the centre picks)
+CENTRE_REACH = 3 * CENTRE_SECONDS + 1.0
 
 
 class CentreRecord:
@@ -51,7 +56,7 @@ class CentreRecord:
             at = bisect_right(starts, start)
             starts.insert(at, start)
             values.insert(at, value)
-        old = bisect_left(starts, starts[-1] - RECORD_SECONDS)
+        old = bisect_left(starts, starts[-1] - CENTRE_REACH)
         if old >= TRIM_EVERY:
             del starts[:old]
             del values[:old]

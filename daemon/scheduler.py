@@ -23,6 +23,7 @@ import numpy as np
 
 from humanizer import meter, output
 from humanizer.daemon.buffer import Event, LookaheadBuffer
+from humanizer.daemon.centres import CENTRE_REACH
 from humanizer.daemon.levels import heard_by
 from humanizer.daemon.settings import Settings
 from humanizer.daemon.stats import Timings
@@ -235,9 +236,8 @@ class Scheduler:
                 first = min(event.note.start for event in events)  # 3 widths further back
                 levels = heard_by(engine, self.buffer.levels.notes(
                     channels, first - reach - 3 * contract.level_seconds))
-                earlier = self.buffer.centres.earlier(  # and centred on the deviations
-                    engine, channels, first - reach - 3 * contract.level_seconds)  # earlier
-                # notes got (a second to spare: the centre itself decides which count)
+                earlier = self.buffer.centres.earlier(  # centred on the deviations the
+                    engine, channels, first - CENTRE_REACH)  # earlier notes got
             notes, indices, song_times = self.buffer.window(
                 channels, events, reach, MAX_STEPS if contract.note_level else None)
             wanted = song_times if contract.note_level else [song_times[i] for i in indices]

@@ -4,7 +4,7 @@ them, batches that change nothing, the meter heard. On a real (tiny) trained mod
 import numpy as np
 import pytest
 
-from humanizer import notefeatures
+from humanizer import note_engine, notefeatures
 from humanizer.engine import Engine
 from humanizer.meter import Meter
 from humanizer.models import load
@@ -76,7 +76,7 @@ def test_window_levels_on_their_grid_are_the_exact_levels_to_a_hundredth(seconds
     """A window's input levels are worked out on a grid and interpolated: on a dense part
     with a swell, accents and two parts, within 0.01 velocity steps of local_mean over each
     part's own notes, and the same wherever the part's clock started."""
-    from humanizer import encoding, note_engine
+    from humanizer import encoding
 
     rng = np.random.default_rng(4)
     times = np.sort(rng.uniform(0, 120, 6000)).round(3)
@@ -96,8 +96,6 @@ def test_window_levels_on_their_grid_are_the_exact_levels_to_a_hundredth(seconds
 
 
 def test_a_window_level_of_a_part_with_no_notes_given_is_its_own_velocity():
-    from humanizer import note_engine
-
     levels = note_engine.own_levels(np.array([0.0, 1.0]), np.array([0, 0]),
                                     np.array([60.0, 70.0]), np.array([0.5]), np.array([3]),
                                     np.array([99.0]), 16.0)
@@ -166,7 +164,7 @@ def test_due_notes_centred_on_the_earlier_deviations_are_what_one_call_gives(eng
 
 
 def test_a_note_is_centred_on_its_own_part_and_the_notes_started_by_then(engine):
-    """The centre is the part's uncentred deviations up to the note, a level width wide
+    """The centre is the part's uncentred deviations up to the note, CENTRE_SECONDS wide
     (three widths back):
     a part's first note is centred on itself (and so adds nothing to its level), and
     nothing after a note, nor another part, moves it. (A flat part's notes sit a hair off
@@ -177,7 +175,7 @@ def test_a_note_is_centred_on_its_own_part_and_the_notes_started_by_then(engine)
     prediction = engine.predict(notes, 0.39, owners)
     drawn = np.array([n.velocity for n in notes]) - prediction.levels
     heard = notefeatures.heard_accents(drawn)
-    sigma, gain = engine.contract.level_seconds, engine.contract.gain
+    sigma, gain = note_engine.CENTRE_SECONDS, engine.contract.gain
     added = (prediction.deviations - drawn) / gain + heard  # uncentred less its centre
     firsts = [owners.index(0), owners.index(1)]
     assert added[firsts] == pytest.approx([0.0, 0.0], abs=1e-9)

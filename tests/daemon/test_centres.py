@@ -5,8 +5,8 @@ import weakref
 
 import numpy as np
 
-from humanizer.daemon.centres import CentreRecord
-from humanizer.daemon.levels import RECORD_SECONDS, TRIM_EVERY
+from humanizer.daemon.centres import CENTRE_REACH, CentreRecord
+from humanizer.daemon.levels import TRIM_EVERY
 from humanizer.models import load
 
 
@@ -56,14 +56,14 @@ def test_a_note_predicted_out_of_order_is_kept_in_order():
     assert earlier.values.tolist() == [1.0, 2.0, 3.0]
 
 
-def test_it_keeps_record_seconds_after_the_newest_note_and_no_more_than_a_trim_beyond():
+def test_it_keeps_a_centres_reach_before_the_newest_note_and_no_more_than_a_trim_beyond():
     record, style = CentreRecord(), Style()
-    rate, total = 50, int((RECORD_SECONDS + 100) * 50)
+    rate, total = 50, int((CENTRE_REACH + 100) * 50)
     for k in range(total):
         record.add(style, 0, k / rate, float(k))
     starts = record.earlier(style, [0], since=-1.0).times
-    assert starts[0] <= (total - 1) / rate - RECORD_SECONDS
-    assert record.count() <= RECORD_SECONDS * rate + TRIM_EVERY + 1
+    assert starts[0] <= (total - 1) / rate - CENTRE_REACH
+    assert record.count() <= CENTRE_REACH * rate + TRIM_EVERY + 1
     assert np.all(np.diff(starts) > 0)
 
 
