@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from humanizer import meter, output
+from humanizer.centres import Centre
 from humanizer.daemon.buffer import Event, LookaheadBuffer
-from humanizer.daemon.centres import CENTRE_REACH
 from humanizer.daemon.levels import heard_by
 from humanizer.daemon.settings import Settings
 from humanizer.daemon.stats import Timings
@@ -35,7 +35,7 @@ from humanizer.meter import Meter
 from humanizer.note_engine import MAX_STEPS
 from humanizer.notes import Note
 from humanizer.variation import Takes
-from humanizer.windows import EarlierDeviations, LevelNotes
+from humanizer.windows import LevelNotes
 
 IDLE_WAIT = 0.2  # how often idle threads look at the stop flag
 MAX_STRIKES = 3  # inferences with invalid numbers (or errors) before a style is dropped
@@ -56,7 +56,7 @@ class Job:
     positions: np.ndarray | None = None  # note-level styles: each note's song position
     meter: Meter | None = None  # ... and so where it falls in the bar
     levels: LevelNotes | None = None  # note-level styles: what their input level weighs
-    earlier: EarlierDeviations | None = None  # ... and what their due notes centre on
+    earlier: dict[int, Centre] | None = None  # ... and what their due notes centre on
 
 
 class Scheduler:
@@ -236,8 +236,8 @@ class Scheduler:
                 first = min(event.note.start for event in events)  # 3 widths further back
                 levels = heard_by(engine, self.buffer.levels.notes(
                     channels, first - reach - 3 * contract.level_seconds))
-                earlier = self.buffer.centres.earlier(  # centred on the deviations the
-                    engine, channels, first - CENTRE_REACH)  # earlier notes got
+                # and their deviations centred on what the earlier notes' got
+                earlier = self.buffer.centres.earlier(engine, channels)
             notes, indices, song_times = self.buffer.window(
                 channels, events, reach, MAX_STEPS if contract.note_level else None)
             wanted = song_times if contract.note_level else [song_times[i] for i in indices]

@@ -148,29 +148,23 @@ def deviation_targets(notes: Sequence[Note], level_seconds: float = LEVEL_SECOND
 
 def same_part_means(times: np.ndarray, owners: np.ndarray, at: np.ndarray,
                     at_owners: np.ndarray, columns: list[np.ndarray],
-                    own: list[np.ndarray], seconds: float,
-                    earlier_only: bool = False) -> list[np.ndarray]:
+                    own: list[np.ndarray], seconds: float) -> list[np.ndarray]:
     """For each time in `at`, the Gaussian-weighted mean (as local_mean, within three
     widths) of each column over the notes of the same part (`times` sorted); a note with
     none around it is its own mean (`own`). One weight matrix for all columns: a live
-    window asks this for a few notes at a time, thousands of times a minute.
-    `earlier_only`: over the notes started by each time only (one side of the Gaussian),
-    what a note already played can be centred on."""
+    window asks this for a few notes at a time, thousands of times a minute."""
     results = [np.empty(len(at)) for _ in columns]
     # the notes looked at reach a microsecond past the weights' three widths, so the
     # distance alone decides which count, the same whichever notes are asked together
     reach = 3 * seconds + 1e-6
-    reach_after = 1e-6 if earlier_only else reach
     for rows in even_slices(len(at), max(1, int(np.ceil(len(at) / 64)))):
         # 64 notes at a time, against the notes within reach of them only: a burst of a
         # thousand due at once stays a few MB, a whole file of 100k notes linear
         lo = int(np.searchsorted(times, at[rows].min() - reach, side="left"))
-        hi = int(np.searchsorted(times, at[rows].max() + reach_after, side="right"))
+        hi = int(np.searchsorted(times, at[rows].max() + reach, side="right"))
         distance = (at[rows, None] - times[None, lo:hi]) / seconds
         weights = np.exp(-0.5 * distance**2) * (np.abs(distance) <= 3) \
             * (at_owners[rows, None] == owners[None, lo:hi])
-        if earlier_only:
-            weights *= distance >= 0
         total = weights.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             for result, column, fallback in zip(results, columns, own):

@@ -11,22 +11,23 @@ Two ways to look at a part, one code path:
   notes, never a clock, so a part gives the same result live and offline).
 
 Deviations and offsets come out re-centred on their running mean over the part's notes
-(`recentred`; a note-level style's deviations in a lookahead window on those its part's
-notes got when due, note_engine.centre): the model may shape a part and make its notes
-push and pull, never move its level or its place. Turning a prediction into velocities is
-humanizer.output's job.
+(`recentred`; a note-level style's deviations in a lookahead window on the running centre
+of those its part's notes got when due, humanizer.centres): the model may shape a part
+and make its notes push and pull, never move its level or its place. Turning a prediction
+into velocities is humanizer.output's job.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 import onnxruntime as ort
 
 from humanizer import drumkit, encoding, note_engine, notefeatures
+from humanizer.centres import Centre
 from humanizer.contract import (
     INPUT_NAME,
     METADATA_KEY,
@@ -40,7 +41,7 @@ from humanizer.errors import HumanizerError
 from humanizer.meter import Meter
 from humanizer.notes import Note
 from humanizer.output import MAX_SHIFT
-from humanizer.windows import EarlierDeviations, Frames, LevelNotes, Part, Window, windows_of
+from humanizer.windows import Frames, LevelNotes, Part, Window, windows_of
 
 CHUNK_SECONDS = 60.0  # core of a whole-file chunk; each side gets the model's context more
 CHUNK_BATCH = 16  # whole-file chunks of one length run together in one call
@@ -147,7 +148,7 @@ class Prediction:
     how much a player varies each note's velocity (velocity steps; zero for a style
     that does not predict it), for seeded variation (humanizer.variation), and the model's
     own deviation before it was centred (velocity steps, before the gain): live, what the
-    part's later notes are centred on (windows.EarlierDeviations)."""
+    part's later notes are centred on (humanizer.centres)."""
 
     levels: np.ndarray
     deviations: np.ndarray
@@ -336,15 +337,15 @@ class Engine:
                                                    Sequence[int] | None]],
                       lookahead: float, meters: Sequence[Meter | None] | None = None,
                       levels: Sequence[LevelNotes | None] | None = None,
-                      earlier: Sequence[EarlierDeviations | None] | None = None
+                      earlier: Sequence[Mapping[int, Centre] | None] | None = None
                       ) -> list[Prediction]:
         """The live case, for several groups of notes at once: for each (notes sorted by
         start, indices of the notes due, owners or None), the predictions of those notes
         from windows reaching `lookahead` past them (humanizer.windows). All windows share
         model runs. `meters`: each group's notes' meter (None: unknown); `levels`: for
         note-level styles, the notes each group's input level is measured from (None:
-        its own notes), and `earlier` the deviations of its notes predicted before, that
-        its due notes are centred on with their own (note_engine.centre; None: none)."""
+        its own notes), and `earlier` its parts' running centres before its due notes
+        (humanizer.centres: what they are centred on, with their own; None: none)."""
         meters = meters or [None] * len(groups)
         levels = levels or [None] * len(groups)
         earlier = earlier or [None] * len(groups)

@@ -14,36 +14,27 @@ heard as the user drew them (up to notefeatures.ACCENT_LIMIT) and kept whole: th
 gain scales only what it adds to what it heard (Engine._result).
 
 Whole-file, a note is centred on its part's deviations around it. In a lookahead window it
-is centred on the deviations its part's notes got when each was due, its own and the
-earlier ones' (`centre`), not on the window's: along one window the model's deviations
-drift (measured: -1.4 over the first half, -7 at its end), and the due note sits at the
-window's edge, so a window's mean lags that drift. Centred on the window, a band at piano
-80 / bass 60 / pad 35 came out at 63 / 47 / 25 at 0 ms and 80 / 61 / 39 at 500 ms; centred
-on the due-time deviations, within 1.5 of each level at 0, 250 and 500 ms, for +0.05 MAE
-on the piano's and drums' test files (docs/experiments.md).
+is centred on the running centre of the deviations its part's notes got when each was due
+(humanizer.centres), not on the window's own: centred on the window, a band at piano 80 /
+bass 60 / pad 35 came out at 63 / 47 / 25 at 0 ms and 80 / 61 / 39 at 500 ms.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from humanizer import encoding, notefeatures
+from humanizer.centres import Centre, running_means
 from humanizer.contract import Contract
-from humanizer.windows import EarlierDeviations, Part, Window, windows_of
+from humanizer.windows import Part, Window, windows_of
 
 MAX_STEPS = 256  # the most notes a live window holds (a flood of notes costs no more)
 CHUNK_STEPS = 2048  # whole-file chunks of steps, overlapping by CHUNK_MARGIN on each side
 CHUNK_MARGIN = 256
 WINDOW_BATCH = 64
 LEVEL_GRID = 64  # points a level width where a window's input levels are worked out
-# How wide the centre of a window's due notes is (`centre`): the model's own offset from
-# zero moves slowly, and a narrower centre takes the phrase's shape out with it. Measured
-# on the test splits at 500 ms (docs/experiments.md), the piano's MAE by width: 16 s (its
-# level) 12.43, 32 s 12.23, 64 s 12.11, 128 s 12.03; the drums' 3 s (their level) 17.72,
-# 12 s 17.58 and within 0.01 of it beyond; pop 9.05 at 3 s, 9.01 at 128 s.
-CENTRE_SECONDS = 128.0
 
 
 def own_levels(times: np.ndarray, owners: np.ndarray, velocities: np.ndarray,
@@ -110,10 +101,11 @@ def heard_by(part: Part, window: Window, context_seconds: float) -> np.ndarray:
 
 
 def predict_windows(engine, groups: Sequence[tuple[Part, np.ndarray]], lookahead: float,
-                    answers: list, earlier: Sequence[EarlierDeviations | None]) -> None:
+                    answers: list, earlier: Sequence[Mapping[int, Centre] | None]) -> None:
     """Results for the notes `wanted` of each (part, wanted) into `answers` (Predictions,
     one per group), from lookahead windows run together, each group's notes centred on
-    their own and their part's `earlier` deviations (None: no notes came before)."""
+    the running centre of their own and their parts' earlier notes (`earlier`: each
+    part's centre before them; None: no notes came before)."""
     contract = engine.contract
     jobs = []
     for number, (part, wanted) in enumerate(groups):
@@ -166,21 +158,15 @@ def finish(engine, window: Window, seen: np.ndarray, levels: np.ndarray, out: np
 
 
 def centre(engine, part: Part, wanted: np.ndarray, answer,
-           earlier: EarlierDeviations | None) -> None:
+           earlier: Mapping[int, Centre] | None) -> None:
     """Centre the due notes' deviations (the notes `wanted` of `part`, `finish`ed into
-    `answer`) on the Gaussian mean, CENTRE_SECONDS wide, of the uncentred deviations of
-    their own part's notes started by then: the other due notes and the `earlier` ones.
-    The mean is taken off as the gain scales it (Engine._result scales deviations, less
-    the accents heard, by the gain)."""
-    earlier = earlier or EarlierDeviations.none()
-    times = np.concatenate([earlier.times, part.times[wanted]])
-    owners = np.concatenate([earlier.owners, part.owners[wanted]])
-    values = np.concatenate([earlier.values, answer.uncentred])
-    order = np.argsort(times, kind="stable")
-    [mean] = encoding.same_part_means(times[order], owners[order], part.times[wanted],
-                                      part.owners[wanted], [values[order]],
-                                      [answer.uncentred], CENTRE_SECONDS, earlier_only=True)
-    answer.deviations -= engine.contract.gain * mean
+    `answer`) on their parts' running centre up to them (humanizer.centres), continued
+    from the parts' centres `earlier`. The mean is taken off as the gain scales it
+    (Engine._result scales deviations, less the accents heard, by the gain)."""
+    order = np.argsort(part.times[wanted], kind="stable")
+    means, _ = running_means(part.times[wanted][order], part.owners[wanted][order],
+                             answer.uncentred[order], earlier or {})
+    answer.deviations[order] -= engine.contract.gain * means
 
 
 def predict_whole(engine, part: Part, answer) -> None:

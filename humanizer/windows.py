@@ -38,22 +38,6 @@ class LevelNotes:
 
 
 @dataclass
-class EarlierDeviations:
-    """The model's own deviations (uncentred, velocity steps) for notes of a part that were
-    predicted before, each from the window it was due in, sorted by start: what a note due
-    now is centred on with them (note_engine.centre). Live, the daemon's record of them
-    (daemon.levels); offline every note is due in one call, and none came before."""
-
-    times: np.ndarray
-    owners: np.ndarray
-    values: np.ndarray
-
-    @staticmethod
-    def none() -> EarlierDeviations:
-        return EarlierDeviations(np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0))
-
-
-@dataclass
 class Part:
     """The notes one style hears together (sorted by start) as arrays; `owners` says which
     of the user's parts each belongs to (a track and channel, a live channel): the model

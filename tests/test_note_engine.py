@@ -141,21 +141,22 @@ def test_an_accent_drawn_beyond_what_the_style_hears_keeps_all_its_height(
     assert results[1] == pytest.approx(results[0], abs=3.0)
 
 
-def test_due_notes_centred_on_the_earlier_deviations_are_what_one_call_gives(engine):
-    """Live, notes come due a few at a time and are centred on the deviations their part's
-    notes got before (the daemon keeps them); offline `--latency`, all at once. Both give
-    the same (to float rounding); without the earlier ones a note centres on its own call."""
-    from humanizer.windows import EarlierDeviations
+def test_due_notes_centred_on_the_earlier_centres_are_what_one_call_gives(engine):
+    """Live, notes come due a few at a time and are centred on their parts' running centre
+    (the daemon keeps it); offline `--latency`, all at once. Both give the same (to float
+    rounding); without the earlier notes' centre a note centres on its own call."""
+    from humanizer.centres import running_means
 
     notes = part(40, count=90, step=0.2) + part(90, count=90, pitch=70, step=0.2,
                                                  channel=1, start=0.05)
     notes.sort(key=lambda n: n.start)
     owners = [n.channel for n in notes]
+    times = np.array([n.start for n in notes])
     offline = engine.predict(notes, 0.39, owners)
     for first in (0, 60, 150):
         due = np.arange(first, first + 12)
-        earlier = EarlierDeviations(np.array([n.start for n in notes[:first]]),
-                                    np.array(owners[:first]), offline.uncentred[:first])
+        _, earlier = running_means(times[:first], owners[:first], offline.uncentred[:first],
+                                   {})
         [live] = engine.predict_parts([(notes, due, owners)], 0.39, earlier=[earlier])
         assert live.deviations == pytest.approx(offline.deviations[due], abs=1e-9)
     [alone] = engine.predict_parts([(notes, np.arange(150, 162), owners)], 0.39)
@@ -164,25 +165,25 @@ def test_due_notes_centred_on_the_earlier_deviations_are_what_one_call_gives(eng
 
 
 def test_a_note_is_centred_on_its_own_part_and_the_notes_started_by_then(engine):
-    """The centre is the part's uncentred deviations up to the note, CENTRE_SECONDS wide
-    (three widths back):
-    a part's first note is centred on itself (and so adds nothing to its level), and
-    nothing after a note, nor another part, moves it. (A flat part's notes sit a hair off
-    the level a window works out on its grid: that is heard as drawn, and kept.)"""
+    """The centre is the mean of the part's uncentred deviations up to the note, each
+    weighed exp(-age / CENTRE_SECONDS): a part's first note is centred on itself (and so
+    adds nothing to its level), and nothing after a note, nor another part, moves it. (A
+    flat part's notes sit a hair off the level a window works out on its grid: that is
+    heard as drawn, and kept.)"""
+    from humanizer.centres import CENTRE_SECONDS
+
     notes = part(60, count=40) + part(60, count=40, pitch=48, channel=1, start=0.01)
     notes.sort(key=lambda n: n.start)
-    owners = [n.channel for n in notes]
-    prediction = engine.predict(notes, 0.39, owners)
+    owners = np.array([n.channel for n in notes])
+    prediction = engine.predict(notes, 0.39, list(owners))
     drawn = np.array([n.velocity for n in notes]) - prediction.levels
     heard = notefeatures.heard_accents(drawn)
-    sigma, gain = note_engine.CENTRE_SECONDS, engine.contract.gain
-    added = (prediction.deviations - drawn) / gain + heard  # uncentred less its centre
-    firsts = [owners.index(0), owners.index(1)]
+    added = (prediction.deviations - drawn) / engine.contract.gain + heard  # less the centre
+    firsts = [list(owners).index(0), list(owners).index(1)]
     assert added[firsts] == pytest.approx([0.0, 0.0], abs=1e-9)
     times = np.array([n.start for n in notes])
     for i in (10, 41, 79):
-        mine = ((np.array(owners) == owners[i]) & (times <= times[i])
-                & (times >= times[i] - 3 * sigma))
-        weights = np.exp(-0.5 * ((times[i] - times[mine]) / sigma) ** 2)
+        mine = (owners == owners[i]) & (times <= times[i])
+        weights = np.exp(-(times[i] - times[mine]) / CENTRE_SECONDS)
         centre = weights @ prediction.uncentred[mine] / weights.sum()
         assert added[i] == pytest.approx(prediction.uncentred[i] - centre, abs=1e-9)
