@@ -39,7 +39,9 @@ class Centre:
     def after(self, time: float, value: float) -> Centre:
         """The centre once a note at `time` (not before the latest: notes come in order)
         got the uncentred deviation `value`."""
-        kept = math.exp(-max(0.0, time - self.time) / CENTRE_SECONDS) if self.weight else 0.0
+        if not self.weight:
+            return Centre(time, 1.0, value)
+        kept = math.exp(-max(0.0, time - self.time) / CENTRE_SECONDS)
         return Centre(max(time, self.time), self.weight * kept + 1.0,
                       self.total * kept + value)
 

@@ -1,0 +1,31 @@
+"""The running centre a lookahead window's due notes are centred on (humanizer.centres)."""
+
+import math
+
+import pytest
+
+from humanizer.centres import CENTRE_SECONDS, Centre, running_means
+
+
+def test_the_centre_weighs_a_note_less_the_longer_ago_it_was_played():
+    centre = Centre().after(0.0, 10.0).after(CENTRE_SECONDS, 0.0)
+    kept = math.exp(-1.0)  # one CENTRE_SECONDS ago
+    assert centre.weight == pytest.approx(1.0 + kept)
+    assert centre.mean == pytest.approx(10.0 * kept / (1.0 + kept))
+    assert Centre().after(5.0, 7.0).after(4.0, 1.0) == Centre(5.0, 2.0, 8.0)  # out of order:
+    # as if at the same time
+
+
+def test_a_chord_is_centred_all_together_and_each_part_on_its_own():
+    means, after = running_means([0.0, 1.0, 1.0, 1.0], [0, 0, 1, 0], [4.0, 2.0, 9.0, 0.0],
+                                 {1: Centre(0.0, 1.0, -9.0)})
+    kept = math.exp(-1.0 / CENTRE_SECONDS)
+    chord = (4.0 * kept + 2.0 + 0.0) / (kept + 2.0)  # both of part 0's notes at 1.0 count
+    other = (-9.0 * kept + 9.0) / (kept + 1.0)  # part 1 goes on from its centre
+    assert means == pytest.approx([4.0, chord, other, chord])
+    assert after[0].mean == pytest.approx(chord) and after[1].mean == pytest.approx(other)
+
+
+def test_a_part_with_no_notes_starts_at_its_first_note_wherever_the_clock_is():
+    assert Centre().after(-3.0, 5.0) == Centre(-3.0, 1.0, 5.0)
+    assert Centre().after(-3.0, 5.0).after(-2.0, 1.0).time == -2.0
