@@ -236,7 +236,7 @@ class Scheduler:
                 first = min(event.note.start for event in events)  # 3 widths further back
                 levels = heard_by(engine, self.buffer.levels.notes(
                     channels, first - reach - 3 * contract.level_seconds))
-                # and their deviations centred on what the earlier notes' got
+                # and their deviations centred on what the earlier notes got
                 earlier = self.buffer.centres.earlier(engine, channels)
             notes, indices, song_times = self.buffer.window(
                 channels, events, reach, MAX_STEPS if contract.note_level else None)
