@@ -5,21 +5,25 @@ A due note is centred on its part's running centre up to it: the notes due with 
 in its own call, the earlier ones are in the centre kept here - so the daemon centres each
 note on what offline `--latency` does, where every note is due in one call. The channel's
 notes move it on in the order they were predicted, as the offline centre moves on in the
-part's order (`add` after each inference).
+part's order (`add_all` after each inference).
 
-Invariants: each channel has one centre, over the notes the style the record names for it
-predicted since the take began - a swap starts the channel afresh (another model's
+Invariants: each channel has one centre, finite, over the notes the style the record names
+for it predicted since the take began - a swap starts the channel afresh (another model's
 deviations are not this one's), and so does a new take (`clear`). Three numbers a
 channel, however long the take. Pure state, like the buffer that holds it.
 """
 
 from __future__ import annotations
 
+import math
 import weakref
 from collections.abc import Sequence
 
+import numpy as np
+
 from humanizer.centres import Centre
 from humanizer.engine import Engine
+from humanizer.notes import Note
 
 
 class CentreRecord:
@@ -36,6 +40,14 @@ class CentreRecord:
             self._styles[channel] = weakref.ref(style)
             self._centres[channel] = Centre()
         self._centres[channel] = self._centres[channel].after(start, value)
+
+    def add_all(self, style: Engine, notes: Sequence[Note], values: np.ndarray) -> None:
+        """The notes of one inference of `style`, in the order it predicted them, with
+        their uncentred deviations; one it predicted no finite number for is left out (it
+        leaves with its own velocity, and must not break its channel's centre)."""
+        for note, value in zip(notes, values.tolist()):
+            if math.isfinite(value):
+                self.add(style, note.channel, note.start, value)
 
     def _predicted_by(self, style: Engine, channel: int) -> bool:
         return channel in self._styles and self._styles[channel]() is style

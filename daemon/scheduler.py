@@ -342,10 +342,8 @@ class Scheduler:
                                               shifts.tolist()):
                 self.buffer.place(event, int(velocity), shift)
             if job.earlier is not None:  # what the channels' later notes centre on
-                for i, value in zip(job.indices, prediction.uncentred.tolist()):
-                    if np.isfinite(value):
-                        self.buffer.centres.add(job.engine, job.notes[i].channel,
-                                                job.notes[i].start, value)
+                self.buffer.centres.add_all(job.engine, [job.notes[i] for i in job.indices],
+                                            prediction.uncentred)
             self.buffer.counts.predicted += len(job.events) - rejected
             self.buffer.counts.rejected += rejected
             self._state.notify_all()  # a note moved earlier may be due sooner

@@ -50,3 +50,15 @@ def test_clear_forgets_all():
     record.add(style, 0, 0.0, 1.0)
     record.clear()
     assert record.earlier(style, [0]) == {}
+
+
+def test_an_inference_adds_its_notes_in_order_and_leaves_out_what_is_not_finite():
+    import numpy as np
+
+    from humanizer.notes import Note
+
+    record, style = CentreRecord(), Style()
+    notes = [Note(60, 70, 0.0, 0.5, 0), Note(64, 70, 0.0, 0.5, 1), Note(62, 70, 0.5, 1.0, 0)]
+    record.add_all(style, notes, np.array([2.0, float("nan"), -1.0]))
+    expected = Centre().after(0.0, 2.0).after(0.5, -1.0)
+    assert record.earlier(style, [0, 1]) == {0: expected}
