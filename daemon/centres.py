@@ -9,7 +9,7 @@ part's order (`add_all` after each inference).
 
 Invariants: each channel has one centre, finite, over the notes the style the record names
 for it predicted since the take began - a swap starts the channel afresh (another model's
-deviations are not this one's), and so does a new take (`clear`). Three numbers a
+deviations are not this one's), and so does a new take (`clear`). Four numbers a
 channel, however long the take. Pure state, like the buffer that holds it.
 """
 
@@ -33,21 +33,23 @@ class CentreRecord:
         self._styles: dict[int, weakref.ref] = {}  # weak: a swapped-out model is let go
         self._centres: dict[int, Centre] = {}
 
-    def add(self, style: Engine, channel: int, start: float, value: float) -> None:
-        """One note `style` predicted on `channel` (its start, its uncentred deviation);
-        a channel another style predicted before starts afresh."""
+    def add(self, style: Engine, channel: int, start: float, value: float,
+            offset: float = 0.0) -> None:
+        """One note `style` predicted on `channel` (its start, its uncentred deviation and
+        onset offset); a channel another style predicted before starts afresh."""
         if not self._predicted_by(style, channel):
             self._styles[channel] = weakref.ref(style)
             self._centres[channel] = Centre()
-        self._centres[channel] = self._centres[channel].after(start, value)
+        self._centres[channel] = self._centres[channel].after(start, value, offset)
 
-    def add_all(self, style: Engine, notes: Sequence[Note], values: np.ndarray) -> None:
+    def add_all(self, style: Engine, notes: Sequence[Note], values: np.ndarray,
+                offsets: np.ndarray) -> None:
         """The notes of one inference of `style`, in the order it predicted them, with
-        their uncentred deviations; one it predicted no finite number for is left out (it
-        leaves with its own velocity, and must not break its channel's centre)."""
-        for note, value in zip(notes, values.tolist()):
-            if math.isfinite(value):
-                self.add(style, note.channel, note.start, value)
+        their uncentred deviations and onset offsets; one it predicted no finite number
+        for is left out (it leaves as it came, and must not break its channel's centre)."""
+        for note, value, offset in zip(notes, values.tolist(), offsets.tolist()):
+            if math.isfinite(value) and math.isfinite(offset):
+                self.add(style, note.channel, note.start, value, offset)
 
     def _predicted_by(self, style: Engine, channel: int) -> bool:
         return channel in self._styles and self._styles[channel]() is style

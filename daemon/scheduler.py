@@ -343,7 +343,7 @@ class Scheduler:
                 self.buffer.place(event, int(velocity), shift)
             if job.earlier is not None:  # what the channels' later notes centre on
                 self.buffer.centres.add_all(job.engine, [job.notes[i] for i in job.indices],
-                                            prediction.uncentred)
+                                            prediction.uncentred, prediction.uncentred_offsets)
             self.buffer.counts.predicted += len(job.events) - rejected
             self.buffer.counts.rejected += rejected
             self._state.notify_all()  # a note moved earlier may be due sooner

@@ -11,8 +11,8 @@ Two ways to look at a part, one code path:
   notes, never a clock, so a part gives the same result live and offline).
 
 Deviations and offsets come out re-centred on their running mean over the part's notes
-(`recentred`; a note-level style's deviations in a lookahead window on the running centre
-of those its part's notes got when due, humanizer.centres): the model may shape a part
+(`recentred`; a note-level style's deviations and offsets in a lookahead window on the
+running centre of those its part's notes got when due, humanizer.centres): the model may shape a part
 and make its notes push and pull, never move its level or its place. Turning a prediction
 into velocities is humanizer.output's job.
 """
@@ -147,8 +147,8 @@ class Prediction:
     velocity steps), the re-centred onset offset in seconds (zero without a timing head),
     how much a player varies each note's velocity (velocity steps; zero for a style
     that does not predict it), for seeded variation (humanizer.variation), and the model's
-    own deviation before it was centred (velocity steps, before the gain): live, what the
-    part's later notes are centred on (humanizer.centres)."""
+    own deviation and onset offset before they were centred (velocity steps before the
+    gain, seconds): live, what the part's later notes are centred on (humanizer.centres)."""
 
     levels: np.ndarray
     deviations: np.ndarray
@@ -156,8 +156,10 @@ class Prediction:
     offsets: np.ndarray
     variations: np.ndarray
     uncentred: np.ndarray
+    uncentred_offsets: np.ndarray
 
-    FIELDS = ("levels", "deviations", "spreads", "offsets", "variations", "uncentred")
+    FIELDS = ("levels", "deviations", "spreads", "offsets", "variations", "uncentred",
+              "uncentred_offsets")
 
     @staticmethod
     def empty(count: int = 0) -> Prediction:
@@ -307,7 +309,7 @@ class Engine:
             part = self._result(encoding.local_mean(at, velocities[mine], at, sigma), centred,
                                 local_spread(at, centred, at, sigma),
                                 recentred(at, raw_offsets[mine], at, raw_offsets[mine], sigma),
-                                deviations)
+                                deviations, uncentred_offsets=raw_offsets[mine])
             result.put(mine, part)
         return result
 
@@ -315,9 +317,11 @@ class Engine:
                 offsets: np.ndarray, uncentred: np.ndarray,
                 log_variations: np.ndarray | None = None,
                 accents: np.ndarray | None = None,
-                heard: np.ndarray | None = None) -> Prediction:
+                heard: np.ndarray | None = None,
+                uncentred_offsets: np.ndarray | None = None) -> Prediction:
         """Raw results in velocity steps and seconds, calibrated by the contract's gain
-        (`uncentred`: the deviations before they were centred, kept as they are);
+        (`uncentred`, `uncentred_offsets`: the deviations and offsets before they were
+        centred, kept as they are; the offsets default to `offsets`: not centred yet);
         `log_variations` a note-level model's log spreads (model units). `accents`: the
         dynamics the user drew in (each input velocity above its level, velocity steps),
         `heard` what of them the style heard (notefeatures.heard_accents; default all).
@@ -330,8 +334,10 @@ class Engine:
             * self.contract.deviation_scale * self.contract.variation_scale)
         drawn = 0.0 if accents is None else accents
         heard = drawn if heard is None else heard
+        raw_offsets = offsets if uncentred_offsets is None else uncentred_offsets
         return Prediction(levels, drawn + (deviations - heard) * gain, spreads * gain,
-                          offsets * self.contract.offset_scale, variations, uncentred)
+                          offsets * self.contract.offset_scale, variations, uncentred,
+                          raw_offsets * self.contract.offset_scale)
 
     def predict_parts(self, groups: Sequence[tuple[Sequence[Note], np.ndarray,
                                                    Sequence[int] | None]],
@@ -395,4 +401,5 @@ class Engine:
         [levels] = encoding.same_part_means(part.times[near], part.owners[near], at,
                                             part.owners[due], [part.velocities[near]],
                                             [part.velocities[due]], sigma)
-        answer.put(window.slots, self._result(levels, deviations, spreads, offsets, mine))
+        answer.put(window.slots, self._result(levels, deviations, spreads, offsets, mine,
+                                              uncentred_offsets=own_shifts))

@@ -14,9 +14,10 @@ heard as the user drew them (up to notefeatures.ACCENT_LIMIT) and kept whole: th
 gain scales only what it adds to what it heard (Engine._result).
 
 Whole-file, a note is centred on its part's deviations around it. In a lookahead window it
-is centred on the running centre of the deviations its part's notes got when each was due
-(humanizer.centres), not on the window's own: centred on the window, a band at piano 80 /
-bass 60 / pad 35 came out at 63 / 47 / 25 at 0 ms and 80 / 61 / 39 at 500 ms.
+is centred on the running centre of the deviations and onset offsets its part's notes got
+when each was due (humanizer.centres), not on the window's own: centred on the window, a
+band at piano 80 / bass 60 / pad 35 came out at 63 / 47 / 25 at 0 ms and 80 / 61 / 39 at
+500 ms, and its drums 3-4 ms off their place at 0 and 250 ms.
 """
 
 from __future__ import annotations
@@ -133,10 +134,10 @@ def predict_windows(engine, groups: Sequence[tuple[Part, np.ndarray]], lookahead
 
 def finish(engine, window: Window, seen: np.ndarray, levels: np.ndarray, out: np.ndarray,
            answer) -> None:
-    """A window's due notes' results, not yet centred (`centre` does that once all their
-    part's due notes are in), around the level of that part's input velocities (`levels`,
-    as `steps_of` measured them for the accents, in time order); their spread and onset
-    offsets centred on their own part's notes in the window."""
+    """A window's due notes' results, their deviations and onset offsets not yet centred
+    (`centre` does that once all their part's due notes are in), around the level of that
+    part's input velocities (`levels`, as `steps_of` measured them for the accents, in
+    time order); their spread measured on their own part's notes in the window."""
     part, sigma = window.part, engine.contract.level_seconds
     order = np.argsort(seen)
     seen, out = seen[order], out[order]
@@ -144,29 +145,31 @@ def finish(engine, window: Window, seen: np.ndarray, levels: np.ndarray, out: np
     offsets = out[:, 2].astype(np.float64) if out.shape[1] > 2 else np.zeros(len(seen))
     mine = np.searchsorted(seen, window.due)
     at, at_owners = part.times[window.due], part.owners[window.due]
-    mean, square, shift = encoding.same_part_means(
+    mean, square = encoding.same_part_means(
         part.times[seen], part.owners[seen], at, at_owners,
-        [deviations, deviations**2, offsets],
-        [deviations[mine], deviations[mine] ** 2, offsets[mine]], sigma)
+        [deviations, deviations**2], [deviations[mine], deviations[mine] ** 2], sigma)
     with np.errstate(invalid="ignore"):
         spreads = np.sqrt(np.maximum(square - mean * mean, 0.0))
         drawn = part.velocities[window.due] - levels[mine]
         result = engine._result(levels[mine], deviations[mine], spreads,
-                                offsets[mine] - shift, deviations[mine], out[mine, 1], drawn,
+                                offsets[mine], deviations[mine], out[mine, 1], drawn,
                                 notefeatures.heard_accents(drawn))
     answer.put(window.slots, result)
 
 
 def centre(engine, part: Part, wanted: np.ndarray, answer,
            earlier: Mapping[int, Centre] | None) -> None:
-    """Centre the due notes' deviations (the notes `wanted` of `part`, `finish`ed into
-    `answer`) on their parts' running centre up to them (humanizer.centres), continued
-    from the parts' centres `earlier`. The mean is taken off as the gain scales it
-    (Engine._result scales deviations, less the accents heard, by the gain)."""
+    """Centre the due notes' deviations and onset offsets (the notes `wanted` of `part`,
+    `finish`ed into `answer`) on their parts' running centre up to them
+    (humanizer.centres), continued from the parts' centres `earlier`. The mean deviation
+    is taken off as the gain scales it (Engine._result scales deviations, less the
+    accents heard, by the gain)."""
     order = np.argsort(part.times[wanted], kind="stable")
-    means, _ = running_means(part.times[wanted][order], part.owners[wanted][order],
-                             answer.uncentred[order], earlier or {})
+    means, offset_means, _ = running_means(
+        part.times[wanted][order], part.owners[wanted][order], answer.uncentred[order],
+        answer.uncentred_offsets[order], earlier or {})
     answer.deviations[order] -= engine.contract.gain * means
+    answer.offsets[order] -= offset_means
 
 
 def predict_whole(engine, part: Part, answer) -> None:
@@ -199,7 +202,7 @@ def predict_whole(engine, part: Part, answer) -> None:
         drawn = part.velocities - levels
         result = engine._result(levels, deviations - mean, spreads, offsets - shift,
                                 deviations, out[:, 1], drawn,
-                                notefeatures.heard_accents(drawn))
+                                notefeatures.heard_accents(drawn), uncentred_offsets=offsets)
     answer.put(slice(None), result)
 
 

@@ -17,8 +17,8 @@ def test_the_centre_weighs_a_note_less_the_longer_ago_it_was_played():
 
 
 def test_a_chord_is_centred_all_together_and_each_part_on_its_own():
-    means, after = running_means([0.0, 1.0, 1.0, 1.0], [0, 0, 1, 0], [4.0, 2.0, 9.0, 0.0],
-                                 {1: Centre(0.0, 1.0, -9.0)})
+    means, _, after = running_means([0.0, 1.0, 1.0, 1.0], [0, 0, 1, 0], [4.0, 2.0, 9.0, 0.0],
+                                    [0.0] * 4, {1: Centre(0.0, 1.0, -9.0)})
     kept = math.exp(-1.0 / CENTRE_SECONDS)
     chord = (4.0 * kept + 2.0 + 0.0) / (kept + 2.0)  # both of part 0's notes at 1.0 count
     other = (-9.0 * kept + 9.0) / (kept + 1.0)  # part 1 goes on from its centre
@@ -29,3 +29,15 @@ def test_a_chord_is_centred_all_together_and_each_part_on_its_own():
 def test_a_part_with_no_notes_starts_at_its_first_note_wherever_the_clock_is():
     assert Centre().after(-3.0, 5.0) == Centre(-3.0, 1.0, 5.0)
     assert Centre().after(-3.0, 5.0).after(-2.0, 1.0).time == -2.0
+
+
+def test_onset_offsets_are_weighed_as_the_deviations_are():
+    centre = Centre().after(0.0, 10.0, 0.02).after(CENTRE_SECONDS, 0.0, -0.01)
+    kept = math.exp(-1.0)
+    assert centre.offset_mean == pytest.approx((0.02 * kept - 0.01) / (1.0 + kept))
+    means, offsets, _ = running_means([0.0, 0.5, 0.5], [0, 1, 0], [1.0, 2.0, 3.0],
+                                      [0.01, -0.02, 0.03], {})
+    both = (0.01 * math.exp(-0.5 / CENTRE_SECONDS) + 0.03) / (math.exp(-0.5 / CENTRE_SECONDS)
+                                                              + 1.0)
+    assert offsets == pytest.approx([0.01, -0.02, both])  # each part up to its own note
+    assert means[1] == 2.0

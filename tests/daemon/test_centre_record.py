@@ -14,12 +14,12 @@ class Style:
 
 def test_a_channel_moves_on_note_by_note_as_the_offline_centre_does():
     record, style = CentreRecord(), Style()
-    notes = [(0, 0.0, -3.0), (1, 0.5, 4.0), (0, 0.5, 2.0), (0, 1.0, -1.5)]
-    for channel, start, value in notes:
-        record.add(style, channel, start, value)
-    _, offline = running_means([start for _, start, _ in notes],
-                               [channel for channel, _, _ in notes],
-                               [value for _, _, value in notes], {})
+    notes = [(0, 0.0, -3.0, 0.01), (1, 0.5, 4.0, 0.0), (0, 0.5, 2.0, -0.02),
+             (0, 1.0, -1.5, 0.005)]
+    for channel, start, value, offset in notes:
+        record.add(style, channel, start, value, offset)
+    _, _, offline = running_means([note[1] for note in notes], [note[0] for note in notes],
+                                  [note[2] for note in notes], [note[3] for note in notes], {})
     assert record.earlier(style, [0, 1]) == offline
     assert record.earlier(style, [1]) == {1: Centre(0.5, 1.0, 4.0)}
     assert record.earlier(style, [5]) == {}
@@ -58,7 +58,9 @@ def test_an_inference_adds_its_notes_in_order_and_leaves_out_what_is_not_finite(
     from humanizer.notes import Note
 
     record, style = CentreRecord(), Style()
-    notes = [Note(60, 70, 0.0, 0.5, 0), Note(64, 70, 0.0, 0.5, 1), Note(62, 70, 0.5, 1.0, 0)]
-    record.add_all(style, notes, np.array([2.0, float("nan"), -1.0]))
-    expected = Centre().after(0.0, 2.0).after(0.5, -1.0)
+    notes = [Note(60, 70, 0.0, 0.5, 0), Note(64, 70, 0.0, 0.5, 1), Note(62, 70, 0.5, 1.0, 0),
+             Note(65, 70, 1.0, 1.5, 1)]
+    record.add_all(style, notes, np.array([2.0, float("nan"), -1.0, 3.0]),
+                   np.array([0.01, 0.0, 0.02, float("inf")]))
+    expected = Centre().after(0.0, 2.0, 0.01).after(0.5, -1.0, 0.02)
     assert record.earlier(style, [0, 1]) == {0: expected}
