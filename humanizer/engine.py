@@ -12,9 +12,9 @@ Two ways to look at a part, one code path:
 
 Deviations and offsets come out re-centred on their running mean over the part's notes
 (`recentred`; a note-level style's deviations and offsets in a lookahead window on the
-running centre of those its part's notes got when due, humanizer.centres): the model may shape a part
-and make its notes push and pull, never move its level or its place. Turning a prediction
-into velocities is humanizer.output's job.
+running centre of those its part's notes got when due, humanizer.centres): the model may
+shape a part and make its notes push and pull, never move its level or its place.
+Turning a prediction into velocities is humanizer.output's job.
 """
 
 from __future__ import annotations
@@ -146,9 +146,10 @@ class Prediction:
     model's re-centred deviation from it and the local spread of those deviations (all in
     velocity steps), the re-centred onset offset in seconds (zero without a timing head),
     how much a player varies each note's velocity (velocity steps; zero for a style
-    that does not predict it), for seeded variation (humanizer.variation), and the model's
-    own deviation and onset offset before they were centred (velocity steps before the
-    gain, seconds): live, what the part's later notes are centred on (humanizer.centres)."""
+    that does not predict it), for seeded variation (humanizer.variation), and what the
+    model added to the accents it heard and its onset offset, before they were centred
+    (velocity steps before the gain, seconds): live, what the part's later notes are
+    centred on (humanizer.centres)."""
 
     levels: np.ndarray
     deviations: np.ndarray
@@ -321,7 +322,8 @@ class Engine:
                 uncentred_offsets: np.ndarray | None = None) -> Prediction:
         """Raw results in velocity steps and seconds, calibrated by the contract's gain
         (`uncentred`, `uncentred_offsets`: the deviations and offsets before they were
-        centred, kept as they are; the offsets default to `offsets`: not centred yet);
+        centred; the offsets default to `offsets`: not centred yet; kept less the accents
+        heard, as what the style added is what a part is centred on);
         `log_variations` a note-level model's log spreads (model units). `accents`: the
         dynamics the user drew in (each input velocity above its level, velocity steps),
         `heard` what of them the style heard (notefeatures.heard_accents; default all).
@@ -336,7 +338,7 @@ class Engine:
         heard = drawn if heard is None else heard
         raw_offsets = offsets if uncentred_offsets is None else uncentred_offsets
         return Prediction(levels, drawn + (deviations - heard) * gain, spreads * gain,
-                          offsets * self.contract.offset_scale, variations, uncentred,
+                          offsets * self.contract.offset_scale, variations, uncentred - heard,
                           raw_offsets * self.contract.offset_scale)
 
     def predict_parts(self, groups: Sequence[tuple[Sequence[Note], np.ndarray,

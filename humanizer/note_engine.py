@@ -8,14 +8,15 @@ The same two ways as the frame engine, one code path each:
   length run together in one batch, never padded: what a window gives does not depend on
   which others it ran with (a BiLSTM's state after padding is not its state before).
 
-Each note's deviation is re-centred on those of its own part, and its accent input is
-measured from its own part's level: the part keeps its level and the user's accents are
-heard as the user drew them (up to notefeatures.ACCENT_LIMIT) and kept whole: the style's
-gain scales only what it adds to what it heard (Engine._result).
+Each note's accent input is measured from its own part's level, and what the style adds
+to it is re-centred on what it added to its own part's notes: the part keeps its level
+and the user's accents are heard as the user drew them (up to notefeatures.ACCENT_LIMIT)
+and kept whole: the style's gain scales only what it adds to what it heard
+(Engine._result), and the centre takes out nothing the user drew.
 
-Whole-file, a note is centred on its part's deviations around it. In a lookahead window it
-is centred on the running centre of the deviations and onset offsets its part's notes got
-when each was due (humanizer.centres), not on the window's own: centred on the window, a
+Whole-file, a note is centred on its part's notes around it. In a lookahead window it is
+centred on the running centre of what its part's notes got (added, and their onset
+offsets) when each was due (humanizer.centres), not on the window's own: centred on the window, a
 band at piano 80 / bass 60 / pad 35 came out at 63 / 47 / 25 at 0 ms and 80 / 61 / 39 at
 500 ms, and its drums 3-4 ms off their place at 0 and 250 ms.
 """
@@ -195,14 +196,15 @@ def predict_whole(engine, part: Part, answer) -> None:
     deviations = out[:, 0] * contract.deviation_scale
     offsets = out[:, 2] if out.shape[1] > 2 else np.zeros(len(seen))
     times, owners, sigma = part.times, part.owners, contract.level_seconds
-    mean, square, shift = (part_means(times, owners, column, sigma)
-                           for column in (deviations, deviations**2, offsets))
+    drawn = part.velocities - levels
+    heard = notefeatures.heard_accents(drawn)
+    mean, square, shift, added = (part_means(times, owners, column, sigma) for column in
+                                  (deviations, deviations**2, offsets, deviations - heard))
     with np.errstate(invalid="ignore"):
         spreads = np.sqrt(np.maximum(square - mean * mean, 0.0))
-        drawn = part.velocities - levels
-        result = engine._result(levels, deviations - mean, spreads, offsets - shift,
-                                deviations, out[:, 1], drawn,
-                                notefeatures.heard_accents(drawn), uncentred_offsets=offsets)
+        result = engine._result(levels, deviations - added, spreads, offsets - shift,
+                                deviations, out[:, 1], drawn, heard,
+                                uncentred_offsets=offsets)
     answer.put(slice(None), result)
 
 

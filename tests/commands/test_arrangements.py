@@ -99,6 +99,28 @@ def test_the_drums_keep_their_place_through_lookahead_windows(tmp_path, latency)
     assert abs(moved.mean()) < 0.001  # ... around their place
 
 
+@pytest.mark.parametrize("latency", ["0ms", "500ms"])
+def test_a_drawn_hairpin_keeps_its_level_and_shape_through_lookahead_windows(tmp_path,
+                                                                             latency):
+    """A piano part drawn 50 -> 100 -> 50. In a window the input's level lags the swell,
+    so the style hears it as accents; the part is centred on what the style adds, not on
+    what it heard: centred on both, the swell came out 14.6 below itself at 500 ms, its
+    top at 79 where 100 was drawn."""
+    from humanizer.cli import main
+    from humanizer.examples import __path__ as examples
+    from humanizer.notes import with_velocities
+
+    part = read(f"{examples[0]}/piano-part.mid")
+    end = max(note.start for note in part.notes)
+    drawn = [round(50 + 50 * (1 - abs(2 * note.start / end - 1))) for note in part.notes]
+    source, out = tmp_path / "hairpin.mid", tmp_path / "out.mid"
+    with_velocities(part, drawn).save(source)
+    assert main(["humanize", str(source), "-o", str(out), "--latency", latency]) == 0
+    played = np.array([note.velocity for note in read(out).notes])
+    assert abs(played.mean() - np.mean(drawn)) <= 5.0
+    assert np.corrcoef(played, drawn)[0, 1] >= 0.75 and played.max() >= 90
+
+
 def test_the_summary_reports_each_part(tmp_path, capsys):
     source = next(iter(write_all(tmp_path / "in")))
     code, printed, _ = run(capsys, "humanize", source, "-o", tmp_path / "out.mid", "--timing",
