@@ -15,7 +15,6 @@ channel, however long the take. Pure state, like the buffer that holds it.
 
 from __future__ import annotations
 
-import math
 import weakref
 from collections.abc import Sequence
 
@@ -34,9 +33,10 @@ class CentreRecord:
         self._centres: dict[int, Centre] = {}
 
     def add(self, style: Engine, channel: int, start: float, value: float,
-            offset: float = 0.0) -> None:
-        """One note `style` predicted on `channel` (its start, its uncentred deviation and
-        onset offset); a channel another style predicted before starts afresh."""
+            offset: float) -> None:
+        """One note `style` predicted on `channel`: its start, what the style added to it
+        and its onset offset, before centring (humanizer.centres.Centre.after); a channel
+        another style predicted before starts afresh."""
         if not self._predicted_by(style, channel):
             self._styles[channel] = weakref.ref(style)
             self._centres[channel] = Centre()
@@ -45,11 +45,9 @@ class CentreRecord:
     def add_all(self, style: Engine, notes: Sequence[Note], values: np.ndarray,
                 offsets: np.ndarray) -> None:
         """The notes of one inference of `style`, in the order it predicted them, with
-        their uncentred deviations and onset offsets; one it predicted no finite number
-        for is left out (it leaves as it came, and must not break its channel's centre)."""
+        what it added to each and their onset offsets (Prediction.added, .raw_offsets)."""
         for note, value, offset in zip(notes, values.tolist(), offsets.tolist()):
-            if math.isfinite(value) and math.isfinite(offset):
-                self.add(style, note.channel, note.start, value, offset)
+            self.add(style, note.channel, note.start, value, offset)
 
     def _predicted_by(self, style: Engine, channel: int) -> bool:
         return channel in self._styles and self._styles[channel]() is style

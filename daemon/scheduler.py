@@ -236,7 +236,7 @@ class Scheduler:
                 first = min(event.note.start for event in events)  # 3 widths further back
                 levels = heard_by(engine, self.buffer.levels.notes(
                     channels, first - reach - 3 * contract.level_seconds))
-                # and their deviations centred on what the earlier notes got
+                # and what they got centred on what the earlier notes got
                 earlier = self.buffer.centres.earlier(engine, channels)
             notes, indices, song_times = self.buffer.window(
                 channels, events, reach, MAX_STEPS if contract.note_level else None)
@@ -343,7 +343,7 @@ class Scheduler:
                 self.buffer.place(event, int(velocity), shift)
             if job.earlier is not None:  # what the channels' later notes centre on
                 self.buffer.centres.add_all(job.engine, [job.notes[i] for i in job.indices],
-                                            prediction.uncentred, prediction.uncentred_offsets)
+                                            prediction.added, prediction.uncentred_offsets)
             self.buffer.counts.predicted += len(job.events) - rejected
             self.buffer.counts.rejected += rejected
             self._state.notify_all()  # a note moved earlier may be due sooner

@@ -10,8 +10,8 @@ took the swell out (a hairpin 50 -> 100 -> 50 came out 14.6 below itself at 500 
 A window's own notes would not do: along one window the model's deviations drift
 (measured: -1.4 over its first half, -7 at its end), and the due note sits at the window's
 edge, so the window's mean lags that drift and a part leaves its level (a bass at 60 came
-out at 47 at 0 ms) or its place in the band (drums drawn on the grid came out 3-8 ms
-early or late on average at 0-250 ms). The running centre weighs what the part's notes
+out at 47 at 0 ms) or its place in the band (drums drawn on the grid came out 3-4 ms
+early or late on average at 0 and 250 ms). The running centre weighs what the part's notes
 got when each of them was due, like compared with like. Exponential weights make it a
 state of four numbers per part that each note moves on (`Centre.after`), the same note by
 note offline, where every note is due in one call, as live, where the daemon keeps each
@@ -36,19 +36,23 @@ CENTRE_SECONDS = 128.0
 
 @dataclass(frozen=True)
 class Centre:
-    """A part's running centre as of its latest note (`time`): the weighted sums of its
-    notes' uncentred deviations (`total`, velocity steps), of their uncentred onset
-    offsets (`offset_total`, seconds) and of their weights (`weight`); a part with no
-    notes yet weighs nothing."""
+    """A part's running centre as of its latest note (`time`): the weighted sums of what
+    the style added to its notes (`total`, velocity steps), of their onset offsets
+    (`offset_total`, seconds) and of their weights (`weight`); a part with no notes yet
+    weighs nothing, and its means are not a number."""
 
     time: float = 0.0
     weight: float = 0.0
     total: float = 0.0
     offset_total: float = 0.0
 
-    def after(self, time: float, value: float, offset: float = 0.0) -> Centre:
+    def after(self, time: float, value: float, offset: float) -> Centre:
         """The centre once a note at `time` (not before the latest: notes come in order)
-        got the uncentred deviation `value` and onset offset `offset`."""
+        got `value` added and the onset offset `offset`. A note the style predicted no
+        finite number for leaves it as it was: it plays as drawn, and the part's other
+        notes are centred as if it were not there, live as offline."""
+        if not (math.isfinite(value) and math.isfinite(offset)):
+            return self
         if not self.weight:
             return Centre(time, 1.0, value, offset)
         kept = math.exp(-max(0.0, time - self.time) / CENTRE_SECONDS)
@@ -57,21 +61,21 @@ class Centre:
 
     @property
     def mean(self) -> float:
-        return self.total / self.weight
+        return self.total / self.weight if self.weight else math.nan
 
     @property
     def offset_mean(self) -> float:
-        return self.offset_total / self.weight
+        return self.offset_total / self.weight if self.weight else math.nan
 
 
 def running_means(times: np.ndarray, owners: np.ndarray, values: np.ndarray,
                   offsets: np.ndarray, before: Mapping[int, Centre]
                   ) -> tuple[np.ndarray, np.ndarray, dict[int, Centre]]:
-    """Each note's running centre (notes in time order, `values` and `offsets` their
-    uncentred deviations and onset offsets) over its own part's notes up to and at its
-    onset, continuing each part from its centre `before` (a part not in it: from no
-    notes): the mean deviations, the mean offsets, and the parts' centres after the last
-    notes."""
+    """Each note's running centre (notes in time order, `values` what the style added to
+    them and `offsets` their onset offsets, both before centring) over its own part's
+    notes up to and at its onset, continuing each part from its centre `before` (a part
+    not in it: from no notes): the means added, the mean offsets, and the parts' centres
+    after the last notes."""
     centres = dict(before)
     means, offset_means = np.empty(len(times)), np.empty(len(times))
     first = 0

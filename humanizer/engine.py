@@ -156,10 +156,10 @@ class Prediction:
     spreads: np.ndarray
     offsets: np.ndarray
     variations: np.ndarray
-    uncentred: np.ndarray
+    added: np.ndarray
     uncentred_offsets: np.ndarray
 
-    FIELDS = ("levels", "deviations", "spreads", "offsets", "variations", "uncentred",
+    FIELDS = ("levels", "deviations", "spreads", "offsets", "variations", "added",
               "uncentred_offsets")
 
     @staticmethod
@@ -322,8 +322,8 @@ class Engine:
                 uncentred_offsets: np.ndarray | None = None) -> Prediction:
         """Raw results in velocity steps and seconds, calibrated by the contract's gain
         (`uncentred`, `uncentred_offsets`: the deviations and offsets before they were
-        centred; the offsets default to `offsets`: not centred yet; kept less the accents
-        heard, as what the style added is what a part is centred on);
+        centred, the offsets by default `offsets`, not centred yet; the deviations are
+        kept less the accents heard - what the style added, which a part is centred on);
         `log_variations` a note-level model's log spreads (model units). `accents`: the
         dynamics the user drew in (each input velocity above its level, velocity steps),
         `heard` what of them the style heard (notefeatures.heard_accents; default all).

@@ -154,20 +154,21 @@ def finish(engine, window: Window, seen: np.ndarray, levels: np.ndarray, out: np
         drawn = part.velocities[window.due] - levels[mine]
         result = engine._result(levels[mine], deviations[mine], spreads,
                                 offsets[mine], deviations[mine], out[mine, 1], drawn,
-                                notefeatures.heard_accents(drawn))
+                                notefeatures.heard_accents(drawn),
+                                uncentred_offsets=offsets[mine])
     answer.put(window.slots, result)
 
 
 def centre(engine, part: Part, wanted: np.ndarray, answer,
            earlier: Mapping[int, Centre] | None) -> None:
-    """Centre the due notes' deviations and onset offsets (the notes `wanted` of `part`,
-    `finish`ed into `answer`) on their parts' running centre up to them
-    (humanizer.centres), continued from the parts' centres `earlier`. The mean deviation
-    is taken off as the gain scales it (Engine._result scales deviations, less the
-    accents heard, by the gain)."""
+    """Centre what the style added to the due notes and their onset offsets (the notes
+    `wanted` of `part`, `finish`ed into `answer`) on their parts' running centre up to
+    them (humanizer.centres), continued from the parts' centres `earlier`. The mean added
+    is taken off as the gain scales it (Engine._result scales what the style adds to the
+    accents heard by the gain)."""
     order = np.argsort(part.times[wanted], kind="stable")
     means, offset_means, _ = running_means(
-        part.times[wanted][order], part.owners[wanted][order], answer.uncentred[order],
+        part.times[wanted][order], part.owners[wanted][order], answer.added[order],
         answer.uncentred_offsets[order], earlier or {})
     answer.deviations[order] -= engine.contract.gain * means
     answer.offsets[order] -= offset_means

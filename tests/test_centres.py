@@ -8,12 +8,12 @@ from humanizer.centres import CENTRE_SECONDS, Centre, running_means
 
 
 def test_the_centre_weighs_a_note_less_the_longer_ago_it_was_played():
-    centre = Centre().after(0.0, 10.0).after(CENTRE_SECONDS, 0.0)
+    centre = Centre().after(0.0, 10.0, 0.0).after(CENTRE_SECONDS, 0.0, 0.0)
     kept = math.exp(-1.0)  # one CENTRE_SECONDS ago
     assert centre.weight == pytest.approx(1.0 + kept)
     assert centre.mean == pytest.approx(10.0 * kept / (1.0 + kept))
-    assert Centre().after(5.0, 7.0).after(4.0, 1.0) == Centre(5.0, 2.0, 8.0)  # out of order:
-    # as if at the same time
+    # out of order: as if at the same time
+    assert Centre().after(5.0, 7.0, 0.0).after(4.0, 1.0, 0.0) == Centre(5.0, 2.0, 8.0)
 
 
 def test_a_chord_is_centred_all_together_and_each_part_on_its_own():
@@ -27,8 +27,8 @@ def test_a_chord_is_centred_all_together_and_each_part_on_its_own():
 
 
 def test_a_part_with_no_notes_starts_at_its_first_note_wherever_the_clock_is():
-    assert Centre().after(-3.0, 5.0) == Centre(-3.0, 1.0, 5.0)
-    assert Centre().after(-3.0, 5.0).after(-2.0, 1.0).time == -2.0
+    assert Centre().after(-3.0, 5.0, 0.0) == Centre(-3.0, 1.0, 5.0)
+    assert Centre().after(-3.0, 5.0, 0.0).after(-2.0, 1.0, 0.0).time == -2.0
 
 
 def test_onset_offsets_are_weighed_as_the_deviations_are():
@@ -41,3 +41,14 @@ def test_onset_offsets_are_weighed_as_the_deviations_are():
                                                               + 1.0)
     assert offsets == pytest.approx([0.01, -0.02, both])  # each part up to its own note
     assert means[1] == 2.0
+
+
+def test_a_note_with_no_finite_prediction_leaves_its_part_centred_as_without_it():
+    """It plays as drawn; the notes after it are centred as if it were not there, the
+    same whether they come in one call (offline) or note by note (live)."""
+    nan = float("nan")
+    means, offsets, after = running_means([0.0, 1.0, 2.0], [0, 0, 0], [4.0, 2.0, nan],
+                                          [0.01, nan, 0.0], {})
+    assert means[:2] == pytest.approx([4.0, 4.0]) and offsets[:2] == pytest.approx([0.01] * 2)
+    assert after[0] == Centre(0.0, 1.0, 4.0, 0.01)
+    assert math.isnan(Centre().after(0.0, nan, 0.0).mean)  # nothing to centre on yet

@@ -156,12 +156,12 @@ def test_due_notes_centred_on_the_earlier_centres_are_what_one_call_gives(engine
     for first in (0, 60, 150):
         due = np.arange(first, first + 12)
         _, _, earlier = running_means(times[:first], owners[:first],
-                                      offline.uncentred[:first],
+                                      offline.added[:first],
                                       offline.uncentred_offsets[:first], {})
         [live] = engine.predict_parts([(notes, due, owners)], 0.39, earlier=[earlier])
         assert live.deviations == pytest.approx(offline.deviations[due], abs=1e-9)
     [alone] = engine.predict_parts([(notes, np.arange(150, 162), owners)], 0.39)
-    assert alone.uncentred == pytest.approx(offline.uncentred[150:162], abs=1e-9)
+    assert alone.added == pytest.approx(offline.added[150:162], abs=1e-9)
     assert not np.allclose(alone.deviations, offline.deviations[150:162])
 
 
@@ -181,7 +181,7 @@ def test_drums_offsets_due_a_few_at_a_time_are_what_one_call_gives():
     assert np.abs(offline.offsets).max() > 0.002 and abs(offline.offsets.mean()) < 0.002
     for first in (0, 40, 120):
         due = np.arange(first, first + 8)
-        _, _, earlier = running_means(times[:first], owners[:first], offline.uncentred[:first],
+        _, _, earlier = running_means(times[:first], owners[:first], offline.added[:first],
                                       offline.uncentred_offsets[:first], {})
         [live] = drums.predict_parts([(notes, due, owners)], 0.25, earlier=[earlier])
         assert live.offsets == pytest.approx(offline.offsets[due], abs=1e-12)
@@ -189,8 +189,8 @@ def test_drums_offsets_due_a_few_at_a_time_are_what_one_call_gives():
 
 
 def test_a_note_is_centred_on_its_own_part_and_the_notes_started_by_then(engine):
-    """The centre is the mean of the part's uncentred deviations up to the note, each
-    weighed exp(-age / CENTRE_SECONDS): a part's first note is centred on itself (and so
+    """The centre is the mean of what the style added to the part's notes up to the note,
+    each weighed exp(-age / CENTRE_SECONDS): a part's first note is centred on itself (and so
     adds nothing to its level), and nothing after a note, nor another part, moves it. (A
     flat part's notes sit a hair off the level a window works out on its grid: that is
     heard as drawn, and kept.)"""
@@ -201,13 +201,12 @@ def test_a_note_is_centred_on_its_own_part_and_the_notes_started_by_then(engine)
     owners = np.array([n.channel for n in notes])
     prediction = engine.predict(notes, 0.39, list(owners))
     drawn = np.array([n.velocity for n in notes]) - prediction.levels
-    heard = notefeatures.heard_accents(drawn)
-    added = (prediction.deviations - drawn) / engine.contract.gain + heard  # less the centre
+    added = (prediction.deviations - drawn) / engine.contract.gain  # less the centre
     firsts = [list(owners).index(0), list(owners).index(1)]
     assert added[firsts] == pytest.approx([0.0, 0.0], abs=1e-9)
     times = np.array([n.start for n in notes])
     for i in (10, 41, 79):
         mine = (owners == owners[i]) & (times <= times[i])
         weights = np.exp(-(times[i] - times[mine]) / CENTRE_SECONDS)
-        centre = weights @ prediction.uncentred[mine] / weights.sum()
-        assert added[i] == pytest.approx(prediction.uncentred[i] - centre, abs=1e-9)
+        centre = weights @ prediction.added[mine] / weights.sum()
+        assert added[i] == pytest.approx(prediction.added[i] - centre, abs=1e-9)

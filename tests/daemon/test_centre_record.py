@@ -27,17 +27,17 @@ def test_a_channel_moves_on_note_by_note_as_the_offline_centre_does():
 
 def test_a_channel_another_style_predicts_starts_afresh():
     record, old, new = CentreRecord(), Style(), Style()
-    record.add(old, 0, 0.0, 5.0)
-    record.add(old, 1, 0.0, 6.0)
+    record.add(old, 0, 0.0, 5.0, 0.0)
+    record.add(old, 1, 0.0, 6.0, 0.0)
     assert record.earlier(new, [0, 1]) == {}  # not the new style's
-    record.add(new, 0, 1.0, -2.0)
+    record.add(new, 0, 1.0, -2.0, 0.0)
     assert record.earlier(new, [0, 1]) == {0: Centre(1.0, 1.0, -2.0)}
     assert record.earlier(old, [0, 1]) == {1: Centre(0.0, 1.0, 6.0)}
 
 
 def test_a_swapped_out_style_is_not_held_and_a_new_one_never_gets_its_notes():
     record, engine = CentreRecord(), load("piano")
-    record.add(engine, 0, 0.0, 5.0)
+    record.add(engine, 0, 0.0, 5.0, 0.0)
     held = weakref.ref(engine)
     del engine  # the daemon let the model go: nothing here keeps it
     gc.collect()
@@ -47,7 +47,7 @@ def test_a_swapped_out_style_is_not_held_and_a_new_one_never_gets_its_notes():
 
 def test_clear_forgets_all():
     record, style = CentreRecord(), Style()
-    record.add(style, 0, 0.0, 1.0)
+    record.add(style, 0, 0.0, 1.0, 0.0)
     record.clear()
     assert record.earlier(style, [0]) == {}
 
@@ -63,4 +63,4 @@ def test_an_inference_adds_its_notes_in_order_and_leaves_out_what_is_not_finite(
     record.add_all(style, notes, np.array([2.0, float("nan"), -1.0, 3.0]),
                    np.array([0.01, 0.0, 0.02, float("inf")]))
     expected = Centre().after(0.0, 2.0, 0.01).after(0.5, -1.0, 0.02)
-    assert record.earlier(style, [0, 1]) == {0: expected}
+    assert record.earlier(style, [0, 1]) == {0: expected, 1: Centre()}  # 1: nothing counted
