@@ -45,7 +45,8 @@ class CentreRecord:
     def add_all(self, style: Engine, notes: Sequence[Note], values: np.ndarray,
                 offsets: np.ndarray) -> None:
         """The notes of one inference of `style`, in the order it predicted them, with
-        what it added to each and their onset offsets (Prediction.added, .raw_offsets)."""
+        what it added to each and their onset offsets (Prediction.added,
+        .uncentred_offsets)."""
         for note, value, offset in zip(notes, values.tolist(), offsets.tolist()):
             self.add(style, note.channel, note.start, value, offset)
 

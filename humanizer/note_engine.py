@@ -16,9 +16,9 @@ and kept whole: the style's gain scales only what it adds to what it heard
 
 Whole-file, a note is centred on its part's notes around it. In a lookahead window it is
 centred on the running centre of what its part's notes got (added, and their onset
-offsets) when each was due (humanizer.centres), not on the window's own: centred on the window, a
-band at piano 80 / bass 60 / pad 35 came out at 63 / 47 / 25 at 0 ms and 80 / 61 / 39 at
-500 ms, and its drums 3-4 ms off their place at 0 and 250 ms.
+offsets) when each was due (humanizer.centres), not on the window's own: centred on the
+window, a band at piano 80 / bass 60 / pad 35 came out at 63 / 47 / 25 at 0 ms and 80 /
+61 / 39 at 500 ms, and its drums 3-4 ms off their place at 0 and 250 ms.
 """
 
 from __future__ import annotations
