@@ -9,7 +9,7 @@ part's order (`add_all` after each inference).
 
 Invariants: each channel has one centre, finite, over the notes the style the record names
 for it predicted since the take began - a swap starts the channel afresh (another model's
-deviations are not this one's), and so does a new take (`clear`). Four numbers a
+deviations are not this one's), and so does a new take (`clear`). Five numbers a
 channel, however long the take. Pure state, like the buffer that holds it.
 """
 

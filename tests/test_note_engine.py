@@ -190,11 +190,11 @@ def test_drums_offsets_due_a_few_at_a_time_are_what_one_call_gives():
 
 def test_a_note_is_centred_on_its_own_part_and_the_notes_started_by_then(engine):
     """The centre is the mean of what the style added to the part's notes up to the note,
-    each weighed exp(-age / CENTRE_SECONDS): a part's first note is centred on itself (and so
+    each weighed as humanizer.centres.kept says: a part's first note is centred on itself (and so
     adds nothing to its level), and nothing after a note, nor another part, moves it. (A
     flat part's notes sit a hair off the level a window works out on its grid: that is
     heard as drawn, and kept.)"""
-    from humanizer.centres import CENTRE_SECONDS
+    from humanizer.centres import kept
 
     notes = part(60, count=40) + part(60, count=40, pitch=48, channel=1, start=0.01)
     notes.sort(key=lambda n: n.start)
@@ -207,6 +207,7 @@ def test_a_note_is_centred_on_its_own_part_and_the_notes_started_by_then(engine)
     times = np.array([n.start for n in notes])
     for i in (10, 41, 79):
         mine = (owners == owners[i]) & (times <= times[i])
-        weights = np.exp(-(times[i] - times[mine]) / CENTRE_SECONDS)
+        weights = np.array([kept(times[owners == owners[i]][0], then, times[i])
+                            for then in times[mine]])
         centre = weights @ prediction.added[mine] / weights.sum()
         assert added[i] == pytest.approx(prediction.added[i] - centre, abs=1e-9)

@@ -21,7 +21,7 @@ def test_a_channel_moves_on_note_by_note_as_the_offline_centre_does():
     _, _, offline = running_means([note[1] for note in notes], [note[0] for note in notes],
                                   [note[2] for note in notes], [note[3] for note in notes], {})
     assert record.earlier(style, [0, 1]) == offline
-    assert record.earlier(style, [1]) == {1: Centre(0.5, 1.0, 4.0)}
+    assert record.earlier(style, [1]) == {1: Centre(0.5, 1.0, 4.0, 0.0, 0.5)}
     assert record.earlier(style, [5]) == {}
 
 
@@ -31,8 +31,8 @@ def test_a_channel_another_style_predicts_starts_afresh():
     record.add(old, 1, 0.0, 6.0, 0.0)
     assert record.earlier(new, [0, 1]) == {}  # not the new style's
     record.add(new, 0, 1.0, -2.0, 0.0)
-    assert record.earlier(new, [0, 1]) == {0: Centre(1.0, 1.0, -2.0)}
-    assert record.earlier(old, [0, 1]) == {1: Centre(0.0, 1.0, 6.0)}
+    assert record.earlier(new, [0, 1]) == {0: Centre(1.0, 1.0, -2.0, 0.0, 1.0)}
+    assert record.earlier(old, [0, 1]) == {1: Centre(0.0, 1.0, 6.0, 0.0, 0.0)}
 
 
 def test_a_swapped_out_style_is_not_held_and_a_new_one_never_gets_its_notes():
