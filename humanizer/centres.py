@@ -56,8 +56,9 @@ def _forgotten(age: float) -> float:
 
 def kept(start: float, then: float, now: float) -> float:
     """What is left at `now` of the weight of a note played at `then`, in a part whose
-    first note was at `start`: a note of the opening weighs OPENING_SECONDS / age of it
-    once the part has played on, one two minutes in as it would with CENTRE_SECONDS."""
+    first note was at `start`: the part's first note weighs OPENING_SECONDS / (e x age)
+    once the part has played on, a note two minutes in as with a memory of
+    CENTRE_SECONDS."""
     return math.exp(_forgotten(then - start) - _forgotten(max(now, then) - start))
 
 
