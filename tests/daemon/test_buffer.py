@@ -281,7 +281,7 @@ def test_stop_drops_notes_and_moves_but_keeps_resets_and_forgets_the_take():
     for i, message in enumerate(waiting):
         buffer.receive(message, 1.0 + i * 0.01)
     style = type("Style", (), {})()  # (stands for an engine: the record holds it weakly)
-    buffer.centres.add(style, 0, 0.5, -3.0)  # what an earlier note was predicted
+    buffer.centres.add(style, 0, 0.5, -3.0, 0.0)  # what an earlier note was predicted
     assert buffer.stop() == 1
     assert [event.message for event in buffer.queue] == [[0xB0, 64, 0], [0xB0, 123, 0],
                                                           [0xB0, 121, 0], [0xF0, 0x7E, 0xF7]]
