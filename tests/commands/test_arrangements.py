@@ -83,7 +83,7 @@ def test_the_drums_push_and_pull_but_keep_their_place_against_the_band(humanized
 @pytest.mark.parametrize("latency", ["0ms", "250ms", "500ms"])
 def test_the_drums_keep_their_place_through_lookahead_windows(tmp_path, latency):
     """A window's due note sits at its edge, where the window's own mean of the offsets
-    lags: centred on it, the kit came out 3-4 ms early at 0 and 250 ms. Centred on the
+    lags: centred on it, the kit came out 3-4 ms late at 0 and 250 ms. Centred on the
     part's running centre, it keeps its place as on the whole file."""
     from humanizer.cli import main
 
