@@ -310,20 +310,19 @@ class Engine:
             part = self._result(encoding.local_mean(at, velocities[mine], at, sigma), centred,
                                 local_spread(at, centred, at, sigma),
                                 recentred(at, raw_offsets[mine], at, raw_offsets[mine], sigma),
-                                deviations, uncentred_offsets=raw_offsets[mine])
+                                deviations, raw_offsets[mine])
             result.put(mine, part)
         return result
 
     def _result(self, levels: np.ndarray, deviations: np.ndarray, spreads: np.ndarray,
-                offsets: np.ndarray, uncentred: np.ndarray,
+                offsets: np.ndarray, uncentred: np.ndarray, uncentred_offsets: np.ndarray,
                 log_variations: np.ndarray | None = None,
                 accents: np.ndarray | None = None,
-                heard: np.ndarray | None = None,
-                uncentred_offsets: np.ndarray | None = None) -> Prediction:
+                heard: np.ndarray | None = None) -> Prediction:
         """Raw results in velocity steps and seconds, calibrated by the contract's gain
         (`uncentred`, `uncentred_offsets`: the deviations and offsets before they were
-        centred, the offsets by default `offsets`, not centred yet; the deviations are
-        kept less the accents heard - what the style added, which a part is centred on);
+        centred; the deviations are kept less the accents heard - what the style added,
+        which a part is centred on);
         `log_variations` a note-level model's log spreads (model units). `accents`: the
         dynamics the user drew in (each input velocity above its level, velocity steps),
         `heard` what of them the style heard (notefeatures.heard_accents; default all).
@@ -336,10 +335,9 @@ class Engine:
             * self.contract.deviation_scale * self.contract.variation_scale)
         drawn = 0.0 if accents is None else accents
         heard = drawn if heard is None else heard
-        raw_offsets = offsets if uncentred_offsets is None else uncentred_offsets
         return Prediction(levels, drawn + (deviations - heard) * gain, spreads * gain,
                           offsets * self.contract.offset_scale, variations, uncentred - heard,
-                          raw_offsets * self.contract.offset_scale)
+                          uncentred_offsets * self.contract.offset_scale)
 
     def predict_parts(self, groups: Sequence[tuple[Sequence[Note], np.ndarray,
                                                    Sequence[int] | None]],
@@ -404,4 +402,4 @@ class Engine:
                                             part.owners[due], [part.velocities[near]],
                                             [part.velocities[due]], sigma)
         answer.put(window.slots, self._result(levels, deviations, spreads, offsets, mine,
-                                              uncentred_offsets=own_shifts))
+                                              own_shifts))

@@ -152,10 +152,9 @@ def finish(engine, window: Window, seen: np.ndarray, levels: np.ndarray, out: np
     with np.errstate(invalid="ignore"):
         spreads = np.sqrt(np.maximum(square - mean * mean, 0.0))
         drawn = part.velocities[window.due] - levels[mine]
-        result = engine._result(levels[mine], deviations[mine], spreads,
-                                offsets[mine], deviations[mine], out[mine, 1], drawn,
-                                notefeatures.heard_accents(drawn),
-                                uncentred_offsets=offsets[mine])
+        result = engine._result(levels[mine], deviations[mine], spreads, offsets[mine],
+                                deviations[mine], offsets[mine], out[mine, 1], drawn,
+                                notefeatures.heard_accents(drawn))
     answer.put(window.slots, result)
 
 
@@ -199,13 +198,12 @@ def predict_whole(engine, part: Part, answer) -> None:
     times, owners, sigma = part.times, part.owners, contract.level_seconds
     drawn = part.velocities - levels
     heard = notefeatures.heard_accents(drawn)
-    mean, square, shift, added = (part_means(times, owners, column, sigma) for column in
-                                  (deviations, deviations**2, offsets, deviations - heard))
+    mean, square, shift, mean_added = (part_means(times, owners, column, sigma) for column in
+                                       (deviations, deviations**2, offsets, deviations - heard))
     with np.errstate(invalid="ignore"):
         spreads = np.sqrt(np.maximum(square - mean * mean, 0.0))
-        result = engine._result(levels, deviations - added, spreads, offsets - shift,
-                                deviations, out[:, 1], drawn, heard,
-                                uncentred_offsets=offsets)
+        result = engine._result(levels, deviations - mean_added, spreads, offsets - shift,
+                                deviations, offsets, out[:, 1], drawn, heard)
     answer.put(slice(None), result)
 
 
