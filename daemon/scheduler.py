@@ -30,10 +30,11 @@ from humanizer.daemon.stats import Timings
 from humanizer.daemon.stylemap import StyleMap
 from humanizer.daemon.supervisor import Supervisor, yield_to_midi
 from humanizer.daemon.transport import Transport, is_transport
-from humanizer.engine import BATCH_SECONDS, PREDICT_BEFORE, Engine, Prediction, heard_ahead
+from humanizer.engine import BATCH_SECONDS, PREDICT_BEFORE, Engine, heard_ahead
 from humanizer.meter import Meter
 from humanizer.note_engine import MAX_STEPS
 from humanizer.notes import Note
+from humanizer.prediction import Prediction
 from humanizer.variation import Takes
 from humanizer.windows import LevelNotes
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 import onnxruntime as ort
@@ -41,6 +41,7 @@ from humanizer.errors import HumanizerError
 from humanizer.meter import Meter
 from humanizer.notes import Note
 from humanizer.output import MAX_SHIFT
+from humanizer.prediction import Prediction
 from humanizer.windows import Frames, LevelNotes, Part, Window, windows_of
 
 CHUNK_SECONDS = 60.0  # core of a whole-file chunk; each side gets the model's context more
@@ -138,41 +139,6 @@ def check_note_model(inputs: list, outputs: list, contract: Contract, source: st
     if len(outputs[0].shape) != 3 or outputs[0].shape[-1] != len(contract.outputs):
         raise HumanizerError(f"{source}: output must be (batch, notes, "
                              f"{len(contract.outputs)}): one channel per listed output")
-
-
-@dataclass
-class Prediction:
-    """Per-note results, in the order of the notes given: the input's local level, the
-    model's re-centred deviation from it and the local spread of those deviations (all in
-    velocity steps), the re-centred onset offset in seconds (zero without a timing head),
-    how much a player varies each note's velocity (velocity steps; zero for a style
-    that does not predict it), for seeded variation (humanizer.variation), and what the
-    model added to the accents it heard and its onset offset, before they were centred
-    (velocity steps before the gain, seconds): live, what the part's later notes are
-    centred on (humanizer.centres)."""
-
-    levels: np.ndarray
-    deviations: np.ndarray
-    spreads: np.ndarray
-    offsets: np.ndarray
-    variations: np.ndarray
-    added: np.ndarray
-    uncentred_offsets: np.ndarray
-
-    FIELDS = ("levels", "deviations", "spreads", "offsets", "variations", "added",
-              "uncentred_offsets")
-
-    @staticmethod
-    def empty(count: int = 0) -> Prediction:
-        return Prediction(*(np.zeros(count) for _ in Prediction.FIELDS))
-
-    def __getitem__(self, index: np.ndarray) -> Prediction:
-        return Prediction(*(getattr(self, name)[index] for name in Prediction.FIELDS))
-
-    def put(self, slots: np.ndarray | slice, other: Prediction) -> None:
-        """Fill `slots` with another prediction's results."""
-        for name in Prediction.FIELDS:
-            getattr(self, name)[slots] = getattr(other, name)
 
 
 class Engine:
