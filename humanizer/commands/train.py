@@ -94,6 +94,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "carries only their phrase (where a passage is loud or soft, as "
                              "a drawn contour or the notation's p and f do), so the style "
                              "learns to add the accents and voicing on top (default 0)")
+    parser.add_argument("--phrase-depth", choices=("random", "full"), default="random",
+                        help="notes: a phrase crop's contour pulled toward its level by a "
+                             "random amount like the accents (random, the default), or as "
+                             "played (full: a contour the user draws is then kept as drawn, "
+                             "not deepened)")
     parser.add_argument("--without", action="append", choices=tuple(notefeatures.GROUPS),
                         default=[], metavar="|".join(notefeatures.GROUPS),
                         help="notes: train without these features, to measure what they are "
@@ -187,7 +192,8 @@ def run_notes(args: argparse.Namespace) -> int:
         lookahead_range=(args.shortest_lookahead, args.longest_lookahead),
         lookahead_seconds=min(0.5, args.longest_lookahead),
         live_share=args.live_share, consensus=args.consensus,
-        phrase_share=args.phrase_share, without=tuple(dict.fromkeys(args.without)),
+        phrase_share=args.phrase_share,
+        phrase_full=args.phrase_depth == "full", without=tuple(dict.fromkeys(args.without)),
         licence=args.licence, description=args.description)
     result = train_notes(config)
     validation = result["metrics"]["validation"]

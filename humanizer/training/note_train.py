@@ -10,7 +10,8 @@ transposition, tempo stretch, the meter dropped at random (a style must also pla
 no meter is known), the user's accents (the input velocity is the played one pulled toward
 its level by a random amount, 0 for flat input half of the time; with `phrase_share`, that
 share of the others carries only the phrase-level part of the played dynamics, as a drawn
-contour or the notation's dynamics do, and the style learns to add the rest), and zero
+contour or the notation's dynamics do, and the style learns to add the rest; with
+`phrase_full` at the depth it was played), and zero
 rows in front
 (a batch of live windows is padded that way).
 
@@ -63,6 +64,10 @@ class NoteTrainConfig:
     # of the crops with dynamics drawn in, those whose input carries only their phrase
     # (encoding.phrase: where a passage is loud or soft), not the note-level accents
     phrase_share: float = 0.0
+    # a phrase crop's contour as played (True), or pulled toward its level by the crop's
+    # random amount like the accents (False): a style that hears contours drawn at half
+    # their depth learns to deepen every contour it is given, a user's too
+    phrase_full: bool = False
     lookahead_range: tuple[float, float] = (0.1, 0.6)
     # crops whose targets are only the notes a live window predicts: those within
     # LIVE_BAND before what the lookahead has heard past (the rest of a crop's notes hear
@@ -131,6 +136,7 @@ def crop(performance: Performance, first: int, count: int, horizon_after: float,
     drawn = np.nan_to_num(deviations)
     if phrase_only:
         drawn = encoding.phrase(times, drawn)
+        accent_amount = 1.0 if config.phrase_full else accent_amount
     accents = drawn * encoding.DEVIATION_SCALE * accent_amount
     if consensus is not None:
         deviations = accent_amount * deviations + (1 - accent_amount) * consensus[first:end]
