@@ -190,7 +190,7 @@ def test_a_note_level_drums_style_learns_timing_from_the_grid(tmp_path, capsys):
     output = tmp_path / "drums.keras"
     code = train_tiny_drums(output, "drums", "--limit", "3", "--epochs", "1",
                             "--shortest-lookahead", "0", "--decay", "linear", "--dropout", "0.3",
-                            "--phrase-share", "0.5")
+                            "--phrase-share", "0.5", "--phrase-depth", "full")
     assert code == 0 and "saved" in capsys.readouterr().out
     sidecar = json.loads((tmp_path / "drums.keras.contract.json").read_text())
     assert sidecar["encoding"] == "notefeatures" and sidecar["input"] == "score"
@@ -199,7 +199,7 @@ def test_a_note_level_drums_style_learns_timing_from_the_grid(tmp_path, capsys):
     assert sidecar["training"]["transpose"] == 0  # drums are never transposed
     assert sidecar["training"]["lookahead_range"] == [0.0, 0.6]
     assert sidecar["training"]["decay"] == "linear" and sidecar["training"]["dropout"] == 0.3
-    assert sidecar["training"]["phrase_share"] == 0.5
+    assert sidecar["training"]["phrase_share"] == 0.5 and sidecar["training"]["phrase_full"]
     assert sidecar["metrics"]["validation"]["learning_rate"] == pytest.approx(2e-3)  # minute 0
 
 
@@ -324,6 +324,10 @@ def test_a_phrase_crop_draws_in_where_the_passage_is_loud_not_its_accents():
     np.testing.assert_allclose(drawn, amount * phrase, rtol=1e-5, atol=1e-6)
     assert np.all(np.diff(drawn[2:-2]) > 0)  # the crescendo, with no accent left on it
     np.testing.assert_allclose(y[:, 0], played, rtol=1e-6)  # the aim: all that was played
+    full = NoteTrainConfig(**{**config.__dict__, "phrase_full": True})
+    x, y = note_crop(performance, 0, 16, 0.0, 0.0, np.random.default_rng(3), full)
+    np.testing.assert_allclose(x[:, COLUMN["accent"]], phrase, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(y[:, 0], played, rtol=1e-6)  # the contour, kept as played
 
 
 def test_a_crop_without_the_voicing_is_the_crop_with_the_voicing_zeroed():
