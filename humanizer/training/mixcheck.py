@@ -7,19 +7,26 @@ at 40 pulled up to 43 or a loud beat pressed onto 127, which the output step's s
 prevents only for deviations no wider than it assumes. `ship` steps the gain down until this
 check passes (measured: the note-level drums at gain 1.75 put 3.1 % of a part at 120 on
 127 and moved a part at 40 to 43.1), and the variation scale until the takes at variation 1
-pass it too (at scale 2.5, 14-19 % of that loud part was on 127).
+pass it too (at scale 2.5, 14-19 % of that loud part was on 127). A piano style must also
+keep a swell the user drew as deep as drawn: trained on contours pulled toward their level
+by an amount it is not told, a style deepens every contour it is given (docs/experiments.md:
+the piano shipped before played a drawn swell 1.5-1.6 times as deep).
 """
 
 from __future__ import annotations
 
+import math
 import tempfile
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from humanizer.engine import Engine
 from humanizer.examples.arrangements import CHANNELS, DRUMS, write_all
+from humanizer.examples.make import piano_part
+from humanizer.notes import midi_from_notes
 from humanizer.offline import Humanizer
 from humanizer.output import OutputSettings
 
@@ -29,6 +36,7 @@ LIMITED = range(20, 121)  # ... these levels
 # the whole file, and the lookahead windows the daemon plays (the shortest, the default):
 # a window's level can drift where the whole file's does not (docs/experiments.md)
 LATENCIES = (None, 0.0, 0.5)
+SWELL_DEPTHS = (0.8, 1.4)  # how deep a drawn swell may come out, as a share of its depth
 
 
 def mix_problems(style: Path, drums: bool, variation: float = 0.0,
@@ -60,7 +68,37 @@ def mix_problems(style: Path, drums: bool, variation: float = 0.0,
                     if CHANNELS[part] in channels:
                         problems += _part_problems(f"{path.name} {part}{take}", level,
                                                    np.array(played[CHANNELS[part]]))
+    if not drums and not variation:
+        problems += swell_problems(style, latencies)
     return problems
+
+
+def swell_depth(style: Path, latency: float | None) -> float:
+    """How deep `style` plays a swell drawn on the bundled piano part (70 +- 20, over 8 s),
+    as a share of the depth drawn: the least-squares slope of the velocities it plays on
+    those drawn (1: kept as drawn; its own dynamics on top leave the slope alone)."""
+    notes = piano_part()
+    drawn = [round(70 + 20 * math.sin(2 * math.pi * note.start / 8.0)) for note in notes]
+    notes = [replace(note, velocity=velocity) for note, velocity in zip(notes, drawn)]
+    with tempfile.TemporaryDirectory() as folder:
+        source, target = Path(folder) / "swell.mid", Path(folder) / "out.mid"
+        midi_from_notes(sorted(notes, key=lambda n: (n.start, n.pitch))).save(source)
+        result = Humanizer(str(style), OutputSettings(), latency).file(source, target)
+    before = [note.velocity for note in result.before.notes]
+    return float(np.polyfit(before, result.velocities, 1)[0])
+
+
+def swell_problems(style: Path, latencies: tuple[float | None, ...] = LATENCIES) -> list[str]:
+    """One line for each latency (None: the whole file) at which `style` plays a drawn
+    swell shallower or deeper than SWELL_DEPTHS allow."""
+    found = []
+    for latency in latencies:
+        depth = swell_depth(style, latency)
+        if not SWELL_DEPTHS[0] <= depth <= SWELL_DEPTHS[1]:
+            at = "" if latency is None else f" at --latency {latency * 1000:g}ms"
+            found.append(f"a swell drawn on the piano part{at} comes out {depth:.2f} times "
+                         "as deep")
+    return found
 
 
 def _part_problems(name: str, level: int, velocities: np.ndarray) -> list[str]:

@@ -6,8 +6,8 @@
 
 1. export MODEL.keras to a temporary ONNX model (parity-checked);
 2. pick the gain on the validation split (humanizer.training.calibrate), whole-file context,
-   stepped down until the style keeps the generated arrangements' levels
-   (humanizer.training.mixcheck);
+   stepped down until the style keeps the generated arrangements' levels (and, for a
+   piano, a drawn swell's depth: humanizer.training.mixcheck);
    a note-level style also its variation scale, at the live lookahead;
 3. measure the calibrated model on the test split against the baselines, at the live
    lookahead and with the whole file (`humanizer eval`'s numbers), and a note-level

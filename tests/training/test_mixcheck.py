@@ -33,6 +33,21 @@ def test_drums_three_times_as_wide_leave_their_level_and_reach_the_limits(tmp_pa
                for p in problems)
 
 
+def test_a_piano_that_deepens_a_drawn_swell_does_not_keep_the_mix(tmp_path):
+    """The shipped piano plays the swell 1.25-1.35 times as deep (the piano before it:
+    1.49-1.60); three times as wide it deepens it beyond what the check allows."""
+    from humanizer.training.mixcheck import swell_depth, swell_problems
+
+    shipped = models.find("piano")
+    assert 1.0 < swell_depth(shipped, None) <= 1.4
+    assert swell_problems(shipped) == []
+    wide = with_gain(shipped, tmp_path / "wide.onnx", 3.0)
+    assert swell_depth(wide, 0.5) > 1.4
+    problems = swell_problems(wide, latencies=(None, 0.5))
+    assert len(problems) == 2 and problems[1].startswith(
+        "a swell drawn on the piano part at --latency 500ms comes out")
+
+
 def test_ship_steps_the_gain_down_to_the_largest_that_keeps_the_mix(tiny_note_model,
                                                                    tmp_path, monkeypatch):
     pytest.importorskip("tensorflow")
