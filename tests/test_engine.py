@@ -169,11 +169,11 @@ def test_a_version_2_note_style_plays_and_one_that_claims_the_strokes_it_lacks_i
         tmp_path):
     from humanizer import notefeatures
 
-    shipped = Engine(models.find("piano"))  # trained with encoding v2: no stroke inputs
+    shipped = Engine(models.find("pop"))  # trained with encoding v2: no stroke inputs
     assert shipped.contract.encoding_version == 2
     assert shipped.session.get_inputs()[0].shape[-1] == notefeatures.V2_INPUTS
     assert len(humanize(shipped, bach(70), lookahead=0.5)) == len(bach())
-    claims_v3 = rewrite_metadata(models.find("piano"), tmp_path / "v3.onnx", lambda p: p.update(
+    claims_v3 = rewrite_metadata(models.find("pop"), tmp_path / "v3.onnx", lambda p: p.update(
         {METADATA_KEY: json.dumps({**json.loads(p[METADATA_KEY]), "encoding_version": 3})}))
     with pytest.raises(HumanizerError, match=rf"input must be \(batch, notes, "
                                              rf"{notefeatures.INPUTS}\)"):
