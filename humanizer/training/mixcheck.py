@@ -46,7 +46,9 @@ def mix_problems(style: Path, drums: bool, variation: float = 0.0,
     drums on channel 10, or the melody, pad and bass), with its timing on, in the takes of
     `seeds` at `variation`, on whole files and through the lookahead windows of
     `latencies` (None: the whole file): one line per part, take and latency that leaves
-    its level or reaches the limits; empty when the style keeps the mix."""
+    its level or reaches the limits, and (at variation 0, not for drums) each latency at
+    which it plays a drawn swell too deep or too shallow; empty when the style keeps the
+    mix."""
     channels = [DRUMS] if drums else [c for c in CHANNELS.values() if c != DRUMS]
     timing = 1.0 if Engine(style).contract.timing else 0.0
     problems = []

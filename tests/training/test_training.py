@@ -2,6 +2,7 @@
 
 import json
 import shutil
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -324,7 +325,7 @@ def test_a_phrase_crop_draws_in_where_the_passage_is_loud_not_its_accents():
     np.testing.assert_allclose(drawn, amount * phrase, rtol=1e-5, atol=1e-6)
     assert np.all(np.diff(drawn[2:-2]) > 0)  # the crescendo, with no accent left on it
     np.testing.assert_allclose(y[:, 0], played, rtol=1e-6)  # the aim: all that was played
-    full = NoteTrainConfig(**{**config.__dict__, "phrase_full": True})
+    full = replace(config, phrase_full=True)
     x, y = note_crop(performance, 0, 16, 0.0, 0.0, np.random.default_rng(3), full)
     np.testing.assert_allclose(x[:, COLUMN["accent"]], phrase, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(y[:, 0], played, rtol=1e-6)  # the contour, kept as played
