@@ -95,10 +95,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "a drawn contour or the notation's p and f do), so the style "
                              "learns to add the accents and voicing on top (default 0)")
     parser.add_argument("--phrase-depth", choices=("random", "full"), default="random",
-                        help="notes: a phrase crop's contour pulled toward its level by a "
-                             "random amount like the accents (random, the default), or as "
-                             "played (full: a contour the user draws is then kept as drawn, "
-                             "not deepened)")
+                        help="notes, with --phrase-share: a phrase crop's contour pulled "
+                             "toward its level by a random amount like the accents (random, "
+                             "the default), or as played (full: a contour the user draws is "
+                             "deepened less)")
     parser.add_argument("--without", action="append", choices=tuple(notefeatures.GROUPS),
                         default=[], metavar="|".join(notefeatures.GROUPS),
                         help="notes: train without these features, to measure what they are "

@@ -7,10 +7,10 @@ at 40 pulled up to 43 or a loud beat pressed onto 127, which the output step's s
 prevents only for deviations no wider than it assumes. `ship` steps the gain down until this
 check passes (measured: the note-level drums at gain 1.75 put 3.1 % of a part at 120 on
 127 and moved a part at 40 to 43.1), and the variation scale until the takes at variation 1
-pass it too (at scale 2.5, 14-19 % of that loud part was on 127). A piano style must also
-keep a swell the user drew as deep as drawn: trained on contours pulled toward their level
-by an amount it is not told, a style deepens every contour it is given (docs/experiments.md:
-the piano shipped before played a drawn swell 1.5-1.6 times as deep).
+pass it too (at scale 2.5, 14-19 % of that loud part was on 127). A style other than drums
+must also keep a swell the user drew, as deep as drawn: trained on contours pulled toward
+their level by an amount it is not told, a style deepens every contour it is given
+(docs/experiments.md: the piano shipped before played a drawn swell 1.5-1.6 times as deep).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ LIMITED = range(20, 121)  # ... these levels
 # a window's level can drift where the whole file's does not (docs/experiments.md)
 LATENCIES = (None, 0.0, 0.5)
 SWELL_DEPTHS = (0.8, 1.4)  # how deep a drawn swell may come out, as a share of its depth
+SWELL_SHAPE = 0.8  # the least correlation of a drawn swell's velocities with the drawing
 
 
 def mix_problems(style: Path, drums: bool, variation: float = 0.0,
@@ -75,10 +76,11 @@ def mix_problems(style: Path, drums: bool, variation: float = 0.0,
     return problems
 
 
-def swell_depth(style: Path, latency: float | None) -> float:
+def swell(style: Path, latency: float | None) -> tuple[float, float]:
     """How deep `style` plays a swell drawn on the bundled piano part (70 +- 20, over 8 s),
-    as a share of the depth drawn: the least-squares slope of the velocities it plays on
-    those drawn (1: kept as drawn; its own dynamics on top leave the slope alone)."""
+    as a share of the depth drawn - the least-squares slope of the velocities it plays on
+    those drawn (1: kept as drawn; its own dynamics on top leave the slope alone) - and how
+    well they keep its shape (their correlation with the drawing)."""
     notes = piano_part()
     drawn = [round(70 + 20 * math.sin(2 * math.pi * note.start / 8.0)) for note in notes]
     notes = [replace(note, velocity=velocity) for note, velocity in zip(notes, drawn)]
@@ -87,19 +89,22 @@ def swell_depth(style: Path, latency: float | None) -> float:
         midi_from_notes(sorted(notes, key=lambda n: (n.start, n.pitch))).save(source)
         result = Humanizer(str(style), OutputSettings(), latency).file(source, target)
     before = [note.velocity for note in result.before.notes]
-    return float(np.polyfit(before, result.velocities, 1)[0])
+    return (float(np.polyfit(before, result.velocities, 1)[0]),
+            float(np.corrcoef(before, result.velocities)[0, 1]))
 
 
 def swell_problems(style: Path, latencies: tuple[float | None, ...] = LATENCIES) -> list[str]:
     """One line for each latency (None: the whole file) at which `style` plays a drawn
-    swell shallower or deeper than SWELL_DEPTHS allow."""
+    swell shallower or deeper than SWELL_DEPTHS allow, or loses its shape."""
     found = []
     for latency in latencies:
-        depth = swell_depth(style, latency)
+        depth, shape = swell(style, latency)
+        at = "" if latency is None else f" at --latency {latency * 1000:g}ms"
         if not SWELL_DEPTHS[0] <= depth <= SWELL_DEPTHS[1]:
-            at = "" if latency is None else f" at --latency {latency * 1000:g}ms"
             found.append(f"a swell drawn on the piano part{at} comes out {depth:.2f} times "
                          "as deep")
+        if shape < SWELL_SHAPE:
+            found.append(f"a swell drawn on the piano part{at} loses its shape (r {shape:.2f})")
     return found
 
 

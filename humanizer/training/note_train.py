@@ -11,9 +11,8 @@ no meter is known), the user's accents (the input velocity is the played one pul
 its level by a random amount, 0 for flat input half of the time; with `phrase_share`, that
 share of the others carries only the phrase-level part of the played dynamics, as a drawn
 contour or the notation's dynamics do, and the style learns to add the rest; with
-`phrase_full` at the depth it was played), and zero
-rows in front
-(a batch of live windows is padded that way).
+`phrase_full` at the depth it was played), and zero rows in front (a batch of live
+windows is padded that way).
 
 Beside the model, `<model>.contract.json` as humanizer.training.train writes it.
 """
@@ -65,8 +64,9 @@ class NoteTrainConfig:
     # (encoding.phrase: where a passage is loud or soft), not the note-level accents
     phrase_share: float = 0.0
     # a phrase crop's contour as played (True), or pulled toward its level by the crop's
-    # random amount like the accents (False): a style that hears contours drawn at half
-    # their depth learns to deepen every contour it is given, a user's too
+    # random amount like the accents (False): a style that hears contours drawn shallower
+    # than played learns to deepen every contour it is given, a user's too (the consensus
+    # aim still blends at the crop's random amount)
     phrase_full: bool = False
     lookahead_range: tuple[float, float] = (0.1, 0.6)
     # crops whose targets are only the notes a live window predicts: those within
@@ -134,10 +134,11 @@ def crop(performance: Performance, first: int, count: int, horizon_after: float,
     pitches = performance.pitches[first:end] + transpose
     deviations = performance.targets[first:end]
     drawn = np.nan_to_num(deviations)
+    depth = accent_amount
     if phrase_only:
         drawn = encoding.phrase(times, drawn)
-        accent_amount = 1.0 if config.phrase_full else accent_amount
-    accents = drawn * encoding.DEVIATION_SCALE * accent_amount
+        depth = 1.0 if config.phrase_full else accent_amount
+    accents = drawn * encoding.DEVIATION_SCALE * depth
     if consensus is not None:
         deviations = accent_amount * deviations + (1 - accent_amount) * consensus[first:end]
     meter = performance.meter[first:end] if performance.meter is not None and meter_kept \

@@ -1,5 +1,6 @@
 """A style keeps the mix: the generated arrangements' parts stay at their levels and off the
-limits; `ship` steps the gain down until they do."""
+limits, and a swell drawn on a piano part keeps its depth and shape; `ship` steps the gain
+down until they do."""
 
 import json
 
@@ -36,16 +37,31 @@ def test_drums_three_times_as_wide_leave_their_level_and_reach_the_limits(tmp_pa
 def test_a_piano_that_deepens_a_drawn_swell_does_not_keep_the_mix(tmp_path):
     """The shipped piano plays the swell 1.25-1.35 times as deep (the piano before it:
     1.49-1.60); three times as wide it deepens it beyond what the check allows."""
-    from humanizer.training.mixcheck import swell_depth, swell_problems
+    from humanizer.training.mixcheck import swell, swell_problems
 
     shipped = models.find("piano")
-    assert 1.0 < swell_depth(shipped, None) <= 1.4
+    depth, shape = swell(shipped, None)
+    assert 1.0 < depth <= 1.4 and shape >= 0.85
     assert swell_problems(shipped) == []
     wide = with_gain(shipped, tmp_path / "wide.onnx", 3.0)
-    assert swell_depth(wide, 0.5) > 1.4
+    assert swell(wide, 0.5)[0] > 1.4
     problems = swell_problems(wide, latencies=(None, 0.5))
     assert len(problems) == 2 and problems[1].startswith(
         "a swell drawn on the piano part at --latency 500ms comes out")
+
+
+def test_the_takes_at_variation_are_not_held_to_the_swell(monkeypatch):
+    """The swell is checked at variation 0 only: a take's noise is not the style's depth."""
+    from humanizer.training import mixcheck
+
+    def refuse(*args):
+        raise AssertionError("the swell was checked")
+
+    monkeypatch.setattr(mixcheck, "swell_problems", refuse)
+    assert mixcheck.mix_problems(models.find("pop"), False, variation=1.0,
+                                 latencies=(None,)) == []
+    with pytest.raises(AssertionError, match="the swell was checked"):
+        mixcheck.mix_problems(models.find("pop"), False, latencies=(None,))
 
 
 def test_ship_steps_the_gain_down_to_the_largest_that_keeps_the_mix(tiny_note_model,
