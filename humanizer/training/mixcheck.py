@@ -60,8 +60,7 @@ def mix_problems(style: Path, drums: bool, variation: float = 0.0,
                                   channel_styles={channel: str(style) for channel in channels},
                                   seed=seed)
             take = f" (variation {variation:g}, seed {seed})" if variation else ""
-            if latency is not None:
-                take += f" at --latency {latency * 1000:g}ms"
+            take += _played_at(latency)
             for path, levels in write_all(Path(folder) / "in").items():
                 result = humanizer.file(path, Path(folder) / path.name)
                 played = defaultdict(list)
@@ -99,13 +98,18 @@ def swell_problems(style: Path, latencies: tuple[float | None, ...] = LATENCIES)
     found = []
     for latency in latencies:
         depth, shape = swell(style, latency)
-        at = "" if latency is None else f" at --latency {latency * 1000:g}ms"
+        at = _played_at(latency)
         if not SWELL_DEPTHS[0] <= depth <= SWELL_DEPTHS[1]:
             found.append(f"a swell drawn on the piano part{at} comes out {depth:.2f} times "
                          "as deep")
         if shape < SWELL_SHAPE:
             found.append(f"a swell drawn on the piano part{at} loses its shape (r {shape:.2f})")
     return found
+
+
+def _played_at(latency: float | None) -> str:
+    """How a problem line names the latency it was found at (nothing: the whole file)."""
+    return "" if latency is None else f" at --latency {latency * 1000:g}ms"
 
 
 def _part_problems(name: str, level: int, velocities: np.ndarray) -> list[str]:
