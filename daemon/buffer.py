@@ -25,7 +25,7 @@ from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 
 from humanizer.daemon.centres import CentreRecord
-from humanizer.daemon.levels import LevelRecord
+from humanizer.daemon.level_record import LevelRecord
 from humanizer.daemon.midi import (
     ALL_SOUND_OFF,
     CHANNELS,

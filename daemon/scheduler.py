@@ -24,7 +24,7 @@ import numpy as np
 from humanizer import meter, output
 from humanizer.centres import Centre
 from humanizer.daemon.buffer import Event, LookaheadBuffer
-from humanizer.daemon.levels import heard_by
+from humanizer.daemon.level_record import heard_by
 from humanizer.daemon.settings import Settings
 from humanizer.daemon.stats import Timings
 from humanizer.daemon.stylemap import StyleMap

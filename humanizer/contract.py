@@ -15,6 +15,7 @@ from typing import Any
 from humanizer import drumkit, notefeatures
 from humanizer import encoding as pianoroll
 from humanizer.errors import HumanizerError
+from humanizer.levels import LEVEL_SECONDS
 
 METADATA_KEY = "humanizer"
 # 1: velocity deviations only; 2 adds an optional timing head (output OFFSETS_NAME, listed
@@ -50,12 +51,12 @@ class Contract:
     encoding: str = pianoroll.ENCODING_NAME
     encoding_version: int = pianoroll.ENCODING_VERSION
     fps: float = pianoroll.DEFAULT_FPS
-    deviation_scale: float = pianoroll.DEVIATION_SCALE
-    level_seconds: float = pianoroll.LEVEL_SECONDS
+    deviation_scale: float = notefeatures.DEVIATION_SCALE
+    level_seconds: float = LEVEL_SECONDS
     context_seconds: float = 4.0
     lookahead_seconds: float = 0.5
     outputs: list[str] = field(default_factory=lambda: ["velocity_deviation"])
-    offset_scale: float = pianoroll.OFFSET_SCALE  # seconds per unit of the timing head
+    offset_scale: float = notefeatures.OFFSET_SCALE  # seconds per unit of the timing head
     input: str = "performance"  # what it was trained on: performances, or scores/grids
     gain: float = 1.0  # calibration of the deviations' spread, measured on validation data
     variation_scale: float = 1.0  # calibration of the spread head: --variation 1 varies as

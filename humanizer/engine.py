@@ -26,7 +26,7 @@ from dataclasses import replace
 import numpy as np
 import onnxruntime as ort
 
-from humanizer import drumkit, encoding, note_engine, notefeatures
+from humanizer import drumkit, encoding, levels, note_engine, notefeatures
 from humanizer.centres import Centre
 from humanizer.contract import (
     INPUT_NAME,
@@ -69,24 +69,6 @@ def without_timing(engines: Iterable[Engine], asked: str, hint: str) -> str | No
         return None
     names = ", ".join(sorted(engine.contract.name for engine in engines))
     return f"style {names} predicts no timing: {asked} needs a style with a timing head ({hint})"
-
-
-def recentred(times: np.ndarray, values: np.ndarray, at: np.ndarray, own: np.ndarray,
-              seconds: float) -> np.ndarray:
-    """`own` (the values of the notes at times `at`) less the running mean of `values`
-    (at sorted `times`) around them: what keeps a part's level and its place."""
-    with np.errstate(invalid="ignore"):  # a broken model's inf stays a non-finite result
-        return own - encoding.local_mean(times, values, at, seconds)
-
-
-def local_spread(times: np.ndarray, values: np.ndarray, at: np.ndarray,
-                 seconds: float) -> np.ndarray:
-    """The running standard deviation of `values` around `at` (same window as the
-    level): how far the model's deviations reach here, for the output's mean correction."""
-    with np.errstate(invalid="ignore", over="ignore"):
-        mean = encoding.local_mean(times, values, at, seconds)
-        square = encoding.local_mean(times, values * values, at, seconds)
-        return np.sqrt(np.maximum(square - mean * mean, 0.0))
 
 
 def session_options(threads: int = 1) -> ort.SessionOptions:
@@ -272,11 +254,12 @@ class Engine:
         for owner in np.unique(owners):  # each part: its own level and centre
             mine = owners == owner
             at, deviations = times[mine], self._scale(raw[mine])
-            centred = recentred(at, deviations, at, deviations, sigma)
-            part = self._result(encoding.local_mean(at, velocities[mine], at, sigma), centred,
-                                local_spread(at, centred, at, sigma),
-                                recentred(at, raw_offsets[mine], at, raw_offsets[mine], sigma),
-                                deviations, raw_offsets[mine])
+            centred = levels.recentred(at, deviations, at, deviations, sigma)
+            offsets = raw_offsets[mine]
+            part = self._result(levels.local_mean(at, velocities[mine], at, sigma), centred,
+                                levels.local_spread(at, centred, at, sigma),
+                                levels.recentred(at, offsets, at, offsets, sigma),
+                                deviations, offsets)
             result.put(mine, part)
         return result
 
@@ -356,16 +339,16 @@ class Engine:
         heard, mine = output[cells], output[own]
         shifts = np.zeros(len(seen)) if raw_offsets is None else raw_offsets[cells]
         own_shifts = np.zeros(len(due)) if raw_offsets is None else raw_offsets[own]
-        mean, square, shift = encoding.same_part_means(
+        mean, square, shift = levels.same_part_means(
             part.times[seen], part.owners[seen], at, part.owners[due],
             [heard, heard * heard, shifts], [mine, mine * mine, own_shifts], sigma)
         with np.errstate(invalid="ignore"):  # a broken model's inf stays non-finite
             deviations, offsets = mine - mean, own_shifts - shift
-            spreads = np.sqrt(np.maximum(square - mean * mean, 0.0))
+        spreads = levels.spread(mean, square)
         hi = int(np.searchsorted(part.times, window.horizon, side="right"))
         near = np.arange(int(np.searchsorted(part.times, at.min() - 3 * sigma)), hi)
-        [levels] = encoding.same_part_means(part.times[near], part.owners[near], at,
-                                            part.owners[due], [part.velocities[near]],
-                                            [part.velocities[due]], sigma)
-        answer.put(window.slots, self._result(levels, deviations, spreads, offsets, mine,
+        [level] = levels.same_part_means(part.times[near], part.owners[near], at,
+                                         part.owners[due], [part.velocities[near]],
+                                         [part.velocities[due]], sigma)
+        answer.put(window.slots, self._result(level, deviations, spreads, offsets, mine,
                                               own_shifts))

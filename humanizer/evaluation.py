@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from humanizer import drumkit, encoding, musical
+from humanizer import drumkit, levels, musical
 from humanizer import meter as meters
 from humanizer.datasets import asap
 from humanizer.datasets.aligned import usable
@@ -37,7 +37,7 @@ from humanizer.datasets.performance import load_match_pair, score_pair
 from humanizer.engine import Engine
 from humanizer.errors import HumanizerError
 from humanizer.meter import Meter
-from humanizer.notes import Note, read
+from humanizer.notes import Note, keyboard, read
 from humanizer.offline import humanize_part
 from humanizer.output import OutputSettings
 from humanizer.progress import progress
@@ -146,7 +146,7 @@ def case_of(path: Path, input_kind: str) -> Case | None:
             return None
         notes, truth, offsets = pair.score, pair.velocities, pair.offsets
     else:
-        notes = encoding.keyboard(read(path).notes)
+        notes = keyboard(read(path).notes)
         if not notes:
             return None
         truth = np.array([note.velocity for note in notes], dtype=np.float64)
@@ -195,15 +195,15 @@ class Result(NamedTuple):
 def with_dynamics(case: Case, amount: float, phrase_only: bool = False) -> Case:
     """The case with the player's dynamics drawn in, pulled toward their local level by
     1 - amount (0: flat, 1: as played): a user's part that already has accents. With
-    `phrase_only`, only their phrase-level part (encoding.phrase): a drawn contour, where a
+    `phrase_only`, only their phrase-level part (levels.phrase): a drawn contour, where a
     passage is loud or soft, with the accents and voicing left to the style."""
     if amount <= 0:
         return case
     times = np.array([case.notes[i].start for i in case.measured])
-    level = encoding.local_mean(times, case.truth, times)
+    level = levels.local_mean(times, case.truth, times)
     drawn = case.truth - level
     if phrase_only:
-        drawn = encoding.phrase(times, drawn)
+        drawn = levels.phrase(times, drawn)
     given = np.clip(np.rint(level + amount * drawn), 1, 127).astype(int)
     notes = list(case.notes)
     for i, velocity in zip(case.measured, given.tolist()):

@@ -27,44 +27,16 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from humanizer import encoding, notefeatures
+from humanizer import levels, notefeatures
 from humanizer.centres import Centre, running_means
 from humanizer.contract import Contract
+from humanizer.notes import LOWEST_KEY
 from humanizer.windows import Part, Window, windows_of
 
 MAX_STEPS = 256  # the most notes a live window holds (a flood of notes costs no more)
 CHUNK_STEPS = 2048  # whole-file chunks of steps, overlapping by CHUNK_MARGIN on each side
 CHUNK_MARGIN = 256
 WINDOW_BATCH = 64
-LEVEL_GRID = 64  # points a level width where a window's input levels are worked out
-
-
-def own_levels(times: np.ndarray, owners: np.ndarray, velocities: np.ndarray,
-               at: np.ndarray, at_owners: np.ndarray, own: np.ndarray,
-               seconds: float) -> np.ndarray:
-    """The local level of each note's own part (encoding.local_mean over that part's notes
-    `times`, sorted), worked out at points LEVEL_GRID to a level width apart from the
-    first note asked for and interpolated linearly between them: a window's few hundred
-    notes are a handful of points however dense the part, and a level 16 s wide moves by
-    less than 0.01 velocity steps between them. A note of a part with no notes given
-    is its own level (`own`)."""
-    result = np.array(own, dtype=np.float64)
-    if not len(at):
-        return result
-    step, origin = seconds / LEVEL_GRID, float(at.min())  # relative: never a clock
-    for owner in np.unique(at_owners):
-        mine, wanted = owners == owner, np.flatnonzero(at_owners == owner)
-        if not mine.any():
-            continue
-        position = (at[wanted] - origin) / step
-        below = np.floor(position)
-        points = np.unique(np.concatenate([below, below + 1]))
-        grid = encoding.local_mean(times[mine], velocities[mine], origin + points * step,
-                                   seconds)
-        lower = grid[np.searchsorted(points, below)]
-        upper = grid[np.searchsorted(points, below + 1)]
-        result[wanted] = lower + (position - below) * (upper - lower)
-    return result
 
 
 def steps_of(part: Part, seen: np.ndarray, horizon: float, level_seconds: float,
@@ -76,15 +48,15 @@ def steps_of(part: Part, seen: np.ndarray, horizon: float, level_seconds: float,
     times, heard = part.times[seen], part.heard_levels
     near = slice(int(np.searchsorted(heard.times, times[0] - 3 * level_seconds)),
                  int(np.searchsorted(heard.times, horizon, side="right")))
-    levels = own_levels(heard.times[near], heard.owners[near], heard.velocities[near],
-                        times, part.owners[seen], part.velocities[seen], level_seconds)
+    level = levels.own_levels(heard.times[near], heard.owners[near], heard.velocities[near],
+                              times, part.owners[seen], part.velocities[seen], level_seconds)
     steps = notefeatures.encode_notes(times, part.ends[seen], part.keys[seen]
-                                      + encoding.LOWEST_KEY, part.velocities[seen] - levels,
+                                      + LOWEST_KEY, part.velocities[seen] - level,
                                       part.meter[seen], horizon, drums, version)
     if without:
         steps = notefeatures.without(steps, without)
     order = notefeatures.step_order(times, part.keys[seen])
-    return steps[order], seen[order], levels
+    return steps[order], seen[order], level
 
 
 def hearing(contract: Contract) -> tuple[float, bool, int, list[str]]:
@@ -126,18 +98,18 @@ def predict_windows(engine, groups: Sequence[tuple[Part, np.ndarray]], lookahead
             outputs = engine.run_steps(np.stack([built[i][0] for i in batch]))
             for row, index in enumerate(batch):
                 number, window = jobs[index]
-                _, seen, levels = built[index]
-                finish(engine, window, seen, levels, outputs[row], answers[number])
+                _, seen, level = built[index]
+                finish(engine, window, seen, level, outputs[row], answers[number])
     for (part, wanted), answer, before in zip(groups, answers, earlier):
         if len(wanted):
             centre(engine, part, wanted, answer, before)
 
 
-def finish(engine, window: Window, seen: np.ndarray, levels: np.ndarray, out: np.ndarray,
+def finish(engine, window: Window, seen: np.ndarray, level: np.ndarray, out: np.ndarray,
            answer) -> None:
     """A window's due notes' results, their deviations and onset offsets not yet centred
     (`centre` does that once all their part's due notes are in), around the level of that
-    part's input velocities (`levels`, as `steps_of` measured them for the accents, in
+    part's input velocities (`level`, as `steps_of` measured them for the accents, in
     time order); their spread measured on their own part's notes in the window."""
     part, sigma = window.part, engine.contract.level_seconds
     order = np.argsort(seen)
@@ -146,13 +118,13 @@ def finish(engine, window: Window, seen: np.ndarray, levels: np.ndarray, out: np
     offsets = out[:, 2].astype(np.float64) if out.shape[1] > 2 else np.zeros(len(seen))
     mine = np.searchsorted(seen, window.due)
     at, at_owners = part.times[window.due], part.owners[window.due]
-    mean, square = encoding.same_part_means(
+    mean, square = levels.same_part_means(
         part.times[seen], part.owners[seen], at, at_owners,
         [deviations, deviations**2], [deviations[mine], deviations[mine] ** 2], sigma)
+    spreads = levels.spread(mean, square)
     with np.errstate(invalid="ignore"):
-        spreads = np.sqrt(np.maximum(square - mean * mean, 0.0))
-        drawn = part.velocities[window.due] - levels[mine]
-        result = engine._result(levels[mine], deviations[mine], spreads, offsets[mine],
+        drawn = part.velocities[window.due] - level[mine]
+        result = engine._result(level[mine], deviations[mine], spreads, offsets[mine],
                                 deviations[mine], offsets[mine], out[mine, 1], drawn,
                                 notefeatures.heard_accents(drawn))
     answer.put(window.slots, result)
@@ -178,7 +150,7 @@ def predict_whole(engine, part: Part, answer) -> None:
     in chunks of CHUNK_STEPS that overlap by CHUNK_MARGIN (each note's result comes from
     the chunk it is in the core of)."""
     contract = engine.contract
-    steps, seen, levels = steps_of(part, np.arange(len(part.times)), np.inf,
+    steps, seen, level = steps_of(part, np.arange(len(part.times)), np.inf,
                                    *hearing(contract))
     core = CHUNK_STEPS - 2 * CHUNK_MARGIN
     by_length: dict[int, list[tuple[int, int, int]]] = {}  # length -> (lo, core start, end)
@@ -196,22 +168,12 @@ def predict_whole(engine, part: Part, answer) -> None:
     deviations = out[:, 0] * contract.deviation_scale
     offsets = out[:, 2] if out.shape[1] > 2 else np.zeros(len(seen))
     times, owners, sigma = part.times, part.owners, contract.level_seconds
-    drawn = part.velocities - levels
+    drawn = part.velocities - level
     heard = notefeatures.heard_accents(drawn)
-    mean, square, shift, mean_added = (part_means(times, owners, column, sigma) for column in
+    mean, square, shift, mean_added = (levels.part_means(times, owners, column, sigma) for column in
                                        (deviations, deviations**2, offsets, deviations - heard))
+    spreads = levels.spread(mean, square)
     with np.errstate(invalid="ignore"):
-        spreads = np.sqrt(np.maximum(square - mean * mean, 0.0))
-        result = engine._result(levels, deviations - mean_added, spreads, offsets - shift,
+        result = engine._result(level, deviations - mean_added, spreads, offsets - shift,
                                 deviations, offsets, out[:, 1], drawn, heard)
     answer.put(slice(None), result)
-
-
-def part_means(times: np.ndarray, owners: np.ndarray, values: np.ndarray,
-                   seconds: float) -> np.ndarray:
-    """Each note's running mean of `values` over the notes of its own part."""
-    result = np.empty(len(times))
-    for owner in np.unique(owners):
-        mine = owners == owner
-        result[mine] = encoding.local_mean(times[mine], values[mine], times[mine], seconds)
-    return result

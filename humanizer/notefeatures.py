@@ -33,10 +33,12 @@ from collections.abc import Sequence
 import numpy as np
 
 from humanizer import drumkit
-from humanizer.encoding import DEVIATION_SCALE, even_slices
+from humanizer.levels import even_slices
 from humanizer.meter import Meter
 
 ENCODING_NAME = "notefeatures"
+DEVIATION_SCALE = 32.0  # velocity steps per model output unit
+OFFSET_SCALE = 0.05  # seconds per unit of a timing head's output (onset offsets)
 ENCODING_VERSION = 3
 CHORD_SECONDS = 0.035  # onsets this close to a chord's first are one chord
 HELD_SECONDS = 8.0  # a note held longer than this no longer counts as sounding over others

@@ -85,6 +85,11 @@ class NoteFile:
     dropped: int = 0  # events a MIDI file may not hold, or after a track's end: not copied
 
 
+def keyboard(notes: Sequence[Note]) -> list[Note]:
+    """The notes on the 88 piano keys: those a style hears."""
+    return [note for note in notes if note.on_keyboard]
+
+
 def read(path: str | os.PathLike) -> NoteFile:
     """Read a MIDI file; a missing, empty, truncated or damaged file is a HumanizerError."""
     path = Path(path)

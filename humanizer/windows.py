@@ -29,7 +29,7 @@ from humanizer.notes import Note
 class LevelNotes:
     """The notes a part's input level is measured from (sorted by start), as arrays:
     usually the part's own notes. Live, the daemon's record of them reaches further back
-    than the notes it hands the model (daemon.levels): a level 16 s wide weighs 48 s of
+    than the notes it hands the model (daemon.level_record): a level 16 s wide weighs 48 s of
     notes, a window's context is 8 s."""
 
     times: np.ndarray

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from humanizer import notefeatures
+
 # The tests read real data: ../shared/data beside the clone, or the folder HUMANIZER_DATA names.
 DATA = Path(os.environ.get("HUMANIZER_DATA")
             or Path(__file__).resolve().parents[2] / "shared" / "data")
@@ -121,7 +123,7 @@ def timing_model(folder: Path, name: str, offsets_ms: dict[int, float],
     kernel, bias = offsets.get_weights()
     bias = np.zeros_like(bias)
     for pitch, ms in offsets_ms.items():
-        bias[pitch - encoding.LOWEST_KEY] = ms / 1000 / encoding.OFFSET_SCALE
+        bias[pitch - encoding.LOWEST_KEY] = ms / 1000 / notefeatures.OFFSET_SCALE
     offsets.set_weights([np.zeros_like(kernel), bias])
     contract = Contract(name=name, instrument="drums", input="score",
                         outputs=["velocity_deviation", TIMING_OUTPUT], description=description)

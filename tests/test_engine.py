@@ -14,7 +14,7 @@ from humanizer import engine as engine_module
 from humanizer.contract import METADATA_KEY
 from humanizer.engine import Engine
 from humanizer.errors import HumanizerError
-from humanizer.notes import Note, read
+from humanizer.notes import Note, keyboard, read
 from humanizer.offline import humanize_part
 from humanizer.output import OutputSettings
 
@@ -37,7 +37,7 @@ def humanize(engine, notes, strength=1.0, lookahead=None) -> list[int]:
 
 
 def bach(velocity=None):
-    notes = encoding.keyboard(read(BACH_SCORE).notes)
+    notes = keyboard(read(BACH_SCORE).notes)
     if velocity is None:
         return notes
     return [Note(n.pitch, velocity, n.start, n.end, n.channel) for n in notes]

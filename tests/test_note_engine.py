@@ -4,7 +4,7 @@ them, batches that change nothing, the meter heard. On a real (tiny) trained mod
 import numpy as np
 import pytest
 
-from humanizer import note_engine, notefeatures
+from humanizer import notefeatures
 from humanizer.engine import Engine
 from humanizer.meter import Meter
 from humanizer.models import load
@@ -69,37 +69,6 @@ def test_the_meter_is_heard(engine):
     assert not np.allclose(with_meter.deviations, without.deviations)
     assert engine.predict(notes, None, meter=Meter.unknown(32)).deviations == pytest.approx(
         without.deviations)
-
-
-@pytest.mark.parametrize("seconds", [3.0, 16.0])
-def test_window_levels_on_their_grid_are_the_exact_levels_to_a_hundredth(seconds):
-    """A window's input levels are worked out on a grid and interpolated: on a dense part
-    with a swell, accents and two parts, within 0.01 velocity steps of local_mean over each
-    part's own notes, and the same wherever the part's clock started."""
-    from humanizer import encoding
-
-    rng = np.random.default_rng(4)
-    times = np.sort(rng.uniform(0, 120, 6000)).round(3)
-    owners = rng.integers(0, 2, len(times))
-    velocities = (64 + 30 * np.sin(times / 9) + rng.normal(0, 12, len(times))).round()
-    at = np.flatnonzero((times > 50) & (times < 53))
-    levels = note_engine.own_levels(times, owners, velocities, times[at], owners[at],
-                                    velocities[at], seconds)
-    for owner in (0, 1):
-        mine = owners == owner
-        exact = encoding.local_mean(times[mine], velocities[mine], times[at][owners[at] == owner],
-                                    seconds)
-        assert np.abs(levels[owners[at] == owner] - exact).max() < 0.01
-    later = note_engine.own_levels(times + 1234.567, owners, velocities, times[at] + 1234.567,
-                                   owners[at], velocities[at], seconds)
-    assert np.abs(later - levels).max() < 0.01
-
-
-def test_a_window_level_of_a_part_with_no_notes_given_is_its_own_velocity():
-    levels = note_engine.own_levels(np.array([0.0, 1.0]), np.array([0, 0]),
-                                    np.array([60.0, 70.0]), np.array([0.5]), np.array([3]),
-                                    np.array([99.0]), 16.0)
-    assert levels.tolist() == [99.0]
 
 
 @pytest.mark.parametrize("lookahead", [None, 0.39])

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from conftest import EARLY_MS, GROOVE, KICK, run
 
+from humanizer import levels
 from humanizer.datasets.grid import groove_pair, snap
 from humanizer.notes import Note, midi_from_notes, read, with_timing, write_atomic
 
@@ -85,11 +86,10 @@ def test_with_timing_never_moves_a_note_across_its_neighbours_on_the_key(tmp_pat
 def kick_offsets(notes) -> np.ndarray:
     """What `early_model` must predict, whole file: the kick EARLY_MS early, re-centred on
     the part's running mean (the pocket) like every timing head's offsets."""
-    from humanizer import encoding
 
     times = np.array([n.start for n in notes])
     raw = np.where([n.pitch == KICK for n in notes], -EARLY_MS / 1000, 0.0)
-    return raw - encoding.local_mean(times, raw, times)
+    return raw - levels.local_mean(times, raw, times)
 
 
 def test_the_timing_head_survives_export_and_the_engine_reads_it(early_model):

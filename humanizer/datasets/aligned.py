@@ -24,10 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from humanizer import encoding
 from humanizer.datasets import asap
 from humanizer.errors import HumanizerError
-from humanizer.notes import Note, read
+from humanizer.notes import Note, keyboard, read
 
 MATCH_SECONDS = 0.15
 MIN_MATCH_RATE = 0.8
@@ -87,8 +86,8 @@ def match(score: list[Note], performed: list[Note]) -> list[int | None]:
 def align(score_path: Path, score_beats: Path, performance_path: Path,
           performance_beats: Path) -> AlignedPair:
     """The aligned pair of one performance (all score notes; unmatched ones dropped)."""
-    score = encoding.keyboard(read(score_path).notes)
-    performed = encoding.keyboard(read(performance_path).notes)
+    score = keyboard(read(score_path).notes)
+    performed = keyboard(read(performance_path).notes)
     source, target = asap.beats(score_beats), asap.beats(performance_beats)
     starts = warp(np.array([n.start for n in score]), source, target)
     ends = warp(np.array([n.end for n in score]), source, target)

@@ -15,9 +15,8 @@ from pathlib import Path
 import mido
 import numpy as np
 
-from humanizer import encoding
 from humanizer.datasets.aligned import AlignedPair
-from humanizer.notes import read
+from humanizer.notes import keyboard, read
 
 STRAIGHT = 4  # grid lines per beat: 16th notes
 TRIPLET = 3  # 8th-note triplets
@@ -45,7 +44,7 @@ def first_bpm(midi: mido.MidiFile) -> float:
 def groove_pair(path: Path) -> AlignedPair:
     """The grid-snapped input and the performed targets of one file played to a click."""
     note_file = read(path)
-    notes = encoding.keyboard(note_file.notes)
+    notes = keyboard(note_file.notes)
     bpm = first_bpm(note_file.midi)
     starts = np.array([note.start for note in notes])
     snapped = snap(starts, bpm) if notes else starts

@@ -14,27 +14,28 @@ from pathlib import Path
 
 import numpy as np
 
-from humanizer import encoding
 from humanizer import meter as meters
 from humanizer.datasets import asap
 from humanizer.datasets.aligned import AlignedPair, align_performance, usable
 from humanizer.datasets.beats import POP909_BEATS, meter_from_beats, read_beats
 from humanizer.datasets.grid import groove_pair
 from humanizer.datasets.match import match_of, read_match
+from humanizer.levels import LEVEL_SECONDS, deviations_of, local_mean
 from humanizer.meter import Meter
-from humanizer.notes import Note, read
+from humanizer.notes import LOWEST_KEY, Note, keyboard, read
 
 
 @dataclass
 class Performance:
-    """A performance's keyboard notes as arrays, with deviation targets (model units)."""
+    """A performance's keyboard notes as arrays, with what the player shaped: each
+    velocity's deviation from its local level (velocity steps; NaN where nothing is known)."""
 
     name: str
     starts: np.ndarray
     ends: np.ndarray
     pitches: np.ndarray
     velocities: np.ndarray
-    targets: np.ndarray
+    deviations: np.ndarray
     offsets: np.ndarray | None = None  # onset offsets (seconds) where the input is a score
     meter: Meter | None = None  # where each note falls in the bar, where the data knows it
     # each note's score position in quarter notes (ASAP's match files): which notes of two
@@ -51,6 +52,13 @@ class Performance:
                 for p, v, s, e in zip(self.pitches, self.velocities, self.starts, self.ends)]
 
 
+def _shaped(notes: list[Note], level_seconds: float) -> np.ndarray:
+    """Each note's velocity less its local level: what the player shaped."""
+    return deviations_of(np.array([note.start for note in notes]),
+                         np.array([note.velocity for note in notes], dtype=np.float64),
+                         level_seconds)
+
+
 def score_pair(path: Path) -> AlignedPair:
     """The DAW-case pair of a performance: ASAP's aligned score where the files beside it
     give one, else the performance snapped to the grid of its tempo (the Groove MIDI
@@ -61,9 +69,9 @@ def score_pair(path: Path) -> AlignedPair:
 
 
 def load_performance(path: Path,
-                     level_seconds: float = encoding.LEVEL_SECONDS) -> Performance | None:
+                     level_seconds: float = LEVEL_SECONDS) -> Performance | None:
     """A performance ready for training, or None if it has no notes on the keyboard."""
-    notes = encoding.keyboard(read(path).notes)
+    notes = keyboard(read(path).notes)
     if not notes:
         return None
     return Performance(
@@ -72,11 +80,11 @@ def load_performance(path: Path,
         ends=np.array([n.end for n in notes]),
         pitches=np.array([n.pitch for n in notes]),
         velocities=np.array([n.velocity for n in notes], dtype=np.float64),
-        targets=encoding.deviation_targets(notes, level_seconds),
+        deviations=_shaped(notes, level_seconds),
     )
 
 
-def load_pair(path: Path, level_seconds: float = encoding.LEVEL_SECONDS) -> Performance | None:
+def load_pair(path: Path, level_seconds: float = LEVEL_SECONDS) -> Performance | None:
     """The DAW case for training: the quantized input (aligned score or grid) with the
     performed velocities and onset offsets as targets; None if it matches poorly."""
     pair = score_pair(path)
@@ -91,13 +99,13 @@ def load_pair(path: Path, level_seconds: float = encoding.LEVEL_SECONDS) -> Perf
         ends=np.array([n.end for n in played]),
         pitches=np.array([n.pitch for n in played]),
         velocities=pair.velocities.copy(),
-        targets=encoding.deviation_targets(played, level_seconds),
+        deviations=_shaped(played, level_seconds),
         offsets=pair.offsets.copy(),
     )
 
 
 def load_match_pair(path: Path,
-                    level_seconds: float = encoding.LEVEL_SECONDS) -> Performance | None:
+                    level_seconds: float = LEVEL_SECONDS) -> Performance | None:
     """The exact DAW case of an ASAP performance, from its match file: every score note
     at the performance's mean tempo with its meter, the played velocity as target (NaN
     targets for score notes nobody played: they are input, not measured). None when the
@@ -106,25 +114,25 @@ def load_match_pair(path: Path,
     if not match_path.is_file():
         return None
     score = read_match(match_path)
-    keys = (score.pitches >= encoding.LOWEST_KEY) & (score.pitches <= 108)
+    keys = (score.pitches >= LOWEST_KEY) & (score.pitches <= 108)
     played = score.played & keys
     if played.sum() < 2:
         return None
     times = score.starts[keys]
-    targets = np.full(len(times), np.nan)
+    deviations = np.full(len(times), np.nan)
     mine = played[keys]
     velocities = score.velocities[keys]
-    level = encoding.local_mean(times[mine], velocities[mine], times[mine], level_seconds)
-    targets[mine] = (velocities[mine] - level) / encoding.DEVIATION_SCALE
+    level = local_mean(times[mine], velocities[mine], times[mine], level_seconds)
+    deviations[mine] = velocities[mine] - level
     return Performance(
         name=str(path), starts=times, ends=score.ends[keys], pitches=score.pitches[keys],
-        velocities=velocities, targets=targets, meter=score.meter[keys],
+        velocities=velocities, deviations=deviations, meter=score.meter[keys],
         quarters=score.quarters[keys],
     )
 
 
 def load_grid_pair(path: Path,
-                   level_seconds: float = encoding.LEVEL_SECONDS) -> Performance | None:
+                   level_seconds: float = LEVEL_SECONDS) -> Performance | None:
     """The DAW case of a part played to a click (the Groove MIDI Dataset): every note on
     the grid with its meter (from the file's tempo and time signature), the played
     velocity and onset offset as targets."""
@@ -136,13 +144,13 @@ def load_grid_pair(path: Path,
         name=str(path),
         starts=np.array([n.start for n in played]), ends=np.array([n.end for n in played]),
         pitches=np.array([n.pitch for n in played]), velocities=pair.velocities.copy(),
-        targets=encoding.deviation_targets(played, level_seconds),
+        deviations=_shaped(played, level_seconds),
         offsets=pair.offsets.copy(), meter=meters.of_file(read(path).midi, pair.score),
     )
 
 
 def load_daw_case(path: Path,
-                  level_seconds: float = encoding.LEVEL_SECONDS) -> Performance | None:
+                  level_seconds: float = LEVEL_SECONDS) -> Performance | None:
     """The exact DAW case of a performance for a note-level style: ASAP's match file where
     there is one, a quantized part with its beat file (POP909), else the performance on
     the grid of its tempo."""
@@ -154,7 +162,7 @@ def load_daw_case(path: Path,
 
 
 def load_beat_part(path: Path,
-                   level_seconds: float = encoding.LEVEL_SECONDS) -> Performance | None:
+                   level_seconds: float = LEVEL_SECONDS) -> Performance | None:
     """A part already quantized, with its beats annotated beside it (POP909): its notes as
     input, their played velocities as targets, the meter from the beat file."""
     performance = load_performance(path, level_seconds)

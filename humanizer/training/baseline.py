@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from humanizer import encoding, note_engine
+from humanizer import note_engine, notefeatures
 from humanizer.errors import HumanizerError
 from humanizer.evaluation import Case, files_of, match_case, summarize
 from humanizer.windows import Part
@@ -39,8 +39,8 @@ def rows(case: Case, level_seconds: float) -> tuple[np.ndarray, np.ndarray, np.n
     levels[order] = in_time
     features, levels = features[case.measured], levels[case.measured]
     times = np.array([case.notes[i].start for i in case.measured])
-    played = encoding.local_mean(times, case.truth, times, level_seconds)
-    targets = (case.truth - played) / encoding.DEVIATION_SCALE
+    played = levels.local_mean(times, case.truth, times, level_seconds)
+    targets = (case.truth - played) / notefeatures.DEVIATION_SCALE
     return features, targets, levels
 
 
@@ -61,9 +61,9 @@ def shaped(model, case: Case, level_seconds: float) -> tuple[np.ndarray, np.ndar
     """(the input's levels, the baseline's deviations re-centred on their local mean) of
     a case's played notes: computed once, then scaled by each gain."""
     features, _, levels = rows(case, level_seconds)
-    deviation = model.predict(features) * encoding.DEVIATION_SCALE
+    deviation = model.predict(features) * notefeatures.DEVIATION_SCALE
     times = np.array([case.notes[i].start for i in case.measured])
-    return levels, deviation - encoding.local_mean(times, deviation, times, level_seconds)
+    return levels, deviation - levels.local_mean(times, deviation, times, level_seconds)
 
 
 def predictions(model, case: Case, level_seconds: float, gain: float) -> np.ndarray:

@@ -28,10 +28,10 @@ def score_keys(performance: Performance) -> list[tuple[float, int]]:
 
 
 def piece_consensus(performances: Sequence[Performance]) -> list[np.ndarray | None]:
-    """For each performance, the mean deviation target over all performances of its piece
+    """For each performance, the mean deviation (velocity steps) over all performances of its piece
     (the folder it is in, itself included) on each of its score notes - NaN where it did
     not play the note; None for a performance without score positions or alone with its
-    piece (its own targets are the consensus then)."""
+    piece (its own deviations are the consensus then)."""
     pieces: dict[Path, list[int]] = defaultdict(list)
     for index, performance in enumerate(performances):
         if performance.quarters is not None:
@@ -43,12 +43,12 @@ def piece_consensus(performances: Sequence[Performance]) -> list[np.ndarray | No
         sums: dict[tuple[float, int], list[float]] = defaultdict(lambda: [0.0, 0])
         keys = {index: score_keys(performances[index]) for index in members}
         for index in members:
-            for key, target in zip(keys[index], performances[index].targets):
+            for key, target in zip(keys[index], performances[index].deviations):
                 if not np.isnan(target):
                     sums[key][0] += float(target)
                     sums[key][1] += 1
         for index in members:
-            own = performances[index].targets
+            own = performances[index].deviations
             mean = np.array([sums[key][0] / sums[key][1] if sums[key][1] else np.nan
                              for key in keys[index]])
             result[index] = np.where(np.isnan(own), np.nan, mean)

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from humanizer import encoding, notefeatures
+from humanizer import encoding, levels, notefeatures
 from humanizer.datasets.catalog import performances
 from humanizer.datasets.performance import Performance, load_daw_case
 from humanizer.errors import HumanizerError
@@ -61,7 +61,7 @@ class NoteTrainConfig:
     meter_dropout: float = 0.3
     flat_share: float = 0.5  # crops whose input is flat (no accents drawn)
     # of the crops with dynamics drawn in, those whose input carries only their phrase
-    # (encoding.phrase: where a passage is loud or soft), not the note-level accents
+    # (levels.phrase: where a passage is loud or soft), not the note-level accents
     phrase_share: float = 0.0
     # a phrase crop's contour as played (True), or pulled toward its level by the crop's
     # random amount like the accents (False): a style that hears contours drawn shallower
@@ -83,14 +83,14 @@ class NoteTrainConfig:
     limit: int | None = None
     context_seconds: float = 8.0  # of a live window (4 s flattened pop: docs/experiments)
     lookahead_seconds: float = 0.5
-    level_seconds: float = encoding.LEVEL_SECONDS
+    level_seconds: float = levels.LEVEL_SECONDS
     licence: str = ""
     description: str = ""
     sources: list[str] = field(default_factory=list)
 
 
 def load_split(roots: list[str], split: str, limit: int | None,
-               level_seconds: float = encoding.LEVEL_SECONDS) -> list[Performance]:
+               level_seconds: float = levels.LEVEL_SECONDS) -> list[Performance]:
     """The DAW-case performances of one split (ASAP: from the match files; parts played
     to a click: on the grid)."""
     paths = [p for root in roots for p in performances(root, split)]
@@ -132,15 +132,16 @@ def crop(performance: Performance, first: int, count: int, horizon_after: float,
     times = performance.starts[first:end] * stretch
     ends = performance.ends[first:end] * stretch
     pitches = performance.pitches[first:end] + transpose
-    deviations = performance.targets[first:end]
+    deviations = performance.deviations[first:end] / notefeatures.DEVIATION_SCALE
     drawn = np.nan_to_num(deviations)
     depth = accent_amount
     if phrase_only:
-        drawn = encoding.phrase(times, drawn)
+        drawn = levels.phrase(times, drawn)
         depth = 1.0 if config.phrase_full else accent_amount
-    accents = drawn * encoding.DEVIATION_SCALE * depth
+    accents = drawn * notefeatures.DEVIATION_SCALE * depth
     if consensus is not None:
-        deviations = accent_amount * deviations + (1 - accent_amount) * consensus[first:end]
+        deviations = accent_amount * deviations + (1 - accent_amount) * consensus[first:end] \
+            / notefeatures.DEVIATION_SCALE
     meter = performance.meter[first:end] if performance.meter is not None and meter_kept \
         else Meter.unknown(end - first)
     horizon = times[-1] + horizon_after
@@ -154,7 +155,7 @@ def crop(performance: Performance, first: int, count: int, horizon_after: float,
         counts &= times >= horizon - lookahead - LIVE_BAND
     y[counts, 0] = deviations[counts]
     if performance.offsets is not None:
-        y[counts, 1] = performance.offsets[first:end][counts] * stretch / encoding.OFFSET_SCALE
+        y[counts, 1] = performance.offsets[first:end][counts] * stretch / notefeatures.OFFSET_SCALE
     order = notefeatures.step_order(times, pitches)
     steps = np.zeros((count, notefeatures.INPUTS), dtype=np.float32)
     targets = np.full((count, 2), np.nan, dtype=np.float32)
@@ -200,7 +201,7 @@ def validation_crops(validation_set: list[Performance], config: NoteTrainConfig,
 def metrics_of(predicted: np.ndarray, targets: np.ndarray) -> dict[str, float]:
     """Velocity MAE over the counted notes, with no deviation, and the spread ratio."""
     mask = ~np.isnan(targets[..., 0])
-    scale = encoding.DEVIATION_SCALE
+    scale = notefeatures.DEVIATION_SCALE
     errors = np.abs(predicted[..., 0][mask] - targets[..., 0][mask]) * scale
     ratios = [predicted[i, :, 0][mask[i]].std() / targets[i, :, 0][mask[i]].std()
               for i in range(len(targets)) if mask[i].sum() > 2 and targets[i, :, 0][mask[i]].std()]

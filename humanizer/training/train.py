@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from humanizer import encoding
+from humanizer import encoding, levels, notefeatures
 from humanizer.datasets.catalog import performances
 from humanizer.datasets.performance import Performance, load_pair, load_performance
 from humanizer.errors import HumanizerError
@@ -55,7 +55,7 @@ class TrainConfig:
     context_seconds: float = 4.0
     lookahead_seconds: float = 0.5
     input: str = "performance"  # or "score": aligned ASAP scores, grid-snapped drums
-    level_seconds: float = encoding.LEVEL_SECONDS  # the level deviations are measured from
+    level_seconds: float = levels.LEVEL_SECONDS  # the level deviations are measured from
     timing: bool = False  # a second head predicting onset offsets (needs score input)
     decay: str = "none"  # or "linear": the learning rate falls to the time budget
     drum_map: str = "notes"  # drums: each recorded note, or each kit class (humanizer.drumkit)
@@ -69,7 +69,7 @@ class TrainConfig:
 
 def load_split(roots: list[str], split: str, limit: int | None,
                input_kind: str = "performance",
-               level_seconds: float = encoding.LEVEL_SECONDS) -> list[Performance]:
+               level_seconds: float = levels.LEVEL_SECONDS) -> list[Performance]:
     """The performances of one split of the data set folders, as played or as the DAW
     case; a file that cannot be read is skipped with a message, never fatal."""
     paths = [p for root in roots for p in performances(root, split)]
@@ -116,9 +116,9 @@ def crop(performance: Performance, start: float, frames: int, fps: float,
     onset = encoding.frame_index(starts, fps) - first
     hit = (onset >= 0) & (onset < frames)
     cells = onset[hit], performance.pitches[hit] + transpose - encoding.LOWEST_KEY
-    y[cells] = performance.targets[hit]
+    y[cells] = performance.deviations[hit] / notefeatures.DEVIATION_SCALE
     if performance.offsets is not None:
-        offsets[cells] = performance.offsets[hit] * stretch / encoding.OFFSET_SCALE
+        offsets[cells] = performance.offsets[hit] * stretch / notefeatures.OFFSET_SCALE
     return x, y, offsets
 
 
@@ -191,7 +191,7 @@ def validation_crops(performances_: list[Performance], config: TrainConfig) -> C
 def timing_metrics(predicted: np.ndarray, targets: np.ndarray) -> dict[str, float]:
     """Onset-offset MAE in milliseconds over onset cells, and with no offset at all."""
     mask = ~np.isnan(targets)
-    scale = encoding.OFFSET_SCALE * 1000
+    scale = notefeatures.OFFSET_SCALE * 1000
     return {"timing_mae_ms": float(np.abs(predicted[mask] - targets[mask]).mean() * scale),
             "timing_zero_ms": float(np.abs(targets[mask]).mean() * scale)}
 
@@ -254,8 +254,8 @@ def train(config: TrainConfig) -> dict:
         predicted = model.predict(x_val, batch_size=8, verbose=0)
         if config.timing:
             predicted, predicted_offsets = predicted
-        metrics = spread_metrics(predicted, y_val, encoding.DEVIATION_SCALE)
-        metrics["live"] = spread_metrics(predicted, y_live, encoding.DEVIATION_SCALE)
+        metrics = spread_metrics(predicted, y_val, notefeatures.DEVIATION_SCALE)
+        metrics["live"] = spread_metrics(predicted, y_live, notefeatures.DEVIATION_SCALE)
         if config.timing:
             metrics.update(timing_metrics(predicted_offsets, offsets_val))
             metrics["live"].update(timing_metrics(predicted_offsets, offsets_live))

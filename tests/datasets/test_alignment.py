@@ -56,7 +56,7 @@ def test_the_daw_case_is_the_aligned_score_beside_asap_else_the_grid():
 def test_a_performance_loads_as_played_or_as_its_daw_case():
     played = performance.load_performance(FUGUE / "Lee01M.mid")
     pair = performance.load_pair(FUGUE / "Lee01M.mid")
-    assert played.offsets is None and len(played.targets) == len(played.starts)
+    assert played.offsets is None and len(played.deviations) == len(played.starts)
     assert pair.offsets is not None and len(pair.offsets) == len(pair.starts) < len(played.starts)
 
 

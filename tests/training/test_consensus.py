@@ -4,7 +4,7 @@ import numpy as np
 from conftest import ASAP
 
 from humanizer.datasets.performance import Performance, load_match_pair
-from humanizer.notefeatures import COLUMN
+from humanizer.notefeatures import COLUMN, DEVIATION_SCALE
 from humanizer.training.consensus import piece_consensus, score_keys
 from humanizer.training.note_train import NoteTrainConfig, crop
 
@@ -13,10 +13,11 @@ NAN = np.nan
 
 def played(name: str, quarters: list[float], targets: list[float],
            pitches: list[int] | None = None) -> Performance:
-    """A performance of a score at 0.5 s a quarter (its tempo does not matter)."""
+    """A performance of a score at 0.5 s a quarter (its tempo does not matter), its
+    deviations `targets` in model units (DEVIATION_SCALE velocity steps)."""
     starts = np.array(quarters) * 0.5
     return Performance(name, starts, starts + 0.4, np.array(pitches or [60] * len(quarters)),
-                       np.full(len(quarters), 64.0), np.array(targets),
+                       np.full(len(quarters), 64.0), np.array(targets) * DEVIATION_SCALE,
                        quarters=np.array(quarters))
 
 
@@ -25,8 +26,8 @@ def test_each_note_aims_at_the_mean_of_the_players_of_its_piece():
     second = played("bach/b.mid", [0, 1, 2], [0.4, 0.1, 0.0])
     alone = played("chopin/c.mid", [0, 1], [0.3, -0.3])
     [a, b, c] = piece_consensus([first, second, alone])
-    np.testing.assert_allclose(a, [0.3, NAN, -0.2])  # a note not played is not measured
-    np.testing.assert_allclose(b, [0.3, 0.1, -0.2])  # one the other missed: its own
+    np.testing.assert_allclose(a / DEVIATION_SCALE, [0.3, NAN, -0.2])  # not played: not measured
+    np.testing.assert_allclose(b / DEVIATION_SCALE, [0.3, 0.1, -0.2])  # the other missed: its own
     assert c is None  # alone with its piece: its own targets are the consensus
 
 
@@ -34,8 +35,8 @@ def test_the_same_score_note_is_its_quarter_and_its_pitch():
     first = played("bach/a.mid", [0, 0, 1.5], [0.6, -0.6, 0.2], pitches=[60, 64, 60])
     second = played("bach/b.mid", [0, 1.5], [0.0, 0.4], pitches=[64, 60])
     [a, b] = piece_consensus([first, second])
-    np.testing.assert_allclose(a, [0.6, -0.3, 0.3])
-    np.testing.assert_allclose(b, [-0.3, 0.3])
+    np.testing.assert_allclose(a / DEVIATION_SCALE, [0.6, -0.3, 0.3])
+    np.testing.assert_allclose(b / DEVIATION_SCALE, [-0.3, 0.3])
 
 
 def test_performances_at_different_tempi_share_every_score_note():
@@ -70,9 +71,10 @@ def test_a_crop_aims_at_the_consensus_as_far_as_its_input_is_flat():
                     consensus=agreed)
     amount = x[0, COLUMN["accent"]] / 0.4  # the input carries this much of the played
     assert 0.05 < amount < 0.95
-    np.testing.assert_allclose(x[:, COLUMN["accent"]], amount * first.targets, rtol=1e-5)
-    np.testing.assert_allclose(mixed[:, 0], amount * first.targets
-                               + (1 - amount) * agreed, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(x[:, COLUMN["accent"]], amount * first.deviations / DEVIATION_SCALE,
+                               rtol=1e-5)
+    np.testing.assert_allclose(mixed[:, 0], amount * first.deviations / DEVIATION_SCALE
+                               + (1 - amount) * agreed / DEVIATION_SCALE, rtol=1e-5, atol=1e-6)
 
 
 def test_two_real_performances_of_a_fugue_agree_on_their_common_notes():
@@ -80,9 +82,9 @@ def test_two_real_performances_of_a_fugue_agree_on_their_common_notes():
     pairs = [load_match_pair(folder / name, 16.0) for name in ("Denisova06M.mid", "Lee01M.mid")]
     consensus = piece_consensus(pairs)
     for pair, agreed in zip(pairs, consensus):
-        assert np.array_equal(~np.isnan(agreed), ~np.isnan(pair.targets))
+        assert np.array_equal(~np.isnan(agreed), ~np.isnan(pair.deviations))
     # both played the fugue's first notes: there each aims at the mean of the two
-    keys = [dict(zip(zip(np.round(p.quarters, 3), p.pitches), p.targets)) for p in pairs]
+    keys = [dict(zip(zip(np.round(p.quarters, 3), p.pitches), p.deviations)) for p in pairs]
     common = [k for k in keys[0] if k in keys[1] and not np.isnan(keys[0][k] + keys[1][k])]
     assert len(common) > 1000
     first = dict(zip(zip(np.round(pairs[0].quarters, 3), pairs[0].pitches), consensus[0]))

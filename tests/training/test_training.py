@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from conftest import ASAP, GROOVE, train_tiny_drums
 
+from humanizer import levels
 from humanizer.cli import main
 from humanizer.datasets.catalog import performances
 from humanizer.datasets.performance import Performance, load_pair, load_performance
@@ -305,7 +306,6 @@ def test_a_live_frame_crop_keeps_the_targets_of_the_band_before_its_lookahead():
 
 
 def test_a_phrase_crop_draws_in_where_the_passage_is_loud_not_its_accents():
-    from humanizer import encoding
     from humanizer.notefeatures import COLUMN
     from humanizer.training.note_train import NoteTrainConfig
     from humanizer.training.note_train import crop as note_crop
@@ -318,7 +318,7 @@ def test_a_phrase_crop_draws_in_where_the_passage_is_loud_not_its_accents():
     config = NoteTrainConfig(data=[], output="", flat_share=0.0, phrase_share=1.0,
                              stretch=0.0, transpose=0, meter_dropout=0.0)
     x, y = note_crop(performance, 0, 16, 0.0, 0.0, np.random.default_rng(3), config)
-    phrase = encoding.phrase(starts, played)
+    phrase = levels.phrase(starts, played)
     drawn = x[:, COLUMN["accent"]]
     amount = drawn[8] / phrase[8]
     assert 0.05 < amount < 1.0

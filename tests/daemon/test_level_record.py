@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from humanizer.daemon.levels import RECORD_SECONDS, TRIM_EVERY, LevelRecord
+from humanizer.daemon.level_record import RECORD_SECONDS, TRIM_EVERY, LevelRecord
 
 
 def test_notes_come_back_sorted_by_start_channel_order_within_a_start():
