@@ -79,7 +79,7 @@ class LevelRecord:
         return tuple(column[order] for column in columns)  # type: ignore[return-value]
 
 
-def heard_by(engine: Engine, record: tuple) -> LevelNotes:
+def level_notes(engine: Engine, record: tuple) -> LevelNotes:
     """The notes of a `LevelRecord.notes` answer that `engine` hears (as the scheduler
     keeps a window's notes): those its input level is measured from."""
     starts, channels, keys, velocities = record

@@ -24,7 +24,7 @@ import numpy as np
 from humanizer import meter, output
 from humanizer.centres import Centre
 from humanizer.daemon.buffer import Event, LookaheadBuffer
-from humanizer.daemon.level_record import heard_by
+from humanizer.daemon.level_record import level_notes
 from humanizer.daemon.settings import Settings
 from humanizer.daemon.stats import Timings
 from humanizer.daemon.stylemap import StyleMap
@@ -32,8 +32,8 @@ from humanizer.daemon.supervisor import Supervisor, yield_to_midi
 from humanizer.daemon.transport import Transport, is_transport
 from humanizer.engine import BATCH_SECONDS, PREDICT_BEFORE, Engine, heard_ahead
 from humanizer.meter import Meter
-from humanizer.note_engine import MAX_STEPS
 from humanizer.notes import Note
+from humanizer.perform import perform
 from humanizer.prediction import Prediction
 from humanizer.variation import Takes
 from humanizer.windows import LevelNotes
@@ -54,10 +54,10 @@ class Job:
     lookahead: float
     events: list[Event]
     owners: list[int]  # each note's part: its channel
-    positions: np.ndarray | None = None  # note-level styles: each note's song position
+    positions: np.ndarray | None = None  # each note's song position
     meter: Meter | None = None  # ... and so where it falls in the bar
-    levels: LevelNotes | None = None  # note-level styles: what their input level weighs
-    earlier: dict[int, Centre] | None = None  # ... and what their due notes centre on
+    levels: LevelNotes | None = None  # what the notes' input level weighs
+    earlier: dict[int, Centre] | None = None  # ... and what the due notes centre on
 
 
 class Scheduler:
@@ -199,20 +199,22 @@ class Scheduler:
                 if wait > 0:
                     self._state.wait(min(wait, IDLE_WAIT))
                     continue
-                batch = self.buffer.claim(due + BATCH_SECONDS)
-                snapshots = self._snapshots(batch)
-                settings = self.settings
-            jobs = self._prepare(snapshots)  # (a failure here is the supervisor's: restarted)
-            try:
-                self.predict(jobs, settings)
-            except Exception as error:  # a broken inference must not stop the music
-                self.failed_inference(jobs, error)
+            self.predict_due(due)
 
-    def _jobs(self, batch: list[Event]) -> list[Job]:
-        """The inferences that give `batch` its velocities."""
+    def predict_due(self, due: float) -> list[Job]:
+        """Predict the notes due from `due` to BATCH_SECONDS after it in one batch and
+        place them: the predictor's step (returns the jobs it ran). The snapshot of what
+        was heard is taken under the lock, the model runs outside it."""
         with self._state:
+            batch = self.buffer.claim(due + BATCH_SECONDS)
             snapshots = self._snapshots(batch)
-        return self._prepare(snapshots)
+            settings = self.settings
+        jobs = self._prepare(snapshots)  # (a failure here is the supervisor's: restarted)
+        try:
+            self.predict(jobs, settings)
+        except Exception as error:  # a broken inference must not stop the music
+            self.failed_inference(jobs, error)
+        return jobs
 
     def _snapshots(self, batch: list[Event]) -> list[Job]:
         """Per style and lookahead: the engine, the notes heard on the channels it plays
@@ -228,27 +230,20 @@ class Scheduler:
         snapshots = []
         for (key, lookahead), events in groups.items():
             engine, channels = engines[key]
-            contract = engine.contract
-            # the frames look back context_seconds, the input's level 3 level widths
-            reach = max(contract.context_seconds, 3 * contract.level_seconds) + 1.0
-            levels = earlier = None
-            if contract.note_level:  # notes' accents are heard against their own level:
-                reach = contract.context_seconds + 1.0  # its notes from the level record,
-                first = min(event.note.start for event in events)  # 3 widths further back
-                levels = heard_by(engine, self.buffer.levels.notes(
-                    channels, first - reach - 3 * contract.level_seconds))
-                # and what they got centred on what the earlier notes got
-                earlier = self.buffer.centres.earlier(engine, channels)
-            notes, indices, song_times = self.buffer.window(
-                channels, events, reach, MAX_STEPS if contract.note_level else None)
-            wanted = song_times if contract.note_level else [song_times[i] for i in indices]
-            places = self.transport.positions(np.array(wanted), self.clock())
-            due_places = places[indices] if contract.note_level else places
-            for i, place in zip(indices, due_places.tolist()):
+            hearing = engine.hearing
+            first = min(event.note.start for event in events)
+            # notes' accents are heard against their own level, from the level record;
+            # what they get is centred on what the channels' earlier notes got
+            levels = level_notes(engine, self.buffer.levels.notes(
+                channels, first - hearing.level_reach))
+            earlier = self.buffer.centres.earlier(engine, channels)
+            notes, indices, song_times = self.buffer.window(channels, events, hearing.reach,
+                                                            hearing.most)
+            places = self.transport.positions(np.array(song_times), self.clock())
+            for i, place in zip(indices, places[indices].tolist()):
                 self.recent.append((notes[i].channel, notes[i].pitch, place))
-            snapshots.append(Job(engine, notes, indices, lookahead, events, [],
-                                 places if contract.note_level else None, None, levels,
-                                 earlier))
+            snapshots.append(Job(engine, notes, indices, lookahead, events, [], places, None,
+                                 levels, earlier))
         return snapshots
 
     def _prepare(self, snapshots: list[Job]) -> list[Job]:
@@ -321,34 +316,23 @@ class Scheduler:
                 self._place(job, prediction, settings)
 
     def _place(self, job: Job, prediction: Prediction, settings: Settings) -> None:
-        """A job's prediction through the one output step into the buffer."""
-        played = settings.output()
-        noise = None
-        if played.variation > 0:
-            noise = np.empty(len(job.events))
-            due = [job.notes[i] for i in job.indices]
-            for channel in sorted({note.channel for note in due}):
-                mine = [i for i, note in enumerate(due) if note.channel == channel]
-                noise[mine] = self.takes.draw(channel, np.array([due[i].start for i in mine]))
-        rejected = int(np.sum(~(np.isfinite(prediction.levels)
-                                & np.isfinite(prediction.deviations)
-                                & np.isfinite(prediction.offsets))))
-        heard = np.array([event.note.velocity for event in job.events], dtype=np.float64)
-        velocities = output.velocities(heard, prediction.levels, prediction.deviations,
-                                       prediction.spreads, played, prediction.variations,
-                                       noise)
-        shifts = output.shifts(prediction.offsets, played, job.engine.contract.timing)
+        """A job's prediction through the one perform step into the buffer."""
+        due = [job.notes[i] for i in job.indices]
+        performed = perform(prediction, np.array([event.note.velocity for event in job.events]),
+                            np.array([note.start for note in due]),
+                            np.array([note.channel for note in due]), settings.output(),
+                            self.takes, job.engine.contract.timing)
         with self._state:
-            for event, velocity, shift in zip(job.events, velocities.tolist(),
-                                              shifts.tolist()):
+            for event, velocity, shift in zip(job.events, performed.velocities.tolist(),
+                                              performed.shifts.tolist()):
                 self.buffer.place(event, int(velocity), shift)
             if job.earlier is not None:  # what the channels' later notes centre on
-                self.buffer.centres.add_all(job.engine, [job.notes[i] for i in job.indices],
-                                            prediction.added, prediction.uncentred_offsets)
-            self.buffer.counts.predicted += len(job.events) - rejected
-            self.buffer.counts.rejected += rejected
+                self.buffer.centres.add_all(job.engine, due, prediction.added,
+                                            prediction.uncentred_offsets)
+            self.buffer.counts.predicted += len(job.events) - performed.rejected
+            self.buffer.counts.rejected += performed.rejected
             self._state.notify_all()  # a note moved earlier may be due sooner
-        if rejected:
+        if performed.rejected:
             self._strike(job.engine)
 
     # -- panic and shutdown -----------------------------------------------------------------

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import onnxruntime as ort
@@ -50,6 +50,18 @@ WINDOW_BATCH = 64  # lookahead windows run together in one call
 PREDICT_BEFORE = 0.080  # the live predictor starts this long before a note is due
 BATCH_SECONDS = 0.030  # notes due this close after the first one share its inference
 FAR_END = 1e9  # the end of a note whose note-off is not heard yet
+
+
+@dataclass(frozen=True)
+class Hearing:
+    """What a live window of a style must be handed (the engine says, so the daemon never
+    asks which model family it runs): the notes begun from `reach` seconds before the
+    earliest due note - at most `most` of them before it (None: all) - and, for the
+    input's level, the notes heard from `level_reach` seconds before it."""
+
+    reach: float
+    level_reach: float
+    most: int | None
 
 
 def heard_ahead(latency: float, timing: bool = False) -> float:
@@ -138,6 +150,18 @@ class Engine:
         self.fps = self.contract.fps
         self._heard_keys = np.array([self.hears(Note(key, 64, 0.0, 1.0)) is not None
                                      for key in range(128)])  # hears, for every MIDI key
+
+    @property
+    def hearing(self) -> Hearing:
+        """What a live window needs: a note-level style its context (at most
+        note_engine.MAX_STEPS notes) and its level's three widths before that; a frame
+        style its frames' context and the level's three widths, from the window itself."""
+        contract = self.contract
+        if contract.note_level:
+            reach = contract.context_seconds + 1.0
+            return Hearing(reach, reach + 3 * contract.level_seconds, note_engine.MAX_STEPS)
+        reach = max(contract.context_seconds, 3 * contract.level_seconds) + 1.0
+        return Hearing(reach, reach, None)
 
     def hears(self, note: Note) -> Note | None:
         """The note as this style's model hears it, or None for one it has no input for:
@@ -256,18 +280,18 @@ class Engine:
             at, deviations = times[mine], self._scale(raw[mine])
             centred = levels.recentred(at, deviations, at, deviations, sigma)
             offsets = raw_offsets[mine]
-            part = self._result(levels.local_mean(at, velocities[mine], at, sigma), centred,
+            part = self.calibrated(levels.local_mean(at, velocities[mine], at, sigma), centred,
                                 levels.local_spread(at, centred, at, sigma),
                                 levels.recentred(at, offsets, at, offsets, sigma),
                                 deviations, offsets)
             result.put(mine, part)
         return result
 
-    def _result(self, levels: np.ndarray, deviations: np.ndarray, spreads: np.ndarray,
-                offsets: np.ndarray, uncentred: np.ndarray, uncentred_offsets: np.ndarray,
-                log_variations: np.ndarray | None = None,
-                accents: np.ndarray | None = None,
-                heard: np.ndarray | None = None) -> Prediction:
+    def calibrated(self, levels: np.ndarray, deviations: np.ndarray, spreads: np.ndarray,
+                   offsets: np.ndarray, uncentred: np.ndarray, uncentred_offsets: np.ndarray,
+                   log_variations: np.ndarray | None = None,
+                   accents: np.ndarray | None = None,
+                   heard: np.ndarray | None = None) -> Prediction:
         """Raw results in velocity steps and seconds, calibrated by the contract's gain
         (`uncentred`, `uncentred_offsets`: the deviations and offsets before they were
         centred; the deviations are kept less the accents heard - what the style added,
@@ -350,5 +374,5 @@ class Engine:
         [level] = levels.same_part_means(part.times[near], part.owners[near], at,
                                          part.owners[due], [part.velocities[near]],
                                          [part.velocities[due]], sigma)
-        answer.put(window.slots, self._result(level, deviations, spreads, offsets, mine,
+        answer.put(window.slots, self.calibrated(level, deviations, spreads, offsets, mine,
                                               own_shifts))

@@ -12,7 +12,7 @@ Each note's accent input is measured from its own part's level, and what the sty
 to it is re-centred on what it added to its own part's notes: the part keeps its level
 and the user's accents are heard as the user drew them (up to notefeatures.ACCENT_LIMIT)
 and kept whole: the style's gain scales only what it adds to what it heard
-(Engine._result), and the centre takes out nothing the user drew.
+(Engine.calibrated), and the centre takes out nothing the user drew.
 
 Whole-file, a note is centred on its part's notes around it. In a lookahead window it is
 centred on the running centre of what its part's notes got (added, and their onset
@@ -65,7 +65,7 @@ def hearing(contract: Contract) -> tuple[float, bool, int, list[str]]:
             contract.without)
 
 
-def heard_by(part: Part, window: Window, context_seconds: float) -> np.ndarray:
+def window_notes(part: Part, window: Window, context_seconds: float) -> np.ndarray:
     """The notes a window holds: from its context before the anchor to its horizon, the
     latest MAX_STEPS of them (never fewer than its own notes)."""
     lo = int(np.searchsorted(part.times, window.anchor - context_seconds, side="left"))
@@ -86,7 +86,7 @@ def predict_windows(engine, groups: Sequence[tuple[Part, np.ndarray]], lookahead
         if len(wanted):
             jobs += [(number, window) for window in
                      windows_of(part, wanted, lookahead, contract.fps)]
-    built = [steps_of(window.part, heard_by(window.part, window, contract.context_seconds),
+    built = [steps_of(window.part, window_notes(window.part, window, contract.context_seconds),
                       window.horizon, *hearing(contract))
              for _, window in jobs]
     by_length: dict[int, list[int]] = {}
@@ -124,7 +124,7 @@ def finish(engine, window: Window, seen: np.ndarray, level: np.ndarray, out: np.
     spreads = levels.spread(mean, square)
     with np.errstate(invalid="ignore"):
         drawn = part.velocities[window.due] - level[mine]
-        result = engine._result(level[mine], deviations[mine], spreads, offsets[mine],
+        result = engine.calibrated(level[mine], deviations[mine], spreads, offsets[mine],
                                 deviations[mine], offsets[mine], out[mine, 1], drawn,
                                 notefeatures.heard_accents(drawn))
     answer.put(window.slots, result)
@@ -135,7 +135,7 @@ def centre(engine, part: Part, wanted: np.ndarray, answer,
     """Centre what the style added to the due notes and their onset offsets (the notes
     `wanted` of `part`, `finish`ed into `answer`) on their parts' running centre up to
     them (humanizer.centres), continued from the parts' centres `earlier`. The mean added
-    is taken off as the gain scales it (Engine._result scales what the style adds to the
+    is taken off as the gain scales it (Engine.calibrated scales what the style adds to the
     accents heard by the gain)."""
     order = np.argsort(part.times[wanted], kind="stable")
     means, offset_means, _ = running_means(
@@ -174,6 +174,6 @@ def predict_whole(engine, part: Part, answer) -> None:
                                        (deviations, deviations**2, offsets, deviations - heard))
     spreads = levels.spread(mean, square)
     with np.errstate(invalid="ignore"):
-        result = engine._result(level, deviations - mean_added, spreads, offsets - shift,
+        result = engine.calibrated(level, deviations - mean_added, spreads, offsets - shift,
                                 deviations, offsets, out[:, 1], drawn, heard)
     answer.put(slice(None), result)

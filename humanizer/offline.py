@@ -33,6 +33,7 @@ from humanizer.notes import (
     with_velocities,
     write_atomic,
 )
+from humanizer.perform import perform
 from humanizer.variation import Takes
 
 
@@ -50,33 +51,19 @@ def humanize_part(engine: Engine, notes: Sequence[Note], settings: output.Output
     heard = [engine.hears(note) for note in notes]
     shaped = np.array([note is not None for note in heard], dtype=bool)
     if shaped.any():
-        kept = None if owners is None else np.asarray(owners)[shaped]
-        prediction = engine.predict([note for note in heard if note is not None], lookahead,
-                                    kept, None if meter is None else meter[shaped])
-        broken = ~(np.isfinite(prediction.levels) & np.isfinite(prediction.deviations)
-                   & np.isfinite(prediction.offsets))
-        if broken.any():
+        playable = [note for note in heard if note is not None]
+        kept = np.zeros(len(playable), dtype=np.int64) if owners is None \
+            else np.asarray(owners)[shaped]
+        prediction = engine.predict(playable, lookahead, kept,
+                                    None if meter is None else meter[shaped])
+        performed = perform(prediction, velocities[shaped],
+                            np.array([note.start for note in playable]), kept, settings,
+                            takes, engine.contract.timing)
+        if performed.rejected:
             raise HumanizerError(f"style '{engine.contract.name}' predicted invalid numbers "
-                                 f"for {int(broken.sum())} notes: the model is broken")
-        noise = None
-        if takes is not None and settings.variation > 0:
-            noise = variation_noise(takes, [n for n in heard if n is not None], kept)
-        velocities[shaped] = output.velocities(velocities[shaped], prediction.levels,
-                                               prediction.deviations, prediction.spreads,
-                                               settings, prediction.variations, noise)
-        shifts[shaped] = output.shifts(prediction.offsets, settings, engine.contract.timing)
+                                 f"for {performed.rejected} notes: the model is broken")
+        velocities[shaped], shifts[shaped] = performed.velocities, performed.shifts
     return velocities, shifts
-
-
-def variation_noise(takes: Takes, notes: Sequence[Note],
-                    owners: Sequence[int] | None) -> np.ndarray:
-    """Each note's draw from its part's stream (in the notes' order within a part)."""
-    owners = np.zeros(len(notes), dtype=np.int64) if owners is None else np.asarray(owners)
-    noise = np.empty(len(notes))
-    for owner in np.unique(owners):
-        mine = np.flatnonzero(owners == owner)
-        noise[mine] = takes.draw(int(owner), np.array([notes[i].start for i in mine]))
-    return noise
 
 
 @dataclass

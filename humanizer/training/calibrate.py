@@ -28,8 +28,8 @@ from humanizer import output
 from humanizer.engine import Engine
 from humanizer.errors import HumanizerError
 from humanizer.evaluation import SPAWN, case_of, summarize
-from humanizer.offline import variation_noise
 from humanizer.output import OutputSettings
+from humanizer.perform import variation_noise
 from humanizer.variation import Takes
 
 GAINS = (1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 3.0)
@@ -83,7 +83,8 @@ def _raw(model: str, path: Path, lookahead: float | None, input_kind: str) -> Ra
     compared = measured[keep]
     inputs = np.array([note.velocity for note, k in zip(case.notes, keep) if k],
                       dtype=np.float64)[compared]
-    noise = variation_noise(Takes(0), played, None)
+    noise = variation_noise(Takes(0), np.array([note.start for note in played]),
+                            np.zeros(len(played), dtype=np.int64))
     return Raw(truth, inputs, prediction.levels[compared], prediction.deviations[compared],
                prediction.spreads[compared], prediction.variations[compared],
                noise[compared])

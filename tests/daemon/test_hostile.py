@@ -31,8 +31,7 @@ def play(scheduler, clock, pitches, start=0.0, latency=0.5):
         scheduler.receive(note_on(pitch, 70), at)
         scheduler.receive(note_off(pitch), at + 0.2)
         clock.now = at + latency
-        scheduler.predict(scheduler._jobs(scheduler.buffer.claim(clock.now + 1e-9)),
-                          scheduler.settings)
+        scheduler.predict_due(clock.now)
         sent += scheduler.buffer.pop_due(clock.now + 1e-9)
     return sent
 

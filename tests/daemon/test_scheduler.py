@@ -53,8 +53,7 @@ def test_live_velocities_equal_the_offline_latency_emulation():
             scheduler.receive(events[received][2], events[received][0])
             received += 1
         clock.now = due
-        scheduler.predict(scheduler._jobs(scheduler.buffer.claim(due + 1e-9)),
-                          scheduler.settings)
+        scheduler.predict_due(due)
         sent += scheduler.buffer.pop_due(due + 1e-9)
     live = [m[2] for m in sent if m[0] == 0x90 and m[2] > 0]
     offline, _ = humanize_part(styles.playing(0)[0], notes, OutputSettings(strength=strength),
@@ -91,10 +90,9 @@ def test_a_score_aware_style_hears_accents_against_the_level_record_as_offline(
             scheduler.receive(events[received][2], events[received][0])
             received += 1
         clock.now = due
-        jobs = scheduler._jobs(scheduler.buffer.claim(due + 1e-9))
+        jobs = scheduler.predict_due(due)
         spans += [job.notes[-1].start - job.notes[0].start for job in jobs]
         sizes += [len(job.notes) for job in jobs]
-        scheduler.predict(jobs, scheduler.settings)
         sent += scheduler.buffer.pop_due(due + 1e-9)
     live = [m[2] for m in sent if m[0] == 0x90 and m[2] > 0]
     offline, _ = humanize_part(engine, notes, OutputSettings(), heard_ahead(latency))
@@ -138,8 +136,7 @@ def play_with_clock(scheduler: Scheduler, clock: FakeClock, notes: list[Note], b
         due = scheduler.buffer.next_prediction_due()
         while due is not None and due - 0.08 <= at:  # predict 80 ms before due
             clock.now = due - 0.08
-            scheduler.predict(scheduler._jobs(scheduler.buffer.claim(due + 1e-9)),
-                              scheduler.settings)
+            scheduler.predict_due(due)
             due = scheduler.buffer.next_prediction_due()
         clock.now = at
         sent += scheduler.buffer.pop_due(at)

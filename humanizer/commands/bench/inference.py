@@ -60,7 +60,7 @@ def note_window(engine: object, notes: list[Note]) -> np.ndarray:
     part = Part.of(notes)
     due = np.nonzero(part.times >= 10.0)[0][:1]
     [window] = windows_of(part, due, LIVE_LOOKAHEAD, engine.contract.fps)
-    seen = note_engine.heard_by(part, window, engine.contract.context_seconds)
+    seen = note_engine.window_notes(part, window, engine.contract.context_seconds)
     steps, _, _ = note_engine.steps_of(part, seen, window.horizon,
                                        *note_engine.hearing(engine.contract))
     return steps[None]
