@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from humanizer import note_engine, notefeatures
+from humanizer import levels, note_engine, notefeatures
 from humanizer.errors import HumanizerError
 from humanizer.evaluation import Case, files_of, match_case, summarize
 from humanizer.windows import Part
@@ -34,14 +34,14 @@ def rows(case: Case, level_seconds: float) -> tuple[np.ndarray, np.ndarray, np.n
     part = Part.of([case.notes[i] for i in order], meter=meter)
     steps, seen, in_time = note_engine.steps_of(part, np.arange(len(order)), np.inf,
                                                 level_seconds, False)
-    features, levels = np.empty_like(steps), np.empty(len(order))
+    features, heard = np.empty_like(steps), np.empty(len(order))
     features[order[seen]] = steps  # steps come in step order: back to the case's
-    levels[order] = in_time
-    features, levels = features[case.measured], levels[case.measured]
+    heard[order] = in_time
+    features, heard = features[case.measured], heard[case.measured]
     times = np.array([case.notes[i].start for i in case.measured])
-    played = levels.local_mean(times, case.truth, times, level_seconds)
-    targets = (case.truth - played) / notefeatures.DEVIATION_SCALE
-    return features, targets, levels
+    targets = levels.deviations_of(times, case.truth, level_seconds) \
+        / notefeatures.DEVIATION_SCALE
+    return features, targets, heard
 
 
 def cases(data: Path, split: str) -> list[Case]:
@@ -60,10 +60,10 @@ def cases(data: Path, split: str) -> list[Case]:
 def shaped(model, case: Case, level_seconds: float) -> tuple[np.ndarray, np.ndarray]:
     """(the input's levels, the baseline's deviations re-centred on their local mean) of
     a case's played notes: computed once, then scaled by each gain."""
-    features, _, levels = rows(case, level_seconds)
+    features, _, heard = rows(case, level_seconds)
     deviation = model.predict(features) * notefeatures.DEVIATION_SCALE
     times = np.array([case.notes[i].start for i in case.measured])
-    return levels, deviation - levels.local_mean(times, deviation, times, level_seconds)
+    return heard, levels.deviations_of(times, deviation, level_seconds)
 
 
 def predictions(model, case: Case, level_seconds: float, gain: float) -> np.ndarray:

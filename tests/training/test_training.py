@@ -25,7 +25,7 @@ def test_crop_targets_only_onset_cells():
 
 
 def test_score_crops_carry_onset_offsets_on_the_same_cells():
-    from humanizer.encoding import OFFSET_SCALE
+    from humanizer.notefeatures import OFFSET_SCALE
 
     path = performances(GROOVE, "train")[0]
     pair = load_pair(path)
@@ -306,7 +306,7 @@ def test_a_live_frame_crop_keeps_the_targets_of_the_band_before_its_lookahead():
 
 
 def test_a_phrase_crop_draws_in_where_the_passage_is_loud_not_its_accents():
-    from humanizer.notefeatures import COLUMN
+    from humanizer.notefeatures import COLUMN, DEVIATION_SCALE
     from humanizer.training.note_train import NoteTrainConfig
     from humanizer.training.note_train import crop as note_crop
 
@@ -314,7 +314,7 @@ def test_a_phrase_crop_draws_in_where_the_passage_is_loud_not_its_accents():
     swell = np.linspace(-0.5, 0.5, 16)  # a crescendo, every other note accented on it
     played = swell + np.tile([0.25, -0.25], 8)
     performance = Performance("swell", starts, starts + 0.2, np.full(16, 60),
-                              np.full(16, 64.0), played)
+                              np.full(16, 64.0), played * DEVIATION_SCALE)
     config = NoteTrainConfig(data=[], output="", flat_share=0.0, phrase_share=1.0,
                              stretch=0.0, transpose=0, meter_dropout=0.0)
     x, y = note_crop(performance, 0, 16, 0.0, 0.0, np.random.default_rng(3), config)
