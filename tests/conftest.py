@@ -1,64 +1,64 @@
-"""Shared fixtures: real data, and a real (tiny) model trained and exported for the tests."""
+"""Shared fixtures: real data, and real (tiny) models trained and exported for the tests.
+A test that reads the data sets is skipped, saying why, where they are missing."""
 
-import os
+import inspect
+import re
 from pathlib import Path
 
 import pytest
+from helpers import ASAP, DATA, EARLY_MS, KICK, MISSING_DATA, timing_model
 
-from humanizer import notefeatures
-
-# The tests read real data: ../shared/data beside the clone, or the folder HUMANIZER_DATA names.
-DATA = Path(os.environ.get("HUMANIZER_DATA")
-            or Path(__file__).resolve().parents[2] / "shared" / "data")
-ASAP = DATA / "asap"
-GROOVE = DATA / "groove"
-BACH_SCORE = ASAP / "Bach" / "Fugue" / "bwv_848" / "midi_score.mid"
+# what a test uses that reads the data sets: these fixtures, or these names of helpers
+DATA_FIXTURES = {"tiny_model", "tiny_note_model"}
+DATA_NAMES = {"ASAP", "GROOVE", "BACH_SCORE", "DATA", "train_tiny_drums"}
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    """Stop before collecting when the data is missing: one clear line, not a traceback
-    from the first test module that reads a file at import."""
-    if not (ASAP.is_dir() and GROOVE.is_dir()):
-        raise pytest.UsageError(
-            f"the tests read the training data, and {DATA} has no asap/ and groove/: clone "
-            "the repository beside shared/ (so ../shared/data exists) or set HUMANIZER_DATA "
-            "to the data folder")
-
-
-def run(capsys, *args) -> tuple[int, str, str]:
-    """`humanizer ARGS...` in this process: (exit status, stdout, stderr)."""
-    from humanizer.cli import main
-
+def _source(function: object) -> str:
     try:
-        code = main([str(a) for a in args])
-    except SystemExit as exit:  # argparse's usage errors
-        code = exit.code
-    out, err = capsys.readouterr()
-    return code, out, err
+        return inspect.getsource(inspect.unwrap(getattr(function, "_get_wrapped_function",
+                                                        lambda: function)()))
+    except (TypeError, OSError):
+        return ""
 
 
-def rewrite_metadata(source, target, change):
-    """A copy of the ONNX style `source` at `target` with its metadata properties (a dict)
-    passed through `change`, which edits them in place."""
-    onnx = pytest.importorskip("onnx")
-    model = onnx.load(str(source))
-    props = {p.key: p.value for p in model.metadata_props}
-    change(props)
-    del model.metadata_props[:]
-    for key, value in props.items():
-        model.metadata_props.add(key=key, value=value)
-    onnx.save(model, str(target))
-    return target
+def data_words(module: object) -> set[str]:
+    """The names in a test module that lead to the data sets: the helpers' own, the
+    module's paths into them, and its functions and fixtures that use either."""
+    words = set(DATA_NAMES) | {name for name, value in vars(module).items()
+                               if isinstance(value, Path) and value.is_relative_to(DATA)}
+    functions = {name: _source(value) for name, value in vars(module).items()
+                 if callable(value) and getattr(value, "__module__", None) == module.__name__}
+    grown = True
+    while grown:  # a function that calls one that reads the data reads it too
+        found = {name for name, text in functions.items()
+                 if name not in words and any(re.search(rf"\b{w}\b", text) for w in words)}
+        words |= found
+        grown = bool(found)
+    return words
 
 
-def train_tiny_drums(output: Path, name: str, *options: str) -> int:
-    """`humanizer train` of a tiny note-level drums style on the Groove MIDI Dataset (8
-    units, one layer, 48-note crops) with `options` such as --limit and --epochs."""
-    from humanizer.cli import main
+def reads_data(item: pytest.Item) -> bool:
+    """Does this test read the data sets (through a fixture, a name or a helper)?"""
+    if set(getattr(item, "fixturenames", ())) & DATA_FIXTURES:
+        return True
+    module = getattr(item, "module", None)
+    if module is None:
+        return False
+    words = data_words(module)
+    text = _source(item.function) + "".join(
+        _source(getattr(module, name)) for name in item.fixturenames
+        if callable(getattr(module, name, None)))
+    return any(re.search(rf"\b{word}\b", text) for word in words)
 
-    return main(["train", str(GROOVE), "-o", str(output), "--name", name, "--instrument",
-                 "drums", "--encoding", "notes", "--units", "8", "--layers", "1",
-                 "--crop-notes", "48", *options])
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without the data sets, the tests that read them are skipped with the reason; the
+    unit tests still run."""
+    if MISSING_DATA is None:
+        return
+    for item in items:
+        if reads_data(item):
+            item.add_marker(pytest.mark.skip(reason=MISSING_DATA))
 
 
 @pytest.fixture(scope="session")
@@ -99,37 +99,6 @@ def tiny_note_model(tmp_path_factory) -> Path:
     onnx_path = folder / "tiny-notes.onnx"
     export_model(keras_path, onnx_path, contract_from(sidecar))
     return onnx_path
-
-
-EARLY_MS = 30.0  # the kick of `early_model` is predicted this much ahead of the kit
-KICK = 36
-
-
-def timing_model(folder: Path, name: str, offsets_ms: dict[int, float],
-                 description: str) -> Path:
-    """A style with a timing head whose raw offsets are known: the offsets layer is set to
-    a constant per key (`offsets_ms`, 0 for the others), so the tests know exactly where
-    notes must land. Exported through the real exporter, in a user model folder."""
-    pytest.importorskip("tensorflow")
-    import numpy as np
-
-    from humanizer import encoding
-    from humanizer.contract import TIMING_OUTPUT, Contract
-    from humanizer.export.onnx_export import export_model
-    from humanizer.training.model import build_model
-
-    model = build_model(units=8, layers=1, timing=True)
-    offsets = model.get_layer("offsets")
-    kernel, bias = offsets.get_weights()
-    bias = np.zeros_like(bias)
-    for pitch, ms in offsets_ms.items():
-        bias[pitch - encoding.LOWEST_KEY] = ms / 1000 / notefeatures.OFFSET_SCALE
-    offsets.set_weights([np.zeros_like(kernel), bias])
-    contract = Contract(name=name, instrument="drums", input="score",
-                        outputs=["velocity_deviation", TIMING_OUTPUT], description=description)
-    path = folder / f"{name}.onnx"
-    export_model(model, path, contract)
-    return path
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import BACH_SCORE, rewrite_metadata
+from helpers import BACH_SCORE, rewrite_metadata
 
 from humanizer import encoding, models
 from humanizer import engine as engine_module

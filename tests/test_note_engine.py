@@ -1,6 +1,8 @@
 """A note-level style (contract 3) through the engine: levels kept, windows as live hears
 them, batches that change nothing, the meter heard. On a real (tiny) trained model."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -29,7 +31,8 @@ def engine(tiny_note_model):
 def test_it_loads_as_contract_3_beside_the_frame_styles(engine):
     assert engine.contract.contract_version == 3 and engine.contract.note_level
     assert engine.contract.outputs == ["velocity_deviation", "velocity_spread"]
-    assert not load("piano").contract.note_level or True  # v1/v2 styles still load
+    frames = Engine(Path(__file__).parent / "models" / "piano-frames-v1.onnx")
+    assert frames.contract.encoding == "pianoroll88" and not frames.contract.note_level
 
 
 @pytest.mark.parametrize("lookahead", [None, 0.39])

@@ -1,14 +1,18 @@
 """MIDI files <-> notes: nothing but the note list is interpreted, nothing else is lost."""
 
 
+from pathlib import Path
+
 import mido
 import pytest
-from conftest import ASAP
+from helpers import ASAP
 
+from humanizer import examples
 from humanizer.errors import HumanizerError
 from humanizer.notes import Note, midi_from_notes, notes_of, read, with_velocities, write_atomic
 
 BACH = ASAP / "Bach" / "Fugue" / "bwv_848" / "midi_score.mid"
+EXAMPLE = Path(examples.__file__).parent / "band.mid"  # shipped: read at collection
 
 
 def track(*messages):
@@ -101,7 +105,7 @@ def test_file_round_trip_of_generated_notes(tmp_path):
 @pytest.mark.parametrize("content, message", [
     (b"", "empty or truncated"),
     (b"hello, this is not MIDI at all", "not a MIDI file"),
-    (BACH.read_bytes()[:300], "truncated"),
+    (EXAMPLE.read_bytes()[:300], "truncated"),
 ])
 def test_bad_files_are_one_clear_error(tmp_path, content, message):
     path = tmp_path / "bad.mid"

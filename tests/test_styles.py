@@ -31,7 +31,7 @@ def test_model_card_names_data_licence_and_beats_flat_on_its_test_split(name):
 
 
 def test_models_show_prints_the_card(capsys):
-    from conftest import run
+    from helpers import run
 
     code, out, _ = run(capsys, "models", "show", "piano")
     assert code == 0
@@ -39,7 +39,7 @@ def test_models_show_prints_the_card(capsys):
 
 
 def test_models_lists_every_style(capsys):
-    from conftest import run
+    from helpers import run
 
     code, out, _ = run(capsys, "models")
     assert code == 0 and all(name in out for name in SHIPPED)
@@ -55,7 +55,7 @@ def test_drums_move_as_a_drummer_does():
 
 
 def test_models_show_prints_the_timing_of_a_style_with_a_timing_head(capsys):
-    from conftest import run
+    from helpers import run
 
     code, out, _ = run(capsys, "models", "show", "drums")
     assert code == 0 and "onset-offset MAE" in out and "onset_offset" in out

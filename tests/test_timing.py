@@ -7,7 +7,7 @@ from collections import Counter
 import mido
 import numpy as np
 import pytest
-from conftest import EARLY_MS, GROOVE, KICK, run
+from helpers import EARLY_MS, GROOVE, KICK, run
 
 from humanizer import levels
 from humanizer.datasets.grid import groove_pair, snap

@@ -7,7 +7,7 @@ from collections import defaultdict
 
 import numpy as np
 import pytest
-from conftest import run
+from helpers import run
 
 from humanizer import drumkit
 from humanizer.examples.arrangements import ARRANGEMENTS, part_of, write_all

@@ -142,7 +142,7 @@ def test_jitter_matches_each_note_by_pitch_even_when_jack_dropped_one():
 
 
 def test_bench_refuses_a_bad_streaming_time(capsys):
-    from conftest import run
+    from helpers import run
 
     code, _, err = run(capsys, "bench", "--seconds", "0")
     assert code == 2 and "--seconds" in err

@@ -1,7 +1,7 @@
 """The settings file: the same settings as serve's flags and ctl set, checked alike."""
 
 import pytest
-from conftest import run
+from helpers import run
 
 from humanizer import config
 from humanizer.errors import HumanizerError
@@ -48,7 +48,7 @@ def test_serve_refuses_a_bad_or_missing_config_in_one_line(tmp_path, capsys):
 
 
 def test_humanize_plays_the_config_files_settings_and_a_flag_wins(tmp_path, capsys):
-    from conftest import BACH_SCORE
+    from helpers import BACH_SCORE
 
     from humanizer.notes import read
 

@@ -7,7 +7,7 @@ import sys
 
 import mido
 import pytest
-from conftest import ASAP, BACH_SCORE, run
+from helpers import ASAP, BACH_SCORE, run
 
 from humanizer import models
 from humanizer.notes import read

@@ -14,9 +14,9 @@ import sys
 import time
 
 import pytest
-from conftest import run
 from corpus.compare import assert_notes_kept, assert_only_velocities_changed
 from corpus.make_corpus import CORPUS, make_corpus, many_notes
+from helpers import run
 
 from humanizer.notes import read
 

@@ -2,7 +2,7 @@
 exit status - for the commands' usage slips found by trying them as a new user."""
 
 import pytest
-from conftest import BACH_SCORE, run
+from helpers import BACH_SCORE, run
 
 from humanizer.cli import negative_values
 from humanizer.daemon.harness import free_port_pair

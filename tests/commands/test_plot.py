@@ -3,7 +3,7 @@
 import sys
 
 import pytest
-from conftest import BACH_SCORE, run
+from helpers import BACH_SCORE, run
 
 pytest.importorskip("matplotlib")
 BAND = "humanizer/examples/band.mid"

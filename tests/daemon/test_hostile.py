@@ -51,7 +51,7 @@ def test_a_style_that_turns_invalid_later_plays_the_input_and_is_dropped(tmp_pat
 
 
 def test_invalid_offsets_move_nothing_and_offline_refuses_with_one_line(tmp_path, capsys):
-    from conftest import run
+    from helpers import run
 
     path = model(tmp_path / "offsets.onnx", "offsets", nan_offsets=True)
     styles = StyleMap(str(path))

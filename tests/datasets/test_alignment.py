@@ -5,7 +5,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import ASAP, GROOVE
+from helpers import ASAP, GROOVE
 
 from humanizer.datasets import aligned, catalog, performance
 from humanizer.errors import HumanizerError

@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import ASAP, run
+from helpers import ASAP, run
 
 from humanizer.datasets.beats import annotations_of, meter_from_beats, read_annotations
 

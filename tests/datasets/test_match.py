@@ -4,7 +4,7 @@ import gzip
 
 import numpy as np
 import pytest
-from conftest import ASAP
+from helpers import ASAP
 
 from humanizer.datasets.match import quarters, read_match
 from humanizer.datasets.performance import load_match_pair

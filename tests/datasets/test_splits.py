@@ -3,7 +3,7 @@
 import csv
 
 import pytest
-from conftest import ASAP, DATA, GROOVE
+from helpers import ASAP, DATA, GROOVE
 
 from humanizer.datasets import catalog, splits
 

@@ -266,7 +266,7 @@ def test_ports_have_stable_distinct_names(daemon):
 
 
 def test_timing_moves_notes_with_their_note_offs_and_nothing_else(early_model):
-    from conftest import EARLY_MS, KICK
+    from helpers import EARLY_MS, KICK
 
     started = Daemon("--latency", f"{int(LATENCY * 1000)}ms", "--style", "early",
                      "--timing", "1", env={"HUMANIZER_MODELS": str(early_model.parent)})

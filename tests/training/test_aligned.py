@@ -3,7 +3,7 @@
 import json
 
 import numpy as np
-from conftest import ASAP
+from helpers import ASAP
 
 from humanizer.cli import main
 from humanizer.datasets import aligned
@@ -21,7 +21,7 @@ def test_eval_with_score_input(tiny_model, capsys):
 
 
 def test_eval_refuses_a_bad_lookahead_or_strength_in_one_line(capsys):
-    from conftest import run
+    from helpers import run
 
     code, _, err = run(capsys, "eval", FUGUE / "Lee01M.mid", "--lookahead", "500")
     assert code == 2 and "invalid lookahead '500'" in err and len(err.splitlines()) == 1
@@ -78,7 +78,7 @@ def test_the_written_dynamics_line_up_a_notation_export_that_starts_earlier():
 
 
 def test_eval_reports_the_marked_input_and_a_drawn_phrase_as_baselines(tiny_note_model, capsys):
-    from conftest import run
+    from helpers import run
 
     code = main(["eval", str(SONATA), "--style", str(tiny_note_model), "--input", "marked",
                  "--lookahead", "full", "--json"])

@@ -1,7 +1,7 @@
 """The gradient-boosting baseline: one row per played note, in the case's order."""
 
 import numpy as np
-from conftest import ASAP
+from helpers import ASAP
 
 from humanizer import notefeatures
 from humanizer.evaluation import match_case

@@ -1,7 +1,7 @@
 """Consensus targets: the mean of a piece's players on each score note."""
 
 import numpy as np
-from conftest import ASAP
+from helpers import ASAP
 
 from humanizer.datasets.performance import Performance, load_match_pair
 from humanizer.notefeatures import COLUMN, DEVIATION_SCALE

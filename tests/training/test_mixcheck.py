@@ -5,7 +5,7 @@ down until they do."""
 import json
 
 import pytest
-from conftest import rewrite_metadata
+from helpers import rewrite_metadata
 
 from humanizer import models
 from humanizer.contract import METADATA_KEY

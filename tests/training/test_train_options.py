@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import train_tiny_drums
+from helpers import train_tiny_drums
 
 from humanizer.cli import main
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from conftest import ASAP, GROOVE, train_tiny_drums
+from helpers import ASAP, GROOVE, train_tiny_drums
 
 from humanizer import levels
 from humanizer.cli import main
@@ -71,7 +71,7 @@ def test_train_refuses_a_missing_folder(tmp_path, capsys):
 
 
 def test_train_refuses_a_bad_number_in_one_line(tmp_path, capsys):
-    from conftest import run
+    from helpers import run
 
     code, _, err = run(capsys, "train", ASAP, "-o", tmp_path / "x.keras", "--name", "x",
                        "--epochs", "0")
@@ -135,7 +135,7 @@ def test_train_a_timing_head_on_grid_snapped_drums(tmp_path, capsys):
 
 def test_calibration_plays_a_gain_exactly_as_humanize_would():
     """The gain is chosen on the velocities the one output step plays, not on a copy of it."""
-    from conftest import BACH_SCORE
+    from helpers import BACH_SCORE
 
     from humanizer import models
     from humanizer.evaluation import case_of
@@ -154,7 +154,7 @@ def test_calibration_plays_a_gain_exactly_as_humanize_would():
 def test_calibration_plays_a_take_exactly_as_humanize_variation_would():
     """The variation scale is chosen on the takes `humanize --variation 1 --seed 0` plays
     with the spread head scaled: a scaled head in the contract is that take."""
-    from conftest import BACH_SCORE
+    from helpers import BACH_SCORE
 
     from humanizer import models
     from humanizer.evaluation import case_of
