@@ -37,6 +37,7 @@ from humanizer.datasets.performance import load_match_pair, score_pair
 from humanizer.engine import Engine
 from humanizer.errors import HumanizerError
 from humanizer.meter import Meter
+from humanizer.metrics import pearson, summarize
 from humanizer.notes import Note, keyboard, read
 from humanizer.offline import humanize_part
 from humanizer.output import OutputSettings
@@ -63,23 +64,6 @@ def files_of(paths: list[str], split: str | None) -> list[Path]:
     if not found:
         raise HumanizerError("no performance files to evaluate")
     return found
-
-
-def pearson(a: np.ndarray, b: np.ndarray) -> float:
-    """Pearson r; 0 where either side is constant (a constant predicts no shape)."""
-    if len(a) < 2 or a.std() == 0 or b.std() == 0:
-        return 0.0
-    return float(np.corrcoef(a, b)[0, 1])
-
-
-def summarize(truth: list[np.ndarray], predicted: list[np.ndarray]) -> dict[str, float]:
-    """Pooled MAE, median per-file Pearson r and median per-file spread ratio."""
-    errors = np.concatenate([np.abs(p - t) for p, t in zip(predicted, truth)])
-    r = [pearson(p, t) for p, t in zip(predicted, truth)]
-    spread = [p.std() / t.std() for p, t in zip(predicted, truth) if t.std() > 0]
-    return {"mae": round(float(errors.mean()), 3),
-            "pearson_median": round(float(np.median(r)), 3),
-            "spread_ratio": round(float(np.median(spread)) if spread else 0.0, 3)}
 
 
 _worker: dict = {}

@@ -25,6 +25,7 @@ import numpy as np
 
 from humanizer.datasets.match import match_of, read_match
 from humanizer.errors import HumanizerError
+from humanizer.metrics import summarize
 from humanizer.notefeatures import chords
 
 
@@ -120,7 +121,6 @@ def consensus(paths: Sequence[Path]) -> dict[str, dict[str, float]] | None:
     """The leave-one-out consensus over performances of the same piece (the folder): per
     performance, each note at the performance's mean plus the mean deviation of the other
     players on that note. Measured like a model, with `flat` on the same notes."""
-    from humanizer.evaluation import summarize
 
     by_piece: dict[Path, dict[Path, dict]] = defaultdict(dict)
     for path in paths:

@@ -72,11 +72,12 @@ def imported(tree: ast.Module, module: str, is_package: bool, everywhere: bool) 
 
 
 def graph() -> dict[str, set[str]]:
-    """Module -> the humanizer modules it imports at module level."""
+    """Module -> the humanizer modules it imports, inside functions too (a lazy import is
+    still a dependency: a cycle through one is a cycle)."""
     modules = sources()
     edges = {}
     for name, path in modules.items():
-        names = imported(ast.parse(path.read_text()), name, path.name == "__init__.py", False)
+        names = imported(ast.parse(path.read_text()), name, path.name == "__init__.py", True)
         # `from humanizer import encoding` names the module humanizer.encoding; a name
         # that is no module (`from humanizer import __version__`) is the package itself
         edges[name] = {n if n in modules else n.rpartition(".")[0] for n in names

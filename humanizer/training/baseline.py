@@ -19,7 +19,8 @@ import numpy as np
 
 from humanizer import levels, note_engine, notefeatures
 from humanizer.errors import HumanizerError
-from humanizer.evaluation import Case, files_of, match_case, summarize
+from humanizer.evaluation import Case, files_of, match_case
+from humanizer.metrics import summarize
 from humanizer.windows import Part
 
 GAINS = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0)

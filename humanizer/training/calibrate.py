@@ -27,7 +27,8 @@ import numpy as np
 from humanizer import output
 from humanizer.engine import Engine
 from humanizer.errors import HumanizerError
-from humanizer.evaluation import SPAWN, case_of, summarize
+from humanizer.evaluation import SPAWN, case_of
+from humanizer.metrics import summarize
 from humanizer.output import OutputSettings
 from humanizer.perform import variation_noise
 from humanizer.variation import Takes

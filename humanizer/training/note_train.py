@@ -27,11 +27,13 @@ from pathlib import Path
 
 import numpy as np
 
-from humanizer import encoding, levels, notefeatures
+from humanizer import levels, notefeatures
 from humanizer.datasets.catalog import performances
 from humanizer.datasets.performance import Performance, load_daw_case
 from humanizer.errors import HumanizerError
 from humanizer.meter import Meter
+from humanizer.metrics import median_spread_ratio
+from humanizer.notes import LOWEST_KEY
 from humanizer.training.consensus import piece_consensus
 from humanizer.training.train import LIVE_BAND, has_notes, learning_rate_at
 
@@ -119,7 +121,7 @@ def crop(performance: Performance, first: int, count: int, horizon_after: float,
     stretch, transpose, accent_amount, meter_kept, phrase_only = 1.0, 0, 0.0, True, False
     if rng is not None:
         stretch = 1.0 + rng.uniform(-config.stretch, config.stretch)
-        low = encoding.LOWEST_KEY - int(performance.pitches[first:end].min())
+        low = LOWEST_KEY - int(performance.pitches[first:end].min())
         high = 108 - int(performance.pitches[first:end].max())
         transpose = int(rng.integers(max(-config.transpose, low),
                                      min(config.transpose, high) + 1))
@@ -203,14 +205,14 @@ def metrics_of(predicted: np.ndarray, targets: np.ndarray) -> dict[str, float]:
     mask = ~np.isnan(targets[..., 0])
     scale = notefeatures.DEVIATION_SCALE
     errors = np.abs(predicted[..., 0][mask] - targets[..., 0][mask]) * scale
-    ratios = [predicted[i, :, 0][mask[i]].std() / targets[i, :, 0][mask[i]].std()
-              for i in range(len(targets)) if mask[i].sum() > 2 and targets[i, :, 0][mask[i]].std()]
+    kept = [i for i in range(len(targets)) if mask[i].sum() > 2]
+    ratio = median_spread_ratio([predicted[i, :, 0][mask[i]] for i in kept],
+                                [targets[i, :, 0][mask[i]] for i in kept])
     spread = np.exp(np.clip(predicted[..., 1][mask], -5, 3))
     z = (targets[..., 0][mask] - predicted[..., 0][mask]) / spread
     return {"mae": float(errors.mean()), "zero_mae": float(np.abs(targets[..., 0][mask]).mean()
                                                          * scale),
-            "spread_ratio": float(np.median(ratios)) if ratios else 0.0,
-            "z_std": float(z.std())}
+            "spread_ratio": ratio, "z_std": float(z.std())}
 
 
 def eval_input(root: str) -> str:

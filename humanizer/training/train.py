@@ -24,6 +24,7 @@ from humanizer import encoding, levels, notefeatures
 from humanizer.datasets.catalog import performances
 from humanizer.datasets.performance import Performance, load_pair, load_performance
 from humanizer.errors import HumanizerError
+from humanizer.metrics import median_spread_ratio
 
 INPUTS = ("performance", "score")
 LIVE_BAND = 2.0  # seconds before what the lookahead heard past: a live crop's targets
@@ -200,11 +201,11 @@ def spread_metrics(predicted: np.ndarray, targets: np.ndarray, scale: float) -> 
     """MAE in velocity steps over onset cells, and the median per-crop spread ratio."""
     mask = ~np.isnan(targets)
     errors = np.abs(predicted[mask] - targets[mask]) * scale
-    ratios = [predicted[i][mask[i]].std() / targets[i][mask[i]].std()
-              for i in range(len(targets)) if mask[i].sum() > 2 and targets[i][mask[i]].std() > 0]
+    kept = [i for i in range(len(targets)) if mask[i].sum() > 2]
     zero = np.abs(targets[mask]) * scale
     return {"mae": float(errors.mean()), "zero_mae": float(zero.mean()),
-            "spread_ratio": float(np.median(ratios)) if ratios else 0.0}
+            "spread_ratio": median_spread_ratio([predicted[i][mask[i]] for i in kept],
+                                                [targets[i][mask[i]] for i in kept])}
 
 
 def train(config: TrainConfig) -> dict:
