@@ -1,4 +1,8 @@
-"""The `humanizer` command: a table of subcommands, each a module of humanizer.commands.
+"""Human dynamics and feel for quantized MIDI parts, live beside your DAW or on files.
+
+The live daemon sits between a DAW and its instruments; offline it humanizes MIDI files.
+
+The `humanizer` command is a table of subcommands, each a module of humanizer.commands.
 
 A command's module is imported only when it runs, so the runtime commands never load
 TensorFlow. Every HumanizerError becomes one line on stderr and exit status 2.

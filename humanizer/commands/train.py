@@ -23,11 +23,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the model to write (the best epoch), with its contract beside "
                              "it as MODEL.keras.contract.json")
     parser.add_argument("--name", required=True, help="style name, e.g. piano")
-    parser.add_argument("--encoding", choices=ENCODINGS, default="frames",
-                        help="frames: the 50 fps piano roll (contract 2, default); notes: one "
-                             "step per note with its voicing, rhythm, accent and meter "
-                             "(contract 3), trained on ASAP's match files (the exact DAW "
-                             "case)")
+    parser.add_argument("--encoding", choices=ENCODINGS, default="notes",
+                        help="notes (default): one step per note with its voicing, rhythm, "
+                             "accent and meter (contract 3), trained on the exact DAW case "
+                             "(ASAP's match files, POP909's beats, the Groove grid) - every "
+                             "shipped style; frames: the older 50 fps piano roll (contract 2)")
     parser.add_argument("--instrument", default="piano",
                         help="piano (transposed in training) or drums (never transposed)")
     parser.add_argument("--input", choices=INPUTS, default="performance",

@@ -63,7 +63,7 @@ def test_a_style_trained_with_averaged_weights_keeps_the_average(tmp_path, capsy
 
 def test_train_refuses_averaged_weights_for_the_piano_roll(tmp_path, capsys):
     code = main(["train", str(tmp_path), "-o", str(tmp_path / "x.keras"), "--name", "x",
-                 "--average", "0.5"])
+                 "--encoding", "frames", "--average", "0.5"])
     assert code != 0
     assert capsys.readouterr().err.strip() == "humanizer: --average needs --encoding notes"
 

@@ -55,7 +55,7 @@ def test_train_command_on_a_folder_of_performances(tmp_path, capsys):
     (folder / "damaged.mid").write_bytes(b"MThd")  # skipped with a message, not fatal
     output = tmp_path / "mine.keras"
     code = main(["train", str(folder), "-o", str(output), "--name", "mine", "--epochs", "2",
-                 "--units", "8", "--layers", "1", "--crop", "4"])
+                 "--encoding", "frames", "--units", "8", "--layers", "1", "--crop", "4"])
     assert code == 0
     assert output.is_file()
     sidecar = json.loads((tmp_path / "mine.keras.contract.json").read_text())
@@ -117,8 +117,9 @@ def test_train_a_timing_head_on_grid_snapped_drums(tmp_path, capsys):
     pytest.importorskip("tensorflow")
     output = tmp_path / "groove.keras"
     code = main(["train", str(GROOVE), "-o", str(output), "--name", "groove", "--instrument",
-                 "drums", "--input", "score", "--timing", "--limit", "4", "--epochs", "1",
-                 "--units", "8", "--layers", "1", "--crop", "4", "--live-share", "0.5"])
+                 "drums", "--encoding", "frames", "--input", "score", "--timing", "--limit", "4",
+                 "--epochs", "1", "--units", "8", "--layers", "1", "--crop", "4",
+                 "--live-share", "0.5"])
     assert code == 0
     sidecar = json.loads((tmp_path / "groove.keras.contract.json").read_text())
     assert sidecar["training"]["live_share"] == 0.5
@@ -129,7 +130,7 @@ def test_train_a_timing_head_on_grid_snapped_drums(tmp_path, capsys):
     assert validation["timing_zero_ms"] > 5  # drummers are off the grid by milliseconds
     assert "timing MAE" in capsys.readouterr().out
     code = main(["train", str(GROOVE), "-o", str(tmp_path / "x.keras"), "--name", "x",
-                 "--timing", "--limit", "2"])
+                 "--encoding", "frames", "--timing", "--limit", "2"])
     assert code == 2 and "--input score" in capsys.readouterr().err
 
 
@@ -233,7 +234,7 @@ def test_a_style_trained_without_its_meter_hears_none_when_it_plays(tmp_path, ca
     assert leaving.value.code == 2 and "invalid choice: 'rhythm'" in capsys.readouterr().err
     # the piano roll has no such features
     assert main(["train", str(GROOVE), "-o", str(output), "--name", "x",
-                 "--without", "voicing"]) == 2
+                 "--encoding", "frames", "--without", "voicing"]) == 2
     assert "--without needs --encoding notes" in capsys.readouterr().err
 
 
