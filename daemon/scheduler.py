@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,10 +54,10 @@ class Job:
     lookahead: float
     events: list[Event]
     owners: list[int]  # each note's part: its channel
-    positions: np.ndarray | None = None  # each note's song position
-    meter: Meter | None = None  # ... and so where it falls in the bar
-    levels: LevelNotes | None = None  # what the notes' input level weighs
-    earlier: dict[int, Centre] | None = None  # ... and what the due notes centre on
+    positions: np.ndarray  # each note's song position
+    meter: Meter | None  # ... and so where it falls in the bar (None until prepared)
+    levels: LevelNotes  # what the notes' input level weighs
+    earlier: Mapping[int, Centre]  # ... and what the due notes centre on
 
 
 class Scheduler:
@@ -261,15 +261,12 @@ class Scheduler:
                         if heard[i] is None]
             if kept:
                 playable = [note for note in heard if note is not None]
-                places = None
-                if snapshot.positions is not None:
-                    places = snapshot.positions[[note is not None for note in heard]]
+                places = snapshot.positions[[note is not None for note in heard]]
                 jobs.append(Job(engine, playable, [int(position[i]) for i, _ in kept],
                                 heard_ahead(snapshot.lookahead, timing),
                                 [event for _, event in kept],
                                 [note.channel for note in playable], places,
-                                None if places is None
-                                else meter.of_positions(places, self.settings.meter),
+                                meter.of_positions(places, self.settings.meter),
                                 snapshot.levels, snapshot.earlier))
         if unheard:
             with self._state:
@@ -326,9 +323,9 @@ class Scheduler:
             for event, velocity, shift in zip(job.events, performed.velocities.tolist(),
                                               performed.shifts.tolist()):
                 self.buffer.place(event, int(velocity), shift)
-            if job.earlier is not None:  # what the channels' later notes centre on
-                self.buffer.centres.add_all(job.engine, due, prediction.added,
-                                            prediction.uncentred_offsets)
+            # what the channels' later notes centre on
+            self.buffer.centres.add_all(job.engine, due, prediction.added,
+                                        prediction.uncentred_offsets)
             self.buffer.counts.predicted += len(job.events) - performed.rejected
             self.buffer.counts.rejected += performed.rejected
             self._state.notify_all()  # a note moved earlier may be due sooner

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from humanizer.notes import LOWEST_KEY, Note
+from humanizer.notes import LOWEST_KEY, Note, keyboard
 
 ENCODING_NAME = "pianoroll88"
 ENCODING_VERSION = 1
@@ -35,7 +35,7 @@ def encode(notes: Sequence[Note], first_frame: int, n_frames: int, fps: float) -
     A note marks its onset frame in the onset half and every frame from its onset up to
     (not including) its end frame - at least the onset frame - in the sustained half.
     """
-    notes = [note for note in notes if note.on_keyboard]
+    notes = keyboard(notes)
     onsets = frame_index([note.start for note in notes], fps)
     ends = frame_index([note.end for note in notes], fps)
     keys = np.array([note.pitch for note in notes], dtype=np.int64) - LOWEST_KEY

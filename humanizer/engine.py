@@ -281,9 +281,9 @@ class Engine:
             centred = levels.recentred(at, deviations, at, deviations, sigma)
             offsets = raw_offsets[mine]
             part = self.calibrated(levels.local_mean(at, velocities[mine], at, sigma), centred,
-                                levels.local_spread(at, centred, at, sigma),
-                                levels.recentred(at, offsets, at, offsets, sigma),
-                                deviations, offsets)
+                                   levels.local_spread(at, centred, at, sigma),
+                                   levels.recentred(at, offsets, at, offsets, sigma),
+                                   deviations, offsets)
             result.put(mine, part)
         return result
 

@@ -20,7 +20,7 @@ from humanizer.datasets.aligned import AlignedPair, align_performance, usable
 from humanizer.datasets.beats import POP909_BEATS, meter_from_beats, read_beats
 from humanizer.datasets.grid import groove_pair
 from humanizer.datasets.match import match_of, read_match
-from humanizer.levels import LEVEL_SECONDS, deviations_of, local_mean
+from humanizer.levels import LEVEL_SECONDS, deviations_of
 from humanizer.meter import Meter
 from humanizer.notes import LOWEST_KEY, Note, keyboard, read
 
@@ -122,8 +122,7 @@ def load_match_pair(path: Path,
     deviations = np.full(len(times), np.nan)
     mine = played[keys]
     velocities = score.velocities[keys]
-    level = local_mean(times[mine], velocities[mine], times[mine], level_seconds)
-    deviations[mine] = velocities[mine] - level
+    deviations[mine] = deviations_of(times[mine], velocities[mine], level_seconds)
     return Performance(
         name=str(path), starts=times, ends=score.ends[keys], pitches=score.pitches[keys],
         velocities=velocities, deviations=deviations, meter=score.meter[keys],
