@@ -19,47 +19,30 @@ Beside the model, `<model>.contract.json` as humanizer.training.train writes it.
 
 from __future__ import annotations
 
-import json
-import sys
-import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
 from humanizer import levels, notefeatures
-from humanizer.datasets.catalog import performances
 from humanizer.datasets.performance import Performance, load_daw_case
 from humanizer.errors import HumanizerError
 from humanizer.meter import Meter
 from humanizer.metrics import median_spread_ratio
 from humanizer.notes import LOWEST_KEY
+from humanizer.training import loop
 from humanizer.training.consensus import piece_consensus
-from humanizer.training.train import LIVE_BAND, has_notes, learning_rate_at
+from humanizer.training.train import LIVE_BAND
 
 
 @dataclass
-class NoteTrainConfig:
-    data: list[str]
-    output: str
-    name: str = "style"
-    instrument: str = "piano"
+class NoteTrainConfig(loop.LoopConfig):
+    """A note-level style's run (the shared fields: loop.LoopConfig)."""
+
     crop_notes: int = 160
-    batch_size: int = 32
-    units: int = 64
-    layers: int = 2
-    dropout: float = 0.1
-    learning_rate: float = 2e-3
-    decay: str = "none"  # or "linear": the learning rate falls to the time budget
     # > 0: validate and keep an exponential average of the weights over the epochs
     # (Polyak averaging): each epoch's own weights count 1 - average in it
     average: float = 0.0
-    epochs: int = 200
-    minutes: float = 40.0
-    patience: int = 10
-    crops_per_performance: int = 4
-    transpose: int = 3
-    stretch: float = 0.1
     meter_dropout: float = 0.3
     flat_share: float = 0.5  # crops whose input is flat (no accents drawn)
     # of the crops with dynamics drawn in, those whose input carries only their phrase
@@ -71,41 +54,19 @@ class NoteTrainConfig:
     # aim still blends at the crop's random amount)
     phrase_full: bool = False
     lookahead_range: tuple[float, float] = (0.1, 0.6)
-    # crops whose targets are only the notes a live window predicts: those within
-    # LIVE_BAND before what the lookahead has heard past (the rest of a crop's notes hear
-    # seconds of future, which no live window does)
-    live_share: float = 0.0
     # aim each training crop at the consensus of its piece's players (training.consensus)
     # as far as its input is flat: at accent amount a, a * played + (1 - a) * consensus
     consensus: bool = False
     # feature groups (notefeatures.GROUPS) zeroed in every crop: an ablation, to measure
     # what they are worth (the contract carries them: the style hears zeros there too)
     without: tuple[str, ...] = ()
-    seed: int = 0
-    limit: int | None = None
-    context_seconds: float = 8.0  # of a live window (4 s flattened pop: docs/experiments)
-    lookahead_seconds: float = 0.5
-    level_seconds: float = levels.LEVEL_SECONDS
-    licence: str = ""
-    description: str = ""
-    sources: list[str] = field(default_factory=list)
 
 
 def load_split(roots: list[str], split: str, limit: int | None,
                level_seconds: float = levels.LEVEL_SECONDS) -> list[Performance]:
     """The DAW-case performances of one split (ASAP: from the match files; parts played
-    to a click: on the grid)."""
-    paths = [p for root in roots for p in performances(root, split)]
-    loaded = []
-    for path in paths[:limit] if limit else paths:
-        try:
-            performance = load_daw_case(path, level_seconds)
-        except HumanizerError as error:
-            print(f"skipped {error}", file=sys.stderr)
-            continue
-        if performance is not None:
-            loaded.append(performance)
-    return loaded
+    to a click: on the grid; loop.load_split)."""
+    return loop.load_split(roots, split, limit, load_daw_case, level_seconds)
 
 
 def crop(performance: Performance, first: int, count: int, horizon_after: float,
@@ -223,16 +184,6 @@ def eval_input(root: str) -> str:
     return {"asap": "match", "groove": "score"}.get(kind_of(Path(root)), "performance")
 
 
-def average_weights(averaged: list[np.ndarray] | None, weights: list[np.ndarray],
-                    keep: float) -> list[np.ndarray]:
-    """The running average after one more epoch: `keep` of the average so far and the rest
-    of this epoch's weights (the first epoch's weights start it). One epoch's weights carry
-    the noise of its last batches: validation moved by +-0.3 MAE from epoch to epoch."""
-    if averaged is None:
-        return [w.copy() for w in weights]
-    return [keep * a + (1.0 - keep) * w for a, w in zip(averaged, weights)]
-
-
 def train_notes(config: NoteTrainConfig) -> dict:
     """Train, keep the best epoch in config.output, write the contract sidecar."""
     import keras
@@ -259,45 +210,24 @@ def train_notes(config: NoteTrainConfig) -> dict:
                              3 if timing else 2)
     model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=1.0),
                   loss=note_loss)
-    output = Path(config.output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    best: dict = {"score": np.inf}
-    began, waited, history = time.monotonic(), 0, []
-    averaged = None
-    for epoch in range(config.epochs):
-        rate = learning_rate_at(config.learning_rate, config.decay,
-                                (time.monotonic() - began) / 60, config.minutes)
-        model.optimizer.learning_rate.assign(rate)
-        x, y = random_crops(train_set, config, rng, consensus)
-        fit = model.fit(x, y, batch_size=config.batch_size, epochs=1, shuffle=True, verbose=2)
-        trained = model.get_weights()
-        if config.average:
-            averaged = average_weights(averaged, trained, config.average)
-            model.set_weights(averaged)  # validated and saved; training goes on from `trained`
+
+    def score(model) -> dict:
         predicted = model.predict(x_val, batch_size=64, verbose=0)
         metrics = metrics_of(predicted, y_val)
         metrics["live"] = metrics_of(predicted, y_live)
         # the best epoch is the one that plays best where the style is trained to
-        chosen = metrics["live"] if config.live_share > 0 and has_notes(y_live[..., 0]) \
+        chosen = metrics["live"] if config.live_share > 0 and loop.has_notes(y_live[..., 0]) \
             else metrics
         metrics["score"] = chosen["mae"] / chosen["zero_mae"]
-        metrics.update(epoch=epoch + 1, loss=float(fit.history["loss"][-1]), learning_rate=rate,
-                       minutes=(time.monotonic() - began) / 60)
-        history.append(metrics)
-        improved = metrics["score"] < best["score"]
-        print(f"epoch {epoch + 1}: loss {metrics['loss']:.4f}  val MAE {metrics['mae']:.2f} "
-              f"(no deviation {metrics['zero_mae']:.2f})  spread {metrics['spread_ratio']:.2f}"
-              f"  z {metrics['z_std']:.2f}  live {metrics['live']['mae']:.2f} "
-              f"({metrics['live']['zero_mae']:.2f})  {metrics['minutes']:.1f} min"
-              f"{'  *' if improved else ''}", flush=True)
-        if improved:
-            best, waited = metrics, 0
-            model.save(output)
-        else:
-            waited += 1
-        model.set_weights(trained)
-        if waited >= config.patience or metrics["minutes"] >= config.minutes:
-            break
+        return metrics
+
+    def describe(metrics: dict) -> str:
+        return (f"  z {metrics['z_std']:.2f}  live {metrics['live']['mae']:.2f} "
+                f"({metrics['live']['zero_mae']:.2f})  {metrics['minutes']:.1f} min")
+
+    best, epochs = loop.fit(model, config, lambda: random_crops(train_set, config, rng,
+                                                                consensus),
+                            score, describe, average=config.average)
     outputs = list(notefeatures.OUTPUTS[:3 if timing else 2])
     sidecar = {
         "name": config.name, "instrument": config.instrument, "description": config.description,
@@ -311,10 +241,9 @@ def train_notes(config: NoteTrainConfig) -> dict:
         "without": list(config.without),
         "lookahead_seconds": config.lookahead_seconds,
         "train_mean": float(np.nanmean(np.concatenate([p.velocities for p in train_set]))),
-        "metrics": {"validation": best, "epochs": len(history)},
+        "metrics": {"validation": best, "epochs": epochs},
         "training": {k: v for k, v in asdict(config).items() if k not in ("data", "output")},
     }
-    Path(str(output) + ".contract.json").write_text(json.dumps(sidecar, indent=2))
-    return sidecar
+    return loop.write_sidecar(config, sidecar)
 
 

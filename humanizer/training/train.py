@@ -12,19 +12,17 @@ copies into the ONNX model (gain, training mean, metrics, encoding parameters).
 
 from __future__ import annotations
 
-import json
 import sys
-import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
 from humanizer import encoding, levels, notefeatures
-from humanizer.datasets.catalog import performances
 from humanizer.datasets.performance import Performance, load_pair, load_performance
 from humanizer.errors import HumanizerError
 from humanizer.metrics import median_spread_ratio
+from humanizer.training import loop
 
 INPUTS = ("performance", "score")
 LIVE_BAND = 2.0  # seconds before what the lookahead heard past: a live crop's targets
@@ -32,61 +30,28 @@ LIVE_LOOKAHEADS = (0.0, 0.6)  # seconds past its targets a live frame crop hears
 
 
 @dataclass
-class TrainConfig:
-    data: list[str]
-    output: str
-    name: str = "style"
-    instrument: str = "piano"
+class TrainConfig(loop.LoopConfig):
+    """A frame style's run (the shared fields: loop.LoopConfig)."""
+
     fps: float = encoding.DEFAULT_FPS
     crop_seconds: float = 10.0
     validation_crop_seconds: float = 30.0
-    batch_size: int = 32
     units: int = 96
-    layers: int = 2
-    dropout: float = 0.1
-    learning_rate: float = 2e-3
-    epochs: int = 200
     minutes: float = 20.0
     patience: int = 12
     crops_per_performance: int = 1
-    transpose: int = 3
-    stretch: float = 0.1
-    seed: int = 0
-    limit: int | None = None  # at most this many performances per split (quick runs)
     context_seconds: float = 4.0
-    lookahead_seconds: float = 0.5
     input: str = "performance"  # or "score": aligned ASAP scores, grid-snapped drums
-    level_seconds: float = levels.LEVEL_SECONDS  # the level deviations are measured from
     timing: bool = False  # a second head predicting onset offsets (needs score input)
-    decay: str = "none"  # or "linear": the learning rate falls to the time budget
     drum_map: str = "notes"  # drums: each recorded note, or each kit class (humanizer.drumkit)
-    # crops whose targets are only the onsets a live window predicts: those within
-    # LIVE_BAND before a random lookahead from the crop's end (the rest hear seconds more)
-    live_share: float = 0.0
-    licence: str = ""
-    description: str = ""
-    sources: list[str] = field(default_factory=list)
 
 
 def load_split(roots: list[str], split: str, limit: int | None,
                input_kind: str = "performance",
                level_seconds: float = levels.LEVEL_SECONDS) -> list[Performance]:
-    """The performances of one split of the data set folders, as played or as the DAW
-    case; a file that cannot be read is skipped with a message, never fatal."""
-    paths = [p for root in roots for p in performances(root, split)]
-    if limit is not None:
-        paths = paths[:limit]
+    """The performances of one split, as played or as the DAW case (loop.load_split)."""
     load = load_pair if input_kind == "score" else load_performance
-    loaded = []
-    for path in paths:
-        try:
-            performance = load(path, level_seconds)
-        except HumanizerError as error:
-            print(f"skipped {error}", file=sys.stderr)
-            continue
-        if performance is not None:
-            loaded.append(performance)
-    return loaded
+    return loop.load_split(roots, split, limit, load, level_seconds)
 
 
 def hear_kit(performance: Performance, drum_map: str) -> None:
@@ -133,24 +98,6 @@ def live_only(crop_: Crop, fps: float, lookahead: float) -> Crop:
     y, offsets = y.copy(), offsets.copy()
     y[outside], offsets[outside] = np.nan, np.nan
     return x, y, offsets
-
-
-def learning_rate_at(config_rate: float, decay: str, minutes: float, budget: float) -> float:
-    """Adam's learning rate for an epoch starting `minutes` into a `budget`: constant, or
-    ("linear") falling in a straight line toward zero as the budget runs out - the
-    schedule proposed for training stopped by a time budget rather than at convergence
-    (Li, Yumer and Ramanan 2020, "Budgeted training"; for these styles it came out level
-    with a constant rate, docs/experiments.md). It never falls below a twentieth of the
-    rate, so that an epoch past the budget still learns."""
-    if decay == "none" or budget <= 0:
-        return config_rate
-    return config_rate * max(0.05, 1.0 - minutes / budget)
-
-
-def has_notes(targets: np.ndarray) -> bool:
-    """Whether any target counts: validation on a live band of a tiny data set may have
-    none, and an epoch scored NaN would never be kept."""
-    return bool((~np.isnan(targets)).any())
 
 
 def stack(crops: list[Crop]) -> Crop:
@@ -239,19 +186,12 @@ def train(config: TrainConfig) -> dict:
     model = build_model(config.units, config.layers, config.dropout, config.timing)
     model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=1.0),
                   loss=[masked_mse, masked_mse] if config.timing else masked_mse)
-    output = Path(config.output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    best: dict = {"score": np.inf}
-    history = []
-    began = time.monotonic()
-    waited = 0
-    for epoch in range(config.epochs):
-        rate = learning_rate_at(config.learning_rate, config.decay,
-                                (time.monotonic() - began) / 60, config.minutes)
-        model.optimizer.learning_rate.assign(rate)
+
+    def crops() -> tuple[np.ndarray, np.ndarray | list[np.ndarray]]:
         x, y, offsets = random_crops(train_set, config, rng)
-        fit = model.fit(x, [y, offsets] if config.timing else y, batch_size=config.batch_size,
-                        epochs=1, shuffle=True, verbose=1 if sys.stdout.isatty() else 2)
+        return x, [y, offsets] if config.timing else y
+
+    def score(model) -> dict:
         predicted = model.predict(x_val, batch_size=8, verbose=0)
         if config.timing:
             predicted, predicted_offsets = predicted
@@ -263,30 +203,25 @@ def train(config: TrainConfig) -> dict:
         # the epoch kept is the one with the least error relative to no deviation (and,
         # with a timing head, no offset), both heads weighing alike - where the style is
         # trained to play: live, with a live share
-        chosen = metrics["live"] if config.live_share > 0 and has_notes(y_live) else metrics
+        chosen = metrics["live"] if config.live_share > 0 and loop.has_notes(y_live) \
+            else metrics
         metrics["score"] = chosen["mae"] / chosen["zero_mae"]
-        heads = ""
         if config.timing:
             metrics["score"] += chosen["timing_mae_ms"] / chosen["timing_zero_ms"]
+        return metrics
+
+    def describe(metrics: dict) -> str:
+        heads = ""
+        if config.timing:
             heads = (f"  timing MAE {metrics['timing_mae_ms']:.1f} ms "
                      f"(no offset {metrics['timing_zero_ms']:.1f})")
         heads += f"  live {metrics['live']['mae']:.2f} ({metrics['live']['zero_mae']:.2f})"
         if config.timing:
             heads += f" {metrics['live']['timing_mae_ms']:.1f} ms"
-        metrics.update(epoch=epoch + 1, loss=float(fit.history["loss"][-1]), learning_rate=rate,
-                       minutes=(time.monotonic() - began) / 60)
-        history.append(metrics)
-        improved = metrics["score"] < best["score"]
-        print(f"epoch {epoch + 1}: loss {metrics['loss']:.4f}  val MAE {metrics['mae']:.2f} "
-              f"(no deviation {metrics['zero_mae']:.2f})  spread {metrics['spread_ratio']:.2f}"
-              f"{heads}{'  *' if improved else ''}", flush=True)
-        if improved:
-            best, waited = metrics, 0
-            model.save(output)
-        else:
-            waited += 1
-        if waited >= config.patience or metrics["minutes"] >= config.minutes:
-            break
+        return heads
+
+    best, epochs = loop.fit(model, config, crops, score, describe,
+                            verbose=1 if sys.stdout.isatty() else 2)
     train_mean = float(np.mean(np.concatenate([p.velocities for p in train_set])))
     sidecar = {
         "name": config.name, "instrument": config.instrument, "fps": config.fps,
@@ -300,8 +235,7 @@ def train(config: TrainConfig) -> dict:
         **({"drum_map": config.drum_map} if config.instrument == "drums" else {}),
         "lookahead_seconds": config.lookahead_seconds,
         "train_mean": train_mean,
-        "metrics": {"validation": best, "epochs": len(history)},
+        "metrics": {"validation": best, "epochs": epochs},
         "training": {k: v for k, v in asdict(config).items() if k not in ("data", "output")},
     }
-    Path(str(output) + ".contract.json").write_text(json.dumps(sidecar, indent=2))
-    return sidecar
+    return loop.write_sidecar(config, sidecar)

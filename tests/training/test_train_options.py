@@ -22,7 +22,7 @@ def test_a_style_made_for_a_short_latency_hears_and_is_validated_at_it(tmp_path,
 
 
 def test_the_weights_average_starts_at_the_first_epoch_and_keeps_its_share():
-    from humanizer.training.note_train import average_weights
+    from humanizer.training.loop import average_weights
 
     first = [np.array([1.0, 2.0]), np.array([[4.0]])]
     averaged = average_weights(None, first, 0.75)
@@ -38,16 +38,16 @@ def test_a_style_trained_with_averaged_weights_keeps_the_average(tmp_path, capsy
     pytest.importorskip("tensorflow")
     import keras
 
-    from humanizer.training import note_train
+    from humanizer.training import loop
 
-    epochs, average_weights = [], note_train.average_weights  # (own weights, the average)
+    epochs, average_weights = [], loop.average_weights  # (own weights, the average)
 
     def recorded(averaged, weights, keep):
         result = average_weights(averaged, weights, keep)
         epochs.append(([w.copy() for w in weights], [a.copy() for a in result]))
         return result
 
-    monkeypatch.setattr(note_train, "average_weights", recorded)
+    monkeypatch.setattr(loop, "average_weights", recorded)
     output = tmp_path / "averaged.keras"
     code = train_tiny_drums(output, "averaged", "--limit", "2", "--epochs", "2",
                             "--patience", "5", "--average", "0.5")

@@ -12,7 +12,8 @@ from humanizer import levels
 from humanizer.cli import main
 from humanizer.datasets.catalog import performances
 from humanizer.datasets.performance import Performance, load_pair, load_performance
-from humanizer.training.train import TrainConfig, crop, learning_rate_at, random_crops
+from humanizer.training.loop import learning_rate_at
+from humanizer.training.train import TrainConfig, crop, random_crops
 
 
 def test_crop_targets_only_onset_cells():
@@ -292,7 +293,8 @@ def test_a_live_crop_counts_only_the_notes_a_live_window_predicts():
 
 
 def test_a_live_frame_crop_keeps_the_targets_of_the_band_before_its_lookahead():
-    from humanizer.training.train import LIVE_BAND, has_notes, live_only
+    from humanizer.training.loop import has_notes
+    from humanizer.training.train import LIVE_BAND, live_only
 
     frames = 500  # 10 s at 50 fps
     y = np.full((frames, 88), np.nan, dtype=np.float32)
