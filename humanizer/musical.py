@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from humanizer.consensus import Key, agreed, score_keys
 from humanizer.datasets.match import match_of, read_match
 from humanizer.errors import HumanizerError
 from humanizer.metrics import summarize
@@ -102,45 +103,46 @@ def accent_profile(results: Sequence) -> dict[str, dict[str, float]]:
             for place in played}
 
 
-def _deviations(path: Path) -> dict[tuple[float, int], tuple[float, float]] | None:
-    """Score note (quarter onset, pitch) -> (played velocity, its deviation from the
-    performance's mean), for one ASAP performance's match file."""
+def _deviations(path: Path) -> list[tuple[Key, float, float]] | None:
+    """Each played score note of one ASAP performance's match file, once (the last note
+    played on it): (its score note, the played velocity, its deviation from the
+    performance's mean)."""
     try:
         score = read_match(match_of(path))
     except HumanizerError:
         return None
     played = score.played
     velocities = score.velocities[played]
-    level = np.full(len(velocities), velocities.mean())
-    quarters = np.round(score.quarters[played], 6)  # the file's fractions (consensus.py)
-    keys = zip(quarters.tolist(), score.pitches[played].tolist())
-    return {key: (v, v - lv) for key, v, lv in zip(keys, velocities, level)}
+    mean = velocities.mean()
+    keys = score_keys(score.quarters[played], score.pitches[played])
+    once = {key: (v, v - mean) for key, v in zip(keys, velocities)}
+    return [(key, v, own) for key, (v, own) in once.items()]
 
 
 def consensus(paths: Sequence[Path]) -> dict[str, dict[str, float]] | None:
     """The leave-one-out consensus over performances of the same piece (the folder): per
     performance, each note at the performance's mean plus the mean deviation of the other
-    players on that note. Measured like a model, with `flat` on the same notes."""
-
-    by_piece: dict[Path, dict[Path, dict]] = defaultdict(dict)
+    players on that note (humanizer.consensus). Measured like a model, with `flat` on the
+    same notes."""
+    by_piece: dict[Path, list[list[tuple[Key, float, float]]]] = defaultdict(list)
     for path in paths:
         found = _deviations(path)
         if found:
-            by_piece[path.parent][path] = found
+            by_piece[path.parent].append(found)
     truth, predicted, flat = [], [], []
     for performances in by_piece.values():
         if len(performances) < 2:
             continue
-        for path, notes in performances.items():
-            others = [o for p, o in performances.items() if p != path]
-            rows = [(v, own, np.mean([o[key][1] for o in others if key in o]))
-                    for key, (v, own) in notes.items() if any(key in o for o in others)]
+        others = agreed([[(key, own) for key, _, own in notes] for notes in performances],
+                        leave_out=True)
+        for notes, theirs in zip(performances, others):
+            rows = [(v, own, mean) for (_, v, own), mean in zip(notes, theirs)
+                    if not np.isnan(mean)]
             if len(rows) < 2:
                 continue
-            true, own_deviation, theirs = (np.array(column) for column in zip(*rows))
-            level = true - own_deviation
+            true, own_deviation, mean = (np.array(column) for column in zip(*rows))
             truth.append(true)
-            predicted.append(level + theirs)
+            predicted.append(true - own_deviation + mean)
             flat.append(np.full(len(true), np.rint(true.mean())))
     if not truth:
         return None

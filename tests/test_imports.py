@@ -111,7 +111,7 @@ def cycle(edges: dict[str, set[str]]) -> list[str] | None:
 def test_the_graph_sees_the_known_layers():
     edges = graph()
     assert "humanizer.datasets.aligned" in edges["humanizer.datasets.grid"]
-    assert "humanizer.datasets.catalog" in edges["humanizer.training.train"]
+    assert "humanizer.datasets.catalog" in edges["humanizer.training.loop"]
     assert "humanizer.engine" in edges["humanizer.evaluation"]
     assert "humanizer.export.onnx_export" in edges["humanizer.training.ship"]
     assert any(name.startswith("humanizer.daemon.") for name in edges)

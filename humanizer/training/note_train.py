@@ -25,13 +25,13 @@ from pathlib import Path
 import numpy as np
 
 from humanizer import levels, notefeatures
+from humanizer.consensus import piece_consensus
 from humanizer.datasets.performance import Performance, load_daw_case
 from humanizer.errors import HumanizerError
 from humanizer.meter import Meter
 from humanizer.metrics import median_spread_ratio
 from humanizer.notes import LOWEST_KEY
 from humanizer.training import loop
-from humanizer.training.consensus import piece_consensus
 from humanizer.training.train import LIVE_BAND
 
 
@@ -54,7 +54,7 @@ class NoteTrainConfig(loop.LoopConfig):
     # aim still blends at the crop's random amount)
     phrase_full: bool = False
     lookahead_range: tuple[float, float] = (0.1, 0.6)
-    # aim each training crop at the consensus of its piece's players (training.consensus)
+    # aim each training crop at the consensus of its piece's players (humanizer.consensus)
     # as far as its input is flat: at accent amount a, a * played + (1 - a) * consensus
     consensus: bool = False
     # feature groups (notefeatures.GROUPS) zeroed in every crop: an ablation, to measure

@@ -3,9 +3,9 @@
 import numpy as np
 from helpers import ASAP
 
+from humanizer.consensus import piece_consensus, score_keys
 from humanizer.datasets.performance import Performance, load_match_pair
 from humanizer.notefeatures import COLUMN, DEVIATION_SCALE
-from humanizer.training.consensus import piece_consensus, score_keys
 from humanizer.training.note_train import NoteTrainConfig, crop
 
 NAN = np.nan
@@ -47,7 +47,7 @@ def test_performances_at_different_tempi_share_every_score_note():
     pairs = [pair for pair in pairs if pair is not None]
     tempi = [pair.starts[-1] / pair.quarters[-1] for pair in pairs]
     assert len(pairs) == 3 and max(tempi) / min(tempi) > 1.05
-    keys = [set(score_keys(pair)) for pair in pairs]
+    keys = [set(score_keys(pair.quarters, pair.pitches)) for pair in pairs]
     assert len(keys[0]) == 3320 and keys[0] == keys[1] == keys[2]
 
 
