@@ -74,13 +74,16 @@ def profile_of(positions: np.ndarray, beats: np.ndarray, deviations: np.ndarray
     length = int(np.bincount(beats.astype(int)).argmax()) if len(beats) else 4
     mine = beats == length
     steps = np.floor(positions[mine] * BEAT_STEPS + 1e-6).astype(int) % (length * BEAT_STEPS)
-    found = {}
-    for step in range(length * BEAT_STEPS):
-        hit = steps == step
-        if hit.any():
-            name = f"{step // BEAT_STEPS + 1}{'+' if step % BEAT_STEPS else ''}"
-            found[name] = float(deviations[mine][hit].mean())
-    return found
+    means = place_means(steps, deviations[mine], length * BEAT_STEPS)
+    return {f"{step // BEAT_STEPS + 1}{'+' if step % BEAT_STEPS else ''}": float(mean)
+            for step, mean in enumerate(means) if not np.isnan(mean)}
+
+
+def place_means(steps: np.ndarray, values: np.ndarray, count: int) -> np.ndarray:
+    """The mean of `values` at each place in the bar (`steps`: each value's place, 0 to
+    count - 1); NaN where nothing falls: the accent profile, in eval and in the plots."""
+    return np.array([values[steps == step].mean() if np.any(steps == step) else np.nan
+                     for step in range(count)])
 
 
 def accent_profile(results: Sequence) -> dict[str, dict[str, float]]:

@@ -17,6 +17,7 @@ import mido
 import numpy as np
 
 from humanizer.errors import HumanizerError
+from humanizer.musical import place_means
 from humanizer.notes import TempoMap
 
 KINDS = (".png", ".html")
@@ -130,9 +131,7 @@ def accent_profile(times: np.ndarray, velocities: np.ndarray, bars: list[float],
     length = np.diff(np.asarray(bars + [bars[-1] + (bars[-1] - bars[-2] if len(bars) > 1
                                                     else 2.0)]))
     position = np.floor((times - edges[bar]) / length[bar] * steps).astype(int) % steps
-    deviation = velocities - velocities.mean()
-    return np.array([deviation[position == step].mean() if np.any(position == step)
-                     else np.nan for step in range(steps)])
+    return place_means(position, velocities - velocities.mean(), steps)
 
 
 def evaluated(name: str, truth: np.ndarray, predicted: np.ndarray,
