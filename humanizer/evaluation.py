@@ -1,10 +1,12 @@
-"""How close a style comes to what people played (`humanizer eval`'s library).
+"""How close a style comes to what people played (`humanizer eval`'s library): running
+a style over the cases (humanizer.cases) in worker processes, and the report.
 
 For each performance the input is what a DAW user gives: every note at the file's mean
 velocity (a flat part at the right level). The style humanizes it and the result is
 compared, note onset by note onset, with the velocities actually played - beside the
 baselines `flat` (the input itself), `constant64` and `train_mean` (the training data's
-mean velocity, from the model's contract). DESIGN section 6.
+mean velocity, from the model's contract), with the musical checks (humanizer.musical).
+DESIGN section 6.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import replace
 from itertools import repeat
 from multiprocessing import get_context
 from pathlib import Path
@@ -20,25 +21,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from humanizer import drumkit, levels, musical
-from humanizer import meter as meters
-from humanizer.datasets import asap
-from humanizer.datasets.aligned import usable
-from humanizer.datasets.beats import (
-    POP909_BEATS,
-    annotations_of,
-    meter_from_beats,
-    read_annotations,
-    read_beats,
-)
-from humanizer.datasets.catalog import performances
-from humanizer.datasets.match import match_of
-from humanizer.datasets.performance import load_match_pair, score_pair
+from humanizer import drumkit, musical
+from humanizer.cases import bars_of, case_of, with_dynamics
 from humanizer.engine import Engine
 from humanizer.errors import HumanizerError
 from humanizer.meter import Meter
 from humanizer.metrics import pearson, summarize
-from humanizer.notes import Note, keyboard, read
 from humanizer.offline import humanize_part
 from humanizer.output import OutputSettings
 from humanizer.progress import progress
@@ -50,115 +38,11 @@ BASELINES = ("flat", "constant64", "train_mean")
 SPAWN = get_context("spawn")
 
 
-def files_of(paths: list[str], split: str | None) -> list[Path]:
-    """The performance files to evaluate: files as given, data set folders by their index
-    (only `split` of them, if given)."""
-    found: list[Path] = []
-    for path in map(Path, paths):
-        if path.is_dir():
-            found += performances(path, split)
-        elif path.is_file():
-            found.append(path)
-        else:
-            raise HumanizerError(f"{path}: no such file or folder")
-    if not found:
-        raise HumanizerError("no performance files to evaluate")
-    return found
-
-
 _worker: dict = {}
 
 
 def _start_worker(model: str) -> None:
     _worker["engine"] = Engine(model, threads=1)
-
-
-INPUT_KINDS = ("performance", "score", "match", "marked")
-# a marked case must find the notation's velocity on this share of its played notes
-MIN_MARKED = 0.9
-
-
-class Case(NamedTuple):
-    """The flat input a DAW user gives, the velocities played on the notes `measured`
-    (indices: a score note nobody played is input, not measured), the onset offsets
-    played where the input is a score, and the meter where it is known."""
-
-    notes: list[Note]
-    truth: np.ndarray
-    offsets: np.ndarray | None
-    meter: Meter | None
-    measured: np.ndarray
-
-
-def match_case(path: Path, marked: bool = False) -> Case | None:
-    """The exact DAW case of an ASAP performance (its match file): every score note at
-    the performance's mean tempo, flat at the level of what was played, with its meter.
-    `marked`: with the notation's written dynamics drawn in instead (asap.written_dynamics),
-    moved to that level (a user sets the track's level) - what a user who imports the
-    score gives; None where the notation export holds less than MIN_MARKED of the played
-    notes (repeats it does not write out)."""
-    pair = load_match_pair(path)
-    if pair is None or (marked and not asap.has_score(path)):
-        return None
-    measured = np.flatnonzero(~np.isnan(pair.velocities))
-    level = int(round(float(pair.velocities[measured].mean())))
-    given = np.full(len(pair.pitches), float(level))
-    if marked:
-        marks = asap.written_dynamics(path, pair.quarters, pair.pitches)
-        found = ~np.isnan(marks)
-        if found[measured].mean() < MIN_MARKED:
-            return None
-        given[found] = np.clip(np.rint(marks[found] - marks[found].mean() + level), 1, 127)
-    notes = [Note(int(p), int(v), float(s), float(e)) for p, v, s, e in
-             zip(pair.pitches, given, pair.starts, pair.ends)]
-    return Case(notes, pair.velocities[measured], None, pair.meter, measured)
-
-
-def case_of(path: Path, input_kind: str) -> Case | None:
-    """The case of one performance (see Case), or None when there is nothing to evaluate
-    (no notes; a score that matches poorly). `match`: the exact DAW case from ASAP's
-    match files; `marked`: that case with the notation's dynamics; `score`: ASAP's
-    beat-warped score or a grid; `performance`: as played."""
-    offsets = None
-    if input_kind == "match":
-        return match_case(path)
-    if input_kind == "marked":
-        return match_case(path, marked=True)
-    if input_kind == "score":
-        pair = score_pair(path)
-        if not usable(pair):
-            return None
-        notes, truth, offsets = pair.score, pair.velocities, pair.offsets
-    else:
-        notes = keyboard(read(path).notes)
-        if not notes:
-            return None
-        truth = np.array([note.velocity for note in notes], dtype=np.float64)
-    level = int(round(truth.mean()))
-    return Case([replace(note, velocity=level) for note in notes], truth, offsets,
-                meter_of(path, notes), np.arange(len(notes)))
-
-
-def meter_of(path: Path, notes: list[Note]) -> Meter | None:
-    """The meter of a file's notes where the data knows it: a quantized part's beat file
-    (POP909), or the tempo and time signature a part was played to (the Groove MIDI
-    Dataset's click); None for a performance in its own time (ASAP)."""
-    if (path.parent / POP909_BEATS).is_file():
-        beats, downbeats = read_beats(path.parent / POP909_BEATS)
-        return meter_from_beats(np.array([note.start for note in notes]), beats, downbeats)
-    if asap.has_score(path) or match_of(path).is_file():
-        return None
-    return meters.of_file(read(path).midi, notes)
-
-
-def bars_of(path: Path, case: Case) -> Meter | None:
-    """The meter to measure a case's accents by: the one its input has, else - for a
-    performance in its own time (ASAP) - the beats annotated in it, so a rubato
-    performance gets its accent profile too (the model was not given them)."""
-    if case.meter is not None or not annotations_of(path).is_file():
-        return case.meter
-    beats, downbeats = read_annotations(annotations_of(path))
-    return meter_from_beats(np.array([note.start for note in case.notes]), beats, downbeats)
 
 
 class Result(NamedTuple):
@@ -174,25 +58,6 @@ class Result(NamedTuple):
     name: str
     meter: Meter | None = None
     inputs: np.ndarray | None = None  # the velocities the style was given
-
-
-def with_dynamics(case: Case, amount: float, phrase_only: bool = False) -> Case:
-    """The case with the player's dynamics drawn in, pulled toward their local level by
-    1 - amount (0: flat, 1: as played): a user's part that already has accents. With
-    `phrase_only`, only their phrase-level part (levels.phrase): a drawn contour, where a
-    passage is loud or soft, with the accents and voicing left to the style."""
-    if amount <= 0:
-        return case
-    times = np.array([case.notes[i].start for i in case.measured])
-    level = levels.local_mean(times, case.truth, times)
-    drawn = case.truth - level
-    if phrase_only:
-        drawn = levels.phrase(times, drawn)
-    given = np.clip(np.rint(level + amount * drawn), 1, 127).astype(int)
-    notes = list(case.notes)
-    for i, velocity in zip(case.measured, given.tolist()):
-        notes[i] = replace(notes[i], velocity=velocity)
-    return case._replace(notes=notes)
 
 
 def _humanize_flat(path: Path, lookahead: float | None, strength: float,
@@ -265,12 +130,26 @@ def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
     if input_dynamics and input_kind == "marked":
         raise HumanizerError("--input marked already draws in the notation's dynamics: "
                              "leave out --input-dynamics")
+    results = humanized(engine, files, workers, lookahead, strength, input_kind,
+                        input_dynamics, variation, timing or 1.0, input_phrase, meter)
+    if pictures is not None:
+        from humanizer import plot
+
+        for result in results:
+            plot.evaluated(result.name, result.true, result.predicted, result.times,
+                           pictures / f"{Path(result.name).stem}.png")
+    return report_of(engine, results, len(files), input_kind, timing, input_dynamics,
+                     variation[0], input_phrase, meter)
+
+
+def humanized(engine: Engine, files: list[Path], workers: int | None,
+              *settings: object) -> list[Result]:
+    """Each usable file's Result (_humanize_flat with `settings`), spread over worker
+    processes; a file's error skips it with a message (the only file's is raised)."""
     workers = workers or min(len(files), os.cpu_count() or 1)
     with ProcessPoolExecutor(workers, mp_context=SPAWN, initializer=_start_worker,
                              initargs=(engine.path,)) as pool:
-        jobs = pool.map(_humanize_flat, files, repeat(lookahead), repeat(strength),
-                        repeat(input_kind), repeat(input_dynamics), repeat(variation),
-                        repeat(timing or 1.0), repeat(input_phrase), repeat(meter))
+        jobs = pool.map(_humanize_flat, files, *(repeat(value) for value in settings))
         results = []
         for result in progress(jobs, len(files), "evaluating"):
             if isinstance(result, HumanizerError):
@@ -281,12 +160,14 @@ def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
                 results.append(result)
     if not results:
         raise HumanizerError("none of the files has notes to evaluate")
-    if pictures is not None:
-        from humanizer import plot
+    return results
 
-        for result in results:
-            plot.evaluated(result.name, result.true, result.predicted, result.times,
-                           pictures / f"{Path(result.name).stem}.png")
+
+def report_of(engine: Engine, results: list[Result], files: int, input_kind: str,
+              timing: float, input_dynamics: float, variation: float, input_phrase: bool,
+              meter: bool) -> dict:
+    """The model's metrics beside the baselines', and the musical checks, over `results`
+    (of `files` files asked for; see evaluate for the rest)."""
     truth = [result[0] for result in results]
     outputs = {
         "model": [result[1] for result in results],
@@ -299,11 +180,11 @@ def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
     report = {
         "notes": int(sum(len(t) for t in truth)),
         "files": len(truth),
-        "skipped_files": len(files) - len(truth),
+        "skipped_files": files - len(truth),
         "input": input_kind,
         "model": summarize(truth, outputs["model"]),
         "input_dynamics": input_dynamics, "input_phrase": input_phrase, "meter": meter,
-        "variation": variation[0],
+        "variation": variation,
         "baselines": {name: summarize(truth, outputs[name])
                       for name in (*BASELINES, "input") if name in outputs},
     }

@@ -9,11 +9,11 @@ import argparse
 import json
 from pathlib import Path
 
-from humanizer import evaluation, models, values
+from humanizer import cases, evaluation, models, values
 from humanizer.commands import checked
 from humanizer.datasets.splits import SPLITS
 
-INPUTS = evaluation.INPUT_KINDS
+INPUTS = cases.INPUT_KINDS
 
 
 def lookahead(text: str) -> float | None:
@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         from humanizer import plot
 
         plot.pyplot()  # the extra is missing: say so before any work
-    report = evaluation.evaluate(engine, evaluation.files_of(args.paths, args.split),
+    report = evaluation.evaluate(engine, cases.files_of(args.paths, args.split),
                                  args.lookahead, args.strength, input_kind=args.input,
                                  timing=args.timing, pictures=args.plot,
                                  input_dynamics=args.input_dynamics,

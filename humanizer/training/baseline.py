@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from humanizer import levels, note_engine, notefeatures
+from humanizer.cases import Case, files_of, match_case
 from humanizer.errors import HumanizerError
-from humanizer.evaluation import Case, files_of, match_case
 from humanizer.metrics import summarize
 from humanizer.windows import Part
 

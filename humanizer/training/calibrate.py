@@ -25,9 +25,10 @@ from pathlib import Path
 import numpy as np
 
 from humanizer import output
+from humanizer.cases import case_of
 from humanizer.engine import Engine
 from humanizer.errors import HumanizerError
-from humanizer.evaluation import SPAWN, case_of
+from humanizer.evaluation import SPAWN
 from humanizer.metrics import summarize
 from humanizer.output import OutputSettings
 from humanizer.perform import variation_noise

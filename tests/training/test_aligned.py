@@ -52,7 +52,7 @@ SONATA = ASAP / "Beethoven" / "Piano_Sonatas" / "21-2" / "KimSY03.mid"
 
 
 def test_the_marked_case_draws_in_the_notation_at_the_played_level():
-    from humanizer.evaluation import match_case
+    from humanizer.cases import match_case
 
     flat, marked = match_case(SONATA), match_case(SONATA, marked=True)
     given = np.array([note.velocity for note in marked.notes], dtype=np.float64)

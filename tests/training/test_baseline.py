@@ -4,7 +4,7 @@ import numpy as np
 from helpers import ASAP
 
 from humanizer import notefeatures
-from humanizer.evaluation import match_case
+from humanizer.cases import match_case
 from humanizer.training.baseline import predictions, rows
 
 PERFORMANCE = ASAP / "Bach" / "Fugue" / "bwv_846" / "Shi05M.mid"

@@ -140,7 +140,7 @@ def test_calibration_plays_a_gain_exactly_as_humanize_would():
     from helpers import BACH_SCORE
 
     from humanizer import models
-    from humanizer.evaluation import case_of
+    from humanizer.cases import case_of
     from humanizer.offline import humanize_part
     from humanizer.output import OutputSettings
     from humanizer.training.calibrate import _raw
@@ -159,7 +159,7 @@ def test_calibration_plays_a_take_exactly_as_humanize_variation_would():
     from helpers import BACH_SCORE
 
     from humanizer import models
-    from humanizer.evaluation import case_of
+    from humanizer.cases import case_of
     from humanizer.offline import humanize_part
     from humanizer.output import OutputSettings
     from humanizer.training.calibrate import _raw
