@@ -14,7 +14,8 @@ is kept, and never across the notes before it on the same key. Only such notes l
 of arrival order; every other event keeps its place.
 
 This module holds state only - no threads, no clock, no MIDI ports - so its behaviour can
-be tested exactly. The scheduler drives it from its threads under one lock.
+be tested exactly. The scheduler drives it from its threads under one lock. The events and
+notes it holds are humanizer.daemon.events.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 
 from humanizer.daemon.centres import CentreRecord
+from humanizer.daemon.events import Event, HeardNote
 from humanizer.daemon.level_record import LevelRecord
 from humanizer.daemon.midi import (
     ALL_SOUND_OFF,
@@ -39,37 +41,12 @@ from humanizer.daemon.midi import (
     silence,
 )
 from humanizer.daemon.stats import Counts
-from humanizer.engine import FAR_END
 from humanizer.notes import Note
 from humanizer.output import MAX_SHIFT
 
 HISTORY_SECONDS = 5.0  # notes ended this long before a window's reach are forgotten
 LATENCY_GLIDE = 0.5  # seconds per second a shorter latency comes down by
 MAX_HELD = 4096  # notes held at the input at once; the oldest is let go beyond
-
-
-@dataclass(slots=True, eq=False)
-class HeardNote:
-    """A note as the daemon heard it; times are seconds since the daemon started."""
-
-    pitch: int
-    velocity: int
-    start: float
-    channel: int
-    end: float = FAR_END
-    song_time: float = 0.0  # arrival + the latency set: where the DAW's track delay put it
-    _note: Note | None = None
-    shift: float = 0.0  # seconds the timing head moves it, set with its velocity
-    sent_shift: float | None = None  # the shift its note-on left with
-    off_due: float | None = None  # when its note-off is due, once it has come
-    previous: HeardNote | None = None  # the note before on its key, until this is placed
-
-    def as_note(self) -> Note:
-        """A snapshot for the model, made again only when the note has ended since: a
-        window hands thousands of notes to every inference."""
-        if self._note is None or self._note.end != self.end:
-            self._note = Note(self.pitch, self.velocity, self.start, self.end, self.channel)
-        return self._note
 
 
 def _drops_at_stop(message: list[int]) -> bool:
@@ -92,35 +69,6 @@ def _position(notes: list[HeardNote], note: HeardNote) -> int:
     while notes[index] is not note:
         index += 1
     return index
-
-
-@dataclass(slots=True, eq=False)
-class Event:
-    """One incoming MIDI message waiting to leave at `due`."""
-
-    t_in: float
-    due: float
-    message: list[int]
-    note: HeardNote | None = None  # set for note-ons the model can shape
-    velocity: int | None = None  # the model's velocity, once predicted
-    ends: HeardNote | None = None  # set for note-offs of such notes: they move together
-
-    def leaves(self, bypass: bool) -> float:
-        """When it leaves: when due, moved with its note's timing shift. A note-off moves
-        as its note-on did; bypass moves no note-on."""
-        if self.note is not None:
-            return self.due if bypass else self.due + self.note.shift
-        if self.ends is not None:
-            shift = self.ends.sent_shift
-            if shift is None:
-                shift = 0.0 if bypass else self.ends.shift
-            return self.due + shift
-        return self.due
-
-    @property
-    def lookahead(self) -> float:
-        """How far past the onset the daemon will have heard when the note is due."""
-        return round(self.due - self.t_in, 4)
 
 
 @dataclass

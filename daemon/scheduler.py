@@ -23,7 +23,8 @@ import numpy as np
 
 from humanizer import meter, output
 from humanizer.centres import Centre
-from humanizer.daemon.buffer import Event, LookaheadBuffer
+from humanizer.daemon.buffer import LookaheadBuffer
+from humanizer.daemon.events import Event
 from humanizer.daemon.level_record import level_notes
 from humanizer.daemon.settings import Settings
 from humanizer.daemon.stats import Timings

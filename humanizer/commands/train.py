@@ -16,6 +16,20 @@ ENCODINGS = ("frames", "notes")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options in groups of a kind, so each reads at a glance; `--help` lists them in
+    this order."""
+    _add_data_arguments(parser)
+    _add_budget_arguments(parser)
+    _add_network_arguments(parser)
+    _add_crop_arguments(parser)
+    _add_target_arguments(parser)
+    _add_step_arguments(parser)
+    _add_card_arguments(parser)
+
+
+def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
+    """What the style learns from and what it learns: the data, the encoding, the input
+    condition, the timing head and the level its deviations are measured from."""
     parser.add_argument("data", nargs="+", metavar="DATA",
                         help="data set folders: ASAP, the Groove MIDI Dataset, or any folder "
                              "of performance MIDI files")
@@ -44,6 +58,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         metavar="SECONDS",
                         help="width of the level the model's deviations are measured from "
                              "(default 3 s; longer lets it shape phrases)")
+
+
+def _add_budget_arguments(parser: argparse.ArgumentParser) -> None:
+    """When training stops: a time budget, an epoch count, or no better validation score."""
     parser.add_argument("--minutes", type=_number("--minutes", 0.0, 10_000.0), default=20.0,
                         help="time budget: training stops after the epoch that passes it "
                              "(default 20)")
@@ -52,6 +70,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--patience", type=_integer("--patience", 1), default=12,
                         help="stop after this many epochs without a better validation score "
                              "(default 12)")
+
+
+def _add_network_arguments(parser: argparse.ArgumentParser) -> None:
+    """The network's size: LSTM units, layers and dropout."""
     parser.add_argument("--units", type=_integer("--units", 1),
                         help="LSTM units per direction and layer (default 96 for frames, 64 "
                              "for notes)")
@@ -60,6 +82,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dropout", type=_number("--dropout", 0.0, 0.9), default=0.1,
                         help="the share of each layer's outputs dropped in training "
                              "(default 0.1)")
+
+
+def _add_crop_arguments(parser: argparse.ArgumentParser) -> None:
+    """What a training crop hears: its length, its past, and how far past its notes it
+    looks (the lookahead the style is made for)."""
     parser.add_argument("--crop", type=_number("--crop", 0.5, 600.0), default=10.0,
                         metavar="SECONDS", help="length of a training crop (default 10)")
     parser.add_argument("--context", type=_number("--context", 0.5, 20.0), default=8.0,
@@ -84,6 +111,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the share of crops that count only the notes a live window "
                              "predicts (default 0); above 0 the best epoch is the one that "
                              "plays best live")
+
+
+def _add_target_arguments(parser: argparse.ArgumentParser) -> None:
+    """What a training crop aims at, and which features the style hears."""
     parser.add_argument("--consensus", action="store_true",
                         help="notes: where a piece has several performances (ASAP), aim "
                              "flat crops at what its players agree on, note for note, rather "
@@ -103,6 +134,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         default=[], metavar="|".join(notefeatures.GROUPS),
                         help="notes: train without these features, to measure what they are "
                              "worth (the style then hears none of them when it plays)")
+
+
+def _add_step_arguments(parser: argparse.ArgumentParser) -> None:
+    """How each epoch is drawn and stepped through, and which weights are kept."""
     parser.add_argument("--crops-per-performance", type=_integer("--crops-per-performance", 1),
                         default=1, metavar="N",
                         help="random crops of each performance per epoch (default 1)")
@@ -122,6 +157,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="random seed of the crops, augmentation and weights (default 0)")
     parser.add_argument("--limit", type=_integer("--limit", 1), metavar="N",
                         help="use at most N performances per split (quick runs)")
+
+
+def _add_card_arguments(parser: argparse.ArgumentParser) -> None:
+    """What the model card says about the style, beside the numbers training writes."""
     parser.add_argument("--licence", default="",
                         help="licence of the training data, written into the model card")
     parser.add_argument("--description", default="",

@@ -108,17 +108,49 @@ def quarters(signatures: list[tuple[float, int, int]], beat: float) -> float:
 def read_match(path: str | Path) -> MatchedScore:
     """The matched score of one `.match` or `.match.gz` file."""
     path = Path(path)
+    lines = _read_lines(path)
+    ticks_per_second, signatures = _clock_and_signatures(lines)
+    version_1 = any(line.startswith("info(matchFileVersion,1.") for line in lines[:5])
+    rows = [_score_row(snote, signatures, ticks_per_second, version_1)
+            for snote in map(_SNOTE.match, lines) if snote is not None]
+    if len(rows) < 2:
+        raise HumanizerError(f"{path}: a match file with fewer than two score notes")
+    table = np.array(rows, dtype=np.float64)
+    table = table[np.lexsort((table[:, 2], table[:, 0]))]
+    onsets, ends = table[:, 0], table[:, 1]
+    seconds_per_quarter = _seconds_per_quarter(path, onsets, performed=table[:, 4])
+    first = onsets.min()
+    meter = Meter(phase=table[:, 5], position=table[:, 6],
+                  beats=table[:, 7], known=np.ones(len(table)))
+    return MatchedScore(
+        name=str(path),
+        starts=(onsets - first) * seconds_per_quarter,
+        ends=(ends - first) * seconds_per_quarter,
+        pitches=table[:, 2].astype(np.int64),
+        velocities=table[:, 3],
+        meter=meter,
+        seconds_per_quarter=seconds_per_quarter,
+        quarters=onsets - first,
+    )
+
+
+def _read_lines(path: Path) -> list[str]:
+    """The file's lines; an unreadable or broken file is the user's error, not a crash."""
     opener = gzip.open if path.suffix == ".gz" else open
     try:
         with opener(path, "rt", encoding="utf-8", errors="replace") as file:
-            lines = file.read().splitlines()
+            return file.read().splitlines()
     except (OSError, EOFError) as error:
         raise HumanizerError(f"{path}: cannot read the match file ({error})") from None
+
+
+def _clock_and_signatures(lines: list[str]) -> tuple[float, list[tuple[float, int, int]]]:
+    """The performed notes' MIDI ticks per second, and the score's time signatures as
+    (onset beat, numerator, denominator). Where the file does not say: 480 ticks a quarter
+    at 120 bpm, and the signature its 5.0 header gives (4/4 without one) from the start."""
     units, ticks_per_second = 480.0, 480 / 0.5
     first_signature = (4, 4)
-    version_1 = any(line.startswith("info(matchFileVersion,1.") for line in lines[:5])
-    signatures: list[tuple[float, int, int]] = []  # (onset beat, numerator, denominator)
-    rows = []  # (onset beat, end beat, pitch, velocity, performed onset s, phase, bar pos)
+    signatures: list[tuple[float, int, int]] = []
     for line in lines:
         if line.startswith("info("):
             info = _INFO.match(line)
@@ -135,36 +167,41 @@ def read_match(path: str | Path) -> MatchedScore:
                                int(signature["den"])))
     if not signatures:
         signatures = [(-1e9, *first_signature)]
-    for line in lines:
-        snote = _SNOTE.match(line)
-        if snote is None:
-            continue
-        onset, end = _fraction(snote["onset"]), _fraction(snote["end"])
-        if end - onset <= 0:
-            end = onset + GRACE_BEATS
-        pitch = midi_pitch(snote["step"], snote["mod"], int(snote["octave"]))
-        numerator, denominator = signature_at(signatures, onset)
-        # the offset within the beat is in whole notes; the beat itself counts quarter
-        # notes in version 1.0.0 files and the signature's beats in 5.0 ones
-        offset = _fraction(snote["offset"]) * denominator
-        beat = int(snote["beat"]) - 1
-        position = (beat * denominator / 4 if version_1 else beat) + offset
-        phase = position % 1.0
-        played = _NOTE.search(snote["rest"]) or _NOTE_5.search(snote["rest"])
-        velocity = float(played["velocity"]) if played else np.nan
-        performed = int(played["on"]) / ticks_per_second if played else np.nan
-        if played and played.re is _NOTE:
-            pitch = int(played["pitch"])
-        elif played:
-            pitch = midi_pitch(played["step"], played["mod"], int(played["octave"]))
-        rows.append((quarters(signatures, onset), quarters(signatures, end),
-                     pitch, velocity, performed, phase, position, numerator))
-    if len(rows) < 2:
-        raise HumanizerError(f"{path}: a match file with fewer than two score notes")
-    table = np.array(rows, dtype=np.float64)
-    table = table[np.lexsort((table[:, 2], table[:, 0]))]
-    onsets, ends = table[:, 0], table[:, 1]
-    performed = table[:, 4]
+    return ticks_per_second, signatures
+
+
+def _score_row(snote: re.Match[str], signatures: list[tuple[float, int, int]],
+               ticks_per_second: float, version_1: bool) -> tuple[float, ...]:
+    """One score note as (onset and end in quarters, pitch, velocity, performed onset in
+    seconds, phase within the beat, position in the bar, beats in the bar); velocity and
+    performed onset NaN where nobody played it. The pitch is the performed note's where
+    there is one, the score's spelling where not."""
+    onset, end = _fraction(snote["onset"]), _fraction(snote["end"])
+    if end - onset <= 0:
+        end = onset + GRACE_BEATS
+    pitch = midi_pitch(snote["step"], snote["mod"], int(snote["octave"]))
+    numerator, denominator = signature_at(signatures, onset)
+    # the offset within the beat is in whole notes; the beat itself counts quarter
+    # notes in version 1.0.0 files and the signature's beats in 5.0 ones
+    offset = _fraction(snote["offset"]) * denominator
+    beat = int(snote["beat"]) - 1
+    position = (beat * denominator / 4 if version_1 else beat) + offset
+    phase = position % 1.0
+    played = _NOTE.search(snote["rest"]) or _NOTE_5.search(snote["rest"])
+    velocity = float(played["velocity"]) if played else np.nan
+    performed = int(played["on"]) / ticks_per_second if played else np.nan
+    if played and played.re is _NOTE:
+        pitch = int(played["pitch"])
+    elif played:
+        pitch = midi_pitch(played["step"], played["mod"], int(played["octave"]))
+    return (quarters(signatures, onset), quarters(signatures, end),
+            pitch, velocity, performed, phase, position, numerator)
+
+
+def _seconds_per_quarter(path: Path, onsets: np.ndarray, performed: np.ndarray) -> float:
+    """The performance's mean tempo: the least-squares slope of performed onset (seconds)
+    against score onset (quarters). A performance that leaves much of its score unplayed,
+    or does not follow it at one tempo, gives no score worth training on."""
     matched = ~np.isnan(performed)
     if matched.mean() < MIN_PLAYED:
         raise HumanizerError(f"{path}: only {matched.mean():.0%} of the score was played")
@@ -175,20 +212,7 @@ def read_match(path: str | Path) -> MatchedScore:
     if not fit >= MIN_FIT:  # repeats played but not written out, or a broken alignment
         raise HumanizerError(f"{path}: the performance does not follow its score at one "
                              f"tempo (r {fit:.3f})")
-    seconds_per_quarter = float(max(slope, 0.05))
-    first = onsets.min()
-    meter = Meter(phase=table[:, 5], position=table[:, 6],
-                  beats=table[:, 7], known=np.ones(len(table)))
-    return MatchedScore(
-        name=str(path),
-        starts=(onsets - first) * seconds_per_quarter,
-        ends=(ends - first) * seconds_per_quarter,
-        pitches=table[:, 2].astype(np.int64),
-        velocities=table[:, 3],
-        meter=meter,
-        seconds_per_quarter=seconds_per_quarter,
-        quarters=onsets - first,
-    )
+    return float(max(slope, 0.05))
 
 
 def match_of(performance: Path) -> Path:

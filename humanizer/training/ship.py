@@ -1,6 +1,6 @@
 """Turn a trained style into a shipped one: calibrate, measure, export into the package.
 
-    python -m humanizer.training.ship MODEL.keras DATA --name piano [--lookahead 500ms]
+    humanizer ship MODEL.keras DATA --name piano [--lookahead 500ms]
 
 (the command is humanizer.commands.ship; this module is its library)
 
@@ -19,7 +19,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import tempfile
 from pathlib import Path
 
@@ -103,6 +102,71 @@ def mix_safe_scale(style: Path, chosen: float, drums: bool) -> tuple[float, list
     return (candidates[low - 1] if low else VARIATION_SCALES[0]), first
 
 
+def print_by_gain(rows: dict) -> None:
+    """The validation metrics at every gain, for the log of how the gain was chosen."""
+    print("validation (whole file) by gain; 0.0 is the flat input:")
+    for g, metrics in sorted(rows.items()):
+        print(f"  gain {g:4.2f}: {metrics}")
+
+
+def export_calibrated(model: Path, path: Path, sidecar: dict, name: str, gain: float,
+                      scale: float) -> None:
+    """Export `model` at `gain` and variation `scale` to `path`: the style the mix check
+    plays and the test split measures."""
+    export_model(model, path, contract_from(sidecar, name=name, gain=gain,
+                                            variation_scale=scale))
+
+
+def mix_safe_variation(model: Path, sidecar: dict, name: str, gain: float, by_scale: dict,
+                       lookahead: float, calibrated: Path) -> tuple[float, list[str]]:
+    """The variation scale the validation split chooses (`by_scale`), stepped down until
+    its takes keep the mix (mix_safe_scale), and what the chosen one did to the mix.
+    `calibrated` is exported at it: once before the mix check, which plays it, and again
+    only if the check stepped the scale down."""
+    chosen = choose_variation_scale(by_scale)
+    print(f"validation at {lookahead:g} s, variation 1 by scale: "
+          + ", ".join(f"{s:g}: {m['spread_ratio']}" for s, m in by_scale.items()))
+    export_calibrated(model, calibrated, sidecar, name, gain, chosen)
+    scale, varied_mix = mix_safe_scale(calibrated, chosen, sidecar.get("instrument") == "drums")
+    if varied_mix:
+        print("its takes at variation 1 do not keep the mix: " + "; ".join(varied_mix))
+    print(f"chosen variation scale {scale}")
+    if scale != chosen:  # stepped down (the chosen one is exported already)
+        export_calibrated(model, calibrated, sidecar, name, gain, scale)
+    return scale, varied_mix
+
+
+def measure(style: Path, data: str, lookahead: float, input_kind: str,
+            with_takes: bool) -> tuple[dict, dict, dict]:
+    """`style` on the test split of `data` (`humanizer eval`'s numbers): at the live
+    `lookahead`, with the whole file, and with `with_takes` (a note-level style) its takes
+    at variation 1, seeds 0 and 1, keyed by seed."""
+    engine = Engine(style, threads=1)
+    tests = performances(data, "test")
+    timing = engine.contract.timing
+    test_live = evaluate(engine, tests, lookahead, input_kind=input_kind, timing=timing)
+    test_full = evaluate(engine, tests, None, input_kind=input_kind, timing=timing)
+    takes = {f"seed {seed}": evaluate(engine, tests, lookahead, input_kind=input_kind,
+                                      variation=(1.0, seed))
+             for seed in ((0, 1) if with_takes else ())}
+    return test_live, test_full, takes
+
+
+def calibration_metrics(gain: float, rows: dict, mix: dict[str, list[str]], scale: float,
+                        by_scale: dict, varied_mix: list[str]) -> dict:
+    """How the gain (and a note-level style's variation scale, where `by_scale`) was chosen,
+    with the targets it was chosen by: the model card's evidence for its calibration."""
+    calibration = {"gain": gain, "target_spread": TARGET_SPREAD, "mae_margin": MAE_MARGIN,
+                   "validation_by_gain": {str(g): m for g, m in rows.items()},
+                   "mix_problems_by_gain": mix}
+    if by_scale:
+        calibration.update(
+            variation_scale=scale, target_variation_spread=TARGET_VARIATION_SPREAD,
+            variation_mix_problems=varied_mix,
+            validation_variation_by_scale={str(s): m for s, m in by_scale.items()})
+    return calibration
+
+
 def ship(model: Path, data: str, name: str, lookahead: float, output: Path,
          without_timing: bool = False, context: float | None = None) -> dict:
     """Calibrate `model` on the validation split of `data`, measure it on the test split
@@ -123,51 +187,28 @@ def ship(model: Path, data: str, name: str, lookahead: float, output: Path,
         input_kind = sidecar.get("input", "performance")
         validation = performances(data, "validation")
         rows = table(raw_predictions(uncalibrated, validation, None, input_kind))
-        print("validation (whole file) by gain; 0.0 is the flat input:")
-        for g, metrics in sorted(rows.items()):
-            print(f"  gain {g:4.2f}: {metrics}")
+        print_by_gain(rows)
         gain, mix = mix_safe_gain(model, sidecar, name, choose_gain(rows), Path(scratch))
         print(f"chosen gain {gain}")
         calibrated = Path(scratch) / f"{name}-calibrated.onnx"
-        scale, by_scale, varied_mix, exported = 1.0, {}, [], None
+        scale, by_scale, varied_mix = 1.0, {}, []
         if contract_from(sidecar, name=name).note_level:  # it has a spread head
             by_scale = variation_table(raw_predictions(uncalibrated, validation, lookahead,
                                                        input_kind), gain)
-            scale = exported = choose_variation_scale(by_scale)
-            print(f"validation at {lookahead:g} s, variation 1 by scale: "
-                  + ", ".join(f"{s:g}: {m['spread_ratio']}" for s, m in by_scale.items()))
-            export_model(model, calibrated, contract_from(sidecar, name=name, gain=gain,
-                                                          variation_scale=scale))
-            scale, varied_mix = mix_safe_scale(calibrated, scale,
-                                               sidecar.get("instrument") == "drums")
-            if varied_mix:
-                print("its takes at variation 1 do not keep the mix: " + "; ".join(varied_mix))
-            print(f"chosen variation scale {scale}")
-        if scale != exported:  # (the mix check kept the scale: exported at it already)
-            export_model(model, calibrated, contract_from(sidecar, name=name, gain=gain,
-                                                          variation_scale=scale))
-        engine = Engine(calibrated, threads=1)
-        tests = performances(data, "test")
-        timing = engine.contract.timing
-        test_live = evaluate(engine, tests, lookahead, input_kind=input_kind, timing=timing)
-        test_full = evaluate(engine, tests, None, input_kind=input_kind, timing=timing)
-        takes = {f"seed {seed}": evaluate(engine, tests, lookahead, input_kind=input_kind,
-                                          variation=(1.0, seed))
-                 for seed in ((0, 1) if by_scale else ())}
+            scale, varied_mix = mix_safe_variation(model, sidecar, name, gain, by_scale,
+                                                   lookahead, calibrated)
+        else:
+            export_calibrated(model, calibrated, sidecar, name, gain, scale)
+        test_live, test_full, takes = measure(calibrated, data, lookahead, input_kind,
+                                              with_takes=bool(by_scale))
     metrics = {
         **sidecar.get("metrics", {}),
         "training": sidecar.get("training", {}),
-        "calibration": {"gain": gain, "target_spread": TARGET_SPREAD, "mae_margin": MAE_MARGIN,
-                        "validation_by_gain": {str(g): m for g, m in rows.items()},
-                        "mix_problems_by_gain": mix},
+        "calibration": calibration_metrics(gain, rows, mix, scale, by_scale, varied_mix),
         "test": {"split": "test", "lookahead_seconds": lookahead, **test_live},
         "test_full_context": test_full,
     }
     if by_scale:
-        metrics["calibration"].update(
-            variation_scale=scale, target_variation_spread=TARGET_VARIATION_SPREAD,
-            variation_mix_problems=varied_mix,
-            validation_variation_by_scale={str(s): m for s, m in by_scale.items()})
         metrics["test_variation_1"] = takes
     sidecar.update(name=name, gain=gain, variation_scale=scale, metrics=metrics,
                    lookahead_seconds=lookahead)
@@ -177,9 +218,3 @@ def ship(model: Path, data: str, name: str, lookahead: float, output: Path,
     print(json.dumps({"test": test_live, "test_full_context": test_full,
                       "test_variation_1": takes}, indent=2))
     return metrics
-
-
-if __name__ == "__main__":  # the older spelling of `humanizer ship`
-    from humanizer.cli import main
-
-    raise SystemExit(main(["ship", *sys.argv[1:]]))
