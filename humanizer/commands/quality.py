@@ -1,7 +1,7 @@
 """`humanizer quality`: regenerate docs/quality.md from the installed styles.
 
-Also `python -m humanizer.training.quality ...`. Each row is `humanizer eval` on a test
-split at one lookahead (humanizer.training.quality builds the table).
+Each row is `humanizer eval` on a test split at one lookahead (humanizer.training.quality
+builds the table).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """`humanizer ship MODEL.keras DATA --name STYLE`: calibrate, measure and package a style.
 
-Also `python -m humanizer.training.ship ...`, the library it calls (see there for the
-steps). Needs the train extra.
+The library it calls is humanizer.training.ship (see there for the steps). Needs the
+train extra.
 """
 
 from __future__ import annotations
