@@ -42,7 +42,7 @@ from humanizer.meter import Meter
 from humanizer.notes import Note
 from humanizer.output import MAX_SHIFT
 from humanizer.prediction import Prediction
-from humanizer.windows import Frames, LevelNotes, Part, Window, windows_of
+from humanizer.windows import Frames, LevelNotes, Texture, Window, windows_of
 
 CHUNK_SECONDS = 60.0  # core of a whole-file chunk; each side gets the model's context more
 CHUNK_BATCH = 16  # whole-file chunks of one length run together in one call
@@ -214,7 +214,7 @@ class Engine:
         metered = None if meter is None else meter[order]
         if lookahead is None and self.contract.note_level:
             result = Prediction.empty(len(ordered))
-            note_engine.predict_whole(self, Part.of(ordered, owned, metered), result)
+            note_engine.predict_whole(self, Texture.of(ordered, owned, metered), result)
         elif lookahead is None:
             result = self._predict_whole(ordered, owned)
         else:
@@ -329,7 +329,7 @@ class Engine:
         levels = levels or [None] * len(groups)
         earlier = earlier or [None] * len(groups)
         if self.contract.note_level:
-            parts = [(Part.of(notes, owners, meter, level), np.asarray(wanted, dtype=np.int64))
+            parts = [(Texture.of(notes, owners, meter, level), np.asarray(wanted, dtype=np.int64))
                      for (notes, wanted, owners), meter, level in zip(groups, meters, levels)]
             answers = [Prediction.empty(len(wanted)) for _, wanted in parts]
             note_engine.predict_windows(self, parts, lookahead, answers, earlier)
@@ -340,7 +340,7 @@ class Engine:
             answers.append(Prediction.empty(len(wanted)))
             if len(wanted):
                 windows += [(len(answers) - 1, window) for window in
-                            windows_of(Part.of(notes, owners), wanted, lookahead, self.fps)]
+                            windows_of(Texture.of(notes, owners), wanted, lookahead, self.fps)]
         framing = Frames.of(self.fps, self.contract.context_seconds, lookahead)
         for first in range(0, len(windows), WINDOW_BATCH):
             batch = windows[first:first + WINDOW_BATCH]

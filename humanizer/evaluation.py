@@ -45,7 +45,7 @@ def _start_worker(model: str) -> None:
     _worker["engine"] = Engine(model, threads=1)
 
 
-class Result(NamedTuple):
+class Comparison(NamedTuple):
     """One performance: velocities played and the model's, onset offsets played (None
     without a score) and the model's shifts, and the pitches."""
 
@@ -64,7 +64,7 @@ def _humanize_flat(path: Path, lookahead: float | None, strength: float,
                    input_kind: str = "performance", input_dynamics: float = 0.0,
                    variation: tuple[float, int] = (0.0, 0), timing: float = 1.0,
                    input_phrase: bool = False,
-                   meter: bool = True) -> Result | HumanizerError | None:
+                   meter: bool = True) -> Comparison | HumanizerError | None:
     """(true velocities, model velocities, true offsets or None, model offsets) of one
     performance, None (see case_of), or the error that makes the file unusable (returned: a
     worker must not die of one file)."""
@@ -83,14 +83,14 @@ def _humanize_flat(path: Path, lookahead: float | None, strength: float,
                                       takes=Takes(seed))
     measured = [case.notes[i] for i in case.measured]
     bars = bars_of(path, case)
-    return Result(case.truth, predicted[case.measured].astype(np.float64), case.offsets,
+    return Comparison(case.truth, predicted[case.measured].astype(np.float64), case.offsets,
                   shifts[case.measured], np.array([note.pitch for note in measured]),
                   np.array([note.start for note in measured]), str(path),
                   None if bars is None else bars[case.measured],
                   np.array([note.velocity for note in measured], dtype=np.float64))
 
 
-def timing_report(results: list[Result]) -> dict[str, float]:
+def timing_report(results: list[Comparison]) -> dict[str, float]:
     """Onset-offset MAE in milliseconds of the timing head and of no offset at all, and
     the median per-file Pearson r of predicted and played offsets."""
     truth = [result.offsets for result in results]
@@ -143,8 +143,8 @@ def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
 
 
 def humanized(engine: Engine, files: list[Path], workers: int | None,
-              *settings: object) -> list[Result]:
-    """Each usable file's Result (_humanize_flat with `settings`), spread over worker
+              *settings: object) -> list[Comparison]:
+    """Each usable file's Comparison (_humanize_flat with `settings`), spread over worker
     processes; a file's error skips it with a message (the only file's is raised)."""
     workers = workers or min(len(files), os.cpu_count() or 1)
     with ProcessPoolExecutor(workers, mp_context=SPAWN, initializer=_start_worker,
@@ -163,7 +163,7 @@ def humanized(engine: Engine, files: list[Path], workers: int | None,
     return results
 
 
-def report_of(engine: Engine, results: list[Result], files: int, input_kind: str,
+def report_of(engine: Engine, results: list[Comparison], files: int, input_kind: str,
               timing: float, input_dynamics: float, variation: float, input_phrase: bool,
               meter: bool) -> dict:
     """The model's metrics beside the baselines', and the musical checks, over `results`
@@ -200,7 +200,7 @@ def report_of(engine: Engine, results: list[Result], files: int, input_kind: str
     return report
 
 
-def at_limits(results: list[Result]) -> dict[str, float]:
+def at_limits(results: list[Comparison]) -> dict[str, float]:
     """How often the model's velocities are at 1 or at 127 (per cent), beside how often
     the players' are: a wall of 127s or inaudible 1s is a clipped output."""
     predicted = np.concatenate([result.predicted for result in results])
@@ -211,7 +211,7 @@ def at_limits(results: list[Result]) -> dict[str, float]:
             "played_high": round(float(np.mean(true >= 127)) * 100, 2)}
 
 
-def drum_classes(results: list[Result]) -> dict[str, dict[str, float]]:
+def drum_classes(results: list[Comparison]) -> dict[str, dict[str, float]]:
     """Per kit class (humanizer.drumkit): the notes, and the mean velocity of the model and
     of the drummers relative to the part's level (the flat input) - a crash the players
     hit 20 above the beat must not come out 30 below it."""

@@ -31,7 +31,7 @@ from humanizer import levels, notefeatures
 from humanizer.centres import Centre, running_means
 from humanizer.contract import Contract
 from humanizer.notes import LOWEST_KEY
-from humanizer.windows import Part, Window, windows_of
+from humanizer.windows import Texture, Window, windows_of
 
 MAX_STEPS = 256  # the most notes a live window holds (a flood of notes costs no more)
 CHUNK_STEPS = 2048  # whole-file chunks of steps, overlapping by CHUNK_MARGIN on each side
@@ -39,7 +39,7 @@ CHUNK_MARGIN = 256
 WINDOW_BATCH = 64
 
 
-def steps_of(part: Part, seen: np.ndarray, horizon: float, level_seconds: float,
+def steps_of(part: Texture, seen: np.ndarray, horizon: float, level_seconds: float,
              drums: bool, version: int = notefeatures.ENCODING_VERSION,
              without: Sequence[str] = ()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(steps in step order, the part index of each step, the notes' levels): the notes
@@ -65,7 +65,7 @@ def hearing(contract: Contract) -> tuple[float, bool, int, list[str]]:
             contract.without)
 
 
-def window_notes(part: Part, window: Window, context_seconds: float) -> np.ndarray:
+def window_notes(part: Texture, window: Window, context_seconds: float) -> np.ndarray:
     """The notes a window holds: from its context before the anchor to its horizon, the
     latest MAX_STEPS of them (never fewer than its own notes)."""
     lo = int(np.searchsorted(part.times, window.anchor - context_seconds, side="left"))
@@ -74,7 +74,7 @@ def window_notes(part: Part, window: Window, context_seconds: float) -> np.ndarr
     return np.arange(lo, hi)
 
 
-def predict_windows(engine, groups: Sequence[tuple[Part, np.ndarray]], lookahead: float,
+def predict_windows(engine, groups: Sequence[tuple[Texture, np.ndarray]], lookahead: float,
                     answers: list, earlier: Sequence[Mapping[int, Centre] | None]) -> None:
     """Results for the notes `wanted` of each (part, wanted) into `answers` (Predictions,
     one per group), from lookahead windows run together, each group's notes centred on
@@ -130,7 +130,7 @@ def finish(engine, window: Window, seen: np.ndarray, level: np.ndarray, out: np.
     answer.put(window.slots, result)
 
 
-def centre(engine, part: Part, wanted: np.ndarray, answer,
+def centre(engine, part: Texture, wanted: np.ndarray, answer,
            earlier: Mapping[int, Centre] | None) -> None:
     """Centre what the style added to the due notes and their onset offsets (the notes
     `wanted` of `part`, `finish`ed into `answer`) on their parts' running centre up to
@@ -145,7 +145,7 @@ def centre(engine, part: Part, wanted: np.ndarray, answer,
     answer.offsets[order] -= offset_means
 
 
-def predict_whole(engine, part: Part, answer) -> None:
+def predict_whole(engine, part: Texture, answer) -> None:
     """Whole-file context: every note heard with the whole part around it, the steps run
     in chunks of CHUNK_STEPS that overlap by CHUNK_MARGIN (each note's result comes from
     the chunk it is in the core of)."""

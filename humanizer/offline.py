@@ -77,7 +77,7 @@ class Part:
 
 
 @dataclass
-class Result:
+class HumanizedFile:
     """A humanized file: the notes as read, their new velocities and shifts, its parts."""
 
     before: NoteFile
@@ -153,7 +153,7 @@ class Humanizer:
                 velocities[i], shifts[i] = velocity, shift
         return velocities, shifts, parts
 
-    def file(self, source: Path, target: Path) -> Result:
+    def file(self, source: Path, target: Path) -> HumanizedFile:
         """Humanize one file into target (written atomically: no partial file)."""
         note_file = read(source)
         meter = meters.of_file(note_file.midi, note_file.notes) if self.meter else None
@@ -168,7 +168,7 @@ class Humanizer:
             where = f": {error.filename}" if error.filename else ""
             raise HumanizerError(f"{target}: cannot write ({error.strerror or error}{where})"
                                  ) from None
-        return Result(note_file, velocities, shifts, parts)
+        return HumanizedFile(note_file, velocities, shifts, parts)
 
 
 def written_shifts(before: Sequence[Note], midi: mido.MidiFile) -> list[float]:
@@ -190,7 +190,7 @@ def written_shifts(before: Sequence[Note], midi: mido.MidiFile) -> list[float]:
     return shifts
 
 
-def by_part(result: Result) -> dict[tuple[int, int], list[int]]:
+def by_part(result: HumanizedFile) -> dict[tuple[int, int], list[int]]:
     """(track, channel) -> indices of the result's notes, skipped channels included."""
     found: dict[tuple[int, int], list[int]] = defaultdict(list)
     for i, note in enumerate(result.before.notes):

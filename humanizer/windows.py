@@ -38,7 +38,7 @@ class LevelNotes:
 
 
 @dataclass
-class Part:
+class Texture:
     """The notes one style hears together (sorted by start) as arrays; `owners` says which
     of the user's parts each belongs to (a track and channel, a live channel): the model
     hears them all, each part keeps its own level and centre. `meter`: where each note
@@ -61,8 +61,8 @@ class Part:
 
     @staticmethod
     def of(notes: Sequence[Note], owners: Sequence[int] | None = None,
-           meter: Meter | None = None, level_notes: LevelNotes | None = None) -> Part:
-        return Part(np.array([note.start for note in notes], dtype=np.float64),
+           meter: Meter | None = None, level_notes: LevelNotes | None = None) -> Texture:
+        return Texture(np.array([note.start for note in notes], dtype=np.float64),
                     np.array([note.end for note in notes], dtype=np.float64),
                     np.array([note.pitch for note in notes], dtype=np.int64)
                     - encoding.LOWEST_KEY,
@@ -78,7 +78,7 @@ class Window:
     first one's onset, hearing the notes started by `horizon`. `slots` are where their
     results go in the part's answer."""
 
-    part: Part
+    part: Texture
     anchor: float
     horizon: float
     due: np.ndarray
@@ -104,7 +104,7 @@ def groups(times: np.ndarray, span: float, begin: int = 0, end: int | None = Non
     return first
 
 
-def windows_of(part: Part, wanted: np.ndarray, lookahead: float, fps: float) -> list[Window]:
+def windows_of(part: Texture, wanted: np.ndarray, lookahead: float, fps: float) -> list[Window]:
     """The windows that predict part's notes `wanted` (indices, any order)."""
     span = 1.0 / fps
     end = int(np.searchsorted(part.times, part.times[wanted].max() + span, side="left"))

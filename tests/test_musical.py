@@ -5,7 +5,7 @@ import gzip
 import numpy as np
 import pytest
 
-from humanizer.evaluation import Result
+from humanizer.evaluation import Comparison
 from humanizer.meter import Meter
 from humanizer.musical import accent_profile, consensus, top_note_agreement, top_notes
 
@@ -16,7 +16,7 @@ def test_the_top_note_is_judged_against_the_rest_of_its_chord():
     true = np.array([50, 50, 80, 60, 50, 40, 40.0])  # up, down, even (not counted)
     model = np.array([60, 60, 70, 55, 55, 1, 99.0])  # up (agrees), even (a half)
     assert top_note_agreement(times, pitches, true, model) == (1.5, 2)
-    result = Result(true, model, None, np.zeros(7), pitches, times, "x")
+    result = Comparison(true, model, None, np.zeros(7), pitches, times, "x")
     assert top_notes([result]) == {"chords": 2, "model_agrees": 75.0}
 
 
@@ -24,7 +24,7 @@ def test_the_accent_profile_is_per_place_in_the_bar():
     positions = np.array([0, 0.5, 1, 2, 3, 0, 1, 2, 3.0])
     meter = Meter(positions % 1, positions, np.full(9, 4.0), np.ones(9))
     true = np.array([90, 60, 70, 80, 70, 90, 70, 80, 70.0])
-    result = Result(true, true - 5, None, np.zeros(9), np.zeros(9), positions, "x", meter)
+    result = Comparison(true, true - 5, None, np.zeros(9), np.zeros(9), positions, "x", meter)
     profile = accent_profile([result])
     mean = true.mean()
     assert list(profile) == ["1", "1+", "2", "3", "4"]

@@ -15,7 +15,7 @@ import numpy as np
 from humanizer import config, output, values
 from humanizer.commands import checked
 from humanizer.errors import HumanizerError
-from humanizer.offline import Humanizer, Result
+from humanizer.offline import HumanizedFile, Humanizer
 from humanizer.progress import progress
 
 
@@ -185,7 +185,7 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def summary(result: Result, written: Path) -> None:
+def summary(result: HumanizedFile, written: Path) -> None:
     """A short before/after report, part by part, so a user sees what changed."""
     notes = result.before.notes
     if not notes:

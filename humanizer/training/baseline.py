@@ -21,7 +21,7 @@ from humanizer import levels, note_engine, notefeatures
 from humanizer.cases import Case, files_of, match_case
 from humanizer.errors import HumanizerError
 from humanizer.metrics import summarize
-from humanizer.windows import Part
+from humanizer.windows import Texture
 
 GAINS = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0)
 
@@ -32,7 +32,7 @@ def rows(case: Case, level_seconds: float) -> tuple[np.ndarray, np.ndarray, np.n
     velocity from the played local level (model units), the input's level."""
     order = np.argsort([note.start for note in case.notes], kind="stable")
     meter = None if case.meter is None else case.meter[order]
-    part = Part.of([case.notes[i] for i in order], meter=meter)
+    part = Texture.of([case.notes[i] for i in order], meter=meter)
     steps, seen, in_time = note_engine.steps_of(part, np.arange(len(order)), np.inf,
                                                 level_seconds, False)
     features, heard = np.empty_like(steps), np.empty(len(order))

@@ -55,9 +55,9 @@ def note_window(engine: object, notes: list[Note]) -> np.ndarray:
     """The steps (1, notes, features) of the live window of a note-level style that
     predicts the first note after 10 s, as the daemon builds it."""
     from humanizer import note_engine
-    from humanizer.windows import Part, windows_of
+    from humanizer.windows import Texture, windows_of
 
-    part = Part.of(notes)
+    part = Texture.of(notes)
     due = np.nonzero(part.times >= 10.0)[0][:1]
     [window] = windows_of(part, due, LIVE_LOOKAHEAD, engine.contract.fps)
     seen = note_engine.window_notes(part, window, engine.contract.context_seconds)
