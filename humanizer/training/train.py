@@ -155,14 +155,41 @@ def spread_metrics(predicted: np.ndarray, targets: np.ndarray, scale: float) -> 
                                                 [targets[i][mask[i]] for i in kept])}
 
 
-def train(config: TrainConfig) -> dict:
-    """Train, checkpoint the best epoch to config.output, write the contract sidecar."""
-    import keras
+def scored(predicted: np.ndarray | list[np.ndarray], validation: Crop, live: Crop,
+           config: TrainConfig) -> dict:
+    """An epoch's metrics on the validation crops and on their live bands: velocity MAE
+    and spread (and, with a timing head, onset MAE); its score is the error relative to
+    no deviation (and no offset), both heads weighing alike - where the style is trained
+    to play: live, with a live share."""
+    (_, y_val, offsets_val), (_, y_live, offsets_live) = validation, live
+    if config.timing:
+        predicted, predicted_offsets = predicted
+    metrics = spread_metrics(predicted, y_val, notefeatures.DEVIATION_SCALE)
+    metrics["live"] = spread_metrics(predicted, y_live, notefeatures.DEVIATION_SCALE)
+    if config.timing:
+        metrics.update(timing_metrics(predicted_offsets, offsets_val))
+        metrics["live"].update(timing_metrics(predicted_offsets, offsets_live))
+    chosen = metrics["live"] if config.live_share > 0 and loop.has_notes(y_live) else metrics
+    metrics["score"] = chosen["mae"] / chosen["zero_mae"]
+    if config.timing:
+        metrics["score"] += chosen["timing_mae_ms"] / chosen["timing_zero_ms"]
+    return metrics
 
-    from humanizer.training.model import build_model, masked_mse
 
-    keras.utils.set_random_seed(config.seed)
-    rng = np.random.default_rng(config.seed)
+def described(metrics: dict, timing: bool) -> str:
+    """The end of an epoch's line: the timing head's error, and the live band's."""
+    heads = ""
+    if timing:
+        heads = (f"  timing MAE {metrics['timing_mae_ms']:.1f} ms "
+                 f"(no offset {metrics['timing_zero_ms']:.1f})")
+    heads += f"  live {metrics['live']['mae']:.2f} ({metrics['live']['zero_mae']:.2f})"
+    if timing:
+        heads += f" {metrics['live']['timing_mae_ms']:.1f} ms"
+    return heads
+
+
+def sets_of(config: TrainConfig) -> tuple[list[Performance], list[Performance]]:
+    """The training and validation performances (the kit as the style will hear it)."""
     if config.input not in INPUTS:
         raise HumanizerError(f"input must be one of {', '.join(INPUTS)}")
     if config.timing and config.input != "score":
@@ -176,13 +203,23 @@ def train(config: TrainConfig) -> dict:
     if config.instrument == "drums":
         for performance in train_set + validation_set:
             hear_kit(performance, config.drum_map)
-    if not validation_set:
-        validation_set = train_set[-1:]
+    return train_set, validation_set or train_set[-1:]
+
+
+def train(config: TrainConfig) -> dict:
+    """Train, checkpoint the best epoch to config.output, write the contract sidecar."""
+    import keras
+
+    from humanizer.training.model import build_model, masked_mse
+
+    keras.utils.set_random_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    train_set, validation_set = sets_of(config)
     print(f"training on {len(train_set)} performances, validating on {len(validation_set)}",
           flush=True)
-    x_val, y_val, offsets_val = validation_crops(validation_set, config)
-    _, y_live, offsets_live = stack([live_only(one, config.fps, config.lookahead_seconds)
-                                     for one in zip(x_val, y_val, offsets_val)])
+    validation = validation_crops(validation_set, config)
+    live = stack([live_only(one, config.fps, config.lookahead_seconds)
+                  for one in zip(*validation)])
     model = build_model(config.units, config.layers, config.dropout, config.timing)
     model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=1.0),
                   loss=[masked_mse, masked_mse] if config.timing else masked_mse)
@@ -191,38 +228,12 @@ def train(config: TrainConfig) -> dict:
         x, y, offsets = random_crops(train_set, config, rng)
         return x, [y, offsets] if config.timing else y
 
-    def score(model) -> dict:
-        predicted = model.predict(x_val, batch_size=8, verbose=0)
-        if config.timing:
-            predicted, predicted_offsets = predicted
-        metrics = spread_metrics(predicted, y_val, notefeatures.DEVIATION_SCALE)
-        metrics["live"] = spread_metrics(predicted, y_live, notefeatures.DEVIATION_SCALE)
-        if config.timing:
-            metrics.update(timing_metrics(predicted_offsets, offsets_val))
-            metrics["live"].update(timing_metrics(predicted_offsets, offsets_live))
-        # the epoch kept is the one with the least error relative to no deviation (and,
-        # with a timing head, no offset), both heads weighing alike - where the style is
-        # trained to play: live, with a live share
-        chosen = metrics["live"] if config.live_share > 0 and loop.has_notes(y_live) \
-            else metrics
-        metrics["score"] = chosen["mae"] / chosen["zero_mae"]
-        if config.timing:
-            metrics["score"] += chosen["timing_mae_ms"] / chosen["timing_zero_ms"]
-        return metrics
-
-    def describe(metrics: dict) -> str:
-        heads = ""
-        if config.timing:
-            heads = (f"  timing MAE {metrics['timing_mae_ms']:.1f} ms "
-                     f"(no offset {metrics['timing_zero_ms']:.1f})")
-        heads += f"  live {metrics['live']['mae']:.2f} ({metrics['live']['zero_mae']:.2f})"
-        if config.timing:
-            heads += f" {metrics['live']['timing_mae_ms']:.1f} ms"
-        return heads
-
-    best, epochs = loop.fit(model, config, crops, score, describe,
-                            verbose=1 if sys.stdout.isatty() else 2)
-    train_mean = float(np.mean(np.concatenate([p.velocities for p in train_set])))
+    best, epochs = loop.fit(
+        model, config, crops,
+        lambda model: scored(model.predict(validation[0], batch_size=8, verbose=0),
+                             validation, live, config),
+        lambda metrics: described(metrics, config.timing),
+        verbose=1 if sys.stdout.isatty() else 2)
     sidecar = {
         "name": config.name, "instrument": config.instrument, "fps": config.fps,
         "description": config.description, "licence": config.licence,
@@ -234,7 +245,7 @@ def train(config: TrainConfig) -> dict:
         "outputs": ["velocity_deviation"] + (["onset_offset"] if config.timing else []),
         **({"drum_map": config.drum_map} if config.instrument == "drums" else {}),
         "lookahead_seconds": config.lookahead_seconds,
-        "train_mean": train_mean,
+        "train_mean": float(np.mean(np.concatenate([p.velocities for p in train_set]))),
         "metrics": {"validation": best, "epochs": epochs},
         "training": {k: v for k, v in asdict(config).items() if k not in ("data", "output")},
     }
