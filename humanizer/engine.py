@@ -1,7 +1,8 @@
 """The ONNX engine: a validated style model that predicts, for the notes of one part,
 each note's level, its deviation from it and its onset offset.
 
-Two ways to look at a part, one code path:
+Two ways to look at a part, one code path (each model family runs them in a module of its
+own, humanizer.note_engine or humanizer.frame_engine, which only the engine chooses):
 - whole-file context (offline default): the part is cut into long overlapping chunks, so
   every note sees at least `context_seconds` on both sides and results do not depend on
   where a chunk starts;
@@ -26,7 +27,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import onnxruntime as ort
 
-from humanizer import drumkit, encoding, levels, note_engine, notefeatures
+from humanizer import drumkit, encoding, frame_engine, note_engine, notefeatures
 from humanizer.centres import Centre
 from humanizer.contract import (
     INPUT_NAME,
@@ -42,11 +43,8 @@ from humanizer.meter import Meter
 from humanizer.notes import Note
 from humanizer.output import MAX_SHIFT
 from humanizer.prediction import Prediction
-from humanizer.windows import Frames, LevelNotes, Texture, Window, windows_of
+from humanizer.windows import LevelNotes, Texture
 
-CHUNK_SECONDS = 60.0  # core of a whole-file chunk; each side gets the model's context more
-CHUNK_BATCH = 16  # whole-file chunks of one length run together in one call
-WINDOW_BATCH = 64  # lookahead windows run together in one call
 PREDICT_BEFORE = 0.080  # the live predictor starts this long before a note is due
 BATCH_SECONDS = 0.030  # notes due this close after the first one share its inference
 FAR_END = 1e9  # the end of a note whose note-off is not heard yet
@@ -147,6 +145,8 @@ class Engine:
             first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
             raise HumanizerError(f"{path}: not a usable ONNX model ({first_line[:200]})") from None
         self.contract = read_contract(self.session, self.path)
+        # the module that runs this family of style (the only place that asks which)
+        self.family = note_engine if self.contract.note_level else frame_engine
         self.fps = self.contract.fps
         self._heard_keys = np.array([self.hears(Note(key, 64, 0.0, 1.0)) is not None
                                      for key in range(128)])  # hears, for every MIDI key
@@ -212,11 +212,9 @@ class Engine:
         ordered = [notes[i] for i in order]
         owned = None if owners is None else np.asarray(owners)[order]
         metered = None if meter is None else meter[order]
-        if lookahead is None and self.contract.note_level:
+        if lookahead is None:
             result = Prediction.empty(len(ordered))
-            note_engine.predict_whole(self, Texture.of(ordered, owned, metered), result)
-        elif lookahead is None:
-            result = self._predict_whole(ordered, owned)
+            self.family.predict_whole(self, Texture.of(ordered, owned, metered), result)
         else:
             result = self.predict_parts([(ordered, np.arange(len(ordered)), owned)],
                                         lookahead, [metered])[0]
@@ -229,88 +227,6 @@ class Engine:
         """The live case: predictions for the notes `due` (indices into `heard`, sorted by
         start) from windows ending `lookahead` after their onsets."""
         return self.predict_parts([(list(heard), due, owners)], lookahead)[0]
-
-    def _scale(self, raw: np.ndarray) -> np.ndarray:
-        return raw.astype(np.float64) * self.contract.deviation_scale
-
-    @staticmethod
-    def _sounding_frames(onsets: np.ndarray, offs: np.ndarray, keys: np.ndarray, first: int,
-                         count: int) -> np.ndarray:
-        """Frames [first, first + count) of the notes sounding in them (sorted by onset)."""
-        upper = int(np.searchsorted(onsets, first + count, side="left"))
-        sounding = np.nonzero(offs[:upper] > first)[0]
-        return encoding.encode_spans(onsets[sounding], offs[sounding], keys[sounding], first,
-                                     count)
-
-    def _predict_whole(self, notes: list[Note], owners: np.ndarray | None) -> Prediction:
-        fps = self.fps
-        times = np.array([note.start for note in notes])
-        onsets = encoding.frame_index(times, fps)
-        offs = np.maximum(encoding.frame_index([note.end for note in notes], fps), onsets + 1)
-        keys = np.array([note.pitch for note in notes]) - encoding.LOWEST_KEY
-        core = int(CHUNK_SECONDS * fps)
-        margin = int(np.ceil(self.contract.context_seconds * fps))
-        raw, raw_offsets = np.empty(len(notes)), np.zeros(len(notes))
-        chunks: dict[int, list[tuple[int, slice]]] = {}  # length -> (first frame, notes)
-        for core_start in np.unique(onsets // core) * core:  # only chunks that have onsets
-            inside = slice(int(np.searchsorted(onsets, core_start)),
-                           int(np.searchsorted(onsets, core_start + core)))
-            # a chunk spans its own notes and the context around them, never more: a
-            # sparse file (notes hours apart) costs what its notes cost
-            first = max(0, int(onsets[inside].min()) - margin)
-            end = int(min(offs[inside].max(), core_start + core)) + margin
-            chunks.setdefault(end - first, []).append((first, inside))
-        for length, same in chunks.items():  # chunks of one length run together
-            for batch in range(0, len(same), CHUNK_BATCH):
-                group = same[batch:batch + CHUNK_BATCH]
-                frames = np.stack([self._sounding_frames(onsets, offs, keys, first, length)
-                                   for first, _ in group])
-                output, offsets = self.run_heads(frames)
-                for row, (first, inside) in enumerate(group):
-                    cells = row, onsets[inside] - first, keys[inside]
-                    raw[inside] = output[cells]
-                    if offsets is not None:
-                        raw_offsets[inside] = offsets[cells]
-        sigma = self.contract.level_seconds
-        velocities = np.array([note.velocity for note in notes], dtype=np.float64)
-        result = Prediction.empty(len(notes))
-        owners = np.zeros(len(notes), dtype=np.int64) if owners is None else owners
-        for owner in np.unique(owners):  # each part: its own level and centre
-            mine = owners == owner
-            at, deviations = times[mine], self._scale(raw[mine])
-            centred = levels.recentred(at, deviations, at, deviations, sigma)
-            offsets = raw_offsets[mine]
-            part = self.calibrated(levels.local_mean(at, velocities[mine], at, sigma), centred,
-                                   levels.local_spread(at, centred, at, sigma),
-                                   levels.recentred(at, offsets, at, offsets, sigma),
-                                   deviations, offsets)
-            result.put(mine, part)
-        return result
-
-    def calibrated(self, levels: np.ndarray, deviations: np.ndarray, spreads: np.ndarray,
-                   offsets: np.ndarray, uncentred: np.ndarray, uncentred_offsets: np.ndarray,
-                   log_variations: np.ndarray | None = None,
-                   accents: np.ndarray | None = None,
-                   heard: np.ndarray | None = None) -> Prediction:
-        """Raw results in velocity steps and seconds, calibrated by the contract's gain
-        (`uncentred`, `uncentred_offsets`: the deviations and offsets before they were
-        centred; the deviations are kept less the accents heard - what the style added,
-        which a part is centred on);
-        `log_variations` a note-level model's log spreads (model units). `accents`: the
-        dynamics the user drew in (each input velocity above its level, velocity steps),
-        `heard` what of them the style heard (notefeatures.heard_accents; default all).
-        The gain scales what the style adds to what it heard, and the user's own accents
-        are kept whole: else a style calibrated to 1.75 on flat parts plays a drawn accent
-        1.75 times as loud, and one drawn beyond what it hears comes out below itself."""
-        gain = self.contract.gain  # (the spread head is the model's own error: not scaled
-        variations = np.zeros(len(levels)) if log_variations is None else (  # by the gain,
-            np.exp(np.clip(log_variations, -5.0, 3.0))  # but by its own calibration)
-            * self.contract.deviation_scale * self.contract.variation_scale)
-        drawn = 0.0 if accents is None else accents
-        heard = drawn if heard is None else heard
-        return Prediction(levels, drawn + (deviations - heard) * gain, spreads * gain,
-                          offsets * self.contract.offset_scale, variations, uncentred - heard,
-                          uncentred_offsets * self.contract.offset_scale)
 
     def predict_parts(self, groups: Sequence[tuple[Sequence[Note], np.ndarray,
                                                    Sequence[int] | None]],
@@ -328,51 +244,9 @@ class Engine:
         meters = meters or [None] * len(groups)
         levels = levels or [None] * len(groups)
         earlier = earlier or [None] * len(groups)
-        if self.contract.note_level:
-            parts = [(Texture.of(notes, owners, meter, level), np.asarray(wanted, dtype=np.int64))
-                     for (notes, wanted, owners), meter, level in zip(groups, meters, levels)]
-            answers = [Prediction.empty(len(wanted)) for _, wanted in parts]
-            note_engine.predict_windows(self, parts, lookahead, answers, earlier)
-            return answers
-        answers, windows = [], []
-        for notes, wanted, owners in groups:
-            wanted = np.asarray(wanted, dtype=np.int64)
-            answers.append(Prediction.empty(len(wanted)))
-            if len(wanted):
-                windows += [(len(answers) - 1, window) for window in
-                            windows_of(Texture.of(notes, owners), wanted, lookahead, self.fps)]
-        framing = Frames.of(self.fps, self.contract.context_seconds, lookahead)
-        for first in range(0, len(windows), WINDOW_BATCH):
-            batch = windows[first:first + WINDOW_BATCH]
-            raw, raw_offsets = self.run_heads(framing.encode([w for _, w in batch]))
-            for row, (answer, window) in enumerate(batch):
-                self._finish(window, framing, self._scale(raw[row]),
-                             None if raw_offsets is None else raw_offsets[row],
-                             answers[answer])
+        textures = [(Texture.of(notes, owners, meter, level), np.asarray(wanted, dtype=np.int64))
+                    for (notes, wanted, owners), meter, level in zip(groups, meters, levels)]
+        answers = [Prediction.empty(len(wanted)) for _, wanted in textures]
+        self.family.predict_windows(self, textures, lookahead, answers, earlier)
         return answers
 
-    def _finish(self, window: Window, framing: Frames, output: np.ndarray,
-                raw_offsets: np.ndarray | None, answer: Prediction) -> None:
-        """The window's notes' results into `answer`: each note re-centred on the notes
-        of its own part the window heard, around the level of that part's velocities."""
-        part, sigma = window.part, self.contract.level_seconds
-        seen = framing.heard(window)
-        due, at = window.due, part.times[window.due]
-        cells = framing.index(part.times[seen], window.anchor), part.keys[seen]
-        own = framing.index(at, window.anchor), part.keys[due]
-        heard, mine = output[cells], output[own]
-        shifts = np.zeros(len(seen)) if raw_offsets is None else raw_offsets[cells]
-        own_shifts = np.zeros(len(due)) if raw_offsets is None else raw_offsets[own]
-        mean, square, shift = levels.same_part_means(
-            part.times[seen], part.owners[seen], at, part.owners[due],
-            [heard, heard * heard, shifts], [mine, mine * mine, own_shifts], sigma)
-        with np.errstate(invalid="ignore"):  # a broken model's inf stays non-finite
-            deviations, offsets = mine - mean, own_shifts - shift
-        spreads = levels.spread(mean, square)
-        hi = int(np.searchsorted(part.times, window.horizon, side="right"))
-        near = np.arange(int(np.searchsorted(part.times, at.min() - 3 * sigma)), hi)
-        [level] = levels.same_part_means(part.times[near], part.owners[near], at,
-                                         part.owners[due], [part.velocities[near]],
-                                         [part.velocities[due]], sigma)
-        answer.put(window.slots, self.calibrated(level, deviations, spreads, offsets, mine,
-                                              own_shifts))

@@ -12,7 +12,7 @@ Each note's accent input is measured from its own part's level, and what the sty
 to it is re-centred on what it added to its own part's notes: the part keeps its level
 and the user's accents are heard as the user drew them (up to notefeatures.ACCENT_LIMIT)
 and kept whole: the style's gain scales only what it adds to what it heard
-(Engine.calibrated), and the centre takes out nothing the user drew.
+(prediction.calibrated), and the centre takes out nothing the user drew.
 
 Whole-file, a note is centred on its part's notes around it. In a lookahead window it is
 centred on the running centre of what its part's notes got (added, and their onset
@@ -31,6 +31,7 @@ from humanizer import levels, notefeatures
 from humanizer.centres import Centre, running_means
 from humanizer.contract import Contract
 from humanizer.notes import LOWEST_KEY
+from humanizer.prediction import calibrated
 from humanizer.windows import Texture, Window, windows_of
 
 MAX_STEPS = 256  # the most notes a live window holds (a flood of notes costs no more)
@@ -124,9 +125,9 @@ def finish(engine, window: Window, seen: np.ndarray, level: np.ndarray, out: np.
     spreads = levels.spread(mean, square)
     with np.errstate(invalid="ignore"):
         drawn = part.velocities[window.due] - level[mine]
-        result = engine.calibrated(level[mine], deviations[mine], spreads, offsets[mine],
-                                deviations[mine], offsets[mine], out[mine, 1], drawn,
-                                notefeatures.heard_accents(drawn))
+        result = calibrated(engine.contract, level[mine], deviations[mine], spreads,
+                            offsets[mine], deviations[mine], offsets[mine], out[mine, 1],
+                            drawn, notefeatures.heard_accents(drawn))
     answer.put(window.slots, result)
 
 
@@ -135,7 +136,7 @@ def centre(engine, part: Texture, wanted: np.ndarray, answer,
     """Centre what the style added to the due notes and their onset offsets (the notes
     `wanted` of `part`, `finish`ed into `answer`) on their parts' running centre up to
     them (humanizer.centres), continued from the parts' centres `earlier`. The mean added
-    is taken off as the gain scales it (Engine.calibrated scales what the style adds to the
+    is taken off as the gain scales it (prediction.calibrated scales what the style adds to the
     accents heard by the gain)."""
     order = np.argsort(part.times[wanted], kind="stable")
     means, offset_means, _ = running_means(
@@ -174,6 +175,6 @@ def predict_whole(engine, part: Texture, answer) -> None:
                                        (deviations, deviations**2, offsets, deviations - heard))
     spreads = levels.spread(mean, square)
     with np.errstate(invalid="ignore"):
-        result = engine.calibrated(level, deviations - mean_added, spreads, offsets - shift,
-                                deviations, offsets, out[:, 1], drawn, heard)
+        result = calibrated(engine.contract, level, deviations - mean_added, spreads,
+                            offsets - shift, deviations, offsets, out[:, 1], drawn, heard)
     answer.put(slice(None), result)

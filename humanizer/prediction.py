@@ -1,7 +1,8 @@
 """What a style predicts for each note of a part, in the notes' order.
 
-One record, so that the engine's whole-file and windowed paths, the offline output step and
-the daemon's scheduler pass the same fields and cannot drop one on the way.
+One record, so that the engine's whole-file and windowed paths, the perform step and the
+daemon's scheduler pass the same fields and cannot drop one on the way; `calibrated`
+makes it from a style's raw results, the same for both model families.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from humanizer.contract import Contract
 
 
 @dataclass
@@ -44,3 +47,29 @@ class Prediction:
         """Fill `slots` with another prediction's results."""
         for name in Prediction.FIELDS:
             getattr(self, name)[slots] = getattr(other, name)
+
+
+def calibrated(contract: Contract, levels: np.ndarray, deviations: np.ndarray,
+               spreads: np.ndarray, offsets: np.ndarray, uncentred: np.ndarray,
+               uncentred_offsets: np.ndarray, log_variations: np.ndarray | None = None,
+               accents: np.ndarray | None = None,
+               heard: np.ndarray | None = None) -> Prediction:
+    """A style's raw results (velocity steps, and offsets in model units) as a Prediction,
+    calibrated by its contract's gain (`uncentred`, `uncentred_offsets`: the deviations
+    and offsets before they were centred; the deviations are kept less the accents heard -
+    what the style added, which a part is centred on); `log_variations` a note-level
+    model's log spreads (model units). `accents`: the dynamics the user drew in (each
+    input velocity above its level, velocity steps), `heard` what of them the style heard
+    (notefeatures.heard_accents; default all). The gain scales what the style adds to
+    what it heard, and the user's own accents are kept whole: else a style calibrated to
+    1.75 on flat parts plays a drawn accent 1.75 times as loud, and one drawn beyond what
+    it hears comes out below itself."""
+    gain = contract.gain  # (the spread head is the model's own error: not scaled by the
+    variations = np.zeros(len(levels)) if log_variations is None else (  # gain, but by
+        np.exp(np.clip(log_variations, -5.0, 3.0))  # its own calibration)
+        * contract.deviation_scale * contract.variation_scale)
+    drawn = 0.0 if accents is None else accents
+    heard = drawn if heard is None else heard
+    return Prediction(levels, drawn + (deviations - heard) * gain, spreads * gain,
+                      offsets * contract.offset_scale, variations, uncentred - heard,
+                      uncentred_offsets * contract.offset_scale)

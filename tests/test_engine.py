@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 from helpers import BACH_SCORE, rewrite_metadata
 
-from humanizer import encoding, models
-from humanizer import engine as engine_module
+from humanizer import encoding, frame_engine, models
 from humanizer.contract import METADATA_KEY
 from humanizer.engine import Engine
 from humanizer.errors import HumanizerError
@@ -99,7 +98,7 @@ def test_notes_off_the_keyboard_pass_through(tiny):
 def test_whole_file_result_does_not_depend_on_chunk_boundaries(tiny, monkeypatch):
     notes = bach(70)
     whole = tiny.predict(notes).deviations
-    monkeypatch.setattr(engine_module, "CHUNK_SECONDS", 17.0)
+    monkeypatch.setattr(frame_engine, "CHUNK_SECONDS", 17.0)
     chunked = tiny.predict(notes).deviations
     # chunks overlap by the model's context, so only far-away frames differ, and little
     assert np.abs(whole - chunked).max() < 1.0
