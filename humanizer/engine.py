@@ -183,6 +183,16 @@ class Engine:
         """Raw deviations (batch, time, 88) for frames (batch, time, 176)."""
         return self.run_heads(frames)[0]
 
+    def live_input(self, notes: Sequence[Note], due: int, lookahead: float) -> np.ndarray:
+        """The model's input for the live window that predicts notes[due] (sorted by
+        start), as the daemon builds it: what `run_input` times alone."""
+        return self.family.live_input(self, Texture.of(notes), due, lookahead)
+
+    def run_input(self, inputs: np.ndarray) -> np.ndarray:
+        """The model's first output for an input `live_input` built (either family)."""
+        return self.session.run(None, {self.session.get_inputs()[0].name:
+                                       inputs.astype(np.float32)})[0]
+
     def run_steps(self, steps: np.ndarray) -> np.ndarray:
         """Raw outputs (batch, notes, len(outputs)) of a note-level model."""
         return self.session.run([PREDICTIONS_NAME], {NOTES_INPUT: steps.astype(np.float32)})[0]

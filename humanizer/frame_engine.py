@@ -130,3 +130,10 @@ def finish(engine, window: Window, framing: Frames, output: np.ndarray,
                                      [part.velocities[due]], sigma)
     answer.put(window.slots, calibrated(engine.contract, level, deviations, spreads, offsets,
                                         mine, own_shifts))
+
+
+def live_input(engine, texture: Texture, due: int, lookahead: float) -> np.ndarray:
+    """The model's input (1, frames, 176) for the live window that predicts note `due` of
+    `texture`, as the daemon builds it (for timing the model alone)."""
+    [window] = windows_of(texture, np.array([due]), lookahead, engine.fps)
+    return Frames.of(engine.fps, engine.contract.context_seconds, lookahead).encode([window])

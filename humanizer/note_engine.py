@@ -178,3 +178,12 @@ def predict_whole(engine, part: Texture, answer) -> None:
         result = calibrated(engine.contract, level, deviations - mean_added, spreads,
                             offsets - shift, deviations, offsets, out[:, 1], drawn, heard)
     answer.put(slice(None), result)
+
+
+def live_input(engine, texture: Texture, due: int, lookahead: float) -> np.ndarray:
+    """The model's input (1, steps, features) for the live window that predicts note
+    `due` of `texture`, as the daemon builds it (for timing the model alone)."""
+    [window] = windows_of(texture, np.array([due]), lookahead, engine.contract.fps)
+    seen = window_notes(texture, window, engine.contract.context_seconds)
+    steps, _, _ = steps_of(texture, seen, window.horizon, *hearing(engine.contract))
+    return steps[None]

@@ -192,7 +192,7 @@ def ship(model: Path, data: str, name: str, lookahead: float, output: Path,
         print(f"chosen gain {gain}")
         calibrated = Path(scratch) / f"{name}-calibrated.onnx"
         scale, by_scale, varied_mix = 1.0, {}, []
-        if contract_from(sidecar, name=name).note_level:  # it has a spread head
+        if "velocity_spread" in contract_from(sidecar, name=name).outputs:  # a spread head
             by_scale = variation_table(raw_predictions(uncalibrated, validation, lookahead,
                                                        input_kind), gain)
             scale, varied_mix = mix_safe_variation(model, sidecar, name, gain, by_scale,

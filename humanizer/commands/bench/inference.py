@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from humanizer import encoding, models, notefeatures
+from humanizer import models, notefeatures
 from humanizer.commands.bench.music import piano_part
 from humanizer.commands.bench.targets import percentiles, unavailable
 from humanizer.notes import Note
@@ -45,27 +45,6 @@ def time_calls(call: Callable[[], object], count: int, gap: float = 0.0,
     return durations
 
 
-def window_frames(contract: object) -> int:
-    """Frames of one live window, as Engine.predict_due builds it."""
-    return (int(np.ceil(contract.context_seconds * contract.fps))
-            + int(round(LIVE_LOOKAHEAD * contract.fps)) + 1)
-
-
-def note_window(engine: object, notes: list[Note]) -> np.ndarray:
-    """The steps (1, notes, features) of the live window of a note-level style that
-    predicts the first note after 10 s, as the daemon builds it."""
-    from humanizer import note_engine
-    from humanizer.windows import Texture, windows_of
-
-    part = Texture.of(notes)
-    due = np.nonzero(part.times >= 10.0)[0][:1]
-    [window] = windows_of(part, due, LIVE_LOOKAHEAD, engine.contract.fps)
-    seen = note_engine.window_notes(part, window, engine.contract.context_seconds)
-    steps, _, _ = note_engine.steps_of(part, seen, window.horizon,
-                                       *note_engine.hearing(engine.contract))
-    return steps[None]
-
-
 def session(path: Path, threads: int, spinning: bool) -> object:
     """A session like the engine's, with a chosen thread count and spinning policy."""
     import onnxruntime as ort
@@ -85,26 +64,18 @@ def measure_inference(style: str, count: int) -> dict:
     predict_due calls for one note vs eight notes due together (batched in one run)."""
     engine = models.load(style, threads=1)
     notes = piano_part(30.0)
-    if engine.contract.note_level:
-        frames = note_window(engine, notes)
-        width = frames.shape[1]
-        result = {"window_notes": width, "threads": 1, "calls": count}
-        result.update(percentiles(time_calls(lambda: engine.run_steps(frames), count,
-                                             gap=0.005), "onnx_"))
-        # the whole window as the daemon runs it: the notes' features, the model, centring
-        starts = np.array([note.start for note in notes])
-        due = np.nonzero(starts >= 10.0)[0][:1]
-        heard = [note for note in notes if note.start <= starts[due[-1]] + LIVE_LOOKAHEAD]
-        result.update(percentiles(time_calls(
-            lambda: engine.predict_due(heard, due, LIVE_LOOKAHEAD), count, gap=0.005),
-            "window_"))
-    else:
-        width = window_frames(engine.contract)
-        frames = encoding.encode(notes, 500, width, engine.fps)[None]
-        result = {"window_frames": width, "window_seconds": round(width / engine.fps, 3),
-                  "threads": 1, "calls": count}
-        result.update(percentiles(time_calls(lambda: engine.run(frames), count, gap=0.005),
-                                  "onnx_"))
+    starts = np.array([note.start for note in notes])
+    due = np.nonzero(starts >= 10.0)[0][:1]  # the first note after 10 s
+    frames = engine.live_input(notes, int(due[0]), LIVE_LOOKAHEAD)
+    result = {"encoding": engine.contract.encoding, "window_steps": frames.shape[1],
+              "threads": 1, "calls": count}
+    result.update(percentiles(time_calls(lambda: engine.run_input(frames), count,
+                                         gap=0.005), "onnx_"))
+    # the whole window as the daemon runs it: the notes' inputs, the model, centring
+    heard = [note for note in notes if note.start <= starts[due[-1]] + LIVE_LOOKAHEAD]
+    result.update(percentiles(time_calls(
+        lambda: engine.predict_due(heard, due, LIVE_LOOKAHEAD), count, gap=0.005),
+        "window_"))
     tuning = {}
     path = models.find(style)
     for threads, spinning in ((1, False), (2, False), (2, True)):
@@ -127,8 +98,7 @@ def measure_batching(engine: object, notes: list[Note]) -> dict:
     heard = [note for note in notes if note.start <= starts[due[-1]] + LIVE_LOOKAHEAD]
     one = time_calls(lambda: engine.predict_due(heard, due[:1], LIVE_LOOKAHEAD), 40, 0.005)
     eight = time_calls(lambda: engine.predict_due(heard, due, LIVE_LOOKAHEAD), 40, 0.005)
-    onsets = len(set(encoding.frame_index(starts[due], engine.fps).tolist()))  # (windows)
-    return {"notes": len(due), "distinct_onset_frames": onsets,
+    return {"notes": len(due),
             "one_note_p50_ms": round(float(np.median(one)) * 1000, 3),
             "together_p50_ms": round(float(np.median(eight)) * 1000, 3),
             "one_by_one_p50_ms": round(float(np.median(one)) * 1000 * len(due), 3)}
@@ -173,7 +143,7 @@ def measure(style: str, count: int = TARGET_CALLS, keras_count: int = 15) -> dic
     """The inference section: ONNX, Keras beside it, and the speed-ups between them."""
     clock = time.perf_counter()
     inference = measure_inference(style, count)
-    width = inference.get("window_frames") or inference["window_notes"]
+    width = inference["window_steps"]
     inference.update(measure_keras(style, width, keras_count))
     inference["bench_s"] = round(time.perf_counter() - clock, 1)
     predict = inference.get("keras_predict_p50_ms")
