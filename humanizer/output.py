@@ -1,8 +1,8 @@
-"""The one output step: a prediction for a part -> the velocities and onset shifts played.
+"""The output curve: a prediction's numbers -> the velocities and onset shifts played.
 
-Offline (`humanizer.offline`) and live (the daemon's scheduler) both call `velocities` and
-`shifts` with the same prediction for the same notes, so a file humanized at `--latency L`
-and the same part played through the daemon at latency L come out the same.
+The perform step (humanizer.perform), which offline and live both take, calls `velocities`
+and `shifts` with the same prediction for the same notes, so a file humanized at
+`--latency L` and the same part played through the daemon at latency L come out the same.
 
 Velocities are shaped in a level-relative space, not added in velocity steps: the output
 range is mapped onto a logistic curve, the input's level is a point on it, and the model's

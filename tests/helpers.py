@@ -71,7 +71,7 @@ def timing_model(folder: Path, name: str, offsets_ms: dict[int, float],
     from humanizer.export.onnx_export import export_model
     from humanizer.notefeatures import OFFSET_SCALE
     from humanizer.notes import LOWEST_KEY
-    from humanizer.training.model import build_model
+    from humanizer.training.keras_model import build_model
 
     model = build_model(units=8, layers=1, timing=True)
     offsets = model.get_layer("offsets")

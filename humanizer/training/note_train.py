@@ -188,7 +188,7 @@ def train_notes(config: NoteTrainConfig) -> dict:
     """Train, keep the best epoch in config.output, write the contract sidecar."""
     import keras
 
-    from humanizer.training.model import build_note_model, note_loss
+    from humanizer.training.keras_model import build_note_model, note_loss
 
     keras.utils.set_random_seed(config.seed)
     rng = np.random.default_rng(config.seed)

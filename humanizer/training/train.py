@@ -1,4 +1,5 @@
-"""Training loop: random crops of performances -> masked-loss Keras model -> .keras file.
+"""Training a frame style (encoding pianoroll88): random crops of performances -> frames ->
+masked-loss Keras model -> .keras file, through the one loop (humanizer.training.loop).
 
 Each epoch draws fresh crops (one per training performance by default) with augmentation -
 transposition for pitched instruments, tempo stretch - then reports validation metrics on
@@ -210,7 +211,7 @@ def train(config: TrainConfig) -> dict:
     """Train, checkpoint the best epoch to config.output, write the contract sidecar."""
     import keras
 
-    from humanizer.training.model import build_model, masked_mse
+    from humanizer.training.keras_model import build_model, masked_mse
 
     keras.utils.set_random_seed(config.seed)
     rng = np.random.default_rng(config.seed)

@@ -19,7 +19,7 @@ pytest.importorskip("tensorflow")
 import keras  # noqa: E402
 import onnx  # noqa: E402
 
-from humanizer.training.model import build_model  # noqa: E402
+from humanizer.training.keras_model import build_model  # noqa: E402
 
 pytest.importorskip("tf2onnx")
 from humanizer.export import parity  # noqa: E402

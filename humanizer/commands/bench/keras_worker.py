@@ -33,7 +33,7 @@ def keras_worker(spec: dict) -> dict:
 
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
-    from humanizer.training.model import build_model, build_note_model
+    from humanizer.training.keras_model import build_model, build_note_model
 
     shape = {k: spec[k] for k in ("units", "layers") if k in spec} or infer_architecture(
         spec["model"])
