@@ -259,6 +259,19 @@ def _notes_by_key(track: mido.MidiTrack) -> dict[tuple[int, int], list[tuple[int
     return keys
 
 
+def bounded_shift(wanted: int, earliest: float, latest: float) -> int:
+    """How far (ticks) a note moves when it wants to move `wanted` and may move from
+    `earliest` to `latest` (from the end of the previous note on its key, and the file's
+    start, to where the next note on its key begins): toward `wanted` and never past it,
+    never the other way, and not at all where it may not stay where it is - notes of one
+    key that overlap in the file keep their order and lengths (a shift to end a note
+    before its overlapping neighbour moved one by 1.45 s)."""
+    low, high = max(min(0, wanted), earliest), min(max(0, wanted), latest)
+    if low > high:
+        return 0
+    return int(min(max(wanted, low), high))
+
+
 def _moved(track: mido.MidiTrack, wanted: dict[int, int]) -> mido.MidiTrack:
     """The track with the notes whose note_on index is in `wanted` moved by those ticks."""
     ticks = list(accumulate(message.time for message in track))
@@ -271,9 +284,7 @@ def _moved(track: mido.MidiTrack, wanted: dict[int, int]) -> mido.MidiTrack:
             following = key_notes[number + 1][0] if number + 1 < len(key_notes) else None
             latest = float("inf") if following is None else \
                 ticks[following] - (ticks[off] if off is not None else ticks[on])
-            shift = int(min(max(wanted.get(on, 0), previous_end - ticks[on]), latest))
-            if shift < previous_end - ticks[on]:
-                shift = 0  # overlapping notes of one key in the file: leave them be
+            shift = bounded_shift(wanted.get(on, 0), previous_end - ticks[on], latest)
             new_tick[on] = ticks[on] + shift
             if shift:
                 group[on] = 2

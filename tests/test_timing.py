@@ -11,7 +11,14 @@ from helpers import EARLY_MS, GROOVE, KICK, run
 
 from humanizer import levels
 from humanizer.datasets.grid import groove_pair, snap
-from humanizer.notes import Note, midi_from_notes, read, with_timing, write_atomic
+from humanizer.notes import (
+    Note,
+    bounded_shift,
+    midi_from_notes,
+    read,
+    with_timing,
+    write_atomic,
+)
 
 DRUM_LOOP = "humanizer/examples/drum-loop.mid"
 
@@ -81,6 +88,39 @@ def test_with_timing_never_moves_a_note_across_its_neighbours_on_the_key(tmp_pat
     assert snares[0].start == pytest.approx(0.0)  # it could not move later: the next follows
     assert snares[1].start >= snares[0].end - 1e-9
     assert [n.start for n in after.notes if n.pitch == 40] == [0.0]  # not before the start
+
+
+def test_notes_overlapping_on_one_key_keep_their_place_and_never_move_past_their_shift(
+        tmp_path):
+    """Two notes of one key overlapping in the file (a note-on, another 10 ms later, their
+    note-offs after both): moving the first to end before the second once threw it 1 s
+    early. Unmoved notes stay put; a small shift is taken where it fits, never more."""
+    notes = [Note(60, 90, 0.0, 0.1), Note(60, 90, 2.0, 3.0), Note(60, 90, 2.01, 3.0),
+             Note(62, 90, 4.0, 4.1)]
+    before, after = moved_file(tmp_path, notes, [0.0, 0.0, 0.0, 0.0])
+    assert sorted((n.pitch, n.start, n.end) for n in after.notes) == sorted(
+        (n.pitch, n.start, n.end) for n in before.notes)
+    _, after = moved_file(tmp_path, notes, [0.0, 0.02, -0.03, 0.01])
+    starts = sorted(n.start for n in after.notes if n.pitch == 60)
+    assert starts[0] == 0.0
+    # the overlapping pair cannot move later (the first would pass the second) nor the
+    # second earlier past the first's start: neither moves more than it asked, if at all
+    assert 2.0 - 0.03 - 1e-3 <= starts[1] <= 2.0 + 1e-3
+    assert 2.0 - 1e-3 <= starts[2] <= 2.01 + 1e-3
+    assert [n.start for n in after.notes if n.pitch == 62] == [pytest.approx(4.01, abs=2e-3)]
+
+
+@pytest.mark.parametrize("wanted, earliest, latest, moved", [
+    (0, -100, -996, 0),  # overlapping in the file, no shift wanted: stays
+    (10, -100, -996, 0),  # wants later, may not stay: stays
+    (-10, -100, -996, 0),  # wants earlier, where it may not stay either: stays
+    (-10, -5, 100, -5),  # earlier, as far as the previous note allows
+    (10, -5, 4, 4),  # later, up to the next note
+    (-10, 3, 100, 0),  # the previous note still sounds: it does not move
+    (10, -100, 100, 10),
+])
+def test_a_shift_stays_between_no_move_and_the_move_wanted(wanted, earliest, latest, moved):
+    assert bounded_shift(wanted, earliest, latest) == moved
 
 
 def kick_offsets(notes) -> np.ndarray:
