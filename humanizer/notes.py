@@ -90,6 +90,24 @@ def keyboard(notes: Sequence[Note]) -> list[Note]:
     return [note for note in notes if note.on_keyboard]
 
 
+def instrument_of(midi: mido.MidiFile, track: int, channel: int) -> tuple[int | None, str]:
+    """The General MIDI program (0-127) a part's track sets for its channel - or, where
+    that track sets none, the first another track sets for it (None: none does) - and the
+    track's name ("" if it has none)."""
+    def first_program(messages: mido.MidiTrack) -> int | None:
+        return next((message.program for message in messages
+                     if message.type == "program_change" and message.channel == channel),
+                    None)
+
+    own = midi.tracks[track] if 0 <= track < len(midi.tracks) else mido.MidiTrack()
+    program = first_program(own)
+    if program is None:
+        program = next((found for other in midi.tracks
+                        if (found := first_program(other)) is not None), None)
+    name = next((message.name for message in own if message.type == "track_name"), "")
+    return program, name.strip()
+
+
 def read(path: str | os.PathLike) -> NoteFile:
     """Read a MIDI file; a missing, empty, truncated or damaged file is a HumanizerError."""
     path = Path(path)

@@ -27,6 +27,7 @@ from humanizer.meter import Meter
 from humanizer.notes import (
     Note,
     NoteFile,
+    instrument_of,
     notes_of,
     read,
     with_timing,
@@ -34,6 +35,7 @@ from humanizer.notes import (
     write_atomic,
 )
 from humanizer.perform import perform
+from humanizer.roles import Role, role_of
 from humanizer.variation import Takes
 
 
@@ -74,6 +76,7 @@ class Part:
     channel: int
     style: str
     indices: list[int] = field(default_factory=list)  # into the file's notes
+    role: Role | None = None  # what it plays in the band (humanizer.roles), once known
 
 
 @dataclass
@@ -158,6 +161,10 @@ class Humanizer:
         note_file = read(source)
         meter = meters.of_file(note_file.midi, note_file.notes) if self.meter else None
         velocities, shifts, parts = self.changes(note_file.notes, meter)
+        for part in parts:
+            program, name = instrument_of(note_file.midi, part.track, part.channel)
+            part.role = role_of([note_file.notes[i] for i in part.indices], part.channel,
+                                program, name)
         midi = with_velocities(note_file, velocities)
         if any(shifts):
             midi = with_timing(midi, note_file, shifts)

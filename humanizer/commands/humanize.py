@@ -201,8 +201,12 @@ def summary(result: HumanizedFile, written: Path) -> None:
     for part in sorted(result.parts, key=lambda p: (p.track, p.channel)):
         before = [notes[i].velocity for i in part.indices]
         after = [result.velocities[i] for i in part.indices]
-        print(f"  track {part.track}, channel {part.channel + 1}: {part.style}, "
+        role = "" if part.role is None else f"{part.role.name} ({part.role.why}), "
+        print(f"  track {part.track}, channel {part.channel + 1}: {role}style {part.style}, "
               f"{plural(len(before), 'note')}")
+        if part.role is not None and part.role.name == "drums" and part.style != "drums":
+            print(f"    a drum kit played by the {part.style} style: give it the drums style "
+                  f"with --channel-style {part.channel + 1}=drums")
         print(f"    before: {describe(before)}")
         print(f"    after:  {describe(after)}")
         moved = np.array([result.shifts[i] for i in part.indices

@@ -126,7 +126,11 @@ def test_the_summary_reports_each_part(tmp_path, capsys):
     code, printed, _ = run(capsys, "humanize", source, "-o", tmp_path / "out.mid", "--timing",
                            "1")
     assert code == 0
-    assert printed.count("channel") == len(ARRANGEMENTS[source.name])
+    parts = [line for line in printed.splitlines() if line.startswith("  track ")]
+    assert len(parts) == len(ARRANGEMENTS[source.name])
+    # each part with its role, as the arrangement's track names say
+    assert [line.split(": ", 1)[1].split(" (")[0] for line in parts] == [
+        {"melody": "lead"}.get(name, name) for name in ARRANGEMENTS[source.name]]
     assert "drums" in printed and "timing: " in printed
     assert re.search(r"timing: .* mean [+-]0\.[0-9] ms", printed)  # the kit keeps its place
 
@@ -140,4 +144,5 @@ def test_a_skipped_channel_and_a_channel_style_are_honoured(tmp_path, capsys):
     before, after = by_part(read(source)), by_part(read(out))
     melody = part_of(ARRANGEMENTS[source.name], "melody")
     assert [n.velocity for n in after[melody]] == [n.velocity for n in before[melody]]
-    assert "channel 2: pop," in printed and "channel 1:" not in printed
+    assert "channel 2: pad (track name \"pad\"), style pop," in printed
+    assert "channel 1:" not in printed

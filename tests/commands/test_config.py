@@ -57,7 +57,7 @@ def test_humanize_plays_the_config_files_settings_and_a_flag_wins(tmp_path, caps
     code, out, err = run(capsys, "humanize", BACH_SCORE, "-o", tmp_path / "a.mid",
                          "--config", path)
     assert code == 0, err
-    assert f"settings from {path}" in out and ": pop," in out
+    assert f"settings from {path}" in out and "style pop," in out
     velocities = [note.velocity for note in read(tmp_path / "a.mid").notes]
     assert 40 <= min(velocities) and max(velocities) <= 90
     code, out, err = run(capsys, "humanize", BACH_SCORE, "-o", tmp_path / "b.mid",
