@@ -12,7 +12,6 @@ Neither thread runs in rtmidi's callback or audio thread.
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from collections import Counter, defaultdict, deque
@@ -26,6 +25,7 @@ from humanizer.centres import Centre
 from humanizer.daemon.buffer import LookaheadBuffer
 from humanizer.daemon.events import Event
 from humanizer.daemon.level_record import level_notes
+from humanizer.daemon.say import say
 from humanizer.daemon.settings import Settings
 from humanizer.daemon.stats import Timings
 from humanizer.daemon.stylemap import StyleMap
@@ -279,8 +279,8 @@ class Scheduler:
     def failed_inference(self, jobs: list[Job], error: Exception) -> None:
         """The model raised: its notes leave on time with their own velocity (late), the
         error is said once a style, and a style that keeps failing is dropped."""
-        print(f"humanizer: an inference failed ({type(error).__name__}: {error}); its notes "
-              "keep their velocities", file=sys.stderr, flush=True)
+        say(f"an inference failed ({type(error).__name__}: {error}); its notes keep their "
+            "velocities", error=True)
         for job in jobs:
             self._strike(job.engine)
 
@@ -291,8 +291,8 @@ class Scheduler:
         if self._strikes[id(engine)] == MAX_STRIKES:
             restored = self.styles.drop(engine)
             name = engine.contract.name
-            print(f"humanizer: style '{name}' keeps predicting invalid numbers: dropped "
-                  f"({restored})", file=sys.stderr, flush=True)
+            say(f"style '{name}' keeps predicting invalid numbers: dropped ({restored})",
+                error=True)
             self.events.append(("dropped", {"style": name, "now": restored}))
 
     def predict(self, jobs: list[Job], settings: Settings) -> None:

@@ -18,6 +18,7 @@ from humanizer import models, values
 from humanizer.daemon import jackserver
 from humanizer.daemon.control import ControlServer, RequestError
 from humanizer.daemon.ports import Ports, Reader, api_name, choose_api, open_ports
+from humanizer.daemon.say import say
 from humanizer.daemon.scheduler import Scheduler
 from humanizer.daemon.settings import Settings
 from humanizer.daemon.stylemap import StyleMap
@@ -26,6 +27,12 @@ from humanizer.errors import HumanizerError
 from humanizer.meter import signatures_text
 
 STATS_SECONDS = 1.0  # how often stats are published
+# what stops the daemon cleanly (play out, release every note): a closed terminal or a
+# dropped SSH session (SIGHUP), Ctrl-\ (SIGQUIT) and the user signals too, which would
+# otherwise kill it at once with notes and the pedal left on
+STOP_SIGNALS = tuple(getattr(signal, name) for name in
+                     ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2")
+                     if hasattr(signal, name))
 POLL_SECONDS = 0.05  # the main loop's control poll (also how fast signals are noticed)
 TRAINING_MODULES = ("tensorflow", "keras", "tf2onnx", "onnx")
 
@@ -44,10 +51,6 @@ class ServeOptions:
     events: str | None = None
     allow_remote: bool = False
     curve_keys: str | None = None
-
-
-def say(line: str) -> None:
-    print(f"humanizer: {line}", flush=True)
 
 
 def training_modules_loaded() -> list[str]:
@@ -84,7 +87,7 @@ class Service:
 
     # -- running -----------------------------------------------------------------------------
     def run(self) -> int:
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum in STOP_SIGNALS:
             signal.signal(signum, self._on_signal)
         self.scheduler.start()
         self.scheduler.supervisor.start("reader", self.reader.run)

@@ -16,6 +16,8 @@ import traceback
 from collections import deque
 from collections.abc import Callable
 
+from humanizer.daemon.say import say
+
 MAX_RESTARTS = 5
 WINDOW = 60.0  # seconds
 RESTART_PAUSE = 0.05  # seconds: a loop that fails at once does not spin
@@ -55,9 +57,12 @@ class Supervisor:
 
     def _note_failure(self, name: str, error: Exception) -> bool:
         """Log a failure; False when the thread has failed too often to go on."""
-        print(f"humanizer: the {name} thread failed ({type(error).__name__}: {error}); "
-              "restarting it", file=sys.stderr, flush=True)
-        traceback.print_exc(file=sys.stderr)
+        say(f"the {name} thread failed ({type(error).__name__}: {error}); restarting it",
+            error=True)
+        try:
+            traceback.print_exc(file=sys.stderr)
+        except (OSError, ValueError):  # stderr gone: the line above has silenced it
+            pass
         now = self.clock()
         with self._lock:
             self._restarts[name] += 1

@@ -171,13 +171,17 @@ def test_panic_releases_every_sounding_note(daemon, probe):
         [0xB0 | c, cc, 0] for c in range(16) for cc in SILENCE]
 
 
-def test_shutdown_plays_out_what_was_heard_and_releases_held_notes(daemon, probe):
+# a closed terminal or dropped SSH session (HUP), Ctrl-\\ (QUIT) and the user signals stop
+# it as cleanly as TERM: they used to kill it at once with notes and the pedal left on
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT,
+                                    signal.SIGUSR1])
+def test_shutdown_plays_out_what_was_heard_and_releases_held_notes(daemon, probe, signum):
     probe.send([0x90, 50, 90])  # held forever
     for pitch in (52, 55):
         probe.send([0x90, pitch, 90])
         probe.send([0x80, pitch, 0])
     probe.wait_heard(5)  # heard, but still inside the lookahead when the signal comes
-    code, output = daemon.stop(signal.SIGTERM)
+    code, output = daemon.stop(signum)
     received = [m for _, m in probe.wait_for(6 + len(SILENCE), timeout=3)]
     assert code == 0, output
     assert received[:5] == [[0x90, 50, received[0][2]], [0x90, 52, received[1][2]],
