@@ -39,6 +39,7 @@ from humanizer.daemon.midi import (
     is_note_on,
     note_off,
     silence,
+    sustain,
 )
 from humanizer.daemon.stats import Counts
 from humanizer.notes import Note
@@ -94,6 +95,7 @@ class LookaheadBuffer:
     _channels_out: set[int] = field(default_factory=set)  # channels that have played
     _held: deque[HeardNote] = field(default_factory=deque)  # held at the input, oldest first
     _held_count: int = 0  # notes held at the input now
+    _pedal_down: set[int] = field(default_factory=set)  # channels held by the input's pedal
     _last_in: float = float("-inf")
     _last_due: float = float("-inf")
     moving: bool = False  # a queued note has a timing shift: the queue is not plain FIFO
@@ -140,6 +142,8 @@ class LookaheadBuffer:
                 self._held_count -= 1
                 ended.end, ended.off_due = t_in - self.origin, event.due
                 event.ends = ended
+        elif (pedal := sustain(message)) is not None:
+            (self._pedal_down.add if pedal else self._pedal_down.discard)(channel)
         self.counts.events_in += 1
         self.queue.append(event)
         if is_note_on(message):
@@ -319,10 +323,14 @@ class LookaheadBuffer:
         return dropped
 
     def held(self) -> list[list[int]]:
-        """Note-offs for every note heard whose own note-off has not come yet (one per
-        note-on), in channel and pitch order."""
-        return [note_off(channel, pitch)
+        """What a player who let go of everything would send: note-offs for every note
+        heard whose own note-off has not come yet (one per note-on, in channel and pitch
+        order), then the sustain pedal up on every channel the input holds it down on -
+        else the released notes ring on under the pedal."""
+        offs = [note_off(channel, pitch)
                 for (channel, pitch), notes in sorted(self._open.items()) for _ in notes]
+        return offs + [[CONTROL_CHANGE | channel, SUSTAIN, 0]
+                       for channel in sorted(self._pedal_down)]
 
     def sounding(self) -> int:
         return sum(self._sounding.values())

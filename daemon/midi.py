@@ -36,6 +36,14 @@ def is_channel_message(message: list[int]) -> bool:
     return bool(message) and 0x80 <= message[0] < 0xF0
 
 
+def sustain(message: list[int]) -> bool | None:
+    """Whether a message puts the sustain pedal down (True) or up (False); None for any
+    other message."""
+    if len(message) == 3 and message[0] & 0xF0 == CONTROL_CHANGE and message[1] == SUSTAIN:
+        return message[2] >= 64
+    return None
+
+
 def note_off(channel: int, pitch: int) -> list[int]:
     return [NOTE_OFF | channel, pitch, 0]
 

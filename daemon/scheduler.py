@@ -25,6 +25,7 @@ from humanizer.centres import Centre
 from humanizer.daemon.buffer import LookaheadBuffer
 from humanizer.daemon.events import Event
 from humanizer.daemon.level_record import level_notes
+from humanizer.daemon.midi import is_note_off
 from humanizer.daemon.say import say
 from humanizer.daemon.settings import Settings
 from humanizer.daemon.stats import Timings
@@ -346,15 +347,16 @@ class Scheduler:
         return sounding
 
     def end_held_notes(self) -> int:
-        """Note-offs for every note held at the input, received now: they leave after the
-        latency, behind everything heard before, like note-offs the player sent."""
+        """Note-offs for every note held at the input, and the pedal up where it is down,
+        received now: they leave after the latency, behind everything heard before, like
+        what the player sent. Returns how many notes were let go."""
         with self._state:
             messages = self.buffer.held()
             now = self.clock()
             for message in messages:
                 self.buffer.receive(message, now)
             self._state.notify_all()
-        return len(messages)
+        return sum(map(is_note_off, messages))
 
     def release(self) -> int:
         """Note-offs for every note still sounding at the output (then the pedal up and

@@ -316,3 +316,19 @@ def test_a_note_level_window_holds_the_latest_most_before_the_earliest_due():
     notes, indices, _ = buffer.window([0, 1], events, reach=30.0, most=2)
     assert [n.pitch for n in notes] == [54, 55, 56, 57]
     assert [notes[i].pitch for i in indices] == [56, 57]
+
+
+def test_what_a_player_lets_go_of_includes_the_pedal():
+    """When the last source unplugs, the daemon lets go for the player: the held notes'
+    note-offs and the sustain pedal up on the channels it is down on - else the released
+    notes ring on under the pedal while status says nothing sounds."""
+    buffer = LookaheadBuffer(latency=0.1)
+    buffer.receive([0xB0, 64, 127], 0.0)  # pedal down on channel 1
+    buffer.receive([0xB3, 64, 100], 0.0)  # and on channel 4
+    buffer.receive(note_on(60, 80), 0.01)
+    buffer.receive(note_on(40, 70, channel=3), 0.02)
+    buffer.receive([0xB3, 64, 0], 0.03)  # channel 4's pedal comes up
+    assert buffer.held() == [note_off(60, 0), note_off(40, 3), [0xB0, 64, 0]]
+    for message in buffer.held():  # as the scheduler hands them back in
+        buffer.receive(message, 0.04)
+    assert buffer.held() == []

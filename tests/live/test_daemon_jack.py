@@ -346,3 +346,18 @@ def test_ctl_set_timing_is_refused_as_serve_refuses_it_when_no_style_has_timing(
         assert started.ask({"cmd": "set", "key": "timing", "value": 0})["ok"]
     finally:
         started.stop()
+
+
+def test_a_source_that_unplugs_mid_note_lets_go_of_its_notes_and_its_pedal(daemon, probe):
+    """The DAW quits with a note held under the sustain pedal: the daemon sends the note-off
+    and the pedal up for it, so nothing rings on while status says nothing sounds."""
+    probe.send([0xB0, 64, 127])  # pedal down
+    probe.send([0x90, 60, 90])  # held
+    probe.wait_heard(2)
+    assert probe.wait_for(2, timeout=3)  # both played, the latency later
+    subprocess.run(["jack_disconnect", probe.out_port, "humanizer-in:in"], check=True,
+                   capture_output=True, timeout=10)
+    received = [m for _, m in probe.wait_for(4, timeout=5)]
+    assert received[2:] == [[0x80, 60, 0], [0xB0, 64, 0]]
+    assert wait_until(lambda: daemon.ask({"cmd": "status"})["stats"]["sounding"] == 0, 3)
+    assert any("released 1 held notes" in line for line in daemon.printed)
