@@ -111,3 +111,22 @@ def test_the_summary_names_each_part_s_role_and_a_kit_off_channel_10(tmp_path, c
     roles = [line.split(": ", 1)[1].split(" (")[0] for line in lines]
     assert roles == ["drums", "bass", "comping", "pad", "lead"]
     assert "give it the drums style with --channel-style 1=drums" in printed
+
+
+def test_a_part_that_comes_out_flat_says_why_and_a_seed_alone_says_it_changes_nothing(
+        tmp_path, capsys):
+    """Parts drawn at the top of the range come out nearly flat today: the summary says so
+    and why, in one line each; --seed without --variation changes nothing and says so."""
+    from humanizer.examples.arrangements import write_all
+
+    source = next(path for path in write_all(tmp_path / "in") if path.name == "loud.mid")
+    code, printed, err = run(capsys, "humanize", source, "-o", tmp_path / "out.mid",
+                             "--seed", "3")
+    assert code == 0
+    assert "nearly flat: drawn at 127, at the top of the range" in printed
+    flat = [line for line in printed.splitlines() if "nearly flat" in line]
+    spreads = [float(line.split("spread")[1].split(",")[0])
+               for line in printed.splitlines() if line.strip().startswith("after:")]
+    assert len(flat) == sum(spread < 3.0 for spread in spreads) >= 1
+    assert err.strip() == ("humanizer: --seed changes nothing without --variation (every "
+                           "take is the same)")

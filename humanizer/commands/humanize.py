@@ -15,7 +15,7 @@ import numpy as np
 from humanizer import config, output, values
 from humanizer.commands import checked
 from humanizer.errors import HumanizerError
-from humanizer.offline import HumanizedFile, Humanizer
+from humanizer.offline import HumanizedFile, Humanizer, Part
 from humanizer.progress import progress
 
 
@@ -142,9 +142,12 @@ def run(args: argparse.Namespace) -> int:
             raise HumanizerError("--plot draws one file: give a file, not a folder")
         plot.pyplot()  # the extra is missing: say so before any work
     configured, source = config.load(args.config)
-    chosen, _ = config.effective(vars(args), configured, DEFAULTS, SETTINGS)
+    chosen, given = config.effective(vars(args), configured, DEFAULTS, SETTINGS)
     if source is not None:
         print(f"settings from {source} (a flag wins over it)")
+    if given["seed"] != "default" and not chosen["variation"]:
+        print("humanizer: --seed changes nothing without --variation (every take is the same)",
+              file=sys.stderr)
     humanizer = Humanizer(args.style or configured.get("style"), output_settings(chosen),
                           args.latency,
                           {**configured.get("channels", {}), **dict(args.channel_style)},
@@ -168,6 +171,25 @@ def run(args: argparse.Namespace) -> int:
     if len(work) > 1:
         print(f"humanized {len(work) - failed} of {plural(len(work), 'file')} into {target}")
     return 1 if failed else 0
+
+
+AUDIBLE = 3.0  # velocity steps of spread: below it a part sounds as flat as it came
+TOP, BOTTOM = 112, 16  # a part drawn beyond these has little room left to move
+
+
+def why_flat(before: list[int], after: list[int], part: Part) -> str | None:
+    """Why a part of 20 notes or more came out with a spread under AUDIBLE, in one line
+    (None if it did not): a user must not take an inaudible change for humanization."""
+    if len(after) < 20 or np.std(after) >= AUDIBLE or np.std(before) >= AUDIBLE:
+        return None
+    level = float(np.mean(before))
+    if level >= TOP or level <= BOTTOM:
+        side = "top" if level >= TOP else "bottom"
+        return (f"nearly flat: drawn at {level:.0f}, at the {side} of the range, it has "
+                "little room to move (draw it further from the edge)")
+    role = "" if part.role is None else f"{part.role.name} "
+    return (f"nearly flat: the {part.style} style gives this {role}part little shape "
+            "(try another style with --channel-style)")
 
 
 def describe(velocities: list[int]) -> str:
@@ -209,6 +231,9 @@ def summary(result: HumanizedFile, written: Path) -> None:
                   f"with --channel-style {part.channel + 1}=drums")
         print(f"    before: {describe(before)}")
         print(f"    after:  {describe(after)}")
+        why = why_flat(before, after, part)
+        if why:
+            print(f"    {why}")
         moved = np.array([result.shifts[i] for i in part.indices
                           if abs(result.shifts[i]) > 1e-9]) * 1000  # moved in the file
         if moved.size:
