@@ -108,13 +108,29 @@ def instrument_of(midi: mido.MidiFile, track: int, channel: int) -> tuple[int | 
     return program, name.strip()
 
 
+def not_a_file(path: Path) -> str:
+    """What a path that is no regular file is, in words: a folder, a link to nothing, a
+    pipe or device, or nothing at all."""
+    if path.is_symlink() and not path.exists():
+        return f"a link to {os.readlink(path)}, which does not exist"
+    if path.is_dir():
+        return "is a folder, not a MIDI file"
+    if path.exists():
+        return "not a regular file (a pipe or a device): give a MIDI file"
+    return "no such file"
+
+
 def read(path: str | os.PathLike) -> NoteFile:
     """Read a MIDI file; a missing, empty, truncated or damaged file is a HumanizerError."""
     path = Path(path)
     if not path.is_file():
-        raise HumanizerError(f"{path}: no such file")
-    with open(path, "rb") as file:
-        start = file.read(4)
+        raise HumanizerError(f"{path}: {not_a_file(path)}")
+    try:
+        with open(path, "rb") as file:
+            start = file.read(4)
+    except OSError as error:  # no permission to read it, a device, ...
+        raise HumanizerError(f"{path}: cannot read the file ({error.strerror or error})"
+                             ) from None
     if start and not b"MThd".startswith(start):
         raise HumanizerError(f"{path}: not a MIDI file")
     try:
@@ -139,6 +155,10 @@ def read(path: str | os.PathLike) -> NoteFile:
         raise HumanizerError(f"{path}: SMPTE time code files are not supported")
     if midi.ticks_per_beat == 0:
         raise HumanizerError(f"{path}: the MIDI file is damaged (0 ticks per beat)")
+    if any(message.type == "set_tempo" and message.tempo == 0
+           for track in midi.tracks for message in track):
+        raise HumanizerError(f"{path}: the MIDI file is damaged (a tempo of 0 microseconds a "
+                             "beat: no time would pass)")
     if any(message.time > MAX_DELTA for track in midi.tracks for message in track):
         raise HumanizerError(f"{path}: the MIDI file is damaged (a delta time longer than "
                              "the 4 bytes MIDI files allow)")

@@ -1,6 +1,7 @@
 """MIDI files <-> notes: nothing but the note list is interpreted, nothing else is lost."""
 
 
+import os
 from pathlib import Path
 
 import mido
@@ -146,3 +147,34 @@ def test_zero_length_notes_survive_generation(tmp_path):
                  tmp_path / "z.mid")
     assert [(n.velocity, n.start) for n in read(tmp_path / "z.mid").notes] == \
         [(80, 1.0), (70, 1.0)]
+
+
+def test_a_tempo_of_0_a_folder_a_pipe_and_a_dangling_link_are_one_clear_error(tmp_path):
+    midi = midi_from_notes([Note(60, 80, 0.0, 0.5)])
+    midi.tracks[0].insert(0, mido.MetaMessage("set_tempo", tempo=0, time=0))
+    path = tmp_path / "still.mid"
+    midi.save(path)
+    with pytest.raises(HumanizerError, match="a tempo of 0"):
+        read(path)
+    folder = tmp_path / "folder.mid"
+    folder.mkdir()
+    with pytest.raises(HumanizerError, match="is a folder, not a MIDI file"):
+        read(folder)
+    fifo = tmp_path / "pipe.mid"
+    os.mkfifo(fifo)
+    with pytest.raises(HumanizerError, match="not a regular file"):
+        read(fifo)  # (opening a FIFO would wait for a writer forever)
+    link = tmp_path / "gone.mid"
+    link.symlink_to(tmp_path / "moved.mid")
+    with pytest.raises(HumanizerError, match="a link to .*moved.mid, which does not exist"):
+        read(link)
+
+
+def test_a_file_nobody_may_read_is_one_clear_error(tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root reads every file: permissions cannot be tested as root")
+    path = tmp_path / "locked.mid"
+    midi_from_notes([Note(60, 80, 0.0, 0.5)]).save(path)
+    path.chmod(0)
+    with pytest.raises(HumanizerError, match="cannot read the file"):
+        read(path)

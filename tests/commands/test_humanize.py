@@ -48,6 +48,27 @@ def test_latency_emulation_and_strength(tmp_path, capsys):
     assert spread["half"] < spread["full"]
 
 
+def test_a_folder_run_goes_on_past_a_damaged_file(tmp_path, capsys):
+    """A file with a tempo of 0 stopped a folder run with a traceback (41 files never
+    processed): now it is skipped with its reason and the others are humanized."""
+    import mido
+
+    from humanizer.notes import Note, midi_from_notes
+
+    source = tmp_path / "in"
+    source.mkdir()
+    still = midi_from_notes([Note(60, 80, 0.0, 0.5)])
+    still.tracks[0].insert(0, mido.MetaMessage("set_tempo", tempo=0, time=0))
+    still.save(source / "a-still.mid")
+    midi_from_notes([Note(60, 80, i * 0.5, i * 0.5 + 0.4) for i in range(8)]).save(
+        source / "b-good.mid")
+    code, printed, err = run(capsys, "humanize", source, "-o", tmp_path / "out")
+    assert code == 1 and "humanized 1 of 2 files" in printed
+    assert "a-still.mid: the MIDI file is damaged (a tempo of 0" in err
+    assert (tmp_path / "out" / "b-good.mid").is_file()
+    assert not (tmp_path / "out" / "a-still.mid").exists()
+
+
 def test_folder_in_folder_out(tmp_path, capsys):
     source = tmp_path / "in"
     (source / "sub").mkdir(parents=True)
