@@ -84,7 +84,7 @@ def name_role(name: str) -> str | None:
 class Playing:
     """What a part's notes do: how many there are, the share of its onsets in a chord,
     the median pitch, how long notes are held (median, seconds), how many sound at once
-    on average where any do, the share of its notes that are short hits on the kit's
+    on average over the part's span, the share of its notes that are short hits on the kit's
     keys, and how many of the kit's pieces (kick, snare, hats, cymbals) it plays."""
 
     notes: int
@@ -126,14 +126,8 @@ class Playing:
 
 
 def heard_role(playing: Playing) -> str:
-    """The role the notes alone suggest."""
-    if playing.kit:
-        return "drums"
-    if playing.line:
-        return "bass" if playing.pitch < 48 else "lead"
-    if playing.held >= 1.5 and playing.sounding >= 2.0:
-        return "pad"
-    return "comping"
+    """The role the notes alone suggest: a kit, else what refines an accompanying part."""
+    return "drums" if playing.kit else refined("comping", playing)
 
 
 def refined(role: str, playing: Playing) -> str:

@@ -6,7 +6,7 @@ import pytest
 from helpers import run
 
 from humanizer.notes import Note, instrument_of, midi_from_notes
-from humanizer.roles import Playing, name_role, program_role, role_of
+from humanizer.roles import ROLES, Playing, name_role, program_role, role_of
 
 BEAT = 0.5  # 120 bpm
 
@@ -64,6 +64,13 @@ def kit(channel: int = 9, velocity: int = 127) -> list[Note]:
 ])
 def test_each_part_of_a_band_gets_its_role(notes, channel, program, role):
     assert role_of(notes, channel, program).name == role
+
+
+def test_a_piano_part_in_both_hands_is_keys():
+    """Chords in the left hand under a melody in the right: the sixth role."""
+    hands = [Note(48 + step, 70, beat * BEAT, beat * BEAT + 0.4)
+             for beat in range(16) for step in (0, 4, 7)] + lead(channel=0)
+    assert role_of(hands, 0, 0).name == "keys" and "keys" in ROLES
 
 
 def test_a_staccato_bass_line_on_the_kits_keys_is_no_kit():
