@@ -43,6 +43,8 @@ def test_models_lists_every_style(capsys):
 
     code, out, _ = run(capsys, "models")
     assert code == 0 and all(name in out for name in SHIPPED)
+    header = out.splitlines()[0].split()
+    assert header[:5] == ["style", "plays", "hears", "moves", "licence"]  # columns named
 
 
 def test_drums_move_as_a_drummer_does():

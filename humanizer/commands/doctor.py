@@ -84,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
                  else "the ports given with --in and --out")
         print(f"serve would use {api}: {ports}")
     print(f"latency: {values.DEFAULT_LATENCY * 1000:g}ms for a DAW track you compensate "
-          "(track delay -500 ms); 150ms when you play live through it")
+          "(track delay -500 ms); 250ms when you play live through it (most of the "
+          "lookahead's value is in its first 250 ms)")
     if problems:
         print(f"humanizer: serve would not start: {'; '.join(problems)}", file=sys.stderr)
         return 1

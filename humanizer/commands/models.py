@@ -63,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not cards:
         print("no styles installed")
+        return 0
+    print(f"{'style':10} {'plays':7} {'hears':7} {'moves':7} {'licence':34} description")
     for shown in cards:
         timing = "timing" if "onset_offset" in shown.get("outputs", []) else ""
         heard = "notes" if shown.get("encoding") == "notefeatures" else "frames"

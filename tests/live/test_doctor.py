@@ -23,6 +23,8 @@ def test_doctor_says_serve_would_start_on_jack_with_its_ports_and_styles():
     assert "ok  jack " in result.stdout and "a JACK server answers" in result.stdout
     assert "serve would use jack: humanizer-in:in and humanizer-out:out" in result.stdout
     assert "CC BY-NC-SA 4.0" in result.stdout and "serve would start" in result.stdout
+    # the live-playing latency the README gives
+    assert "250ms when you play live through it" in result.stdout
 
 
 def test_doctor_without_a_midi_system_says_why_and_exits_1():
