@@ -4,15 +4,17 @@ The perform step (humanizer.perform), which offline and live both take, calls `v
 and `shifts` with the same prediction for the same notes, so a file humanized at
 `--latency L` and the same part played through the daemon at latency L come out the same.
 
-Velocities are shaped in a level-relative space, not added in velocity steps: the output
-range is mapped onto a logistic curve, the input's level is a point on it, and the model's
-deviation moves along it. In the middle of the range a deviation is what the model said;
-towards the ends it shrinks, so loud parts get no wall of 127s and quiet parts no
-inaudible 1s, and the limits are reached smoothly - a soft knee, never a clip. A
-level-dependent correction keeps the part's mean where the user put it (the curve is not
-symmetric around a level near an end). `velocity_min`/`velocity_max` then scale the
-result into the output range, so a lower ceiling compresses the dynamics instead of
-cutting their tops off.
+Velocities are shaped on a curve that is the identity in the middle of the range and
+bends into the limits with a soft knee (KNEE steps on either side of a limit): a
+deviation is what the model said until a note nears 1 or 127, then it is compressed, and
+only a note asked to go KNEE beyond a limit sits on it - loud parts get no wall of 127s
+and quiet parts no run of inaudible 1s. A level nearer an end than ROOM first moves inward
+to ROOM (a part drawn at 127 plays around 119, one at 1 around 9), so a part drawn at the
+top keeps its accents and its shape where a pure soft knee left it flat (measured: parts
+at 110-127 came out with a spread of 0.5-1.9). A correction per note keeps the part's
+mean where the user put it (or moved it) however much of it the knee bends.
+`velocity_min`/`velocity_max` then scale the result into the output range, so a lower
+ceiling compresses the dynamics instead of cutting their tops off.
 
 Onset shifts are the timing head's offsets (already re-centred on the part's running
 mean by the engine: the part keeps its place, its notes push and pull) times the timing
@@ -28,7 +30,10 @@ import numpy as np
 MAX_SHIFT = 0.05  # seconds a note may move either way
 LOWEST, HIGHEST = 1, 127  # MIDI note-on velocities
 TYPICAL_DEVIATION = 12.0  # velocity steps: the spread assumed where none is given
-EDGE = 0.5  # a level is taken at least this far inside the range (no infinite logit)
+KNEE = 8.0  # velocity steps: a limit is reached KNEE beyond it, bent from KNEE inside it
+ROOM = 8.0  # a level is taken at least this far inside the range
+REACH = 1.5  # spreads of deviation that fit between a level and the end of the top knee
+FLOOR_REACH = 2.0  # spreads of deviation that fit between a level and 1
 _NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(15)
 _WEIGHTS = _WEIGHTS / _WEIGHTS.sum()
 
@@ -49,49 +54,72 @@ class OutputSettings:
     velocity_max: int = HIGHEST
 
 
-def _logistic(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
+def knee(values: np.ndarray) -> np.ndarray:
+    """The output curve: the identity from LOWEST + KNEE to HIGHEST - KNEE, and beyond
+    that a quadratic bend with the same slope where it starts that meets each limit flat,
+    KNEE past it (continuous, with its slope, everywhere)."""
+    values = np.asarray(values, dtype=np.float64)
+    top, bottom = HIGHEST - KNEE, LOWEST + KNEE
+    bent = np.where(values > top, values - (values - top) ** 2 / (4 * KNEE), values)
+    bent = np.where(values < bottom, values + (bottom - values) ** 2 / (4 * KNEE), bent)
+    bent = np.where(values >= HIGHEST + KNEE, HIGHEST, bent)
+    return np.where(values <= LOWEST - KNEE, LOWEST, bent)
 
 
-def _level_position(levels: np.ndarray) -> np.ndarray:
-    """Where each level sits on the logistic curve over LOWEST..HIGHEST."""
-    span = HIGHEST - LOWEST
-    x = np.clip((np.asarray(levels, dtype=np.float64) - LOWEST) / span,
-                EDGE / span, 1.0 - EDGE / span)
-    return np.log(x / (1.0 - x))
+def _knee_slope(values: np.ndarray) -> np.ndarray:
+    top, bottom = HIGHEST - KNEE, LOWEST + KNEE
+    slope = np.where(values > top, 1 - (values - top) / (2 * KNEE), 1.0)
+    slope = np.where(values < bottom, 1 - (bottom - values) / (2 * KNEE), slope)
+    return np.clip(slope, 0.0, 1.0)
 
 
-def _mean_correction(z: np.ndarray, spread: np.ndarray) -> np.ndarray:
+def _mean_correction(levels: np.ndarray, spread: np.ndarray) -> np.ndarray:
     """The shift c, per level, that keeps the expected output at the level when
-    deviations of `spread` (logistic units) move around z + c: solved by Newton steps on
-    a Gauss-Hermite expectation. Zero in the middle of the range, growing towards the ends.
-    Pointwise - it needs no other note - so a live note gets what the same note gets
-    offline."""
-    target = _logistic(z)
-    c = np.zeros_like(z)
+    deviations of `spread` move around level + c: Newton steps on a Gauss-Hermite
+    expectation. Zero where the deviations stay off the knees. Pointwise - it needs no
+    other note - so a live note gets what the same note gets offline."""
+    c = np.zeros_like(levels)
     points = spread[:, None] * _NODES[None, :]
-    for _ in range(6):
-        values = _logistic(z[:, None] + c[:, None] + points)
-        mean = values @ _WEIGHTS
-        slope = (values * (1.0 - values)) @ _WEIGHTS
-        c = c - (mean - target) / np.maximum(slope, 1e-9)
+    for _ in range(8):
+        at = levels[:, None] + c[:, None] + points
+        mean = knee(at) @ _WEIGHTS
+        slope = _knee_slope(at) @ _WEIGHTS
+        c = np.clip(c - (mean - levels) / np.maximum(slope, 0.05), -4 * KNEE, 4 * KNEE)
     return c
 
 
 def shaped(levels: np.ndarray, deviations: np.ndarray,
            spreads: np.ndarray | float = TYPICAL_DEVIATION) -> np.ndarray:
-    """Levels plus deviations (velocity steps) on the soft-knee curve: real-valued
-    velocities strictly inside LOWEST..HIGHEST. `spreads` is how far deviations reach
-    around each note (the prediction's local spread), for the mean correction."""
-    levels = np.asarray(levels, dtype=np.float64)
+    """Levels (moved inward to ROOM) plus deviations (velocity steps, kept as far as
+    `headroom` lets them) on the knee curve: real-valued velocities within
+    LOWEST..HIGHEST. `spreads` is how far deviations reach around each note (the
+    prediction's local spread), for the headroom and the mean correction."""
+    levels = np.clip(np.asarray(levels, dtype=np.float64), LOWEST + ROOM, HIGHEST - ROOM)
     if levels.size == 0:
         return levels.copy()
-    span = HIGHEST - LOWEST
-    per_step = 4.0 / span  # the curve's slope at its middle is one step per step
-    z = _level_position(levels)
-    spreads = np.broadcast_to(np.nan_to_num(np.asarray(spreads, dtype=np.float64)), z.shape)
-    z = z + _mean_correction(z, spreads * per_step)
-    return LOWEST + span * _logistic(z + np.asarray(deviations, dtype=np.float64) * per_step)
+    spreads = np.broadcast_to(np.nan_to_num(np.asarray(spreads, dtype=np.float64)),
+                              levels.shape)
+    kept = headroom(levels, spreads)
+    centred = levels + _mean_correction(levels, spreads * kept)
+    return knee(centred + kept * np.asarray(deviations, dtype=np.float64))
+
+
+def played_level(level: float) -> float:
+    """Where a part drawn flat at `level` is played: the level, moved inward to ROOM."""
+    return float(np.clip(level, LOWEST + ROOM, HIGHEST - ROOM))
+
+
+def headroom(levels: np.ndarray, spreads: np.ndarray) -> np.ndarray:
+    """How much of its deviations a note near an end keeps: all of them while REACH of
+    its spread fits between its level and where the knee meets 127, and FLOOR_REACH
+    between its level and 1; less where they do not - a loud kit's accents (spread 25 at
+    120) would otherwise put half its notes on 127 to keep its mean, and a quiet kit's
+    ghost notes (at 28) a fifth of them on 1. As a player plays: the quieter the part,
+    the nearer its soft notes to its level. The same share above and below, so the
+    part's shape and its mean are kept."""
+    wanted = np.maximum(spreads, 1e-9)
+    return np.minimum(1.0, np.minimum((HIGHEST + KNEE - levels) / (REACH * wanted),
+                                      (levels - LOWEST) / (FLOOR_REACH * wanted)))
 
 
 def in_range(values: np.ndarray, low: int, high: int) -> np.ndarray:

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from helpers import run
 
-from humanizer import drumkit
+from humanizer import drumkit, output
 from humanizer.examples.arrangements import ARRANGEMENTS, part_of, write_all
 from humanizer.notes import read
 
-LIMITED = range(20, 121)  # levels at which a part must stay off the limits
+LIMITED = range(20, 111)  # levels at which a part must stay off the limits
 
 
 @pytest.fixture(scope="module")
@@ -49,20 +49,28 @@ def test_every_part_keeps_its_own_level_and_stays_off_the_limits(humanized, name
     parts = by_part(after)
     for part, level in levels.items():
         velocities = np.array([n.velocity for n in parts[part_of(levels, part)]])
-        assert abs(velocities.mean() - level) <= 2.0, (part, velocities.mean(), level)
-        if level in LIMITED:
-            assert np.mean(velocities >= 127) <= 0.01 and np.mean(velocities <= 1) <= 0.01
-        assert velocities.std() > 0.5 or level >= 127, part  # and every part is shaped
+        # a part drawn at the very top or bottom moves inward by up to 8 (issue 34, item 4)
+        played = output.played_level(level)
+        assert abs(played - level) <= 8
+        assert abs(velocities.mean() - played) <= 2.0, (part, velocities.mean(), level)
+        share = 0.01 if level in LIMITED else 0.25
+        assert np.mean(velocities >= 127) <= share and np.mean(velocities <= 1) <= share
+        assert velocities.std() >= 3.0, part  # and every part audibly shaped, at any level
 
 
 @pytest.mark.parametrize("name", sorted(ARRANGEMENTS))
-def test_drum_pieces_keep_their_place_and_unknown_ones_pass_as_drawn(humanized, name):
+def test_drum_pieces_keep_their_place_and_percussion_plays_like_its_nearest_piece(
+        humanized, name):
     _, after, levels = humanized[name]
     level = levels["drums"]
-    classes = defaultdict(list)
+    classes, percussion = defaultdict(list), defaultdict(list)
     for note in by_part(after)[part_of(levels, "drums")]:
         classes[drumkit.class_of(note.pitch)].append(note.velocity)
-    assert classes["other"] == [level] * len(classes["other"])  # congas, cowbell
+        if note.pitch in (56, 63):  # cowbell, open high conga: no kit piece of their own
+            percussion[note.pitch].append(note.velocity)
+    assert "other" not in classes
+    for velocities in percussion.values():  # shaped, not passed through as drawn
+        assert len(set(velocities)) > 1 and velocities != [level] * len(velocities)
     assert min(classes["crash"]) >= min(level, 120) - 12  # a crash is heard, never lost
     assert np.mean(classes["crash"]) >= min(level, 118) - 3
 
