@@ -10,8 +10,12 @@ the stroke it means (SAME_PIECE). A style trained on `classes` hears every drum 
 its piece - the data set's nine classes (its paper's mapping) - and learns the dynamics
 of the piece, but not those of the stroke (measured: docs/experiments.md, section 7).
 
-A drum note of a piece the kit never had (congas, cowbell, tambourine...) has no dynamics
-a style could have learned: it keeps the user's velocity rather than get a guess.
+Percussion the kit never had (congas, cowbell, tambourine, shaker...) is heard as the
+kit's nearest piece (NEAREST_PIECE): a shaker's or a tambourine's sixteenths are played
+like a hi-hat's, congas and bongos like toms, a cowbell or a triangle like the ride, claves
+and wood blocks like a side stick - not passed through flat (issue 34: a cabasa part of
+1,056 notes came out untouched). Only a note no piece is near (an effect) keeps the
+user's velocity.
 """
 
 from __future__ import annotations
@@ -37,12 +41,23 @@ KIT_NOTES = {36, 38, 37, 40, 42, 22, 44, 46, 26, 43, 58, 47, 45, 50, 48, 49, 55,
 # crash and the open hi-hat - drawn to be heard - as the edge strokes the kit records for
 # them (49 and 46 on the TD-11 are the bow, played 27 and 26 steps below the part).
 SAME_PIECE = {35: 36, 39: 38, 41: 43, 49: 55, 46: 26}
+# General MIDI percussion the kit never had -> the kit piece a player plays it like
+NEAREST_PIECE = {
+    54: 42, 69: 42, 70: 42, 73: 42, 74: 42, 82: 42, 83: 42,  # tambourine, cabasa, maracas,
+    # guiro, shaker, jingle bell: steady subdivisions, like a closed hi-hat
+    56: 51, 67: 51, 68: 51, 80: 51, 81: 51, 34: 51,  # cowbell, agogo, triangle, metronome
+    # bell: like the ride
+    60: 50, 61: 48, 62: 47, 63: 45, 64: 43, 65: 48, 66: 43, 78: 47, 79: 45,  # bongos,
+    # congas, timbales, cuica: like the toms, high to low
+    75: 37, 76: 37, 77: 37, 31: 37, 33: 37,  # claves, wood blocks, sticks: a side stick
+}
 _CLASS_OF = {note: name for name, notes in CLASSES.items() for note in notes}
 
 
 def heard_as(pitch: int, drum_map: str = "classes") -> int | None:
     """The note a style with this drum map hears for a GM drum note, or None for a piece
     the kit never played."""
+    pitch = NEAREST_PIECE.get(pitch, pitch)
     if drum_map == "classes":
         name = _CLASS_OF.get(pitch)
         return None if name is None else CLASSES[name][0]
@@ -51,5 +66,6 @@ def heard_as(pitch: int, drum_map: str = "classes") -> int | None:
 
 
 def class_of(pitch: int) -> str:
-    """The kit class of a GM drum note ('other' for pieces the kit never played)."""
-    return _CLASS_OF.get(pitch, "other")
+    """The kit class of a GM drum note: its own piece's, or for percussion the kit never
+    had, the piece it is played like ('other' for an effect no piece is near)."""
+    return _CLASS_OF.get(NEAREST_PIECE.get(pitch, pitch), "other")

@@ -92,7 +92,7 @@ def test_a_model_trained_without_the_voicing_or_the_meter_hears_zeros_there():
 
 
 def test_drums_name_their_kit_piece():
-    x = encoded([(0.0, 0.1, 36), (0.0, 0.1, 42), (0.25, 0.3, 38), (0.5, 0.6, 62)], drums=True)
+    x = encoded([(0.0, 0.1, 36), (0.0, 0.1, 42), (0.25, 0.3, 38), (0.5, 0.6, 71)], drums=True)
     assert column(x, "kit_kick")[0] == 1 and column(x, "kit_closed_hat")[1] == 1
     assert column(x, "kit_snare")[2] == 1 and column(x, "kit_other")[3] == 1
     assert x[:, [i for i, f in enumerate(FEATURES) if f.startswith("kit_")]].sum() == 4
