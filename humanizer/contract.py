@@ -69,6 +69,9 @@ class Contract:
     # note-level: the feature groups it was trained without (train --without, an ablation),
     # zeroed when it runs too, so that it hears what it learned from
     without: list[str] = field(default_factory=list)
+    # drums: velocity steps (before the gain) added to each kit piece's deviations, measured
+    # on validation so each piece keeps the drummers' level against the kit (issue 34, 5)
+    piece_offsets: dict[str, float] = field(default_factory=dict)
     contract_version: int = CONTRACT_VERSION
 
     @property
@@ -134,5 +137,11 @@ class Contract:
                              or not set(self.without) <= set(notefeatures.GROUPS)):
             raise HumanizerError(f"{source}: metadata field without must list some of "
                                  f"{', '.join(notefeatures.GROUPS)} (note-level styles only)")
+        if not isinstance(self.piece_offsets, dict) or not all(
+                name in drumkit.CLASSES and isinstance(value, int | float)
+                and not isinstance(value, bool) and abs(value) <= 127
+                for name, value in self.piece_offsets.items()):
+            raise HumanizerError(f"{source}: metadata field piece_offsets must map kit pieces "
+                                 f"({', '.join(drumkit.CLASSES)}) to velocity steps")
         if "velocity_deviation" not in self.outputs:
             raise HumanizerError(f"{source}: the model does not predict velocities")

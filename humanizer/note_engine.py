@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from humanizer import levels, notefeatures
+from humanizer import drumkit, levels, notefeatures
 from humanizer.centres import Centre, running_means
 from humanizer.contract import Contract
 from humanizer.notes import LOWEST_KEY
@@ -67,6 +67,18 @@ def hearing(contract: Contract) -> tuple[float, bool, int, list[str]]:
     """What steps_of needs to know of a style to give it the steps it was trained on."""
     return (contract.level_seconds, contract.instrument == "drums", contract.encoding_version,
             contract.without)
+
+
+def balanced(contract: Contract, deviations: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """The model's deviations (velocity steps, before the gain) with each kit piece moved
+    by the drums' piece offsets (contract.piece_offsets; none for other styles): an
+    MAE-trained model pulls the rarer pieces - toms, crashes, the ride - toward the kit's
+    middle, where the drummers play them 10-20 steps above it."""
+    if not contract.piece_offsets:
+        return deviations
+    table = np.array([contract.piece_offsets.get(drumkit.class_of(key + LOWEST_KEY), 0.0)
+                      for key in range(88)])
+    return deviations + table[keys]
 
 
 def window_notes(part: Texture, window: Window, context_seconds: float) -> np.ndarray:
@@ -118,7 +130,8 @@ def finish(engine, window: Window, seen: np.ndarray, level: np.ndarray, out: np.
     part, sigma = window.part, engine.contract.level_seconds
     order = np.argsort(seen)
     seen, out = seen[order], out[order]
-    deviations = out[:, 0].astype(np.float64) * engine.contract.deviation_scale
+    deviations = balanced(engine.contract, out[:, 0].astype(np.float64)
+                          * engine.contract.deviation_scale, part.keys[seen])
     offsets = out[:, 2].astype(np.float64) if out.shape[1] > 2 else np.zeros(len(seen))
     mine = np.searchsorted(seen, window.due)
     at, at_owners = part.times[window.due], part.owners[window.due]
@@ -171,7 +184,7 @@ def predict_whole(engine, part: Texture, answer) -> None:
             for row, (lo, start, end) in enumerate(batch):
                 out[start:end] = result[row, start - lo:end - lo]
     out = out[np.argsort(seen)]
-    deviations = out[:, 0] * contract.deviation_scale
+    deviations = balanced(contract, out[:, 0] * contract.deviation_scale, part.keys)
     offsets = out[:, 2] if out.shape[1] > 2 else np.zeros(len(seen))
     times, owners, sigma = part.times, part.owners, contract.level_seconds
     drawn = part.velocities - level

@@ -17,10 +17,12 @@ from humanizer.models import PACKAGED
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", type=Path, metavar="MODEL.keras",
-                        help="a model saved by humanizer train (with its .contract.json)")
-    parser.add_argument("data", metavar="DATA",
-                        help="the data set folder it was trained on: its validation split "
-                             "picks the gain, its test split measures the style")
+                        help="a model saved by humanizer train (with its .contract.json), "
+                             "or a shipped STYLE.onnx to calibrate and measure again (after "
+                             "the output step changed)")
+    parser.add_argument("data", metavar="DATA", nargs="+",
+                        help="the data set folders it was trained on: their validation "
+                             "split picks the gain, their test split measures the style")
     parser.add_argument("--name", required=True, help="style name, e.g. piano")
     parser.add_argument("--lookahead", type=checked(lambda t: values.duration(t, "lookahead")),
                         default="500ms",
@@ -39,8 +41,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if not args.model.is_file():
         raise HumanizerError(f"{args.model}: no such file")
-    if not Path(args.data).is_dir():
-        raise HumanizerError(f"{args.data}: no such data folder")
+    for folder in args.data:
+        if not Path(folder).is_dir():
+            raise HumanizerError(f"{folder}: no such data folder")
+    if args.without_timing and args.model.suffix == ".onnx":
+        raise HumanizerError("--without-timing needs the trained model (MODEL.keras): a "
+                             "shipped style's heads are fixed")
     from humanizer.training.ship import ship  # TensorFlow: only once the command runs
 
     ship(args.model, args.data, args.name, args.lookahead,

@@ -1,10 +1,13 @@
 """Turn a trained style into a shipped one: calibrate, measure, export into the package.
 
-    humanizer ship MODEL.keras DATA --name piano [--lookahead 500ms]
+    humanizer ship MODEL.keras DATA... --name piano [--lookahead 500ms]
+    humanizer ship humanizer/styles/pop.onnx DATA --name pop   (calibrate a shipped style again)
 
 (the command is humanizer.commands.ship; this module is its library)
 
-1. export MODEL.keras to a temporary ONNX model (parity-checked);
+1. export MODEL.keras to a temporary ONNX model (parity-checked) - or, for a shipped
+   style, take its graph as it is: its calibration lives in its contract, so when the
+   output step changes (issue 34's knee) it is calibrated again without its Keras model;
 2. pick the gain on the validation split (humanizer.training.calibrate), whole-file context,
    stepped down until the style keeps the generated arrangements' levels (and, for a
    piano, a drawn swell's depth: humanizer.training.mixcheck);
@@ -26,7 +29,7 @@ from humanizer.contract import Contract
 from humanizer.datasets.catalog import performances
 from humanizer.engine import Engine
 from humanizer.evaluation import evaluate
-from humanizer.export.onnx_export import export_model
+from humanizer.export.onnx_export import export_model, with_contract
 from humanizer.training.calibrate import (
     GAINS,
     MAE_MARGIN,
@@ -35,6 +38,7 @@ from humanizer.training.calibrate import (
     VARIATION_SCALES,
     choose_gain,
     choose_variation_scale,
+    piece_offsets,
     raw_predictions,
     table,
     variation_table,
@@ -60,6 +64,22 @@ def velocity_only(path: Path):
     return keras.Model(model.inputs, model.outputs[0], name=model.name)
 
 
+def export_style(model: Path, path: Path, contract: Contract):
+    """`model` - a trained Keras model, or a shipped .onnx style being recalibrated -
+    exported under `contract` to `path`."""
+    if model.suffix == ".onnx":
+        return with_contract(model, path, contract)
+    return export_model(model, path, contract)
+
+
+def trainer_sidecar(model: Path) -> dict:
+    """What the trainer wrote beside a Keras model; for a shipped .onnx style, the
+    contract it carries (its card)."""
+    if model.suffix == ".onnx":
+        return json.loads(Engine(model).contract.to_json())
+    return json.loads(Path(str(model) + ".contract.json").read_text())
+
+
 def mix_safe_gain(model: Path, sidecar: dict, name: str, chosen: float,
                   scratch: Path) -> tuple[float, dict[str, list[str]]]:
     """The largest gain up to `chosen` at which the style keeps the generated
@@ -69,7 +89,7 @@ def mix_safe_gain(model: Path, sidecar: dict, name: str, chosen: float,
     drums = sidecar.get("instrument") == "drums"
     for gain in sorted((g for g in GAINS if g <= chosen), reverse=True):
         candidate = scratch / f"{name}-gain-{gain}.onnx"
-        export_model(model, candidate, contract_from(sidecar, name=name, gain=gain))
+        export_style(model, candidate, contract_from(sidecar, name=name, gain=gain))
         problems = mix_problems(candidate, drums)
         if not problems:
             return gain, passed_over
@@ -113,7 +133,7 @@ def export_calibrated(model: Path, path: Path, sidecar: dict, name: str, gain: f
                       scale: float) -> None:
     """Export `model` at `gain` and variation `scale` to `path`: the style the mix check
     plays and the test split measures."""
-    export_model(model, path, contract_from(sidecar, name=name, gain=gain,
+    export_style(model, path, contract_from(sidecar, name=name, gain=gain,
                                             variation_scale=scale))
 
 
@@ -136,13 +156,18 @@ def mix_safe_variation(model: Path, sidecar: dict, name: str, gain: float, by_sc
     return scale, varied_mix
 
 
-def measure(style: Path, data: str, lookahead: float, input_kind: str,
+def split_files(data: list[str], split: str) -> list[Path]:
+    """The performance files of one split of every data set folder in `data`."""
+    return [path for root in data for path in performances(root, split)]
+
+
+def measure(style: Path, data: list[str], lookahead: float, input_kind: str,
             with_takes: bool) -> tuple[dict, dict, dict]:
     """`style` on the test split of `data` (`humanizer eval`'s numbers): at the live
     `lookahead`, with the whole file, and with `with_takes` (a note-level style) its takes
     at variation 1, seeds 0 and 1, keyed by seed."""
     engine = Engine(style, threads=1)
-    tests = performances(data, "test")
+    tests = split_files(data, "test")
     timing = engine.contract.timing
     test_live = evaluate(engine, tests, lookahead, input_kind=input_kind, timing=timing)
     test_full = evaluate(engine, tests, None, input_kind=input_kind, timing=timing)
@@ -167,15 +192,14 @@ def calibration_metrics(gain: float, rows: dict, mix: dict[str, list[str]], scal
     return calibration
 
 
-def ship(model: Path, data: str, name: str, lookahead: float, output: Path,
+def ship(model: Path, data: list[str], name: str, lookahead: float, output: Path,
          without_timing: bool = False, context: float | None = None) -> dict:
     """Calibrate `model` on the validation split of `data`, measure it on the test split
     (at `lookahead` and with the whole file), and export it with that evidence to
     `output`; the metrics written into the model card. `context`: the seconds of the past
     a live window hears, where not the card's (a note-level model runs over any count of
     notes, so its window can be longer than its training crops were)."""
-    sidecar_path = Path(str(model) + ".contract.json")
-    sidecar = json.loads(sidecar_path.read_text())
+    sidecar = trainer_sidecar(model)
     if context is not None:
         sidecar["context_seconds"] = context
     if without_timing:
@@ -183,11 +207,15 @@ def ship(model: Path, data: str, name: str, lookahead: float, output: Path,
         model = velocity_only(model)
     with tempfile.TemporaryDirectory() as scratch:
         uncalibrated = Path(scratch) / f"{name}.onnx"
-        export_model(model, uncalibrated, contract_from(sidecar, name=name, gain=1.0))
+        export_style(model, uncalibrated, contract_from(sidecar, name=name, gain=1.0))
         input_kind = sidecar.get("input", "performance")
-        validation = performances(data, "validation")
-        rows = table(raw_predictions(uncalibrated, validation, None, input_kind))
+        validation = split_files(data, "validation")
+        raws = raw_predictions(uncalibrated, validation, None, input_kind)
+        rows = table(raws)
         print_by_gain(rows)
+        if sidecar.get("instrument") == "drums":
+            sidecar["piece_offsets"] = piece_offsets(raws, choose_gain(rows))
+            print(f"kit piece offsets: {sidecar['piece_offsets']}")
         gain, mix = mix_safe_gain(model, sidecar, name, choose_gain(rows), Path(scratch))
         print(f"chosen gain {gain}")
         calibrated = Path(scratch) / f"{name}-calibrated.onnx"
@@ -212,8 +240,9 @@ def ship(model: Path, data: str, name: str, lookahead: float, output: Path,
         metrics["test_variation_1"] = takes
     sidecar.update(name=name, gain=gain, variation_scale=scale, metrics=metrics,
                    lookahead_seconds=lookahead)
-    sidecar_path.write_text(json.dumps(sidecar, indent=2))
-    report = export_model(model, output, contract_from(sidecar))
+    if model.suffix != ".onnx":
+        Path(str(model) + ".contract.json").write_text(json.dumps(sidecar, indent=2))
+    report = export_style(model, output, contract_from(sidecar))
     print(f"shipped {output} (parity {report.parity_error:.1e})")
     print(json.dumps({"test": test_live, "test_full_context": test_full,
                       "test_variation_1": takes}, indent=2))
