@@ -42,6 +42,7 @@ class ServeOptions:
     settings: Settings
     style: str
     channel_styles: dict[int, str] = field(default_factory=dict)  # 0-15 -> style
+    channel_roles: dict[int, str] = field(default_factory=dict)  # 0-15 -> role, as set
     sources: dict[str, str] = field(default_factory=dict)  # setting -> flag|config|default
     config: str | None = None  # the settings file read, if any
     api: str = "auto"
@@ -69,7 +70,8 @@ class Service:
         self.watch: jackserver.ServerWatch | None = None
         self._sources = 0  # connections to the input port at the last look (JACK)
         try:
-            self.styles = StyleMap(options.style, options.channel_styles)
+            self.styles = StyleMap(options.style, options.channel_styles,
+                                   options.channel_roles)
             refusal = without_timing(self.styles.loaded().values(), "--timing",
                                      "see humanizer models")
             if options.settings.timing and refusal:
@@ -236,6 +238,8 @@ class Service:
     def set(self, key: object = None, value: object = None) -> dict:
         if not isinstance(key, str):
             raise RequestError("'set' needs a string 'key' and a 'value'")
+        if key == "role":
+            return self.set_role(value)
         if key == "timing" and values.amount("timing", value) > 0:
             refusal = without_timing(self.styles.loaded().values(), "timing",
                                      "ctl use drums --channel 10, for one")
@@ -245,6 +249,14 @@ class Service:
         self.options.sources[key] = "ctl"
         self.control.publish("set", {"key": key, "value": value})
         return {"settings": settings.as_dict()}
+
+    def set_role(self, value: object) -> dict:
+        """A channel's role in the band (`2=bass`): its role's style plays it from now."""
+        channel, role = values.channel_role(str(value))
+        self.styles.use(models.role_style(role), channel, role)
+        self.options.sources["roles"] = "ctl"
+        self.control.publish("set", {"key": "role", "value": value})
+        return {"styles": self.styles.describe()}
 
     def bypass(self, on: object = None) -> dict:
         if not isinstance(on, bool):

@@ -53,23 +53,30 @@ PROBE_SECONDS = 1.0  # the longest a full live window may take to predict
 
 
 class StyleMap:
-    """A default style plus per-channel styles (channels 0-15 inside), with their engines."""
+    """A default style plus per-channel styles (channels 0-15 inside), with their engines,
+    and each channel's role in the band where it is known (set by the user; channel 10's
+    kit): live, a part's track name is never heard, so a role is set, not guessed."""
 
-    def __init__(self, default: str, per_channel: dict[int, str] | None = None):
+    def __init__(self, default: str, per_channel: dict[int, str] | None = None,
+                 roles: dict[int, str] | None = None):
         self._lock = threading.Lock()
         self._engines: dict[str, Engine] = {}
         self._previous: tuple[str, Engine] | None = None  # the default before the last swap
         self.default = default
         self.per_channel: dict[int, str] = {}
+        self.roles: dict[int, str] = {models.DRUM_CHANNEL: "drums", **(roles or {})}
         self.use(default)
         for channel, style in (per_channel or {}).items():
             self.use(style, channel)
 
-    def use(self, style: str, channel: int | None = None) -> Engine:
+    def use(self, style: str, channel: int | None = None, role: str | None = None) -> Engine:
         """Load `style` afresh (a re-exported model is picked up) and play it on `channel`
-        (0-15), or make it the default of channels without a style of their own."""
+        (0-15), or make it the default of channels without a style of their own; `role`:
+        the channel's role in the band, which the style is that of."""
         engine = load_checked(style)
         with self._lock:
+            if role is not None and channel is not None:
+                self.roles[channel] = role
             if channel is None and self.default in self._engines and self.default != style:
                 self._previous = self.default, self._engines[self.default]
             self._engines[style] = engine
@@ -122,4 +129,5 @@ class StyleMap:
         """For status replies: channels counted 1-16."""
         with self._lock:
             return {"default": self.default,
-                    "channels": {str(ch + 1): s for ch, s in sorted(self.per_channel.items())}}
+                    "channels": {str(ch + 1): s for ch, s in sorted(self.per_channel.items())},
+                    "roles": {str(ch + 1): r for ch, r in sorted(self.roles.items())}}

@@ -9,13 +9,16 @@
     velocity_max = 120
     style = "pop"
     skip_channels = [4]
-    [channels]
+    kits_anywhere = true   # a drum kit heard on a channel other than 10 plays drums
+    [channels]             # a style for a channel
     10 = "drums"
+    [roles]                # a part's role in the band for a channel (its role's style plays it)
+    2 = "bass"
 
 A flag given to `serve` wins over the file, the file over the defaults; `ctl status` says
 where each setting came from. `humanize` reads the same file for what plays offline
-(strength, variation, seed, timing, feel, the velocity range, the styles, the skipped
-channels); the latency and the transport are the daemon's. Every value is checked by
+(strength, variation, seed, timing, feel, the velocity range, the styles and roles, the
+skipped channels); the latency and the transport are the daemon's. Every value is checked by
 humanizer.values, with the same message as on the command line.
 """
 
@@ -30,7 +33,7 @@ from humanizer import values
 from humanizer.errors import HumanizerError
 
 CHECKS = values.SETTINGS
-OTHER_KEYS = ("style", "channels")
+OTHER_KEYS = ("style", "channels", "roles", "kits_anywhere")
 
 
 def default_path() -> Path:
@@ -70,6 +73,15 @@ def load(path: Path | None) -> tuple[dict, Path | None]:
                 raise HumanizerError("[channels] maps a channel to a style: 10 = \"drums\"")
             checked["channels"] = {values.channel(str(ch)): str(style)
                                    for ch, style in raw["channels"].items()}
+        if "roles" in raw:
+            if not isinstance(raw["roles"], dict):
+                raise HumanizerError("[roles] maps a channel to a role: 2 = \"bass\"")
+            checked["roles"] = dict(values.channel_role(f"{ch}={role}")
+                                    for ch, role in raw["roles"].items())
+        if "kits_anywhere" in raw:
+            if not isinstance(raw["kits_anywhere"], bool):
+                raise HumanizerError("kits_anywhere is true or false")
+            checked["kits_anywhere"] = raw["kits_anywhere"]
     except HumanizerError as error:
         raise HumanizerError(f"{path}: {error}") from None
     return checked, path

@@ -15,8 +15,13 @@ from humanizer.contract import Contract
 from humanizer.errors import HumanizerError
 
 PACKAGED = Path(__file__).parent / "styles"
-DEFAULT_STYLE = "piano"
+# the style of a part whose role is not known (a live channel nobody set): pop piano,
+# commercially usable; the classical `piano` style (non-commercial) is chosen by name only
+DEFAULT_STYLE = "pop"
 DRUM_CHANNEL = 9  # MIDI channel 10 counted from 0: General MIDI drums
+# the style each band role (humanizer.roles) plays by default: all commercially usable
+ROLE_STYLES = {"drums": "drums", "bass": "bass", "lead": "lead", "comping": "comping",
+               "pad": "pad", "keys": "pop"}
 
 
 def user_folder() -> Path:
@@ -44,12 +49,30 @@ def styles() -> dict[str, Style]:
     return found
 
 
-def default_channel_styles(style_chosen: bool) -> dict[int, str]:
-    """Channel (0-15) -> style when the user chose none: drums on channel 10, if a drums
-    style is installed; every other channel plays DEFAULT_STYLE. Offline and live alike."""
-    if not style_chosen and "drums" in styles():
-        return {DRUM_CHANNEL: "drums"}
-    return {}
+def role_style(role: str) -> str:
+    """The style a role plays by default: its own where it is installed, else the default
+    (a user who removed a role's style still gets a commercially usable one)."""
+    style = ROLE_STYLES[role]
+    return style if style in styles() else DEFAULT_STYLE
+
+
+def default_channel_styles(style_chosen: bool,
+                           channel_roles: dict[int, str] | None = None) -> dict[int, str]:
+    """Channel (0-15) -> style when the user chose no style for every channel: drums on
+    channel 10, if a drums style is installed, and each channel whose role the user set
+    (`channel_roles`, 0-15 -> role) that role's style; other channels play DEFAULT_STYLE
+    live, and their role's style offline, where the role is heard from the part."""
+    if style_chosen:
+        return {}
+    chosen = {DRUM_CHANNEL: "drums"} if "drums" in styles() else {}
+    return {**chosen, **{channel: role_style(role)
+                         for channel, role in (channel_roles or {}).items()}}
+
+
+def non_commercial(contract: Contract) -> bool:
+    """Whether a style's licence allows no commercial use of what it makes."""
+    licence = contract.licence.lower()
+    return "non-commercial" in licence or "-nc" in licence
 
 
 def find(style: str) -> Path:

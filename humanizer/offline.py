@@ -1,7 +1,8 @@
-"""The Humanizer: styles per channel, applied to MIDI files one part at a time.
+"""The Humanizer: a style per part, by its role in the band, applied to MIDI files.
 
 A part is the notes of one track on one channel: a melody at 100 and a pad at 30 keep
-their own levels, as the user balanced them. The parts a style plays are heard together
+their own levels, as the user balanced them; a bass line gets the bass style, a strum the
+comping style (humanizer.roles, models.ROLE_STYLES). The parts a style plays are heard together
 (the model hears the whole texture, as a pianist does), each shaped around its own level
 by the one output step (humanizer.output), with whole-file context by default, or with a
 latency exactly as the live daemon predicts it (engine.heard_ahead).
@@ -70,13 +71,14 @@ def humanize_part(engine: Engine, notes: Sequence[Note], settings: output.Output
 
 @dataclass
 class Part:
-    """One track's notes on one channel, and the style that plays them."""
+    """One track's notes on one channel (a kit: every track's notes on channel 10, one
+    part as live), its role in the band and the style that plays it (None: left as drawn)."""
 
     track: int
     channel: int
-    style: str
+    style: str | None
     indices: list[int] = field(default_factory=list)  # into the file's notes
-    role: Role | None = None  # what it plays in the band (humanizer.roles), once known
+    role: Role | None = None  # what it plays in the band (humanizer.roles)
 
 
 @dataclass
@@ -89,60 +91,97 @@ class HumanizedFile:
     parts: list[Part]
 
 
-class Humanizer:
-    """Styles per channel, loaded once, applied to one file at a time.
+# (track, channel) -> the track's General MIDI program for the channel and its name
+Instruments = Mapping[tuple[int, int], tuple[int | None, str]]
 
-    `style` plays every channel without a style of its own in `channel_styles` (0-15 ->
-    style); with neither, channel 10 plays drums and the others the default style.
-    Channels in `skip` pass through untouched. With `meter`, styles that hear the meter
-    get it from each file's tempo map and time signatures; without, they play as the
-    daemon does without MIDI clock. With the settings' variation, each file is a take
-    drawn for `seed` (the same seed, the same take).
+
+class Humanizer:
+    """Styles per part, loaded once, applied to one file at a time.
+
+    Each part gets the style of its role in the band (models.ROLE_STYLES; roles read from
+    the part by humanizer.roles, or set per channel in `channel_roles`, 0-15 -> role),
+    unless the user chose one: `channel_styles` (0-15 -> style) for a channel, `style`
+    for every other channel. A kit heard on a channel other than 10 is left as drawn
+    unless `kits_anywhere` (the user asked for it) gives it the drums style. Channels in
+    `skip` pass through untouched. With `meter`, styles that hear the meter get it from
+    each file's tempo map and time signatures; without, they play as the daemon does
+    without MIDI clock. With the settings' variation, each file is a take drawn for
+    `seed` (the same seed, the same take).
     """
 
     def __init__(self, style: str | None, settings: output.OutputSettings,
                  latency: float | None = None, channel_styles: Mapping[int, str] | None = None,
-                 skip: Sequence[int] = (), meter: bool = True, seed: int = 0):
+                 skip: Sequence[int] = (), meter: bool = True, seed: int = 0,
+                 channel_roles: Mapping[int, str] | None = None, kits_anywhere: bool = False):
         self.settings = settings
         self.meter = meter
         self.seed = seed
         self.lookahead = None if latency is None else heard_ahead(latency, settings.timing > 0)
-        self.default = style or models.DEFAULT_STYLE
-        self.styles = {**models.default_channel_styles(style is not None),
+        self.chosen = style
+        self.channel_roles = dict(channel_roles or {})
+        self.styles = {**models.default_channel_styles(style is not None, self.channel_roles),
                        **(channel_styles or {})}
+        self.kits_anywhere = kits_anywhere
         self.skip = set(skip)
-        self.engines = {name: models.load(name, threads=2)
-                        for name in {self.default, *self.styles.values()}}
+        wanted = {*self.styles.values(), style or models.DEFAULT_STYLE}
+        if style is None:
+            wanted |= {models.role_style(role) for role in models.ROLE_STYLES}
+        self.engines = {name: models.load(name, threads=2) for name in wanted}
         refusal = without_timing(self.engines.values(), "--timing", "see humanizer models")
         if settings.timing and refusal:
             raise HumanizerError(refusal)
 
-    def style_of(self, channel: int) -> str:
-        return self.styles.get(channel, self.default)
+    def style_of(self, channel: int, role: Role | None = None) -> str | None:
+        """The style that plays a part on `channel` with `role`: the user's choice for the
+        channel or for every channel, else the role's (None: a kit off channel 10, left as
+        drawn unless kits_anywhere)."""
+        if channel in self.styles:
+            return self.styles[channel]
+        if self.chosen is not None or role is None:
+            return self.chosen or models.DEFAULT_STYLE
+        if role.name == "drums" and channel != models.DRUM_CHANNEL and not self.kits_anywhere:
+            return None
+        return models.role_style(role.name)
 
-    def parts(self, notes: Sequence[Note]) -> list[Part]:
-        """The file's parts, in order of their first note; skipped channels are none."""
+    def role_of(self, notes: Sequence[Note], channel: int, program: int | None,
+                name: str) -> Role:
+        """A part's role: the user's for its channel, else what its notes and track say."""
+        if channel in self.channel_roles:
+            return Role(self.channel_roles[channel], "set by you")
+        return role_of(notes, channel, program, name)
+
+    def parts(self, notes: Sequence[Note], instruments: Instruments | None = None
+              ) -> list[Part]:
+        """The file's parts with their roles and styles, in order of their first note;
+        skipped channels are none. Channel 10 is one part over all its tracks (a kit split
+        into a kick track and a snare track is still one drummer), as live."""
         found: dict[tuple[int, int], Part] = {}
         for i, note in enumerate(notes):
             if note.channel in self.skip:
                 continue
-            key = note.track, note.channel
+            key = (-1 if note.channel == models.DRUM_CHANNEL else note.track), note.channel
             if key not in found:
-                found[key] = Part(note.track, note.channel, self.style_of(note.channel))
+                found[key] = Part(note.track, note.channel, None)
             found[key].indices.append(i)
+        for part in found.values():
+            program, name = (instruments or {}).get((part.track, part.channel), (None, ""))
+            part.role = self.role_of([notes[i] for i in part.indices], part.channel,
+                                     program, name)
+            part.style = self.style_of(part.channel, part.role)
         return list(found.values())
 
     def changes(self, notes: Sequence[Note], meter: Meter | None = None,
-                takes: Takes | None = None) -> tuple[list[int], list[float], list[Part]]:
+                takes: Takes | None = None, instruments: Instruments | None = None
+                ) -> tuple[list[int], list[float], list[Part]]:
         """New velocities and onset shifts (seconds) for every note (`meter`: each note's
         place in the bar, or unknown). A style hears all the parts it plays together (a
         pianist's two hands, a band's keys), as the daemon hears its channels; each part
         keeps its own level and centre."""
         velocities = [note.velocity for note in notes]
         shifts = [0.0] * len(notes)
-        parts = self.parts(notes)
+        parts = self.parts(notes, instruments)
         takes = Takes(self.seed) if takes is None else takes
-        for style in sorted({part.style for part in parts}):
+        for style in sorted({part.style for part in parts if part.style is not None}):
             indices, owners = [], []
             for number, part in enumerate(parts):
                 if part.style == style:
@@ -160,11 +199,9 @@ class Humanizer:
         """Humanize one file into target (written atomically: no partial file)."""
         note_file = read(source)
         meter = meters.of_file(note_file.midi, note_file.notes) if self.meter else None
-        velocities, shifts, parts = self.changes(note_file.notes, meter)
-        for part in parts:
-            program, name = instrument_of(note_file.midi, part.track, part.channel)
-            part.role = role_of([note_file.notes[i] for i in part.indices], part.channel,
-                                program, name)
+        instruments = {key: instrument_of(note_file.midi, *key)
+                       for key in {(note.track, note.channel) for note in note_file.notes}}
+        velocities, shifts, parts = self.changes(note_file.notes, meter, None, instruments)
         midi = with_velocities(note_file, velocities)
         if any(shifts):
             midi = with_timing(midi, note_file, shifts)

@@ -144,6 +144,22 @@ def channel_style(pair: str) -> tuple[int, str]:
 
 
 
+def channel_role(pair: str) -> tuple[int, str]:
+    """`N=ROLE` as (channel 0-15, role): a part's role in the band (humanizer.roles)."""
+    from humanizer.roles import ROLES
+
+    number_, _, role = pair.partition("=")
+    try:
+        index = channel(number_.strip())
+    except HumanizerError:
+        index = None
+    role = role.strip().lower()
+    if index is None or role not in ROLES:
+        raise HumanizerError(f"'{pair}': write CHANNEL=ROLE with a channel from 1 to 16 "
+                             f"and a role of {', '.join(ROLES)}, e.g. 2=bass")
+    return index, role
+
+
 def feel(text: object) -> float:
     """A signed shift of a whole part in seconds (`8ms` behind, `-8ms` ahead), within the
     50 ms a note may move."""

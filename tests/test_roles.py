@@ -122,18 +122,26 @@ def test_the_summary_names_each_part_s_role_and_a_kit_off_channel_10(tmp_path, c
 
 def test_a_part_that_comes_out_flat_says_why_and_a_seed_alone_says_it_changes_nothing(
         tmp_path, capsys):
-    """Parts drawn at the top of the range come out nearly flat today: the summary says so
-    and why, in one line each; --seed without --variation changes nothing and says so."""
+    """Parts drawn at the top of the range come out shaped, the one drawn at 127 moved
+    down to leave its accents room, and the summary says so; a part that comes out flat
+    (here: at a low strength) says why, in one line each; --seed without --variation
+    changes nothing and says so."""
     from humanizer.examples.arrangements import write_all
 
     source = next(path for path in write_all(tmp_path / "in") if path.name == "loud.mid")
     code, printed, err = run(capsys, "humanize", source, "-o", tmp_path / "out.mid",
                              "--seed", "3")
     assert code == 0
-    assert "nearly flat: drawn at 127, at the top of the range" in printed
+    spreads = [float(line.split("spread")[1].split(",")[0])
+               for line in printed.splitlines() if line.strip().startswith("after:")]
+    assert len(spreads) == 4 and min(spreads) >= 3.0 and "nearly flat" not in printed
+    assert printed.count("level moved down from the top of the range by 8") == 1
+    code, printed, _ = run(capsys, "humanize", source, "-o", tmp_path / "weak.mid",
+                           "--strength", "0.1")
     flat = [line for line in printed.splitlines() if "nearly flat" in line]
     spreads = [float(line.split("spread")[1].split(",")[0])
                for line in printed.splitlines() if line.strip().startswith("after:")]
     assert len(flat) == sum(spread < 3.0 for spread in spreads) >= 1
+    assert all("at strength 0.1" in line for line in flat)
     assert err.strip() == ("humanizer: --seed changes nothing without --variation (every "
                            "take is the same)")

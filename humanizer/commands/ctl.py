@@ -38,7 +38,8 @@ SETTINGS_HELP = ("strength 0..1, variation 0..1, seed 0..2147483647, timing 0..1
                  "-50ms..50ms (with timing), latency 0ms..5s, velocity_min and velocity_max "
                  "1..127, bypass on|off, meter N/D (e.g. 6/8, or \"4/4 3/4@17\": 3/4 from "
                  "bar 17), bpm 20..400|off (a grid without clock), clock_thru on|off, "
-                 "skip_channels 4,5|none (pass untouched)")
+                 "skip_channels 4,5|none (pass untouched), role N=ROLE (a channel's role "
+                 "in the band: drums, bass, lead, comping, pad or keys; its style plays it)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -59,7 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     setting = action("set", f"change a setting: {SETTINGS_HELP}")
     setting.add_argument("key", help="the setting: strength, variation, seed, timing, feel, "
                                      "latency, velocity_min, velocity_max, bypass, meter, bpm, "
-                                     "clock_thru or skip_channels")
+                                     "clock_thru, skip_channels or role")
     setting.add_argument("value", nargs="+", help="its new value, e.g. 0.5, 250ms, -8ms, on "
                                                   "(a meter that changes: 4/4 3/4@17)")
     bypass = action("bypass", "pass velocities through unchanged (on|off)")

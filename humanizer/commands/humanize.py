@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from humanizer import config, output, values
+from humanizer import config, models, output, values
 from humanizer.commands import checked
 from humanizer.errors import HumanizerError
 from humanizer.offline import HumanizedFile, Humanizer, Part
@@ -34,6 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--plot", type=Path, metavar="PICTURE",
                         help="also draw each part's velocities before and after, and the "
                              "timing shifts: a .png, or an .html page (needs the plot extra)")
+    parser.add_argument("--kits-anywhere", action="store_true", default=None,
+                        help="give a drum kit heard on a channel other than 10 the drums "
+                             "style (default: left as drawn, and the summary says so)")
     parser.add_argument("--force", action="store_true", help="overwrite existing output")
     parser.add_argument("--config", type=Path, metavar="FILE",
                         help="settings file (TOML, as serve reads it; default: "
@@ -52,11 +55,17 @@ DEFAULTS = {"strength": values.DEFAULT_STRENGTH, "variation": values.DEFAULT_VAR
 
 def add_style_arguments(parser: argparse.ArgumentParser) -> None:
     """The options `humanize` and `serve` share: styles per channel and how they play."""
-    parser.add_argument("--style", help="style for every channel without its own (default: "
-                                        "piano, and drums on channel 10)")
+    parser.add_argument("--style", help="one style for every channel without its own "
+                                        "(default: each part its role's style - drums, "
+                                        "bass, lead, comping, pad, or pop for keys)")
     parser.add_argument("--channel-style", action="append", default=[], metavar="N=STYLE",
                         type=checked(values.channel_style),
                         help="style for MIDI channel N (1-16), e.g. 10=drums; repeatable")
+    parser.add_argument("--channel-role", action="append", default=[], metavar="N=ROLE",
+                        type=checked(values.channel_role),
+                        help="the role of MIDI channel N's part (drums, bass, lead, comping, "
+                             "pad or keys), e.g. 2=bass: its role's style plays it; "
+                             "repeatable")
     parser.add_argument("--skip-channel", action="append", default=[], metavar="N",
                         type=checked(values.channel),
                         help="leave channel N (1-16) exactly as it is; repeatable")
@@ -152,7 +161,9 @@ def run(args: argparse.Namespace) -> int:
                           args.latency,
                           {**configured.get("channels", {}), **dict(args.channel_style)},
                           args.skip_channel or configured.get("skip_channels", []),
-                          args.meter, chosen["seed"])
+                          args.meter, chosen["seed"],
+                          {**configured.get("roles", {}), **dict(args.channel_role)},
+                          bool(args.kits_anywhere or configured.get("kits_anywhere")))
     failed = 0
     for input_file, output_file in progress(work, len(work), "humanizing"):
         try:
@@ -164,7 +175,8 @@ def run(args: argparse.Namespace) -> int:
             failed += 1
             continue
         if len(work) == 1:
-            summary(result, output_file)
+            summary(result, output_file, chosen["strength"])
+            notices(result, humanizer, chosen["timing"])
             if args.plot is not None:
                 plot.humanized(result, args.plot)
                 print(f"drew {args.plot}")
@@ -175,21 +187,41 @@ def run(args: argparse.Namespace) -> int:
 
 AUDIBLE = 3.0  # velocity steps of spread: below it a part sounds as flat as it came
 TOP, BOTTOM = 112, 16  # a part drawn beyond these has little room left to move
+LEVEL_MOVE = 3.0  # a flat part's mean moved this far: said (output.ROOM moves it up to 8)
 
 
-def why_flat(before: list[int], after: list[int], part: Part) -> str | None:
+def why_flat(before: list[int], after: list[int], part: Part,
+             strength: float = 1.0) -> str | None:
     """Why a part of 20 notes or more came out with a spread under AUDIBLE, in one line
     (None if it did not): a user must not take an inaudible change for humanization."""
     if len(after) < 20 or np.std(after) >= AUDIBLE or np.std(before) >= AUDIBLE:
         return None
+    if strength < 1.0:
+        return f"nearly flat: at strength {strength:g} the style's shape is scaled down"
     level = float(np.mean(before))
     if level >= TOP or level <= BOTTOM:
         side = "top" if level >= TOP else "bottom"
         return (f"nearly flat: drawn at {level:.0f}, at the {side} of the range, it has "
                 "little room to move (draw it further from the edge)")
+    if part.style is None:
+        return None  # said already: a kit left as drawn
     role = "" if part.role is None else f"{part.role.name} "
     return (f"nearly flat: the {part.style} style gives this {role}part little shape "
             "(try another style with --channel-style)")
+
+
+def notices(result: HumanizedFile, humanizer: Humanizer, timing: float) -> None:
+    """One line each for what the output's user must know: a non-commercial style made
+    it, or timing was asked of styles that have none."""
+    used = {part.style for part in result.parts if part.style is not None}
+    engines = [humanizer.engines[style] for style in sorted(used)]
+    for engine in engines:
+        if models.non_commercial(engine.contract):
+            print(f"  note: made with the {engine.contract.name} style, licensed "
+                  f"{engine.contract.licence}: not for commercial use")
+    if timing and engines and not any(engine.contract.timing for engine in engines):
+        print("  note: --timing changes nothing here: no part's style has a timing head "
+              "(the drums style has)")
 
 
 def describe(velocities: list[int]) -> str:
@@ -207,7 +239,7 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def summary(result: HumanizedFile, written: Path) -> None:
+def summary(result: HumanizedFile, written: Path, strength: float = 1.0) -> None:
     """A short before/after report, part by part, so a user sees what changed."""
     notes = result.before.notes
     if not notes:
@@ -224,14 +256,23 @@ def summary(result: HumanizedFile, written: Path) -> None:
         before = [notes[i].velocity for i in part.indices]
         after = [result.velocities[i] for i in part.indices]
         role = "" if part.role is None else f"{part.role.name} ({part.role.why}), "
-        print(f"  track {part.track}, channel {part.channel + 1}: {role}style {part.style}, "
+        tracks = sorted({notes[i].track for i in part.indices})
+        where = f"track{'s' if len(tracks) > 1 else ''} {', '.join(map(str, tracks))}"
+        print(f"  {where}, channel {part.channel + 1}: {role}style {part.style or 'none'}, "
               f"{plural(len(before), 'note')}")
         if part.role is not None and part.role.name == "drums" and part.style != "drums":
-            print(f"    a drum kit played by the {part.style} style: give it the drums style "
-                  f"with --channel-style {part.channel + 1}=drums")
+            played = ("left as drawn" if part.style is None
+                      else f"played by the {part.style} style")
+            print(f"    a drum kit {played}: give it the drums style with --channel-style "
+                  f"{part.channel + 1}=drums (or kits_anywhere = true in the config)")
         print(f"    before: {describe(before)}")
         print(f"    after:  {describe(after)}")
-        why = why_flat(before, after, part)
+        moved = float(np.mean(after) - np.mean(before))
+        if np.std(before) < AUDIBLE and abs(moved) >= LEVEL_MOVE:
+            side = "down from the top" if moved < 0 else "up from the bottom"
+            print(f"    level moved {side} of the range by {abs(moved):.0f}, to leave its "
+                  "accents room")
+        why = why_flat(before, after, part, strength)
         if why:
             print(f"    {why}")
         moved = np.array([result.shifts[i] for i in part.indices

@@ -25,13 +25,16 @@ def _switch(value: object) -> str:
 
 
 def styles_line(styles: dict) -> str:
-    """'piano on every channel', or 'drums on 10; piano on the others'."""
+    """'pop on every channel', or 'drums on 10 (drums); bass on 2 (bass); pop on the
+    others': each channel's style, and its role in the band where one is set."""
     channels = styles.get("channels") or {}
+    roles = styles.get("roles") or {}
     if not channels:
         return f"{styles.get('default')} on every channel"
     by_style: dict[str, list[str]] = {}
     for channel, style in channels.items():
-        by_style.setdefault(style, []).append(str(channel))
+        role = f" ({roles[channel]})" if channel in roles else ""
+        by_style.setdefault(style, []).append(f"{channel}{role}")
     own = [f"{style} on {', '.join(numbers)}" for style, numbers in by_style.items()]
     return "; ".join(own) + f"; {styles.get('default')} on the others"
 

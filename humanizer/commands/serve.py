@@ -81,13 +81,15 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings(**chosen)
     values.velocity_range(settings.velocity_min, settings.velocity_max)
     style = args.style or configured.get("style")
-    channel_styles = {**models.default_channel_styles(style is not None),
+    channel_roles = {**configured.get("roles", {}), **dict(args.channel_role)}
+    channel_styles = {**models.default_channel_styles(style is not None, channel_roles),
                       **configured.get("channels", {}), **dict(args.channel_style)}
-    for key, given in (("style", args.style), ("channels", args.channel_style)):
+    for key, given in (("style", args.style), ("channels", args.channel_style),
+                       ("roles", args.channel_role)):
         sources[key] = "flag" if given else "config" if key in configured else "default"
     options = ServeOptions(
         settings=settings, style=style or models.DEFAULT_STYLE,
-        channel_styles=channel_styles,
+        channel_styles=channel_styles, channel_roles=channel_roles,
         sources=sources, config=None if source is None else str(source), api=args.api,
         in_port=args.in_port, out_port=args.out_port, control=args.control,
         events=args.events, allow_remote=args.allow_remote, curve_keys=args.curve_keys)

@@ -94,7 +94,8 @@ def part_rows() -> list[str]:
                           if (n.track, n.channel) == (track, channel)]
                 after = np.array([result.velocities[i] for i in chosen])
                 moved = np.array([result.shifts[i] for i in chosen]) * 1000
-                style = humanizer.style_of(channel)
+                part = next(p for p in result.parts if chosen[0] in p.indices)
+                style = f"{part.role.name}, {part.style}" if part.role else part.style
                 rows.append(f"| {path.name} | {name} ({style}) | {levels[name]} | "
                             f"{after.mean():.1f} | {after.std():.1f} | "
                             f"{np.mean(after <= 1) * 100:.1f} / {np.mean(after >= 127) * 100:.1f}"
