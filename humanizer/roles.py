@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from humanizer import drumkit
 from humanizer.notes import Note
 
 ROLES = ("drums", "bass", "lead", "comping", "pad", "keys")
@@ -29,9 +30,11 @@ FAMILIES = ("piano", "chromatic percussion", "organ", "guitar", "bass", "strings
             "percussive", "sound effects")  # the General MIDI program families, 8 each
 DRUM_CHANNEL = 9  # MIDI channel 10
 CHORD_SECONDS = 0.035  # onsets this close are one chord (as notefeatures hears chords)
-# the kit's core pieces (kick, snare, hats, toms, crash, ride): most of any kit part's notes
+# the kit's core pieces (kick, snare, hats, toms, crash, ride) and the percussion played
+# with them (shaker, tambourine, congas...): most of any kit part's notes
 KIT_CORE = {35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 55,
             57, 59}
+KIT_KEYS = KIT_CORE | set(drumkit.NEAREST_PIECE)
 # the kit's pieces, as a drummer plays them together: a part on them is a kit, not a line
 PIECES = ((35, 36), (37, 38, 39, 40), (42, 44, 46), (49, 51, 52, 55, 57, 59))
 # words in a track name, checked in this order ("bass drum" is a kit's)
@@ -118,7 +121,7 @@ class Playing:
         together = np.concatenate([[False], gaps < CHORD_SECONDS]) \
             | np.concatenate([gaps < CHORD_SECONDS, [False]])
         span = max(float(starts[-1] + lengths.max() - starts[0]), 1e-9)
-        kit = np.isin(pitches, list(KIT_CORE)) & (lengths < 0.25)
+        kit = np.isin(pitches, list(KIT_KEYS)) & (lengths < 0.25)
         pieces = sum(np.isin(pitches, piece).mean() >= 0.05 for piece in PIECES)
         return Playing(len(notes), float(together.mean()), float(np.median(pitches)),
                        float(np.median(lengths)), float(lengths.sum() / span),

@@ -186,7 +186,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 AUDIBLE = 3.0  # velocity steps of spread: below it a part sounds as flat as it came
-TOP, BOTTOM = 112, 16  # a part drawn beyond these has little room left to move
 LEVEL_MOVE = 3.0  # a flat part's mean moved this far: said (output.ROOM moves it up to 8)
 
 
@@ -198,11 +197,6 @@ def why_flat(before: list[int], after: list[int], part: Part,
         return None
     if strength < 1.0:
         return f"nearly flat: at strength {strength:g} the style's shape is scaled down"
-    level = float(np.mean(before))
-    if level >= TOP or level <= BOTTOM:
-        side = "top" if level >= TOP else "bottom"
-        return (f"nearly flat: drawn at {level:.0f}, at the {side} of the range, it has "
-                "little room to move (draw it further from the edge)")
     if part.style is None:
         return None  # said already: a kit left as drawn
     role = "" if part.role is None else f"{part.role.name} "
@@ -264,7 +258,7 @@ def summary(result: HumanizedFile, written: Path, strength: float = 1.0) -> None
             played = ("left as drawn" if part.style is None
                       else f"played by the {part.style} style")
             print(f"    a drum kit {played}: give it the drums style with --channel-style "
-                  f"{part.channel + 1}=drums (or kits_anywhere = true in the config)")
+                  f"{part.channel + 1}=drums, or --kits-anywhere")
         print(f"    before: {describe(before)}")
         print(f"    after:  {describe(after)}")
         moved = float(np.mean(after) - np.mean(before))

@@ -163,7 +163,8 @@ def stats_text(reply: dict) -> str:
 
 TEXTS: dict[str, Callable[[dict], str]] = {
     "status": status_text, "models": models_text, "use": use_text, "stats": stats_text,
-    "set": lambda reply: f"settings: {settings_line(reply.get('settings', {}))}",
+    "set": lambda reply: (f"styles: {styles_line(reply['styles'])}" if "styles" in reply
+                          else f"settings: {settings_line(reply.get('settings', {}))}"),
     "bypass": lambda reply: f"bypass {_switch(reply.get('bypass'))}",
     "panic": lambda reply: f"released {reply.get('released', 0)} sounding notes",
 }

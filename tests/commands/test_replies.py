@@ -52,6 +52,12 @@ def test_a_dead_thread_and_no_clock_are_said_plainly():
                                    "position": "18.2.00"}) == \
         "clock (locked), 96 bpm, 3/4, at 18.2.00"
     assert replies.styles_line({"default": "pop", "channels": {}}) == "pop on every channel"
+    assert replies.styles_line({"default": "pop", "channels": {"2": "bass", "10": "drums"},
+                                "roles": {"2": "bass", "10": "drums"}}) == \
+        "bass on 2 (bass); drums on 10 (drums); pop on the others"
+    assert replies.text_of("set", {"styles": {"default": "pop", "channels": {"3": "comping"},
+                                              "roles": {"3": "comping"}}}) == \
+        "styles: comping on 3 (comping); pop on the others"
     assert replies.sources_line({"latency": "default"}) == "all defaults"
 
 

@@ -32,3 +32,26 @@ def test_status_says_where_each_setting_came_from(tmp_path):
         finally:
             code, printed = daemon.stop()
     assert code == 0 and "humanizer: stopped: " in printed  # it says it stopped
+
+
+def test_roles_from_the_config_a_flag_and_ctl_choose_each_channel_s_style(tmp_path):
+    """Live, a part's track name is never heard: a channel's role is set (config, flag,
+    ctl set role) and its role's style plays it; status shows each channel's role."""
+    path = tmp_path / "config.toml"
+    path.write_text('[roles]\n2 = "bass"\n')
+    with jack_server():
+        daemon = Daemon("--config", str(path), "--channel-role", "5=lead")
+        try:
+            styles = daemon.ask({"cmd": "status"})["styles"]
+            assert styles["channels"]["2"] == models.role_style("bass")
+            assert styles["channels"]["5"] == models.role_style("lead")
+            assert styles["roles"] == {"2": "bass", "5": "lead", "10": "drums"}
+            reply = daemon.ask({"cmd": "set", "key": "role", "value": "3=comping"})
+            assert reply["ok"] and reply["styles"]["roles"]["3"] == "comping"
+            assert reply["styles"]["channels"]["3"] == models.role_style("comping")
+            refused = daemon.ask({"cmd": "set", "key": "role", "value": "3=tuba"})
+            assert not refused["ok"] and "2=bass" in refused["error"]
+            assert daemon.ask({"cmd": "status"})["sources"]["roles"] == "ctl"
+        finally:
+            code, _ = daemon.stop()
+    assert code == 0

@@ -225,7 +225,8 @@ def test_ctl_talks_to_the_daemon(daemon):
     assert refused.returncode == 1 and "between 0 and 1" in refused.stderr
     assert ctl("bypass", "on").returncode == 0
     assert ctl("use", "drums", "--channel", "10").returncode == 0
-    assert "drums on 10; piano on the others" in ctl("models").stdout
+    assert "drums on 10 (drums); pop on the others" in ctl("models").stdout
+    assert ctl("set", "role", "2=bass").returncode == 0
     assert '"drums"' in ctl("models", "--json").stdout
     assert ctl("panic").returncode == 0
     settings = daemon.ask({"cmd": "status"})["settings"]
