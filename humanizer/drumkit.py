@@ -12,8 +12,9 @@ of the piece, but not those of the stroke (measured: docs/experiments.md, sectio
 
 Percussion the kit never had (congas, cowbell, tambourine, shaker...) is heard as the
 kit's nearest piece (NEAREST_PIECE): a shaker's or a tambourine's sixteenths are played
-like a hi-hat's, congas and bongos like toms, a cowbell or a triangle like the ride, claves
-and wood blocks like a side stick - not passed through flat (issue 34: a cabasa part of
+like a hi-hat's, a cowbell or a triangle like the ride's bell, congas, bongos, claves and
+wood blocks like a side stick - a groove's voices at the snare's level, where the toms the
+drummers played (in fills, 23-35 above the kit) would put a conga part on 127 - not passed through flat (issue 34: a cabasa part of
 1,056 notes came out untouched). Only a note no piece is near (an effect) keeps the
 user's velocity.
 """
@@ -45,11 +46,12 @@ SAME_PIECE = {35: 36, 39: 38, 41: 43, 49: 55, 46: 26}
 NEAREST_PIECE = {
     54: 42, 69: 42, 70: 42, 73: 42, 74: 42, 82: 42, 83: 42,  # tambourine, cabasa, maracas,
     # guiro, shaker, jingle bell: steady subdivisions, like a closed hi-hat
-    56: 51, 67: 51, 68: 51, 80: 51, 81: 51, 34: 51,  # cowbell, agogo, triangle, metronome
-    # bell: like the ride
-    60: 50, 61: 48, 62: 47, 63: 45, 64: 43, 65: 48, 66: 43, 78: 47, 79: 45,  # bongos,
-    # congas, timbales, cuica: like the toms, high to low
-    75: 37, 76: 37, 77: 37, 31: 37, 33: 37,  # claves, wood blocks, sticks: a side stick
+    56: 53, 67: 53, 68: 53, 80: 53, 81: 53, 34: 53,  # cowbell, agogo, triangle, metronome
+    # bell: like the ride's bell
+    60: 37, 61: 37, 62: 37, 63: 37, 64: 37, 65: 37, 66: 37, 78: 37, 79: 37,  # bongos,
+    # congas, timbales, cuica - a groove's hand drums, not a fill's toms - like the side
+    # stick, as are claves, wood blocks and sticks
+    75: 37, 76: 37, 77: 37, 31: 37, 33: 37,
 }
 _CLASS_OF = {note: name for name, notes in CLASSES.items() for note in notes}
 

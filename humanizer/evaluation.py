@@ -108,14 +108,15 @@ def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
              input_kind: str = "performance", timing: float = 0.0,
              input_dynamics: float = 0.0, variation: tuple[float, int] = (0.0, 0),
              pictures: Path | None = None, input_phrase: bool = False,
-             meter: bool = True) -> dict:
+             meter: bool = True, realism: bool = False) -> dict:
     """The metrics of the model and the baselines over the onsets of all files (with
     `timing` > 0, also of its onset offsets moved by that amount, as `humanize --timing`
     moves them); with `pictures`, a picture of each file there. `input_dynamics` and
     `input_phrase` draw the players' dynamics into the input (with_dynamics); the input as
     given is then a baseline, as it is for the notation's dynamics (`marked`). Without
     `meter` the style is not given the meter the data knows (the accent profile is still
-    measured by it).
+    measured by it). With `realism`, how often a classifier tells the style's output from
+    the players' (humanizer.realism).
 
     Files are spread over worker processes (one model session each): a fixed lookahead
     runs one window per onset, which is the slow part of an evaluation.
@@ -138,8 +139,13 @@ def evaluate(engine: Engine, files: list[Path], lookahead: float | None,
         for result in results:
             plot.evaluated(result.name, result.true, result.predicted, result.times,
                            pictures / f"{Path(result.name).stem}.png")
-    return report_of(engine, results, len(files), input_kind, timing, input_dynamics,
-                     variation[0], input_phrase, meter)
+    report = report_of(engine, results, len(files), input_kind, timing, input_dynamics,
+                       variation[0], input_phrase, meter)
+    if realism:
+        from humanizer.realism import realism_report
+
+        report["realism"] = realism_report(results)
+    return report
 
 
 def humanized(engine: Engine, files: list[Path], workers: int | None,

@@ -55,12 +55,12 @@ def test_a_flat_part_keeps_its_mean_and_few_notes_on_the_limits(level, spread, a
 @pytest.mark.parametrize("level", [110, 119, 127])
 def test_a_part_at_the_top_is_shaped_nearly_as_audibly_as_one_at_64(level):
     """Issue 34, item 4: its mean moves inward by at most 8, its loudest notes reach 127,
-    at most a quarter of its notes sit on 127. With 8 steps between a mean at 119 and 127,
-    0.75 of the spread at 64 is what fits."""
+    at most a quarter of its notes sit on 127. With 8 steps between a mean at 119 and 127
+    and 2 spreads kept under the knee's end, 0.64 of the spread at 64 is what fits."""
     deviations = human_deviations(10.0)
     middle = play(64, deviations)
     out = play(level, deviations)
-    assert out.std() >= 0.7 * middle.std()
+    assert out.std() >= 0.6 * middle.std()
     assert abs(out.mean() - level) <= 8.1  # 8, and the rounding to whole velocities
     assert np.mean(out == 127) <= 0.25 and out.max() == 127
 

@@ -72,6 +72,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="0..1, as humanize --timing: move notes by this much of the "
                              "timing head's offsets and report their onset-offset MAE (ms) "
                              "against no offset (needs --input score; AMOUNT 1 if not given)")
+    parser.add_argument("--realism", action="store_true",
+                        help="also train a classifier to tell the players' velocities from "
+                             "the style's on half the files and report how often it does on "
+                             "the others (50%%: it cannot tell; the flat input: near 100%%; "
+                             "needs scikit-learn, the train extra)")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object instead of a table")
     parser.add_argument("--plot", type=Path, metavar="FOLDER",
@@ -90,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
                                  timing=args.timing, pictures=args.plot,
                                  input_dynamics=args.input_dynamics,
                                  input_phrase=args.input_phrase, meter=args.meter,
-                                 variation=(args.variation, args.seed))
+                                 variation=(args.variation, args.seed),
+                                 realism=args.realism)
     label = evaluation.lookahead_label(args.lookahead)
     report.update(style=args.style, lookahead=label)
     if args.json:
@@ -109,6 +115,11 @@ def run(args: argparse.Namespace) -> int:
         timing = report["timing"]
         print(f"timing: onset-offset MAE {timing['mae_ms']:.1f} ms (no offset "
               f"{timing['zero_mae_ms']:.1f} ms), r (median) {timing['pearson_median'] + 0.0:.3f}")
+    if "realism" in report:
+        realism = report["realism"]
+        print(f"passes for a player? a classifier tells the model from the players "
+              f"{realism['model']:.1f}% of the time (the flat input {realism['flat']:.1f}%; "
+              "50% = it cannot tell)")
     limits = report["at_limits"]
     print(f"at the limits: model {limits['model_low']:.2f}% at 1, {limits['model_high']:.2f}% "
           f"at 127 (played {limits['played_low']:.2f}% and {limits['played_high']:.2f}%)")
