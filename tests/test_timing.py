@@ -277,3 +277,19 @@ def test_the_summary_counts_the_notes_that_moved_in_the_written_file(tmp_path, c
     said = sum(int(line.split("timing: ")[1].split()[0]) for line in out.splitlines()
                if "timing: " in line and "moved" in line)
     assert said == moved > 0
+
+
+def test_layered_notes_of_a_part_stay_together_and_a_kick_may_still_lead_its_hat():
+    """Issue 35, item 1: notes within 15 ms of each other in a part (a flam, a layered
+    clap) keep within 15 ms of their stroke's first note's shift - never 30 ms apart -
+    while notes further apart, and other parts' notes, move as predicted."""
+    from humanizer.perform import LAYERED, TOGETHER, layered
+
+    starts = np.array([0.0, 0.006, 0.012, 0.5, 0.5, 1.0, 0.003])
+    owners = np.array([0, 0, 0, 0, 0, 0, 1])
+    wanted = np.array([-0.04, 0.04, 0.03, -0.005, 0.004, 0.05, 0.05])
+    moved = layered(wanted, starts, owners)
+    assert moved.tolist() == pytest.approx([-0.04, -0.025, -0.025, -0.005, 0.004, 0.05, 0.05])
+    clap = starts[:3] + moved[:3]
+    assert np.ptp(clap) <= LAYERED + TOGETHER  # was 0.092 s apart: one clap
+    assert moved[4] - moved[3] == pytest.approx(0.009)  # the kick leads the hat
