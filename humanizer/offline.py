@@ -123,9 +123,11 @@ class Humanizer:
                        **(channel_styles or {})}
         self.kits_anywhere = kits_anywhere
         self.skip = set(skip)
+        # each role's style, fixed now: a style installed while this runs changes nothing
+        self.role_styles = {role: models.role_style(role) for role in models.ROLE_STYLES}
         wanted = {*self.styles.values(), style or models.DEFAULT_STYLE}
         if style is None:
-            wanted |= {models.role_style(role) for role in models.ROLE_STYLES}
+            wanted |= set(self.role_styles.values())
         self.engines = {name: models.load(name, threads=2) for name in wanted}
         refusal = without_timing(self.engines.values(), "--timing", "see humanizer models")
         if settings.timing and refusal:
@@ -141,7 +143,7 @@ class Humanizer:
             return self.chosen or models.DEFAULT_STYLE
         if role.name == "drums" and channel != models.DRUM_CHANNEL and not self.kits_anywhere:
             return None
-        return models.role_style(role.name)
+        return self.role_styles[role.name]
 
     def role_of(self, notes: Sequence[Note], channel: int, program: int | None,
                 name: str) -> Role:

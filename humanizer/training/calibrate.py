@@ -38,6 +38,7 @@ GAINS = (1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 3.0)
 TARGET_SPREAD = 0.9
 TARGET_VARIATION_SPREAD = 1.0  # a take at variation 1: as wide as the player
 VARIATION_SCALES = tuple(round(0.5 + 0.05 * i, 2) for i in range(51))  # 0.5 .. 3.0
+SPREAD_STEP = 0.02  # spread ratios this close are the same spread, for choosing a gain
 SPREAD_FLOOR = 0.7  # never flatter than this on validation (a style must stay above 0.6)
 # the chosen gain's MAE stays at least 5% below the flat input's: issue 34 asks each role for
 # 0.8-1.2 of its players' spread, which at 10% the pop style missed (0.73 at gain 1.25; 0.88
@@ -118,7 +119,9 @@ def table(raws: list[Raw], gains: tuple[float, ...] = GAINS) -> dict[float, dict
 def choose_gain(rows: dict[float, dict[str, float]], target: float = TARGET_SPREAD,
                 margin: float = MAE_MARGIN, floor: float = SPREAD_FLOOR) -> float:
     """The smallest gain that reaches the target spread while its MAE stays at least
-    `margin` below flat's; else the widest gain that keeps that margin, if its spread
+    `margin` below flat's; else the gain that keeps that margin with the widest spread
+    (the smallest of those within SPREAD_STEP of it: where the spread stops growing - the
+    output's headroom holds a loud kit back - a larger gain only costs MAE), if its spread
     reaches `floor`; else the smallest gain that reaches the floor; else 1.
 
     The margin keeps the choice honest: a gain that only just beats flat on validation
@@ -130,8 +133,9 @@ def choose_gain(rows: dict[float, dict[str, float]], target: float = TARGET_SPRE
     reaching = [g for g in beating if rows[g]["spread_ratio"] >= target]
     if reaching:
         return reaching[0]
-    if beating and rows[beating[-1]]["spread_ratio"] >= floor:
-        return beating[-1]
+    widest = max((rows[g]["spread_ratio"] for g in beating), default=0.0)
+    if beating and widest >= floor:
+        return next(g for g in beating if rows[g]["spread_ratio"] >= widest - SPREAD_STEP)
     wide_enough = [g for g in gains if rows[g]["spread_ratio"] >= floor
                    and rows[g]["mae"] < rows[0.0]["mae"]]
     return wide_enough[0] if wide_enough else 1.0

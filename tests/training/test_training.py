@@ -111,6 +111,11 @@ def test_gain_choice_reaches_the_spread_only_with_a_real_margin_over_flat():
                         2.0: row(13.5, 0.95)}) == 1.5
     # nothing beats flat: leave the model as trained
     assert choose_gain({**flat, 1.0: row(14.5, 0.5)}) == 1.0
+    # the spread stops growing short of the target (a loud kit's headroom): the smallest
+    # gain at the widest spread, not the largest gain at the same spread and more MAE
+    assert choose_gain({**flat, 1.0: row(12.0, 0.67), 1.5: row(12.2, 0.77),
+                        1.75: row(12.3, 0.81), 2.0: row(12.4, 0.816),
+                        3.0: row(12.9, 0.819)}) == 1.75
 
 
 def test_piece_offsets_give_each_kit_piece_the_drummers_place_against_the_kit():
