@@ -180,3 +180,24 @@ def test_a_version_2_note_style_plays_and_one_that_claims_the_strokes_it_lacks_i
     with pytest.raises(HumanizerError, match=rf"input must be \(batch, notes, "
                                              rf"{notefeatures.INPUTS}\)"):
         Engine(claims_v3)
+
+
+def test_piece_offsets_move_a_kit_piece_against_the_kit_and_bad_ones_are_refused(tmp_path):
+    """contract.piece_offsets (the drums' piece balance, measured by ship) moves each piece's
+    deviations before the gain: +10 on the toms brings them up against the rest."""
+    beat = [Note(pitch, 90, 0.25 * i, 0.25 * i + 0.1, channel=9)
+            for i, pitch in enumerate([36, 42, 38, 42, 45, 42, 38, 47] * 4)]
+
+    def with_offsets(offsets, name):
+        return rewrite_metadata(models.find("drums"), tmp_path / name, lambda p: p.update(
+            {METADATA_KEY: json.dumps({**json.loads(p[METADATA_KEY]),
+                                       "piece_offsets": offsets})}))
+
+    toms = [i for i, n in enumerate(beat) if n.pitch in (45, 47)]
+    plain = np.array(humanize(Engine(with_offsets({}, "plain.onnx")), beat), dtype=float)
+    louder = np.array(humanize(Engine(with_offsets({"mid tom": 10.0}, "toms.onnx")), beat),
+                      dtype=float)
+    lift = (louder[toms] - louder.mean()) - (plain[toms] - plain.mean())
+    assert lift.min() >= 2 and lift.mean() >= 3  # (the part's centre and headroom take some)
+    with pytest.raises(HumanizerError, match="piece_offsets must map kit pieces"):
+        Engine(with_offsets({"cowbell": 3.0}, "bad.onnx"))

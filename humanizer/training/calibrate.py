@@ -37,7 +37,8 @@ from humanizer.variation import Takes
 GAINS = (1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 3.0)
 TARGET_SPREAD = 0.9
 TARGET_VARIATION_SPREAD = 1.0  # a take at variation 1: as wide as the player
-VARIATION_SCALES = tuple(round(0.5 + 0.05 * i, 2) for i in range(51))  # 0.5 .. 3.0
+# 0.1 .. 3.0: a kit's takes keep the mix only below 0.5 on the soft-knee output
+VARIATION_SCALES = tuple(round(0.1 + 0.05 * i, 2) for i in range(59))
 SPREAD_STEP = 0.02  # spread ratios this close are the same spread, for choosing a gain
 SPREAD_FLOOR = 0.7  # never flatter than this on validation (a style must stay above 0.6)
 # the chosen gain's MAE stays at least 5% below the flat input's: issue 34 asks each role for
