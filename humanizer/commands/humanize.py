@@ -37,6 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kits-anywhere", action="store_true", default=None,
                         help="give a drum kit heard on a channel other than 10 the drums "
                              "style (default: left as drawn, and the summary says so)")
+    parser.add_argument("--quiet", action="store_true",
+                        help="for a folder: only the total, not each file's parts")
     parser.add_argument("--force", action="store_true", help="overwrite existing output")
     parser.add_argument("--config", type=Path, metavar="FILE",
                         help="settings file (TOML, as serve reads it; default: "
@@ -174,9 +176,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"humanizer: skipped {error}", file=sys.stderr)
             failed += 1
             continue
-        if len(work) == 1:
+        if len(work) == 1 or not args.quiet:
             summary(result, output_file, chosen["strength"])
             notices(result, humanizer, chosen["timing"])
+        if len(work) == 1:
             if args.plot is not None:
                 plot.humanized(result, args.plot)
                 print(f"drew {args.plot}")

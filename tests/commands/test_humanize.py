@@ -67,6 +67,10 @@ def test_a_folder_run_goes_on_past_a_damaged_file(tmp_path, capsys):
     assert "a-still.mid: the MIDI file is damaged (a tempo of 0" in err
     assert (tmp_path / "out" / "b-good.mid").is_file()
     assert not (tmp_path / "out" / "a-still.mid").exists()
+    assert f"wrote {tmp_path / 'out' / 'b-good.mid'}: 8 notes in 1 part" in printed  # its parts
+    code, printed, err = run(capsys, "humanize", source, "-o", tmp_path / "quiet", "--quiet")
+    assert printed.splitlines()[-1] == f"humanized 1 of 2 files into {tmp_path / 'quiet'}"
+    assert "wrote" not in printed
 
 
 def test_folder_in_folder_out(tmp_path, capsys):
