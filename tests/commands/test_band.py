@@ -66,7 +66,7 @@ def test_every_part_is_audibly_shaped_around_its_level_at_any_level(bands, name)
         channel = PARTS[part][0]
         velocities = np.array([n.velocity for n in by_channel(after)[channel]])
         played = output.played_level(level)
-        assert abs(velocities.mean() - level) <= 8.1 and abs(played - level) <= 8, part
+        assert abs(played - level) <= 8, part  # moved inward at most 8 at the ends
         assert abs(velocities.mean() - played) <= 3.0, (part, velocities.mean(), level)
         assert velocities.std() >= AUDIBLE, (part, velocities.std())
         assert np.mean(velocities >= 127) <= 0.25 and np.mean(velocities <= 1) <= 0.25
