@@ -42,12 +42,13 @@ from humanizer.variation import Takes
 
 def humanize_part(engine: Engine, notes: Sequence[Note], settings: output.OutputSettings,
                   lookahead: float | None = None, owners: Sequence[int] | None = None,
-                  meter: Meter | None = None,
-                  takes: Takes | None = None) -> tuple[np.ndarray, np.ndarray]:
+                  meter: Meter | None = None, takes: Takes | None = None,
+                  streams: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Velocities and onset shifts (seconds) for notes one style plays, in their order:
     heard together, each part (`owners`, default all one) around its own level, where
     they fall in the bar (`meter`, default unknown), each part varied by its stream of
-    `takes` (with the settings' variation). Notes the style has no input for (off the 88
+    `takes` (with the settings' variation; `streams`: each note's stream, default its
+    part). Notes the style has no input for (off the 88
     keys, or drums its kit never played) keep their velocity and place."""
     velocities = np.array([note.velocity for note in notes], dtype=np.int64)
     shifts = np.zeros(len(notes))
@@ -61,7 +62,8 @@ def humanize_part(engine: Engine, notes: Sequence[Note], settings: output.Output
                                     None if meter is None else meter[shaped])
         performed = perform(prediction, velocities[shaped],
                             np.array([note.start for note in playable]), kept, settings,
-                            takes, engine.contract.timing)
+                            takes, engine.contract.timing,
+                            None if streams is None else np.asarray(streams)[shaped])
         if performed.rejected:
             raise HumanizerError(f"style '{engine.contract.name}' predicted invalid numbers "
                                  f"for {performed.rejected} notes: the model is broken")
@@ -184,15 +186,16 @@ class Humanizer:
         parts = self.parts(notes, instruments)
         takes = Takes(self.seed) if takes is None else takes
         for style in sorted({part.style for part in parts if part.style is not None}):
-            indices, owners = [], []
+            indices, owners, streams = [], [], []
             for number, part in enumerate(parts):
                 if part.style == style:
                     indices += part.indices
                     owners += [number] * len(part.indices)
+                    streams += [part.channel] * len(part.indices)  # as live: by channel
             new, moved = humanize_part(self.engines[style], [notes[i] for i in indices],
                                        self.settings, self.lookahead, owners,
                                        None if meter is None else meter[np.array(indices)],
-                                       takes)
+                                       takes, streams)
             for i, velocity, shift in zip(indices, new.tolist(), moved.tolist()):
                 velocities[i], shifts[i] = velocity, shift
         return velocities, shifts, parts

@@ -63,16 +63,18 @@ def layered(shifts: np.ndarray, starts: np.ndarray, owners: np.ndarray) -> np.nd
 
 def perform(prediction: Prediction, velocities: np.ndarray, starts: np.ndarray,
             owners: np.ndarray, settings: output.OutputSettings, takes: Takes | None,
-            timing: bool) -> Performed:
+            timing: bool, streams: np.ndarray | None = None) -> Performed:
     """The notes' velocities and shifts: their input `velocities` (at `starts`, each of
-    the part `owners` says) shaped by the prediction with the settings, each part varied
-    by its stream of `takes` (with the settings' variation), moved where the style has a
-    timing head (`timing`) and timing is on."""
+    the part `owners` says) shaped by the prediction with the settings, varied by the
+    streams of `takes` (with the settings' variation) each note's `streams` names - its
+    MIDI channel, offline as live, so a take offline is the take the daemon plays (default:
+    its part) - and moved where the style has a timing head (`timing`) and timing is on."""
     starts = np.asarray(starts, dtype=np.float64)
     owners = np.asarray(owners, dtype=np.int64)
     noise = None
     if takes is not None and settings.variation > 0:
-        noise = variation_noise(takes, starts, owners)
+        noise = variation_noise(takes, starts, owners if streams is None
+                                else np.asarray(streams, dtype=np.int64))
     broken = ~(np.isfinite(prediction.levels) & np.isfinite(prediction.deviations)
                & np.isfinite(prediction.offsets))
     played = output.velocities(np.asarray(velocities, dtype=np.float64), prediction.levels,

@@ -52,7 +52,8 @@ def test_every_part_keeps_its_own_level_and_stays_off_the_limits(humanized, name
         # a part drawn at the very top or bottom moves inward by up to 8 (issue 34, item 4)
         played = output.played_level(level)
         assert abs(played - level) <= 8
-        assert abs(velocities.mean() - played) <= 2.0, (part, velocities.mean(), level)
+        # a take (variation 1, the default) leans with its player: within 3 (issue 34)
+        assert abs(velocities.mean() - played) <= 3.0, (part, velocities.mean(), level)
         share = 0.03 if level in LIMITED else 0.25  # (a kit at 100: its crashes on 127)
         assert np.mean(velocities >= 127) <= share and np.mean(velocities <= 1) <= share
         assert velocities.std() >= 3.0, part  # and every part audibly shaped, at any level

@@ -58,7 +58,9 @@ def notes_heard(timed: list[tuple[float, list[int]]]) -> list[Note]:
 def played_live(notes: list[Note]) -> tuple[list, list, int]:
     """(what the daemon heard, what it sent), each as (time, message), and how many notes
     were late (the model not ready in time: they leave on time with their own velocity)."""
-    daemon = Daemon("--latency", f"{int(LATENCY * 1000)}ms", "--timing", "1")
+    # live, a channel's role is set, not heard: the roles offline reads from the track names
+    daemon = Daemon("--latency", f"{int(LATENCY * 1000)}ms", "--timing", "1",
+                    "--channel-role", "1=lead", "--channel-role", "3=bass")
     probe = Probe()
     try:
         probe.connect()
@@ -105,7 +107,9 @@ def test_a_multi_part_file_comes_back_as_humanize_latency_gives_it():
     assert late <= 0.05 * len(notes)  # (a loaded 2-core machine)
     live = note_ons_by_key(back)
     sent = note_ons_by_key(heard)
-    humanizer = Humanizer(None, OutputSettings(timing=1.0), latency=LATENCY)
+    # the defaults, as the daemon plays them: a take at variation 1, seed 0, each channel
+    # drawing from its own stream
+    humanizer = Humanizer(None, OutputSettings(timing=1.0, variation=1.0), latency=LATENCY)
     for name, offline_notes in (("as heard", notes_heard(heard)), ("as written", notes)):
         velocities, shifts, _ = humanizer.changes(offline_notes)
         offline = defaultdict(list)
