@@ -14,9 +14,9 @@ Percussion the kit never had (congas, cowbell, tambourine, shaker...) is heard a
 kit's nearest piece (NEAREST_PIECE): a shaker's or a tambourine's sixteenths are played
 like a hi-hat's, a cowbell or a triangle like the ride's bell, congas, bongos, claves and
 wood blocks like a side stick - a groove's voices at the snare's level, where the toms the
-drummers played (in fills, 23-35 above the kit) would put a conga part on 127 - not passed through flat (issue 34: a cabasa part of
-1,056 notes came out untouched). Only a note no piece is near (an effect) keeps the
-user's velocity.
+drummers played (in fills, 23-35 above the kit) would put a conga part on 127 - not
+passed through flat (issue 34: a cabasa part of 1,056 notes came out untouched). Only a
+note no piece is near (an effect) keeps the user's velocity.
 """
 
 from __future__ import annotations

@@ -34,7 +34,8 @@ LEVEL_TOLERANCE = 2.0  # velocity steps a part's mean may move from where it is 
 # ... in a take at variation: the player's lean (humanizer.variation's drift, 0.6 s) moves
 # a 16-bar part's mean by its own noise - a kit's by 3 at scale 0.5 - as a player's does
 VARIED_TOLERANCE = 3.0
-LIMIT_SHARE = 0.03  # of a part's notes at 1 or 127 (a kit at 100: its crashes), for parts drawn between ...
+# of a part's notes at 1 or 127 (a kit at 100: its crashes), for parts drawn between ...
+LIMIT_SHARE = 0.03
 LIMITED = range(20, 111)  # ... these levels
 END_SHARE = 0.25  # of a part's notes at 1 or 127 for a part drawn nearer an end
 # the whole file, and the lookahead windows the daemon plays (the shortest, the default):

@@ -43,7 +43,8 @@ def test_live_velocities_equal_the_offline_latency_emulation():
     latency, strength = 0.5, 0.8
     styles = StyleMap("piano")
     clock = FakeClock()
-    scheduler = Scheduler(styles, lambda m: None, Settings(latency=latency, strength=strength, variation=0.0),
+    scheduler = Scheduler(styles, lambda m: None,
+                          Settings(latency=latency, strength=strength, variation=0.0),
                           clock=clock)
     notes = grid_part()
     events = sorted([(n.start, 1, note_on(n.pitch, n.velocity)) for n in notes]
@@ -77,7 +78,8 @@ def test_a_score_aware_style_hears_accents_against_the_level_record_as_offline(
     engine = styles.playing(0)[0]
     contract = engine.contract
     clock = FakeClock()
-    scheduler = Scheduler(styles, lambda m: None, Settings(latency=latency, variation=0.0), clock=clock)
+    scheduler = Scheduler(styles, lambda m: None, Settings(latency=latency, variation=0.0),
+                          clock=clock)
     rng = np.random.default_rng(11)
     notes = [Note(int(pitch), int(60 + 30 * np.sin(k / 40) + (25 if k % 7 == 0 else 0)),
                   k * step, k * step + 0.1)
@@ -157,7 +159,8 @@ def test_live_with_midi_clock_equals_offline_with_the_files_meter():
     styles = StyleMap("pop")
     clock = FakeClock()
     sent_live = []
-    scheduler = Scheduler(styles, sent_live.append, Settings(latency=latency, variation=0.0), clock=clock)
+    scheduler = Scheduler(styles, sent_live.append, Settings(latency=latency, variation=0.0),
+                          clock=clock)
     notes = beat_part(bpm=bpm)
     sent = play_with_clock(scheduler, clock, notes, bpm, latency, start=2.0)
     live = [m[2] for m in sent if m[0] == 0x90 and m[2] > 0]
