@@ -143,5 +143,8 @@ def test_a_part_that_comes_out_flat_says_why_and_a_seed_alone_says_it_changes_no
                for line in printed.splitlines() if line.strip().startswith("after:")]
     assert len(flat) == sum(spread < 3.0 for spread in spreads) >= 1
     assert all("at strength 0.1" in line for line in flat)
+    assert err.strip() == ""  # a seed picks the take: variation is 1 by default
+    code, _, err = run(capsys, "humanize", source, "-o", tmp_path / "mean.mid", "--seed", "3",
+                       "--variation", "0")
     assert err.strip() == ("humanizer: --seed changes nothing without --variation (every "
                            "take is the same)")

@@ -1,11 +1,13 @@
-"""`humanizer demo`: humanize the bundled example parts with the default styles and show
-the change - dynamics everywhere, and the feel of the drums (the style with a timing head)."""
+"""`humanizer demo`: humanize the bundled example parts with the default styles and
+settings (each part its role's style, a take at variation 1) and show the change -
+dynamics everywhere, and the feel of the drums (the style with a timing head)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
+from humanizer import values
 from humanizer.commands.humanize import summary
 from humanizer.offline import Humanizer
 from humanizer.output import OutputSettings
@@ -19,7 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from humanizer.examples.make import EXAMPLES, FOLDER
 
-    humanizer = Humanizer(None, OutputSettings(timing=1.0))
+    humanizer = Humanizer(None, OutputSettings(timing=1.0,
+                                               variation=values.DEFAULT_VARIATION))
     for name in EXAMPLES:
         target = Path(args.output) / name
         summary(humanizer.file(FOLDER / name, target), target)

@@ -189,7 +189,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 AUDIBLE = 3.0  # velocity steps of spread: below it a part sounds as flat as it came
-LEVEL_MOVE = 3.0  # a flat part's mean moved this far: said (output.ROOM moves it up to 8)
+LEVEL_MOVE = 3.0  # a flat part's level moved this far inward is said (up to output.ROOM)
 
 
 def why_flat(before: list[int], after: list[int], part: Part,
@@ -264,7 +264,8 @@ def summary(result: HumanizedFile, written: Path, strength: float = 1.0) -> None
                   f"{part.channel + 1}=drums, or --kits-anywhere")
         print(f"    before: {describe(before)}")
         print(f"    after:  {describe(after)}")
-        moved = float(np.mean(after) - np.mean(before))
+        level = float(np.mean(before))
+        moved = output.played_level(level) - level
         if np.std(before) < AUDIBLE and abs(moved) >= LEVEL_MOVE:
             side = "down from the top" if moved < 0 else "up from the bottom"
             print(f"    level moved {side} of the range by {abs(moved):.0f}, to leave its "
