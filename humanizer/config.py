@@ -57,6 +57,8 @@ def load(path: Path | None) -> tuple[dict, Path | None]:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise HumanizerError(f"{path}: not a valid TOML file ({error})") from None
+    except RecursionError:
+        raise HumanizerError(f"{path}: not a settings file (nested too deeply)") from None
     unknown = set(raw) - set(CHECKS) - set(OTHER_KEYS)
     if unknown:
         known = ", ".join([*CHECKS, *OTHER_KEYS])

@@ -93,6 +93,9 @@ class Contract:
             values = json.loads(text)
         except json.JSONDecodeError:
             raise HumanizerError(f"{source}: its humanizer metadata is not valid JSON") from None
+        except RecursionError:
+            raise HumanizerError(f"{source}: its humanizer metadata is nested too deeply"
+                                 ) from None
         if not isinstance(values, dict):
             raise HumanizerError(f"{source}: its humanizer metadata is not a JSON object")
         known = {name for name in cls.__dataclass_fields__}

@@ -6,6 +6,7 @@ import argparse
 import json
 
 from humanizer import models
+from humanizer.errors import HumanizerError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,6 +20,15 @@ def card(name: str) -> dict:
     """A style's contract as a plain dict (its model card)."""
     contract = models.describe(name)
     return {"path": str(models.find(name)), **json.loads(contract.to_json())}
+
+
+def listed(name: str) -> dict:
+    """A style's card for the list, or its name and why it cannot be read: one broken
+    style installed must not hide the others."""
+    try:
+        return card(name)
+    except HumanizerError as error:
+        return {"name": name, "path": str(models.styles()[name].path), "error": str(error)}
 
 
 def print_metrics(title: str, report: dict) -> None:
@@ -41,8 +51,6 @@ def print_metrics(title: str, report: dict) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.action == "show":
         if not args.name:
-            from humanizer.errors import HumanizerError
-
             raise HumanizerError("which style? e.g. humanizer models show piano")
         shown = card(args.name)
         if args.json:
@@ -57,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
             if isinstance(metrics.get(key), dict) and "model" in metrics[key]:
                 print_metrics(key, metrics[key])
         return 0
-    cards = [card(name) for name in sorted(models.styles())]
+    cards = [listed(name) for name in sorted(models.styles())]
     if args.json:
         print(json.dumps(cards, indent=2))
         return 0
@@ -66,6 +74,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(f"{'style':10} {'plays':7} {'hears':7} {'moves':7} {'licence':34} description")
     for shown in cards:
+        if "error" in shown:
+            print(f"{shown['name']:10} cannot be used: {shown['error']}")
+            continue
         timing = "timing" if "onset_offset" in shown.get("outputs", []) else ""
         heard = "notes" if shown.get("encoding") == "notefeatures" else "frames"
         print(f"{shown['name']:10} {shown['instrument']:7} {heard:7} {timing:7} "

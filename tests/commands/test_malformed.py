@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from corpus.compare import assert_notes_kept, assert_only_velocities_changed
@@ -174,3 +175,35 @@ def test_100k_notes(tmp_path, capsys):
     assert "100000 notes" in printed
     assert elapsed < 60
     assert assert_only_velocities_changed(source, out) > 50_000
+
+
+def test_settings_and_style_metadata_nested_too_deeply_are_one_line_each(tmp_path, capsys,
+                                                                        monkeypatch):
+    """Issue 36, item 8: a deeply nested --config TOML or style metadata was a
+    RecursionError traceback, and one such style installed broke `humanizer models`."""
+    import json
+
+    from helpers import rewrite_metadata
+
+    from humanizer import models
+    from humanizer.contract import METADATA_KEY
+
+    deep = tmp_path / "deep.toml"
+    deep.write_text("a = " + "[" * 5000 + "]" * 5000 + "\n")
+    source = tmp_path / "x.mid"
+    source.write_bytes((Path(__file__).parents[2] / "humanizer" / "examples"
+                        / "piano-part.mid").read_bytes())
+    code, _, err = run(capsys, "humanize", source, "-o", tmp_path / "y.mid", "--config",
+                       deep)
+    assert code == 2 and err.strip() == (f"humanizer: {deep}: not a settings file (nested "
+                                         "too deeply)")
+    folder = tmp_path / "models"
+    folder.mkdir()
+    monkeypatch.setenv("HUMANIZER_MODELS", str(folder))
+    rewrite_metadata(models.find("pop"), folder / "nested.onnx", lambda p: p.update(
+        {METADATA_KEY: "[" * 100000 + "]" * 100000}))
+    code, printed, err = run(capsys, "models")
+    assert code == 0 and "nested     cannot be used:" in printed and "nested too deeply" \
+        in printed
+    assert "pop " in printed and not err  # the others still listed
+    assert json.loads(run(capsys, "models", "--json")[1])[0]["name"] == "bass"
