@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import base64
 import io
+import os
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -35,8 +37,20 @@ def pyplot():  # noqa: ANN201 - matplotlib.pyplot, loaded only when asked for
 
 
 def check_target(path: Path) -> None:
+    """Refuse, before any work, a picture that could not be written: not a .png or
+    .html, or a folder that cannot take a file (a MIDI file written and then a failed
+    picture left a half-done run with exit 1)."""
     if path.suffix.lower() not in KINDS:
         raise HumanizerError(f"{path}: a picture is a .png or an .html file")
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise HumanizerError(f"{path}: is a folder; give the picture's file name")
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".humanizer-plot-"):
+            pass
+    except OSError as error:
+        raise HumanizerError(f"{path}: cannot write the picture there "
+                             f"({error.strerror or error})") from None
 
 
 def bar_lines(midi: mido.MidiFile, until: float) -> list[float]:
@@ -70,13 +84,22 @@ def _save(figure, path: Path) -> None:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     data = buffer.getvalue()
-    path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".html":
         encoded = base64.b64encode(data).decode()
-        path.write_text(f"<!doctype html><meta charset='utf-8'><title>{path.stem}</title>"
-                        f"<img alt='{path.stem}' src='data:image/png;base64,{encoded}'>\n")
-    else:
-        path.write_bytes(data)
+        data = (f"<!doctype html><meta charset='utf-8'><title>{path.stem}</title>"
+                f"<img alt='{path.stem}' src='data:image/png;base64,{encoded}'>\n").encode()
+    scratch = None
+    try:  # written whole or not at all, as the MIDI files are
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".humanizer-plot-",
+                                         delete=False) as scratch:
+            scratch.write(data)
+        os.replace(scratch.name, path)
+    except OSError as error:
+        if scratch is not None and os.path.exists(scratch.name):
+            os.unlink(scratch.name)
+        raise HumanizerError(f"{path}: cannot write the picture ({error.strerror or error})"
+                             ) from None
 
 
 def humanized(result, path: Path) -> None:

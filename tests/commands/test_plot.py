@@ -23,10 +23,13 @@ def test_humanize_draws_every_part_as_png_or_html(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("target, words", [("x.jpg", ".png or an .html"),
-                                           ("x.png", "one file")])
+                                           ("x.png", "one file"),
+                                           ("missing/x.png", "cannot write the picture there"),
+                                           ("a-folder.png", "is a folder")])
 def test_a_picture_that_cannot_be_is_one_line_before_any_work(tmp_path, capsys, target,
                                                               words):
-    source = BAND if target == "x.jpg" else tmp_path
+    source = tmp_path if target == "x.png" else BAND  # a folder of input: one picture only
+    (tmp_path / "a-folder.png").mkdir()
     if target == "x.png":
         (tmp_path / "a.mid").write_bytes(BACH_SCORE.read_bytes())
     code, _, err = run(capsys, "humanize", source, "-o", tmp_path / "out", "--plot",
