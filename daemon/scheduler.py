@@ -32,6 +32,7 @@ from humanizer.daemon.stats import Timings
 from humanizer.daemon.stylemap import StyleMap
 from humanizer.daemon.supervisor import Supervisor, yield_to_midi
 from humanizer.daemon.transport import Transport, is_transport
+from humanizer.daemon.watchdog import STALL_SECONDS, InferenceWatch
 from humanizer.engine import BATCH_SECONDS, PREDICT_BEFORE, Engine, heard_ahead
 from humanizer.meter import Meter
 from humanizer.notes import Note
@@ -78,6 +79,7 @@ class Scheduler:
         self._sending = threading.Lock()  # a popped message is sent before any panic
         self._running = False
         self.supervisor = Supervisor()
+        self.watch = InferenceWatch()  # an inference that never returns is abandoned
         self.events: deque[tuple[str, dict]] = deque(maxlen=100)  # for the PUB socket
         self._strikes: Counter[int] = Counter()  # inferences with invalid numbers, per engine
         self.takes = Takes(settings.seed)  # each channel's stream of variation
@@ -191,7 +193,8 @@ class Scheduler:
 
     def _predict_loop(self) -> None:
         yield_to_midi()
-        while True:
+        generation = self.watch.generation
+        while self.watch.current(generation):
             with self._state:
                 if not self._running:
                     return
@@ -201,9 +204,24 @@ class Scheduler:
                 if wait > 0:
                     self._state.wait(min(wait, IDLE_WAIT))
                     continue
-            self.predict_due(due)
+            self.predict_due(due, generation)
 
-    def predict_due(self, due: float) -> list[Job]:
+    def abandon_stalled(self) -> str | None:
+        """If an inference has stalled (daemon.watchdog): drop its style, start a fresh
+        predictor, and say so (the stuck one is left to return, or not; its results are
+        discarded). What plays now, or None when nothing stalled."""
+        engine = self.watch.stalled(self.clock())
+        if engine is None:
+            return None
+        restored = self.styles.drop(engine)
+        name = engine.contract.name
+        say(f"style '{name}' stalled in an inference (over {STALL_SECONDS:g} s): dropped "
+            f"({restored}); its notes left with their own velocities", error=True)
+        self.events.append(("dropped", {"style": name, "now": restored, "stalled": True}))
+        self.supervisor.start("predictor", self._predict_loop)
+        return restored
+
+    def predict_due(self, due: float, generation: int = 0) -> list[Job]:
         """Predict the notes due from `due` to BATCH_SECONDS after it in one batch and
         place them: the predictor's step (returns the jobs it ran). The snapshot of what
         was heard is taken under the lock, the model runs outside it."""
@@ -213,7 +231,7 @@ class Scheduler:
             settings = self.settings
         jobs = self._prepare(snapshots)  # (a failure here is the supervisor's: restarted)
         try:
-            self.predict(jobs, settings)
+            self.predict(jobs, settings, generation)
         except Exception as error:  # a broken inference must not stop the music
             self.failed_inference(jobs, error)
         return jobs
@@ -296,20 +314,27 @@ class Scheduler:
                 error=True)
             self.events.append(("dropped", {"style": name, "now": restored}))
 
-    def predict(self, jobs: list[Job], settings: Settings) -> None:
+    def predict(self, jobs: list[Job], settings: Settings, generation: int = 0) -> None:
         """Run the model for the jobs - all parts of one style and lookahead in shared
         model runs - and give their events velocities and shifts. Numbers that are not
-        finite fall back to the input velocity and no shift, and count as rejected."""
+        finite fall back to the input velocity and no shift, and count as rejected. A run
+        the watchdog abandoned (an older `generation`) places nothing."""
         together: dict[tuple[int, float], list[Job]] = defaultdict(list)
         for job in jobs:
             together[id(job.engine), job.lookahead].append(job)
         for group in together.values():
             started = time.perf_counter()
             engine = group[0].engine
-            predictions = engine.predict_parts(
-                [(job.notes, np.array(job.indices), job.owners) for job in group],
-                group[0].lookahead, [job.meter for job in group],
-                [job.levels for job in group], [job.earlier for job in group])
+            self.watch.begin(engine, self.clock(), generation)
+            try:
+                predictions = engine.predict_parts(
+                    [(job.notes, np.array(job.indices), job.owners) for job in group],
+                    group[0].lookahead, [job.meter for job in group],
+                    [job.levels for job in group], [job.earlier for job in group])
+            finally:
+                self.watch.end(generation)
+            if not self.watch.current(generation):
+                return  # abandoned while it ran: its notes have left already
             self.timings.add(time.perf_counter() - started)
             for job, prediction in zip(group, predictions):
                 self._place(job, prediction, settings)

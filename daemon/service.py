@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -112,6 +113,7 @@ class Service:
                 return 1
             if self.scheduler.supervisor.failed.is_set():
                 return self._give_up()
+            self.scheduler.abandon_stalled()
             while self.scheduler.events:
                 self.control.publish(*self.scheduler.events.popleft())
             self._release_if_unplugged()
@@ -274,4 +276,18 @@ class Service:
 
 def serve(options: ServeOptions) -> int:
     """Run until SIGINT/SIGTERM (0) or until the MIDI server goes away (1)."""
-    return Service(options).run()
+    code = Service(options).run()
+    if stuck_inferences():  # everything is released and closed: leave without waiting
+        # for them - the interpreter's exit would abort ("terminate called without an
+        # active exception") inside the ONNX run that never returns
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+def stuck_inferences() -> list[str]:
+    """The inference threads still running once the daemon has stopped: ones the
+    watchdog or the load check abandoned (a style that never returns)."""
+    return [thread.name for thread in threading.enumerate()
+            if thread.is_alive() and thread.name.startswith(("predictor", "probe "))]

@@ -33,12 +33,26 @@ def load_checked(style: str) -> Engine:
     contract = engine.contract
     notes = probe_notes(contract.context_seconds + values.MAX_LATENCY)
     due = np.arange(len(notes) - 8, len(notes))
+    answer: dict = {}
+
+    def probe() -> None:  # in a thread of its own: an ONNX run cannot be interrupted
+        try:
+            answer["prediction"] = engine.predict_due(notes, due, values.MAX_LATENCY)
+        except Exception as error:
+            answer["error"] = error
+
     started = time.perf_counter()
-    try:
-        prediction = engine.predict_due(notes, due, values.MAX_LATENCY)
-    except Exception as error:
+    thread = threading.Thread(target=probe, name=f"probe {style}", daemon=True)
+    thread.start()
+    thread.join(PROBE_DEADLINE)
+    if thread.is_alive():  # left to return, or not: the control loop answers again now
+        raise HumanizerError(f"style '{style}': its test inference did not return within "
+                             f"{PROBE_DEADLINE:g} s: refused")
+    if "error" in answer:
+        error = answer["error"]
         raise HumanizerError(f"style '{style}': its test inference failed "
                              f"({type(error).__name__}: {str(error)[:120]})") from None
+    prediction = answer["prediction"]
     took = time.perf_counter() - started
     if not (np.all(np.isfinite(prediction.deviations))
             and np.all(np.isfinite(prediction.offsets))):
@@ -50,6 +64,7 @@ def load_checked(style: str) -> Engine:
 
 
 PROBE_SECONDS = 1.0  # the longest a full live window may take to predict
+PROBE_DEADLINE = 5.0  # a test inference still running then is abandoned, the style refused
 
 
 class StyleMap:

@@ -62,3 +62,55 @@ def model(path: Path, name: str, *, nan_on_top_key: bool = True, nan_offsets: bo
     entry.key, entry.value = METADATA_KEY, json.dumps(contract(name, timing, **fields))
     onnx.save(built, str(path))
     return path
+
+
+def hanging(path: Path, name: str, always: bool = False) -> Path:
+    """A style whose inference does not return (a `Loop` of 10^15 empty steps): on every
+    input (`always`: its load check hangs), or only where the top key starts (its load check
+    passes, then the predictor hangs on the first such note). Deviations 0 otherwise."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    scalar = [helper.make_tensor_value_info(n, t, []) for n, t in
+              (("step", TensorProto.INT64), ("going", TensorProto.BOOL),
+               ("count", TensorProto.FLOAT))]
+    body = helper.make_graph(
+        [helper.make_node("Identity", ["going"], ["going_on"]),
+         helper.make_node("Add", ["count", "one"], ["counted"])], "spin", scalar,
+        [helper.make_tensor_value_info("going_on", TensorProto.BOOL, []),
+         helper.make_tensor_value_info("counted", TensorProto.FLOAT, [])])
+    nodes = [
+        helper.make_node("Slice", [INPUT_NAME, "start", "stop", "axis"], ["top"]),
+        helper.make_node("ReduceMax", ["top"], ["played"], keepdims=0),
+        # 10^15 steps where the top key starts (or, always, on any input: never folded
+        # at load, since it depends on the input)
+        helper.make_node("Mul", ["played", "nothing" if always else "one"], ["scaled"]),
+        helper.make_node("Add", ["scaled", "one" if always else "nothing"], ["trips_f"]),
+        helper.make_node("Mul", ["trips_f", "huge"], ["trips_big"]),
+        helper.make_node("Cast", ["trips_big"], ["trips"], to=TensorProto.INT64),
+        helper.make_node("Loop", ["trips", "", "nothing"], ["spun"], body=body),
+        helper.make_node("Mul", ["top", "nothing"], ["calm"]),
+        helper.make_node("Mul", ["spun", "nothing"], ["none"]),
+        helper.make_node("Add", ["calm", "none"], ["flat"]),
+        helper.make_node("Add", ["flat", "zeros"], [OUTPUT_NAME]),
+    ]
+    constants = [
+        helper.make_tensor("start", TensorProto.INT64, [1], [HIGHEST_KEY_ONSET]),
+        helper.make_tensor("stop", TensorProto.INT64, [1], [HIGHEST_KEY_ONSET + 1]),
+        helper.make_tensor("axis", TensorProto.INT64, [1], [2]),
+        helper.make_tensor("one", TensorProto.FLOAT, [], [1.0]),
+        helper.make_tensor("nothing", TensorProto.FLOAT, [], [0.0]),
+        helper.make_tensor("huge", TensorProto.FLOAT, [], [1e15]),
+        helper.make_tensor("zeros", TensorProto.FLOAT, [1, 1, 88], [0.0] * 88),
+    ]
+    graph = helper.make_graph(
+        nodes, name, [helper.make_tensor_value_info(INPUT_NAME, TensorProto.FLOAT,
+                                                    ["batch", "time", 176])],
+        [helper.make_tensor_value_info(OUTPUT_NAME, TensorProto.FLOAT, ["batch", "time", 88])],
+        initializer=constants)
+    built = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    built.ir_version = 8
+    entry = built.metadata_props.add()
+    entry.key, entry.value = METADATA_KEY, json.dumps(contract(name))
+    onnx.save(built, str(path))
+    return path

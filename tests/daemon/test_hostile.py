@@ -46,7 +46,7 @@ def test_a_style_that_turns_invalid_later_plays_the_input_and_is_dropped(tmp_pat
     assert len(ons) == 5 and all(m[2] > 0 for m in ons)  # every note played, none lost
     assert [m[2] for m in ons[1:4]] == [70, 70, 70]  # the invalid ones: as they came in
     assert scheduler.buffer.counts.rejected >= MAX_STRIKES
-    assert styles.default == "piano"  # dropped after MAX_STRIKES, back to a good style
+    assert styles.default == "pop"  # dropped after MAX_STRIKES, back to a good style
     assert scheduler.events[-1][0] == "dropped"
 
 
@@ -144,3 +144,4 @@ def test_the_predictor_survives_a_failure_outside_the_model():
     # the model plays again (a part's first notes, centred on little but themselves, move
     # little: note_engine.centre)
     assert any(m[2] != 70 for m in sent[-4:])
+
