@@ -296,22 +296,28 @@ class Scheduler:
         return jobs
 
     def failed_inference(self, jobs: list[Job], error: Exception) -> None:
-        """The model raised: its notes leave on time with their own velocity (late), the
-        error is said once a style, and a style that keeps failing is dropped."""
+        """The model raised: its notes leave on time with their own velocity, counted as
+        rejected (as notes it gave invalid numbers are), the error is said, and a style
+        that keeps failing is dropped."""
         say(f"an inference failed ({type(error).__name__}: {error}); its notes keep their "
             "velocities", error=True)
+        with self._state:
+            for job in jobs:
+                for event in job.events:
+                    self.buffer.place(event, event.note.velocity)
+                self.buffer.counts.rejected += len(job.events)
+            self._state.notify_all()
         for job in jobs:
-            self._strike(job.engine)
+            self._strike(job.engine, "keeps failing")
 
-    def _strike(self, engine: Engine) -> None:
+    def _strike(self, engine: Engine, why: str = "keeps predicting invalid numbers") -> None:
         """One more inference of `engine` gone wrong; after MAX_STRIKES its channels go
         back to the style they played before (see StyleMap.drop)."""
         self._strikes[id(engine)] += 1
         if self._strikes[id(engine)] == MAX_STRIKES:
             restored = self.styles.drop(engine)
             name = engine.contract.name
-            say(f"style '{name}' keeps predicting invalid numbers: dropped ({restored})",
-                error=True)
+            say(f"style '{name}' {why}: dropped ({restored})", error=True)
             self.events.append(("dropped", {"style": name, "now": restored}))
 
     def predict(self, jobs: list[Job], settings: Settings, generation: int = 0) -> None:

@@ -347,7 +347,10 @@ def write_atomic(midi: mido.MidiFile, path: str | os.PathLike) -> None:
     """Write a MIDI file so that the path holds either the whole new file or nothing new."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    # the temporary name keeps at most 200 bytes of the file's name: a legal 250-byte name
+    # with the prefix and suffix around it ran past the file system's 255 and was refused
+    stem = os.fsencode(path.name)[:200].decode(errors="ignore")
+    handle, temporary = tempfile.mkstemp(prefix=f".{stem}.", suffix=".part", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as file:
             midi.save(file=file)

@@ -178,3 +178,12 @@ def test_a_file_nobody_may_read_is_one_clear_error(tmp_path):
     path.chmod(0)
     with pytest.raises(HumanizerError, match="cannot read the file"):
         read(path)
+
+
+def test_a_legal_250_byte_output_name_is_written(tmp_path):
+    """Issue 36, item 10: the temporary name around it ran past 255 bytes and was refused."""
+    target = tmp_path / ("x" * 246 + ".mid")
+    assert len(target.name.encode()) == 250
+    write_atomic(midi_from_notes([Note(60, 80, 0.0, 0.5)]), target)
+    assert read(target).notes[0].pitch == 60
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]  # no .part left

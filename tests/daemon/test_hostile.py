@@ -145,3 +145,24 @@ def test_the_predictor_survives_a_failure_outside_the_model():
     # little: note_engine.centre)
     assert any(m[2] != 70 for m in sent[-4:])
 
+
+
+def test_a_style_that_raises_plays_the_input_counts_it_rejected_and_is_dropped(
+        monkeypatch, capsys):
+    """Issue 36, item 7: a raising style was dropped as 'invalid numbers' and its notes
+    were not counted as rejected."""
+    styles = StyleMap("lead")
+    engine = styles.playing(0)[0]
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the graph broke")
+
+    monkeypatch.setattr(engine, "predict_parts", broken)
+    clock = FakeClock()
+    scheduler = Scheduler(styles, lambda m: None, Settings(variation=0.0), clock=clock)
+    sent = play(scheduler, clock, [60, 62, 64, 65])
+    ons = [m for m in sent if m[0] == 0x90]
+    assert [m[2] for m in ons] == [70, 70, 70, 70]  # each played as it came, on time
+    assert scheduler.buffer.counts.rejected == MAX_STRIKES and scheduler.buffer.counts.late == 0
+    assert styles.default == "pop" and scheduler.events[-1][0] == "dropped"
+    assert "style 'lead' keeps failing: dropped" in capsys.readouterr().err
