@@ -53,6 +53,18 @@ def measure_all(style: str, seconds: float, data: Path) -> dict:
     return results
 
 
+def ended_by_signal() -> None:
+    """SIGTERM and SIGHUP end the bench as Ctrl-C does, through every `finally`: the JACK
+    servers and daemons it started stop with it (`timeout 45 humanizer bench` left its
+    private jackd running, orphaned; issue 36, item 11)."""
+    import signal
+    import sys
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), lambda number, frame: sys.exit(128 + number))
+
+
 def run(args: argparse.Namespace) -> int:
     from humanizer.commands.bench.targets import report
 
@@ -60,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
         from humanizer.errors import HumanizerError
 
         raise HumanizerError("--seconds must be positive")
+    ended_by_signal()
     results = measure_all(args.style, args.seconds, Path(args.data))
     print(json.dumps(results, indent=2) if args.json else report(results))
     return 0
