@@ -7,6 +7,7 @@ file) is left. A damaged file in a folder is skipped with a message; the rest go
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -118,10 +119,24 @@ def pairs(source: Path, target: Path) -> list[tuple[Path, Path]]:
         raise HumanizerError(f"{target}: is a file; give a folder for a folder of input")
     if not target.exists() and not target.parent.is_dir():
         raise HumanizerError(f"{target.parent}: no such folder (create it first)")
-    files = sorted(p for p in source.rglob("*") if p.suffix.lower() in (".mid", ".midi"))
+    files = midi_files(source)
     if not files:
         raise HumanizerError(f"{source}: no MIDI files in this folder")
     return [(p, target / p.relative_to(source)) for p in files]
+
+
+def midi_files(source: Path) -> list[Path]:
+    """Every MIDI file under a folder, sorted; a subfolder that cannot be read is said in
+    one line and the rest go on (it was skipped without a word)."""
+    def unreadable(error: OSError) -> None:
+        print(f"humanizer: skipped {error.filename}: cannot read this folder "
+              f"({error.strerror or error})", file=sys.stderr)
+
+    found = []
+    for folder, _, names in os.walk(source, onerror=unreadable):
+        found += [Path(folder) / name for name in names
+                  if Path(name).suffix.lower() in (".mid", ".midi")]
+    return sorted(found)
 
 
 def check_outputs(work: list[tuple[Path, Path]], force: bool, folder: bool) -> None:

@@ -175,3 +175,28 @@ def test_eval_skips_a_damaged_file_in_a_set_with_a_message(tmp_path, capsys):
     assert code == 0 and "skipped" in err and "bad.mid" in err
     report = json.loads(printed)
     assert report["files"] == 1 and report["skipped_files"] == 1
+
+
+def test_an_unreadable_subfolder_is_said_and_the_rest_go_on(tmp_path, capsys, monkeypatch):
+    """Issue 36, item 9: an unreadable subfolder was skipped without a word. (Simulated:
+    the tests may run as root, who reads every folder.)"""
+    import os
+
+    from humanizer.notes import Note, midi_from_notes
+
+    source = tmp_path / "in"
+    (source / "locked").mkdir(parents=True)
+    midi_from_notes([Note(60, 80, i * 0.5, i * 0.5 + 0.4) for i in range(8)]).save(
+        source / "a.mid")
+    real = os.scandir
+
+    def scandir(path="."):
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    code, printed, err = run(capsys, "humanize", source, "-o", tmp_path / "out")
+    assert code == 0 and f"wrote {tmp_path / 'out' / 'a.mid'}" in printed
+    assert err.strip() == (f"humanizer: skipped {source / 'locked'}: cannot read this folder "
+                           "(Permission denied)")
