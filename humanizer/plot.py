@@ -122,7 +122,9 @@ def humanized(result, path: Path) -> None:
         axis.vlines(times, 0, after, color="tab:blue", linewidth=1.2, label="humanized")
         axis.set_ylim(0, 128)
         axis.set_ylabel("velocity")
-        axis.set_title(f"track {part.track}, channel {part.channel + 1}: {part.style}  "
+        role = f"{part.role.name}, " if part.role is not None else ""
+        axis.set_title(f"track {part.track}, channel {part.channel + 1}: {role}style "
+                       f"{part.style or 'none (left as drawn)'}  "
                        f"(mean {before.mean():.0f} -> {after.mean():.0f}, "
                        f"spread {before.std():.1f} -> {after.std():.1f})", fontsize=9, loc="left")
     if moving:
