@@ -17,7 +17,9 @@ def with_gain(source, target, gain):
         {METADATA_KEY: json.dumps({**json.loads(props[METADATA_KEY]), "gain": gain})}))
 
 
-@pytest.mark.parametrize("name, drums", [("piano", False), ("pop", False), ("drums", True)])
+@pytest.mark.parametrize("name, drums", [("piano", False), ("pop", False), ("drums", True),
+                                         ("lead", False), ("comping", False),
+                                         ("bass", False), ("pad", False)])
 def test_the_shipped_styles_keep_the_mix_in_every_take(name, drums):
     # whole files and through the lookahead windows (0 and 500 ms): centred on a window's
     # own deviations the piano played these pads at 30 as 34-38 and a melody at 41 as 34
@@ -28,26 +30,28 @@ def test_the_shipped_styles_keep_the_mix_in_every_take(name, drums):
 
 def test_drums_three_times_as_wide_leave_their_level_and_reach_the_limits(tmp_path):
     problems = mix_problems(with_gain(models.find("drums"), tmp_path / "wide.onnx", 3.0), True)
-    assert any(p.startswith("soft-drums.mid drums drawn at 40 comes out at a mean of")
-               for p in problems)
-    assert any(p.startswith("loud.mid drums drawn at 120 has") and p.endswith("at 1 or 127")
+    assert any(p.startswith("balanced.mid drums at --latency 0ms drawn at 100 comes out at a "
+                            "mean of") for p in problems)
+    assert any(p.startswith("balanced.mid drums drawn at 100 has") and p.endswith("at 1 or 127")
                for p in problems)
 
 
 def test_a_piano_that_deepens_a_drawn_swell_does_not_keep_the_mix(tmp_path):
-    """The shipped piano plays the swell 1.25-1.35 times as deep (the piano before it:
-    1.49-1.60); three times as wide it deepens it beyond what the check allows."""
+    """The shipped piano plays the swell 1.0-1.4 times as deep (the piano two versions
+    before: 1.49-1.60); at gain 1.75 it deepens it beyond what the check allows. Three times
+    as wide it does not: the output's headroom holds its deviations back (issue 34)."""
     from humanizer.training.mixcheck import swell, swell_problems
 
     shipped = models.find("piano")
     depth, shape = swell(shipped, None)
     assert 1.0 < depth <= 1.4 and shape >= 0.85
     assert swell_problems(shipped) == []
-    wide = with_gain(shipped, tmp_path / "wide.onnx", 3.0)
-    assert swell(wide, 0.5)[0] > 1.4
-    problems = swell_problems(wide, latencies=(None, 0.5))
-    assert len(problems) == 2 and problems[1].startswith(
-        "a swell drawn on the piano part at --latency 500ms comes out")
+    deeper = with_gain(shipped, tmp_path / "deeper.onnx", 1.75)
+    problems = swell_problems(deeper, latencies=(None,))
+    assert len(problems) == 1 and problems[0].startswith(
+        "a swell drawn on the piano part comes out")
+    assert float(problems[0].split("comes out ")[1].split()[0]) > 1.4
+    assert swell(with_gain(shipped, tmp_path / "wide.onnx", 3.0), None)[0] < depth
 
 
 def test_the_takes_at_variation_are_not_held_to_the_swell(monkeypatch):
