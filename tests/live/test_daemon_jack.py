@@ -150,7 +150,8 @@ def test_hot_swap_under_load_loses_nothing_and_a_bad_model_changes_nothing(daemo
     offs = [m[1] for _, m in received if m[0] == 0x80]
     assert len(ons) == len(offs) == 75 and sorted(ons) == sorted(offs)
     status = daemon.ask({"cmd": "status"})
-    assert status["styles"] == {"default": "piano", "channels": {"1": "piano", "10": "drums"}}
+    assert status["styles"] == {"default": "piano", "channels": {"1": "piano", "10": "drums"},
+                                "roles": {"10": "drums"}}
     assert status["stats"]["sounding"] == 0
 
 
