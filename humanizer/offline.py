@@ -2,10 +2,10 @@
 
 A part is the notes of one track on one channel: a melody at 100 and a pad at 30 keep
 their own levels, as the user balanced them; a bass line gets the bass style, a strum the
-comping style (humanizer.roles, models.ROLE_STYLES). The parts a style plays are heard together
-(the model hears the whole texture, as a pianist does), each shaped around its own level
-by the one output step (humanizer.output), with whole-file context by default, or with a
-latency exactly as the live daemon predicts it (engine.heard_ahead).
+comping style (humanizer.roles, models.ROLE_STYLES). The parts a style plays are heard
+together (the model hears the whole texture, as a pianist does), each shaped around its
+own level by the one output step (humanizer.output), with whole-file context by default,
+or with a latency exactly as the live daemon predicts it (engine.heard_ahead).
 Only note_on velocities (and, with timing, note times) change; every other byte of
 meaning in the file stays.
 """

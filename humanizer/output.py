@@ -11,7 +11,9 @@ only a note asked to go KNEE beyond a limit sits on it - loud parts get no wall 
 and quiet parts no run of inaudible 1s. A level nearer an end than ROOM first moves inward
 to ROOM (a part drawn at 127 plays around 119, one at 1 around 9), so a part drawn at the
 top keeps its accents and its shape where a pure soft knee left it flat (measured: parts
-at 110-127 came out with a spread of 0.5-1.9). A correction per note keeps the part's
+at 110-127 came out with a spread of 0.5-1.9). A note whose spread would still run far
+past the knee keeps a share of its deviation (`headroom`), the same above and below, as a
+player plays a loud kit's accents nearer its level. A correction per note keeps the part's
 mean where the user put it (or moved it) however much of it the knee bends.
 `velocity_min`/`velocity_max` then scale the result into the output range, so a lower
 ceiling compresses the dynamics instead of cutting their tops off.
