@@ -77,9 +77,9 @@ def add_style_arguments(parser: argparse.ArgumentParser) -> None:
                         help="0 keeps your velocities, 1 is the full model (default 1)")
     parser.add_argument("--variation", type=checked(lambda t: values.amount("variation", t)),
                         default=values.DEFAULT_VARIATION, metavar="AMOUNT",
-                        help="0..1: give each take its own dynamics, drawn from how much a "
-                             "player varies each note (styles that predict it); 0, the "
-                             "default, plays the same every time")
+                        help="0..1: how much each take varies, as much as a player varies "
+                             "each note at 1 (the default; the same seed gives the same "
+                             "take); 0 plays the style's mean, the same for every repeat")
     parser.add_argument("--seed", type=checked(lambda t: values.integer(
         "seed", t, 0, values.MAX_SEED)), default=values.DEFAULT_SEED, metavar="N",
                         help="which take --variation draws: the same seed, the same take "
