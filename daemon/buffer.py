@@ -163,11 +163,15 @@ class LookaheadBuffer:
         if len(self._held) > 4 * most:  # forget the ended notes behind a long-held one
             self._held = deque(note for note in self._held if note.off_due is None)
 
-    def place(self, event: Event, velocity: int, shift: float = 0.0) -> None:
+    def place(self, event: Event, velocity: int, shift: float = 0.0) -> bool:
         """Give a note-on its predicted velocity and timing shift (seconds). The shift is
         kept within MAX_SHIFT, never before the note arrived, and never before the end of
-        the previous note on its key (a synth would cut this one short)."""
+        the previous note on its key (a synth would cut this one short). False, changing
+        nothing, for a note that has left already: it left late, with its own velocity,
+        and was counted so - it is not counted as predicted too."""
         note = event.note
+        if note.sent_shift is not None:
+            return False
         shift = shift if math.isfinite(shift) else 0.0
         shift = min(max(shift, -MAX_SHIFT, event.t_in - event.due), MAX_SHIFT)
         previous, note.previous = note.previous, None  # no chain of notes kept alive
@@ -180,6 +184,7 @@ class LookaheadBuffer:
                 shift = max(shift, previous.off_due + previous_shift - event.due)
         event.velocity, note.shift = velocity, shift
         self.moving = self.moving or shift != 0.0
+        return True
 
     def next_due(self, bypass: bool = False) -> float | None:
         if not self.moving:

@@ -353,13 +353,14 @@ class Scheduler:
                             np.array([note.channel for note in due]), settings.output(),
                             self.takes, job.engine.contract.timing)
         with self._state:
+            placed = 0  # (a note that left late meanwhile is not predicted as well)
             for event, velocity, shift in zip(job.events, performed.velocities.tolist(),
                                               performed.shifts.tolist()):
-                self.buffer.place(event, int(velocity), shift)
+                placed += self.buffer.place(event, int(velocity), shift)
             # what the channels' later notes centre on
             self.buffer.centres.add_all(job.engine, due, prediction.added,
                                         prediction.uncentred_offsets)
-            self.buffer.counts.predicted += len(job.events) - performed.rejected
+            self.buffer.counts.predicted += max(0, placed - performed.rejected)
             self.buffer.counts.rejected += performed.rejected
             self._state.notify_all()  # a note moved earlier may be due sooner
         if performed.rejected:

@@ -332,3 +332,16 @@ def test_what_a_player_lets_go_of_includes_the_pedal():
     for message in buffer.held():  # as the scheduler hands them back in
         buffer.receive(message, 0.04)
     assert buffer.held() == []
+
+
+def test_a_note_that_left_late_is_not_placed_nor_counted_as_predicted():
+    """Issue 36, item 7: one note was counted as both late and predicted."""
+    buffer = LookaheadBuffer(latency=0.1)
+    buffer.receive(note_on(60, 70), 0.0)
+    [event] = buffer.claim(until=1.0)
+    assert buffer.pop_due(1.0) == [note_on(60, 70)]  # the model was not ready: late
+    assert buffer.counts.late == 1
+    assert buffer.place(event, 111) is False and event.velocity is None
+    buffer.receive(note_on(62, 70), 2.0)
+    [fresh] = buffer.claim(until=3.0)
+    assert buffer.place(fresh, 90) is True and buffer.pop_due(3.0) == [note_on(62, 90)]
