@@ -351,7 +351,8 @@ class Scheduler:
         performed = perform(prediction, np.array([event.note.velocity for event in job.events]),
                             np.array([note.start for note in due]),
                             np.array([note.channel for note in due]), settings.output(),
-                            self.takes, job.engine.contract.timing)
+                            self.takes, job.engine.contract.timing, None,
+                            job.engine.contract.variation_own_share)
         with self._state:
             placed = 0  # (a note that left late meanwhile is not predicted as well)
             for event, velocity, shift in zip(job.events, performed.velocities.tolist(),

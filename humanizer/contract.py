@@ -72,6 +72,9 @@ class Contract:
     # drums: velocity steps (before the gain) added to each kit piece's deviations, measured
     # on validation so each piece keeps the drummers' level against the kit (issue 34, 5)
     piece_offsets: dict[str, float] = field(default_factory=dict)
+    # of a take's noise (humanizer.variation), the share that is each note's own; the rest
+    # drifts smoothly - a pad's players move with none of it (measured by eval --realism)
+    variation_own_share: float = 0.5
     contract_version: int = CONTRACT_VERSION
 
     @property
@@ -140,6 +143,11 @@ class Contract:
                              or not set(self.without) <= set(notefeatures.GROUPS)):
             raise HumanizerError(f"{source}: metadata field without must list some of "
                                  f"{', '.join(notefeatures.GROUPS)} (note-level styles only)")
+        if (isinstance(self.variation_own_share, bool)
+                or not isinstance(self.variation_own_share, int | float)
+                or not 0.0 <= self.variation_own_share <= 1.0):
+            raise HumanizerError(f"{source}: metadata field variation_own_share must be a "
+                                 "number from 0 to 1")
         if not isinstance(self.piece_offsets, dict) or not all(
                 name in drumkit.CLASSES and isinstance(value, int | float)
                 and not isinstance(value, bool) and abs(value) <= 127

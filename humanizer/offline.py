@@ -63,7 +63,8 @@ def humanize_part(engine: Engine, notes: Sequence[Note], settings: output.Output
         performed = perform(prediction, velocities[shaped],
                             np.array([note.start for note in playable]), kept, settings,
                             takes, engine.contract.timing,
-                            None if streams is None else np.asarray(streams)[shaped])
+                            None if streams is None else np.asarray(streams)[shaped],
+                            engine.contract.variation_own_share)
         if performed.rejected:
             raise HumanizerError(f"style '{engine.contract.name}' predicted invalid numbers "
                                  f"for {performed.rejected} notes: the model is broken")

@@ -15,7 +15,7 @@ import numpy as np
 
 from humanizer import output
 from humanizer.prediction import Prediction
-from humanizer.variation import Takes
+from humanizer.variation import OWN_SHARE, Takes
 
 
 @dataclass
@@ -28,7 +28,8 @@ class Performed:
     rejected: int
 
 
-def variation_noise(takes: Takes, starts: np.ndarray, owners: np.ndarray) -> np.ndarray:
+def variation_noise(takes: Takes, starts: np.ndarray, owners: np.ndarray,
+                    own_share: float = OWN_SHARE) -> np.ndarray:
     """Each note's draw from its stream (`owners`), taken in time order as the notes of a
     channel come live: two tracks on one channel share its stream, and drawn one after the
     other the second went back in time, its drift never moved, and the whole track leaned
@@ -37,7 +38,7 @@ def variation_noise(takes: Takes, starts: np.ndarray, owners: np.ndarray) -> np.
     for owner in np.unique(owners):
         mine = np.flatnonzero(owners == owner)
         mine = mine[np.argsort(starts[mine], kind="stable")]
-        noise[mine] = takes.draw(int(owner), starts[mine])
+        noise[mine] = takes.draw(int(owner), starts[mine], own_share)
     return noise
 
 
@@ -67,18 +68,20 @@ def layered(shifts: np.ndarray, starts: np.ndarray, owners: np.ndarray) -> np.nd
 
 def perform(prediction: Prediction, velocities: np.ndarray, starts: np.ndarray,
             owners: np.ndarray, settings: output.OutputSettings, takes: Takes | None,
-            timing: bool, streams: np.ndarray | None = None) -> Performed:
+            timing: bool, streams: np.ndarray | None = None,
+            own_share: float = OWN_SHARE) -> Performed:
     """The notes' velocities and shifts: their input `velocities` (at `starts`, each of
     the part `owners` says) shaped by the prediction with the settings, varied by the
     streams of `takes` (with the settings' variation) each note's `streams` names - its
     MIDI channel, offline as live, so a take offline is the take the daemon plays (default:
-    its part) - and moved where the style has a timing head (`timing`) and timing is on."""
+    its part; `own_share`: the style's share of each note's own noise in it) - and moved
+    where the style has a timing head (`timing`) and timing is on."""
     starts = np.asarray(starts, dtype=np.float64)
     owners = np.asarray(owners, dtype=np.int64)
     noise = None
     if takes is not None and settings.variation > 0:
         noise = variation_noise(takes, starts, owners if streams is None
-                                else np.asarray(streams, dtype=np.int64))
+                                else np.asarray(streams, dtype=np.int64), own_share)
     broken = ~(np.isfinite(prediction.levels) & np.isfinite(prediction.deviations)
                & np.isfinite(prediction.offsets))
     played = output.velocities(np.asarray(velocities, dtype=np.float64), prediction.levels,

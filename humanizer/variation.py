@@ -25,9 +25,10 @@ class Takes:
         self.seed = seed
         self._streams: dict[int, tuple[np.random.Generator, float, float]] = {}
 
-    def draw(self, part: int, times: np.ndarray) -> np.ndarray:
+    def draw(self, part: int, times: np.ndarray, own_share: float = OWN_SHARE) -> np.ndarray:
         """One value per note of `part` at `times` (in the order the notes come; times
-        earlier than the stream's last note count as no time passed)."""
+        earlier than the stream's last note count as no time passed), `own_share` of the
+        variance each note's own (a style's: a pad's players move smoothly, with none)."""
         times = np.asarray(times, dtype=np.float64)
         rng, last_time, drift = self._streams.get(part) or (
             np.random.default_rng([self.seed, part]), None, None)
@@ -40,6 +41,6 @@ class Takes:
                 kept = np.exp(-max(0.0, at - last_time) / DRIFT_SECONDS)
                 drift = kept * drift + np.sqrt(1.0 - kept * kept) * fresh[i, 0]
             last_time = at if last_time is None else max(last_time, at)
-            values[i] = np.sqrt(1 - OWN_SHARE) * drift + np.sqrt(OWN_SHARE) * fresh[i, 1]
+            values[i] = np.sqrt(1 - own_share) * drift + np.sqrt(own_share) * fresh[i, 1]
         self._streams[part] = (rng, last_time, drift)
         return values

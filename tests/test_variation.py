@@ -56,3 +56,17 @@ def test_a_file_takes_are_reproducible_for_a_seed(tiny_note_model):
     flat = Humanizer(str(tiny_note_model), OutputSettings(), seed=5).changes(notes)[0]
     assert flat != first
     assert Humanizer(str(tiny_note_model), OutputSettings(), seed=6).changes(notes)[0] == flat
+
+
+def test_a_style_with_no_own_share_varies_smoothly_from_note_to_note():
+    """A pad's players move smoothly: with own_share 0 consecutive notes 50 ms apart draw
+    nearly the same value; at the default half of the variance is each note's own."""
+    import numpy as np
+
+    from humanizer.variation import Takes
+
+    times = np.arange(400) * 0.05
+    smooth = Takes(3).draw(0, times, own_share=0.0)
+    rough = Takes(3).draw(0, times)
+    assert np.std(np.diff(smooth)) < 0.5 * np.std(np.diff(rough))
+    assert 0.8 < np.std(smooth) < 1.2 and 0.8 < np.std(rough) < 1.2  # a normal value either way

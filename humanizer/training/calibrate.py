@@ -93,7 +93,8 @@ def _raw(model: str, path: Path, lookahead: float | None, input_kind: str) -> Ra
     inputs = np.array([note.velocity for note, k in zip(case.notes, keep) if k],
                       dtype=np.float64)[compared]
     noise = variation_noise(Takes(0), np.array([note.start for note in played]),
-                            np.zeros(len(played), dtype=np.int64))
+                            np.zeros(len(played), dtype=np.int64),
+                            engine.contract.variation_own_share)
     return Raw(truth, inputs, prediction.levels[compared], prediction.deviations[compared],
                prediction.spreads[compared], prediction.variations[compared],
                noise[compared], np.array([note.pitch for note in played])[compared])
