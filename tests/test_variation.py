@@ -69,4 +69,5 @@ def test_a_style_with_no_own_share_varies_smoothly_from_note_to_note():
     smooth = Takes(3).draw(0, times, own_share=0.0)
     rough = Takes(3).draw(0, times)
     assert np.std(np.diff(smooth)) < 0.5 * np.std(np.diff(rough))
-    assert 0.8 < np.std(smooth) < 1.2 and 0.8 < np.std(rough) < 1.2  # a normal value either way
+    # a standard normal value either way (20 s of a 0.6 s drift: some 30 independent values)
+    assert 0.6 < np.std(smooth) < 1.4 and 0.8 < np.std(rough) < 1.2
