@@ -229,8 +229,10 @@ def notices(result: HumanizedFile, humanizer: Humanizer, timing: float) -> None:
     engines = [humanizer.engines[style] for style in sorted(used)]
     for engine in engines:
         if models.non_commercial(engine.contract):
+            licence = engine.contract.licence
+            says = "" if "non-commercial" in licence.lower() else ": not for commercial use"
             print(f"  note: made with the {engine.contract.name} style, licensed "
-                  f"{engine.contract.licence}: not for commercial use")
+                  f"{licence}{says}")
     if timing and engines and not any(engine.contract.timing for engine in engines):
         print("  note: --timing changes nothing here: no part's style has a timing head "
               "(the drums style has)")

@@ -56,7 +56,15 @@ def test_every_part_gets_its_role_and_that_role_s_style(bands):
         else:
             assert (f"channel {channel + 1}: {role} (track name \"{title}\"), style {style}"
                     in printed), name
-    assert "not for commercial use" not in printed  # no default style is non-commercial
+    assert "note: made with" not in printed  # no default style is non-commercial
+
+
+def test_a_file_made_with_a_non_commercial_style_says_so_in_one_line(bands, tmp_path):
+    source = bands["band.mid"][4]
+    code, printed = humanize(source, "-o", tmp_path / "out.mid", "--style", "piano")
+    notes = [line for line in printed.splitlines() if "note: made with" in line]
+    assert code == 0 and notes == ["  note: made with the piano style, licensed CC BY-NC-SA "
+                                   "4.0 (ASAP, Foscarin et al. 2020): non-commercial use only"]
 
 
 @pytest.mark.parametrize("name", ["band.mid", "band-loud.mid", "band-quiet.mid"])
