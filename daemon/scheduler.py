@@ -85,12 +85,17 @@ class Scheduler:
         self.takes = Takes(settings.seed)  # each channel's stream of variation
         self.transport = Transport(settings.bpm, settings.latency)  # the song position
         self.recent: deque[tuple[int, int, float]] = deque(maxlen=16)  # notes' places
+        # program changes heard, (channel, program): the service gives the channel the
+        # style of the GM program's usual role (never from the reader's thread)
+        self.programs: deque[tuple[int, int]] = deque(maxlen=64)
 
     # -- input -------------------------------------------------------------------------------
     def receive(self, message: list[int], t_in: float) -> None:
         if is_transport(message):
             self._transport_message(message, t_in)
             return
+        if len(message) == 2 and message[0] & 0xF0 == 0xC0:
+            self.programs.append((message[0] & 0x0F, message[1]))
         with self._state:
             event = self.buffer.receive(message, t_in)
             if event.note is not None:

@@ -26,6 +26,7 @@ from humanizer.daemon.stylemap import StyleMap
 from humanizer.engine import without_timing
 from humanizer.errors import HumanizerError
 from humanizer.meter import signatures_text
+from humanizer.roles import program_role
 
 STATS_SECONDS = 1.0  # how often stats are published
 # what stops the daemon cleanly (play out, release every note): a closed terminal or a
@@ -114,6 +115,7 @@ class Service:
             if self.scheduler.supervisor.failed.is_set():
                 return self._give_up()
             self.scheduler.abandon_stalled()
+            self._follow_programs()
             while self.scheduler.events:
                 self.control.publish(*self.scheduler.events.popleft())
             self._release_if_unplugged()
@@ -123,6 +125,32 @@ class Service:
                 next_stats = time.monotonic() + STATS_SECONDS
         self.shutdown()
         return 0
+
+    def _follow_programs(self) -> None:
+        """A program change on a channel whose style nobody chose gives it the style of
+        the GM program's usual role (a bass program: the bass style), as offline a track's
+        program does: live a track's name is never heard, but a DAW sends each track's
+        program. Channels given a style or a role (flag, config, ctl) and channel 10 keep
+        theirs, and so does every channel when one style was chosen for all."""
+        while self.scheduler.programs:
+            channel, program = self.scheduler.programs.popleft()
+            if (self.options.sources.get("style", "default") != "default"
+                    or channel in self.options.channel_styles
+                    or channel in self.styles.set_roles):
+                continue
+            role = program_role(program)
+            if self.styles.roles.get(channel) == role:
+                continue
+            style = models.role_style(role)
+            try:
+                self.styles.use(style, channel, role)
+            except HumanizerError as error:
+                say(f"channel {channel + 1}: {error}", error=True)
+                continue
+            say(f"channel {channel + 1}: GM program {program + 1} is a {role} part: "
+                f"style {style}")
+            self.control.publish("role", {"channel": channel + 1, "role": role,
+                                          "style": style, "program": program + 1})
 
     def _release_if_unplugged(self) -> None:
         """When the last source leaves our JACK input (a DAW quits or crashes mid-note),
@@ -253,9 +281,11 @@ class Service:
         return {"settings": settings.as_dict()}
 
     def set_role(self, value: object) -> dict:
-        """A channel's role in the band (`2=bass`): its role's style plays it from now."""
+        """A channel's role in the band (`2=bass`): its role's style plays it from now,
+        whatever program the channel is sent."""
         channel, role = values.channel_role(str(value))
         self.styles.use(models.role_style(role), channel, role)
+        self.styles.set_roles.add(channel)
         self.options.sources["roles"] = "ctl"
         self.control.publish("set", {"key": "role", "value": value})
         return {"styles": self.styles.describe()}

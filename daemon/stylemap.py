@@ -80,6 +80,7 @@ class StyleMap:
         self.default = default
         self.per_channel: dict[int, str] = {}
         self.roles: dict[int, str] = {models.DRUM_CHANNEL: "drums", **(roles or {})}
+        self.set_roles = set(roles or {})  # roles the user set: no program change moves them
         self.use(default)
         for channel, style in (per_channel or {}).items():
             self.use(style, channel)

@@ -4,7 +4,7 @@ import pytest
 from jack import jack_server
 
 from humanizer import models
-from humanizer.daemon.harness import Daemon
+from humanizer.daemon.harness import Daemon, Probe, wait_until
 
 pytestmark = pytest.mark.jack
 
@@ -55,3 +55,28 @@ def test_roles_from_the_config_a_flag_and_ctl_choose_each_channel_s_style(tmp_pa
         finally:
             code, _ = daemon.stop()
     assert code == 0
+
+
+def test_a_program_change_gives_a_channel_its_role_s_style_unless_a_role_was_set(tmp_path):
+    """Live, a track's name is never heard, but the DAW sends its program: a GM bass
+    program on channel 2 gets the bass style, as offline; a role set by the user wins."""
+    with jack_server():
+        daemon = Daemon("--channel-role", "3=lead")
+        probe = Probe()
+        try:
+            probe.connect()
+            probe.send([0xC1, 33])  # channel 2: Electric Bass (finger)
+            probe.send([0xC2, 33])  # channel 3: set to lead, stays lead
+            probe.wait_heard(2)
+
+            def styles():
+                return daemon.ask({"cmd": "status"})["styles"]
+
+            assert wait_until(lambda: styles()["roles"].get("2") == "bass", 5)
+            assert styles()["channels"]["2"] == models.role_style("bass")
+            assert styles()["roles"]["3"] == "lead"
+            assert styles()["channels"]["3"] == models.role_style("lead")
+        finally:
+            probe.close()
+            code, printed = daemon.stop()
+    assert code == 0 and "channel 2: GM program 34 is a bass part" in printed
