@@ -8,6 +8,7 @@ other event, track, channel, the tempo map and the tick resolution stay as they 
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from bisect import bisect_right
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import mido
 
+from humanizer import midichunks
 from humanizer.errors import HumanizerError
 
 MAX_DELTA = 0x0FFFFFFF  # the largest delta time the 4 bytes of a MIDI file hold
@@ -134,7 +136,11 @@ def read(path: str | os.PathLike) -> NoteFile:
     if start and not b"MThd".startswith(start):
         raise HumanizerError(f"{path}: not a MIDI file")
     try:
-        midi = mido.MidiFile(path, clip=False)
+        data = path.read_bytes()
+        counted, found = midichunks.header_count(data), midichunks.track_chunks(data)
+        if found > counted or (found and counted >= 0x8000):  # read every track it holds
+            data = midichunks.with_track_count(data, found)  # (fewer: truncated, below)
+        midi = mido.MidiFile(file=io.BytesIO(data), clip=False)
     except EOFError:
         raise HumanizerError(f"{path}: the file is empty or truncated") from None
     except OSError as error:

@@ -187,3 +187,23 @@ def test_a_legal_250_byte_output_name_is_written(tmp_path):
     write_atomic(midi_from_notes([Note(60, 80, 0.0, 0.5)]), target)
     assert read(target).notes[0].pitch == 60
     assert [p.name for p in tmp_path.iterdir()] == [target.name]  # no .part left
+
+
+@pytest.mark.parametrize("counted", [1, 0, 0xFFFF])
+def test_every_track_the_file_holds_is_read_whatever_its_header_counts(tmp_path, counted):
+    """Issue 36, item 10: a header counting fewer tracks than the file holds lost the
+    others' notes ("no notes to humanize"), and a count of 0 or 0xFFFF (read signed: -1)
+    lost every track, with exit 0."""
+    import struct
+
+    midi = mido.MidiFile(type=1)
+    for pitch in (60, 64, 67):
+        track = mido.MidiTrack([mido.Message("note_on", note=pitch, velocity=80, time=0),
+                                mido.Message("note_off", note=pitch, time=240)])
+        midi.tracks.append(track)
+    path = tmp_path / "three.mid"
+    midi.save(path)
+    data = bytearray(path.read_bytes())
+    data[10:12] = struct.pack(">H", counted)
+    path.write_bytes(bytes(data))
+    assert sorted(note.pitch for note in read(path).notes) == [60, 64, 67]
