@@ -283,7 +283,7 @@ def summary(result: HumanizedFile, written: Path, strength: float = 1.0) -> None
         print(f"    after:  {describe(after)}")
         level = float(np.mean(before))
         moved = output.played_level(level) - level
-        if np.std(before) < AUDIBLE and abs(moved) >= LEVEL_MOVE:
+        if part.style is not None and np.std(before) < AUDIBLE and abs(moved) >= LEVEL_MOVE:
             side = "down from the top" if moved < 0 else "up from the bottom"
             print(f"    level moved {side} of the range by {abs(moved):.0f}, to leave its "
                   "accents room")
