@@ -134,30 +134,30 @@ def switch(name: str, value: object) -> bool:
     raise HumanizerError(f"{name} must be on or off, not {value!r}")
 
 
+def channel_pair(pair: str) -> tuple[int | None, str]:
+    """`N=VALUE` as (channel 0-15, or None where N is no channel; the value stripped)."""
+    number_, _, value = pair.partition("=")
+    try:
+        return channel(number_.strip()), value.strip()
+    except HumanizerError:
+        return None, value.strip()
+
+
 def channel_style(pair: str) -> tuple[int, str]:
     """`N=STYLE` as (channel 0-15, style)."""
-    number_, _, style = pair.partition("=")
-    try:
-        index = channel(number_.strip())
-    except HumanizerError:
-        index = None
-    if index is None or not style.strip():
+    index, style = channel_pair(pair)
+    if index is None or not style:
         raise HumanizerError(f"'{pair}': write CHANNEL=STYLE with a channel "
                              "from 1 to 16, e.g. 10=drums")
-    return index, style.strip()
-
+    return index, style
 
 
 def channel_role(pair: str) -> tuple[int, str]:
     """`N=ROLE` as (channel 0-15, role): a part's role in the band (humanizer.roles)."""
     from humanizer.roles import ROLES
 
-    number_, _, role = pair.partition("=")
-    try:
-        index = channel(number_.strip())
-    except HumanizerError:
-        index = None
-    role = role.strip().lower()
+    index, role = channel_pair(pair)
+    role = role.lower()
     if index is None or role not in ROLES:
         raise HumanizerError(f"'{pair}': write CHANNEL=ROLE with a channel from 1 to 16 "
                              f"and a role of {', '.join(ROLES)}, e.g. 2=bass")
