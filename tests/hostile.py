@@ -20,11 +20,43 @@ def contract(name: str, timing: bool = False, **fields) -> dict:
             "description": "hostile test model", "contract_version": 2, **fields}
 
 
+def top_key_constants(width: int = 88, **scalars: float) -> list:
+    """The initializers both graphs use: the slice that reads the top key's onset, 1, 0, a
+    zero output row `width` wide, and any further named float scalars."""
+    from onnx import TensorProto, helper
+
+    named = {"one": 1.0, "nothing": 0.0, **scalars}
+    return [helper.make_tensor("start", TensorProto.INT64, [1], [HIGHEST_KEY_ONSET]),
+            helper.make_tensor("stop", TensorProto.INT64, [1], [HIGHEST_KEY_ONSET + 1]),
+            helper.make_tensor("axis", TensorProto.INT64, [1], [2]),
+            *(helper.make_tensor(key, TensorProto.FLOAT, [], [value])
+              for key, value in named.items()),
+            helper.make_tensor("zeros", TensorProto.FLOAT, [1, 1, width],
+                               np.zeros(width, dtype=np.float32).tolist())]
+
+
+def saved(path: Path, name: str, nodes: list, outputs: list, constants: list,
+          metadata: dict) -> Path:
+    """A frame style's graph (input (batch, time, 176)) with its contract, written."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        nodes, name, [helper.make_tensor_value_info(INPUT_NAME, TensorProto.FLOAT,
+                                                    ["batch", "time", 176])],
+        outputs, initializer=constants)
+    built = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    built.ir_version = 8
+    entry = built.metadata_props.add()
+    entry.key, entry.value = METADATA_KEY, json.dumps(metadata)
+    onnx.save(built, str(path))
+    return path
+
+
 def model(path: Path, name: str, *, nan_on_top_key: bool = True, nan_offsets: bool = False,
           wrong_shape: bool = False, **fields) -> Path:
     """Deviations 0 everywhere - or -inf in frames where the top key starts; offsets
     (with `nan_offsets`) NaN there too; `wrong_shape` answers (B, T, 1) for (B, T, 88)."""
-    import onnx
     from onnx import TensorProto, helper
 
     timing = nan_offsets
@@ -43,32 +75,14 @@ def model(path: Path, name: str, *, nan_on_top_key: bool = True, nan_offsets: bo
         nodes.append(helper.make_node("Add", ["nan", "zeros"], [OFFSETS_NAME]))
         outputs.append(helper.make_tensor_value_info(OFFSETS_NAME, TensorProto.FLOAT,
                                                      ["batch", "time", 88]))
-    constants = [
-        helper.make_tensor("start", TensorProto.INT64, [1], [HIGHEST_KEY_ONSET]),
-        helper.make_tensor("stop", TensorProto.INT64, [1], [HIGHEST_KEY_ONSET + 1]),
-        helper.make_tensor("axis", TensorProto.INT64, [1], [2]),
-        helper.make_tensor("one", TensorProto.FLOAT, [], [1.0]),
-        helper.make_tensor("nothing", TensorProto.FLOAT, [], [0.0]),
-        helper.make_tensor("zeros", TensorProto.FLOAT, [1, 1, width],
-                           np.zeros(width, dtype=np.float32).tolist()),
-    ]
-    graph = helper.make_graph(
-        nodes, name, [helper.make_tensor_value_info(INPUT_NAME, TensorProto.FLOAT,
-                                                    ["batch", "time", 176])],
-        outputs, initializer=constants)
-    built = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    built.ir_version = 8
-    entry = built.metadata_props.add()
-    entry.key, entry.value = METADATA_KEY, json.dumps(contract(name, timing, **fields))
-    onnx.save(built, str(path))
-    return path
+    return saved(path, name, nodes, outputs, top_key_constants(width),
+                 contract(name, timing, **fields))
 
 
 def hanging(path: Path, name: str, always: bool = False) -> Path:
     """A style whose inference does not return (a `Loop` of 10^15 empty steps): on every
     input (`always`: its load check hangs), or only where the top key starts (its load check
     passes, then the predictor hangs on the first such note). Deviations 0 otherwise."""
-    import onnx
     from onnx import TensorProto, helper
 
     scalar = [helper.make_tensor_value_info(n, t, []) for n, t in
@@ -94,23 +108,6 @@ def hanging(path: Path, name: str, always: bool = False) -> Path:
         helper.make_node("Add", ["calm", "none"], ["flat"]),
         helper.make_node("Add", ["flat", "zeros"], [OUTPUT_NAME]),
     ]
-    constants = [
-        helper.make_tensor("start", TensorProto.INT64, [1], [HIGHEST_KEY_ONSET]),
-        helper.make_tensor("stop", TensorProto.INT64, [1], [HIGHEST_KEY_ONSET + 1]),
-        helper.make_tensor("axis", TensorProto.INT64, [1], [2]),
-        helper.make_tensor("one", TensorProto.FLOAT, [], [1.0]),
-        helper.make_tensor("nothing", TensorProto.FLOAT, [], [0.0]),
-        helper.make_tensor("huge", TensorProto.FLOAT, [], [1e15]),
-        helper.make_tensor("zeros", TensorProto.FLOAT, [1, 1, 88], [0.0] * 88),
-    ]
-    graph = helper.make_graph(
-        nodes, name, [helper.make_tensor_value_info(INPUT_NAME, TensorProto.FLOAT,
-                                                    ["batch", "time", 176])],
-        [helper.make_tensor_value_info(OUTPUT_NAME, TensorProto.FLOAT, ["batch", "time", 88])],
-        initializer=constants)
-    built = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    built.ir_version = 8
-    entry = built.metadata_props.add()
-    entry.key, entry.value = METADATA_KEY, json.dumps(contract(name))
-    onnx.save(built, str(path))
-    return path
+    outputs = [helper.make_tensor_value_info(OUTPUT_NAME, TensorProto.FLOAT,
+                                             ["batch", "time", 88])]
+    return saved(path, name, nodes, outputs, top_key_constants(huge=1e15), contract(name))
