@@ -28,11 +28,16 @@ def track_chunks(data: bytes) -> int:
     return found
 
 
-def with_track_count(data: bytes, count: int) -> bytes:
-    """The file's bytes with its header counting `count` tracks."""
-    return data[:10] + struct.pack(">H", count) + data[12:]
-
-
 def header_count(data: bytes) -> int:
     """The track count the header says (unsigned, as the standard means it)."""
     return struct.unpack(">H", data[10:12])[0] if len(data) >= 12 else 0
+
+
+def every_track(data: bytes) -> bytes:
+    """The file's bytes with a header counting every whole track chunk they hold, where it
+    counts fewer, or a count mido would read as negative; as they are otherwise (a header
+    counting more than the file holds is a truncated file: the reader says so)."""
+    counted, found = header_count(data), track_chunks(data)
+    if found > counted or (found and counted >= 0x8000):
+        return data[:10] + struct.pack(">H", found) + data[12:]
+    return data

@@ -128,19 +128,14 @@ def read(path: str | os.PathLike) -> NoteFile:
     if not path.is_file():
         raise HumanizerError(f"{path}: {not_a_file(path)}")
     try:
-        with open(path, "rb") as file:
-            start = file.read(4)
+        data = path.read_bytes()
     except OSError as error:  # no permission to read it, a device, ...
         raise HumanizerError(f"{path}: cannot read the file ({error.strerror or error})"
                              ) from None
-    if start and not b"MThd".startswith(start):
+    if data and not b"MThd".startswith(data[:4]):
         raise HumanizerError(f"{path}: not a MIDI file")
     try:
-        data = path.read_bytes()
-        counted, found = midichunks.header_count(data), midichunks.track_chunks(data)
-        if found > counted or (found and counted >= 0x8000):  # read every track it holds
-            data = midichunks.with_track_count(data, found)  # (fewer: truncated, below)
-        midi = mido.MidiFile(file=io.BytesIO(data), clip=False)
+        midi = mido.MidiFile(file=io.BytesIO(midichunks.every_track(data)), clip=False)
     except EOFError:
         raise HumanizerError(f"{path}: the file is empty or truncated") from None
     except OSError as error:
