@@ -213,10 +213,11 @@ def ship(model: Path, data: list[str], name: str, lookahead: float, output: Path
         raws = raw_predictions(uncalibrated, validation, None, input_kind)
         rows = table(raws)
         print_by_gain(rows)
+        chosen = choose_gain(rows)
         if sidecar.get("instrument") == "drums":
-            sidecar["piece_offsets"] = piece_offsets(raws, choose_gain(rows))
+            sidecar["piece_offsets"] = piece_offsets(raws, chosen)
             print(f"kit piece offsets: {sidecar['piece_offsets']}")
-        gain, mix = mix_safe_gain(model, sidecar, name, choose_gain(rows), Path(scratch))
+        gain, mix = mix_safe_gain(model, sidecar, name, chosen, Path(scratch))
         print(f"chosen gain {gain}")
         calibrated = Path(scratch) / f"{name}-calibrated.onnx"
         scale, by_scale, varied_mix = 1.0, {}, []
