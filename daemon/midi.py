@@ -12,6 +12,7 @@ from rtmidi.midiconstants import (
     CONTROL_CHANGE,
     NOTE_OFF,
     NOTE_ON,
+    PROGRAM_CHANGE,
     SUSTAIN,
 )
 
@@ -41,6 +42,13 @@ def sustain(message: list[int]) -> bool | None:
     other message."""
     if len(message) == 3 and message[0] & 0xF0 == CONTROL_CHANGE and message[1] == SUSTAIN:
         return message[2] >= 64
+    return None
+
+
+def program(message: list[int]) -> int | None:
+    """The program (0-127) a program change selects; None for any other message."""
+    if len(message) == 2 and message[0] & 0xF0 == PROGRAM_CHANGE:
+        return message[1]
     return None
 
 

@@ -25,7 +25,7 @@ from humanizer.centres import Centre
 from humanizer.daemon.buffer import LookaheadBuffer
 from humanizer.daemon.events import Event
 from humanizer.daemon.level_record import level_notes
-from humanizer.daemon.midi import is_note_off
+from humanizer.daemon.midi import channel_of, is_note_off, program
 from humanizer.daemon.say import say
 from humanizer.daemon.settings import Settings
 from humanizer.daemon.stats import Timings
@@ -94,8 +94,8 @@ class Scheduler:
         if is_transport(message):
             self._transport_message(message, t_in)
             return
-        if len(message) == 2 and message[0] & 0xF0 == 0xC0:
-            self.programs.append((message[0] & 0x0F, message[1]))
+        if (chosen := program(message)) is not None:
+            self.programs.append((channel_of(message), chosen))
         with self._state:
             event = self.buffer.receive(message, t_in)
             if event.note is not None:
@@ -218,11 +218,8 @@ class Scheduler:
         engine = self.watch.stalled(self.clock())
         if engine is None:
             return None
-        restored = self.styles.drop(engine)
-        name = engine.contract.name
-        say(f"style '{name}' stalled in an inference (over {STALL_SECONDS:g} s): dropped "
-            f"({restored}); its notes left with their own velocities", error=True)
-        self.events.append(("dropped", {"style": name, "now": restored, "stalled": True}))
+        restored = self._drop(engine, f"stalled in an inference (over {STALL_SECONDS:g} s)",
+                              "; its notes left with their own velocities", stalled=True)
         self.supervisor.start("predictor", self._predict_loop)
         return restored
 
@@ -320,10 +317,16 @@ class Scheduler:
         back to the style they played before (see StyleMap.drop)."""
         self._strikes[id(engine)] += 1
         if self._strikes[id(engine)] == MAX_STRIKES:
-            restored = self.styles.drop(engine)
-            name = engine.contract.name
-            say(f"style '{name}' {why}: dropped ({restored})", error=True)
-            self.events.append(("dropped", {"style": name, "now": restored}))
+            self._drop(engine, why)
+
+    def _drop(self, engine: Engine, why: str, after: str = "", **event: object) -> str:
+        """Stop playing a style gone wrong (StyleMap.drop), say why, and publish it; what
+        plays now."""
+        restored = self.styles.drop(engine)
+        name = engine.contract.name
+        say(f"style '{name}' {why}: dropped ({restored}){after}", error=True)
+        self.events.append(("dropped", {"style": name, "now": restored, **event}))
+        return restored
 
     def predict(self, jobs: list[Job], settings: Settings, generation: int = 0) -> None:
         """Run the model for the jobs - all parts of one style and lookahead in shared
