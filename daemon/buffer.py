@@ -10,8 +10,11 @@ as late.
 
 With timing on, a style with a timing head also moves each note by a shift of at most
 MAX_SHIFT (never before it arrived): its note-on and its note-off together, so its length
-is kept, and never across the notes before it on the same key. Only such notes leave out
-of arrival order; every other event keeps its place.
+is kept, and never across the notes before it on the same key. With articulation on, a
+style with a length head moves the note-off further, by the note's length change
+(output.length_change: within the reach the latency allows, never past the start of the
+next note on its key). Only such notes leave out of arrival order; every other event
+keeps its place.
 
 This module holds state only - no threads, no clock, no MIDI ports - so its behaviour can
 be tested exactly. The scheduler drives it from its threads under one lock. The events and
@@ -43,7 +46,7 @@ from humanizer.daemon.midi import (
 )
 from humanizer.daemon.stats import Counts
 from humanizer.notes import Note
-from humanizer.output import MAX_SHIFT
+from humanizer.output import LENGTH_REACH, MAX_SHIFT, length_reach
 
 HISTORY_SECONDS = 5.0  # notes ended this long before a window's reach are forgotten
 LATENCY_GLIDE = 0.5  # seconds per second a shorter latency comes down by
@@ -134,6 +137,8 @@ class LookaheadBuffer:
                 event.note = note
                 self.unclaimed.append(event)
                 note.previous = self._last_on.get((channel, note.pitch))
+                if note.previous is not None:
+                    note.previous.next_start = note.start
                 self._last_on[channel, note.pitch] = note
         elif is_note_off(message):
             started = self._open.get((channel, message[1]))
@@ -163,8 +168,10 @@ class LookaheadBuffer:
         if len(self._held) > 4 * most:  # forget the ended notes behind a long-held one
             self._held = deque(note for note in self._held if note.off_due is None)
 
-    def place(self, event: Event, velocity: int, shift: float = 0.0) -> bool:
-        """Give a note-on its predicted velocity and timing shift (seconds). The shift is
+    def place(self, event: Event, velocity: int, shift: float = 0.0,
+              stretch: float = 0.0) -> bool:
+        """Give a note-on its predicted velocity, timing shift (seconds) and length ratio
+        (log2: `stretch`, which moves its note-off once its length is known). The shift is
         kept within MAX_SHIFT, never before the note arrived, and never before the end of
         the previous note on its key (a synth would cut this one short). False, changing
         nothing, for a note that has left already: it left late, with its own velocity,
@@ -178,12 +185,15 @@ class LookaheadBuffer:
         if previous is not None:
             if previous.off_due is None or previous.off_due > event.due:
                 shift = 0.0  # it overlaps the previous note of its key as played: stays put
-            else:  # starts once the previous one ends, wherever its shift put that end
+            else:  # starts once the previous one ends, wherever its shift and length put it
                 previous_shift = previous.shift if previous.sent_shift is None \
                     else previous.sent_shift
-                shift = max(shift, previous.off_due + previous_shift - event.due)
+                moved = previous.end_change() if previous.stretch else 0.0
+                shift = max(shift, previous.off_due + previous_shift + moved - event.due)
         event.velocity, note.shift = velocity, shift
-        self.moving = self.moving or shift != 0.0
+        if stretch and math.isfinite(stretch):
+            note.stretch, note.reach = stretch, length_reach(self.latency)
+        self.moving = self.moving or shift != 0.0 or note.stretch != 0.0
         return True
 
     def next_due(self, bypass: bool = False) -> float | None:
@@ -192,11 +202,12 @@ class LookaheadBuffer:
         return min((event.leaves(bypass) for event in self._moving_window()), default=None)
 
     def _moving_window(self) -> list[Event]:
-        """The queued events that may leave before the first one's due time + MAX_SHIFT:
-        those due within 2 * MAX_SHIFT of it (a shift moves at most MAX_SHIFT)."""
+        """The queued events that may leave before the first one may: those due within
+        2 * (MAX_SHIFT + LENGTH_REACH) of it (a note-on moves at most MAX_SHIFT, a
+        note-off LENGTH_REACH more)."""
         if not self.queue:
             return []
-        horizon = self.queue[0].due + 2 * MAX_SHIFT
+        horizon = self.queue[0].due + 2 * (MAX_SHIFT + LENGTH_REACH)
         window = []
         for event in self.queue:
             if event.due > horizon:
@@ -228,6 +239,8 @@ class LookaheadBuffer:
         message = event.message
         if event.note is not None:
             event.note.sent_shift = 0.0 if bypass else event.note.shift
+            if bypass:
+                event.note.stretch = 0.0
             event.note.previous = None  # (if never placed: late) no chain of notes kept
         if event.note is not None and not bypass:
             if event.velocity is None:

@@ -1,8 +1,10 @@
 """What the lookahead buffer holds: the notes heard, and the events waiting to leave.
 
 A note-on the model can shape and its note-off both point at the same HeardNote, so the
-timing shift placed on the note moves the two together and its length is kept: an Event
-works out when it leaves from its due time and that shift alone. Plain data with no clock,
+timing shift placed on the note moves the two together and its length is kept - but for
+the length ratio placed with it, which moves the note-off alone once its length is known
+(humanizer.output.length_change): an Event works out when it leaves from its due time,
+that shift and that change. Plain data with no clock,
 like the buffer that changes it under the scheduler's lock.
 """
 
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 
 from humanizer.engine import FAR_END
 from humanizer.notes import Note
+from humanizer.output import length_change
 
 
 @dataclass(slots=True, eq=False)
@@ -29,6 +32,13 @@ class HeardNote:
     sent_shift: float | None = None  # the shift its note-on left with
     off_due: float | None = None  # when its note-off is due, once it has come
     previous: HeardNote | None = None  # the note before on its key, until this is placed
+    stretch: float = 0.0  # log2 of the length ratio played, set with its velocity
+    reach: float = 0.0  # seconds its end may move either way (output.length_reach)
+    next_start: float | None = None  # when the next note on its key began, once it has
+
+    def end_change(self) -> float:
+        """Seconds its note-off moves beyond its shift (its end must have come)."""
+        return length_change(self.start, self.end, self.next_start, self.stretch, self.reach)
 
     def as_note(self) -> Note:
         """A snapshot for the model, made again only when the note has ended since: a
@@ -51,14 +61,15 @@ class Event:
 
     def leaves(self, bypass: bool) -> float:
         """When it leaves: when due, moved with its note's timing shift. A note-off moves
-        as its note-on did; bypass moves no note-on."""
+        as its note-on did, and by its length change where its note-on left shaped;
+        bypass moves no note-on."""
         if self.note is not None:
             return self.due if bypass else self.due + self.note.shift
         if self.ends is not None:
             shift = self.ends.sent_shift
             if shift is None:
-                shift = 0.0 if bypass else self.ends.shift
-            return self.due + shift
+                return self.due + (0.0 if bypass else self.ends.shift)
+            return self.due + shift + (self.ends.end_change() if self.ends.stretch else 0.0)
         return self.due
 
     @property

@@ -360,12 +360,14 @@ class Scheduler:
                             np.array([note.start for note in due]),
                             np.array([note.channel for note in due]), settings.output(),
                             self.takes, job.engine.contract.timing, None,
-                            job.engine.contract.variation_own_share)
+                            job.engine.contract.variation_own_share,
+                            job.engine.contract.lengths)
         with self._state:
             placed = 0  # (a note that left late meanwhile is not predicted as well)
-            for event, velocity, shift in zip(job.events, performed.velocities.tolist(),
-                                              performed.shifts.tolist()):
-                placed += self.buffer.place(event, int(velocity), shift)
+            for event, velocity, shift, stretch in zip(
+                    job.events, performed.velocities.tolist(), performed.shifts.tolist(),
+                    performed.stretches.tolist()):
+                placed += self.buffer.place(event, int(velocity), shift, stretch)
             # what the channels' later notes centre on
             self.buffer.centres.add_all(job.engine, due, prediction.added,
                                         prediction.uncentred_offsets)

@@ -78,6 +78,10 @@ class Service:
                                      "see humanizer models")
             if options.settings.timing and refusal:
                 raise HumanizerError(refusal)
+            refusal = without_timing(self.styles.loaded().values(), "--articulation",
+                                     "see humanizer models", lengths=True)
+            if options.settings.articulation and refusal:
+                raise HumanizerError(refusal)
             api = choose_api(options.api)
             self.ports = open_ports(api, options.in_port, options.out_port)
             if api_name(api) == "jack":
@@ -273,6 +277,11 @@ class Service:
         if key == "timing" and values.amount("timing", value) > 0:
             refusal = without_timing(self.styles.loaded().values(), "timing",
                                      "ctl use drums --channel 10, for one")
+            if refusal:
+                raise RequestError(refusal)
+        if key == "articulation" and values.amount("articulation", value) > 0:
+            refusal = without_timing(self.styles.loaded().values(), "articulation",
+                                     "ctl use lead, for one", lengths=True)
             if refusal:
                 raise RequestError(refusal)
         settings = self.scheduler.update(key, value)

@@ -18,7 +18,8 @@ class Settings:
     """strength 0 = the input velocities, 1 = the model's; variation 0 = the same every
     time, 1 = each take varies as a player does, drawn for `seed`; timing 0 = notes on the input's
     time, 1 = moved by the whole offset the model predicts; feel moves the timing-humanized
-    parts on purpose; the output velocity range; bypass passes velocities through (the
+    parts on purpose; articulation 0 = lengths as written, 1 = the whole length ratio the
+    model predicts; the output velocity range; bypass passes velocities through (the
     delay stays, so the DAW's compensation holds). The transport (humanizer.daemon.
     transport): the time signatures of the bars MIDI clock counts, the tempo of a grid
     from the first note where there is no clock (0: no grid, the meter is unknown),
@@ -31,6 +32,7 @@ class Settings:
     seed: int = values.DEFAULT_SEED
     timing: float = values.DEFAULT_TIMING
     feel: float = 0.0
+    articulation: float = values.DEFAULT_ARTICULATION
     bypass: bool = False
     velocity_min: int = values.VELOCITY_RANGE[0]
     velocity_max: int = values.VELOCITY_RANGE[1]
@@ -54,6 +56,7 @@ class Settings:
         """How predictions are played (the one output step's settings)."""
         return OutputSettings(strength=self.strength, variation=self.variation,
                               timing=self.timing, feel=self.feel,
+                              articulation=self.articulation,
                               velocity_min=self.velocity_min, velocity_max=self.velocity_max)
 
     def as_dict(self) -> dict:

@@ -5,6 +5,7 @@
     strength = 0.8
     timing = 1
     feel = "-5ms"
+    articulation = 0.5
     velocity_min = 10
     velocity_max = 120
     style = "pop"
@@ -17,9 +18,9 @@
 
 A flag given to `serve` wins over the file, the file over the defaults; `ctl status` says
 where each setting came from. `humanize` reads the same file for what plays offline
-(strength, variation, seed, timing, feel, the velocity range, the styles and roles, the
-skipped channels); the latency and the transport are the daemon's. Every value is checked by
-humanizer.values, with the same message as on the command line.
+(strength, variation, seed, timing, feel, articulation, the velocity range, the styles and
+roles, the skipped channels); the latency and the transport are the daemon's. Every value
+is checked by humanizer.values, with the same message as on the command line.
 """
 
 from __future__ import annotations

@@ -22,7 +22,8 @@ METADATA_KEY = "humanizer"
 # as "onset_offset" in `outputs`, in units of `offset_scale` seconds); 3 adds note-level
 # styles (encoding notefeatures v2): input NOTES_INPUT (batch, notes, features), one output
 # PREDICTIONS_NAME (batch, notes, len(outputs)) whose channels are `outputs` in order -
-# velocity_deviation, velocity_spread (log, model units), optionally onset_offset.
+# velocity_deviation, velocity_spread (log, model units), optionally onset_offset and then
+# length_ratio (log2 of the played length over the written one).
 CONTRACT_VERSION = 3
 SUPPORTED_VERSIONS = (1, 2, 3)
 INPUT_NAME = "frames"
@@ -31,6 +32,7 @@ OFFSETS_NAME = "offsets"
 NOTES_INPUT = "notes"
 PREDICTIONS_NAME = "predictions"
 TIMING_OUTPUT = "onset_offset"
+LENGTH_OUTPUT = "length_ratio"
 ENCODINGS = {(pianoroll.ENCODING_NAME, pianoroll.ENCODING_VERSION): 1,  # -> least contract
              (notefeatures.ENCODING_NAME, 2): 3,
              (notefeatures.ENCODING_NAME, notefeatures.ENCODING_VERSION): 3}
@@ -87,6 +89,11 @@ class Contract:
         """Does the model predict onset offsets too?"""
         return TIMING_OUTPUT in self.outputs
 
+    @property
+    def lengths(self) -> bool:
+        """Does the model predict note lengths too?"""
+        return LENGTH_OUTPUT in self.outputs
+
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
 
@@ -127,6 +134,9 @@ class Contract:
         if self.contract_version < needs:
             raise HumanizerError(f"{source}: encoding {self.encoding} needs contract version "
                                  f"{needs}")
+        if self.lengths and self.outputs != list(notefeatures.OUTPUTS):
+            raise HumanizerError(f"{source}: a length head needs a note-level model whose "
+                                 f"outputs are {', '.join(notefeatures.OUTPUTS)}")
         if self.note_level and self.outputs[:2] != list(notefeatures.OUTPUTS[:2]):
             raise HumanizerError(f"{source}: a note-level model's outputs must begin with "
                                  f"{', '.join(notefeatures.OUTPUTS[:2])}")

@@ -71,14 +71,18 @@ def heard_ahead(latency: float, timing: bool = False) -> float:
     return max(0.0, latency - guard)
 
 
-def without_timing(engines: Iterable[Engine], asked: str, hint: str) -> str | None:
+def without_timing(engines: Iterable[Engine], asked: str, hint: str,
+                   lengths: bool = False) -> str | None:
     """Why timing (`asked`: the flag or setting) cannot be had from these styles - none
-    has a timing head - or None when one has. Offline, serve and ctl refuse it alike."""
+    has a timing head - or None when one has; with `lengths`, the same for articulation
+    and a length head. Offline, serve and ctl refuse it alike."""
     engines = list(engines)
-    if any(engine.contract.timing for engine in engines):
+    if any(engine.contract.lengths if lengths else engine.contract.timing
+           for engine in engines):
         return None
     names = ", ".join(sorted(engine.contract.name for engine in engines))
-    return f"style {names} predicts no timing: {asked} needs a style with a timing head ({hint})"
+    what, head = ("note lengths", "length") if lengths else ("timing", "timing")
+    return f"style {names} predicts no {what}: {asked} needs a style with a {head} head ({hint})"
 
 
 def session_options(threads: int = 1) -> ort.SessionOptions:

@@ -78,7 +78,7 @@ def _humanize_flat(path: Path, lookahead: float | None, strength: float,
     # the notes as `humanize` plays them: the one output step, `timing` of the offsets
     amount, seed = variation
     settings = OutputSettings(strength=strength, timing=timing, variation=amount)
-    predicted, shifts = humanize_part(_worker["engine"], case.notes, settings, lookahead,
+    predicted, shifts, _ = humanize_part(_worker["engine"], case.notes, settings, lookahead,
                                       meter=case.meter if meter else None,
                                       takes=Takes(seed))
     measured = [case.notes[i] for i in case.measured]

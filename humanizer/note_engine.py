@@ -133,6 +133,7 @@ def finish(engine, window: Window, seen: np.ndarray, level: np.ndarray, out: np.
     deviations = balanced(engine.contract, out[:, 0].astype(np.float64)
                           * engine.contract.deviation_scale, part.keys[seen])
     offsets = out[:, 2].astype(np.float64) if out.shape[1] > 2 else np.zeros(len(seen))
+    lengths = out[:, 3].astype(np.float64) if out.shape[1] > 3 else np.zeros(len(seen))
     mine = np.searchsorted(seen, window.due)
     at, at_owners = part.times[window.due], part.owners[window.due]
     mean, square = levels.same_part_means(
@@ -143,7 +144,7 @@ def finish(engine, window: Window, seen: np.ndarray, level: np.ndarray, out: np.
         drawn = part.velocities[window.due] - level[mine]
         result = calibrated(engine.contract, level[mine], deviations[mine], spreads,
                             offsets[mine], deviations[mine], offsets[mine], out[mine, 1],
-                            drawn, notefeatures.heard_accents(drawn))
+                            drawn, notefeatures.heard_accents(drawn), lengths[mine])
     answer.put(window.slots, result)
 
 
@@ -186,6 +187,7 @@ def predict_whole(engine, part: Texture, answer) -> None:
     out = out[np.argsort(seen)]
     deviations = balanced(contract, out[:, 0] * contract.deviation_scale, part.keys)
     offsets = out[:, 2] if out.shape[1] > 2 else np.zeros(len(seen))
+    lengths = out[:, 3] if out.shape[1] > 3 else np.zeros(len(seen))
     times, owners, sigma = part.times, part.owners, contract.level_seconds
     drawn = part.velocities - level
     heard = notefeatures.heard_accents(drawn)
@@ -194,7 +196,8 @@ def predict_whole(engine, part: Texture, answer) -> None:
     spreads = levels.spread(mean, square)
     with np.errstate(invalid="ignore"):
         result = calibrated(engine.contract, level, deviations - mean_added, spreads,
-                            offsets - shift, deviations, offsets, out[:, 1], drawn, heard)
+                            offsets - shift, deviations, offsets, out[:, 1], drawn, heard,
+                            lengths)
     answer.put(slice(None), result)
 
 

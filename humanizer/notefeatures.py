@@ -21,7 +21,8 @@ a DAW can give about it:
 Only notes started by `horizon` are heard, and a note still sounding then is cut there: a
 live window and the same window offline give the same steps. Outputs, per step: the
 velocity deviation from the local level (in DEVIATION_SCALE units), the log of its
-spread (how much a player varies it), and optionally the onset offset (OFFSET_SCALE).
+spread (how much a player varies it), and optionally the onset offset (OFFSET_SCALE) and
+the log2 of the note's played length over its written one.
 
 Any change to what these functions compute is a new ENCODING_VERSION.
 """
@@ -67,7 +68,7 @@ GROUPS = {
     "strokes": tuple(f"stroke_{note}" for note in STROKES),
 }
 COLUMN = {name: index for index, name in enumerate(FEATURES)}
-OUTPUTS = ("velocity_deviation", "velocity_spread", "onset_offset")
+OUTPUTS = ("velocity_deviation", "velocity_spread", "onset_offset", "length_ratio")
 
 
 def chords(times: np.ndarray) -> np.ndarray:

@@ -256,23 +256,27 @@ def with_velocities(note_file: NoteFile, velocities: Sequence[int]) -> mido.Midi
     return midi
 
 
-def with_timing(midi: mido.MidiFile, note_file: NoteFile,
-                shifts: Sequence[float]) -> mido.MidiFile:
+def with_timing(midi: mido.MidiFile, note_file: NoteFile, shifts: Sequence[float],
+                length_changes: Sequence[float] | None = None) -> mido.MidiFile:
     """`midi` (the file of `note_file`, or a copy with other velocities) with each note moved
     by its shift in seconds: its note_on and its note_off by the same ticks, so durations
-    are kept. A note never moves before the start, before the end of the previous note of
-    its key, or past the start of the next one (a synth would cut it or hang it); the end
-    of its track moves with it if need be.
-    Everything else stays where it was."""
-    if len(shifts) != len(note_file.notes):
+    are kept - but for its length change (seconds its end moves beyond that, if given). A
+    note never moves before the start, before the end of the previous note of its key, or
+    past the start of the next one (a synth would cut it or hang it), never ends before it
+    starts, and is never lengthened past the next note of its key; the end of its track
+    moves with it if need be. Everything else stays where it was."""
+    changes = length_changes if length_changes is not None else [0.0] * len(shifts)
+    if len(shifts) != len(note_file.notes) or len(changes) != len(shifts):
         raise ValueError("one shift per note is needed")
     maps = tempo_maps(midi)
-    moves: dict[int, dict[int, int]] = defaultdict(dict)  # track -> note_on index -> ticks
-    for note, shift in zip(note_file.notes, shifts):
-        if shift and note.index >= 0:
+    # track -> note_on index -> (ticks it moves, ticks its end moves beyond that)
+    moves: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
+    for note, shift, change in zip(note_file.notes, shifts, changes):
+        if (shift or change) and note.index >= 0:
             tempo = maps[note.track]
-            moves[note.track][note.index] = tempo.tick(note.start + shift) - tempo.tick(
-                note.start)
+            moves[note.track][note.index] = (
+                tempo.tick(note.start + shift) - tempo.tick(note.start),
+                tempo.tick(note.end + change) - tempo.tick(note.end))
     tracks = [_moved(track, moves[number]) if moves.get(number) else track
               for number, track in enumerate(midi.tracks)]
     return mido.MidiFile(type=midi.type, ticks_per_beat=midi.ticks_per_beat,
@@ -311,8 +315,9 @@ def bounded_shift(wanted: int, earliest: float, latest: float) -> int:
     return int(min(max(wanted, low), high))
 
 
-def _moved(track: mido.MidiTrack, wanted: dict[int, int]) -> mido.MidiTrack:
-    """The track with the notes whose note_on index is in `wanted` moved by those ticks."""
+def _moved(track: mido.MidiTrack, wanted: dict[int, tuple[int, int]]) -> mido.MidiTrack:
+    """The track with the notes whose note_on index is in `wanted` moved by (shift, end
+    change) ticks."""
     ticks = list(accumulate(message.time for message in track))
     keys = _notes_by_key(track)
     new_tick = dict(enumerate(ticks))
@@ -321,15 +326,22 @@ def _moved(track: mido.MidiTrack, wanted: dict[int, int]) -> mido.MidiTrack:
         previous_end = 0
         for number, (on, off) in enumerate(key_notes):
             following = key_notes[number + 1][0] if number + 1 < len(key_notes) else None
-            latest = float("inf") if following is None else \
-                ticks[following] - (ticks[off] if off is not None else ticks[on])
-            shift = bounded_shift(wanted.get(on, 0), previous_end - ticks[on], latest)
+            move, change = wanted.get(on, (0, 0))
+            if off is not None:  # never shorter than a tick, never into the next note
+                change = max(change, ticks[on] - ticks[off] + 1) if change < 0 else \
+                    min(change, max(0, ticks[following] - ticks[off])) \
+                    if following is not None else change
+            else:
+                change = 0
+            end = (ticks[off] + change) if off is not None else ticks[on]
+            latest = float("inf") if following is None else ticks[following] - end
+            shift = bounded_shift(move, previous_end - ticks[on], latest)
             new_tick[on] = ticks[on] + shift
             if shift:
                 group[on] = 2
             if off is not None:
-                new_tick[off] = ticks[off] + shift
-                if shift:
+                new_tick[off] = end + shift
+                if shift or change:
                     group[off] = 3 if new_tick[off] == new_tick[on] else 0
             previous_end = new_tick[off] if off is not None else new_tick[on]
     last = max(new_tick.values(), default=0)

@@ -43,15 +43,17 @@ from humanizer.variation import Takes
 def humanize_part(engine: Engine, notes: Sequence[Note], settings: output.OutputSettings,
                   lookahead: float | None = None, owners: Sequence[int] | None = None,
                   meter: Meter | None = None, takes: Takes | None = None,
-                  streams: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Velocities and onset shifts (seconds) for notes one style plays, in their order:
+                  streams: Sequence[int] | None = None
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Velocities, onset shifts (seconds) and length ratios played (log2; output.
+    length_change moves each end by it) for notes one style plays, in their order:
     heard together, each part (`owners`, default all one) around its own level, where
     they fall in the bar (`meter`, default unknown), each part varied by its stream of
     `takes` (with the settings' variation; `streams`: each note's stream, default its
     part). Notes the style has no input for (off the 88
     keys, or drums its kit never played) keep their velocity and place."""
     velocities = np.array([note.velocity for note in notes], dtype=np.int64)
-    shifts = np.zeros(len(notes))
+    shifts, stretches = np.zeros(len(notes)), np.zeros(len(notes))
     heard = [engine.hears(note) for note in notes]
     shaped = np.array([note is not None for note in heard], dtype=bool)
     if shaped.any():
@@ -64,12 +66,13 @@ def humanize_part(engine: Engine, notes: Sequence[Note], settings: output.Output
                             np.array([note.start for note in playable]), kept, settings,
                             takes, engine.contract.timing,
                             None if streams is None else np.asarray(streams)[shaped],
-                            engine.contract.variation_own_share)
+                            engine.contract.variation_own_share, engine.contract.lengths)
         if performed.rejected:
             raise HumanizerError(f"style '{engine.contract.name}' predicted invalid numbers "
                                  f"for {performed.rejected} notes: the model is broken")
         velocities[shaped], shifts[shaped] = performed.velocities, performed.shifts
-    return velocities, shifts
+        stretches[shaped] = performed.stretches
+    return velocities, shifts, stretches
 
 
 @dataclass
@@ -86,12 +89,14 @@ class Part:
 
 @dataclass
 class HumanizedFile:
-    """A humanized file: the notes as read, their new velocities and shifts, its parts."""
+    """A humanized file: the notes as read, their new velocities, shifts and length
+    changes (seconds each end moved, beyond its shift), its parts."""
 
     before: NoteFile
     velocities: list[int]
     shifts: list[float]
     parts: list[Part]
+    length_changes: list[float] = field(default_factory=list)
 
 
 # (track, channel) -> the track's General MIDI program for the channel and its name
@@ -135,6 +140,11 @@ class Humanizer:
         refusal = without_timing(self.engines.values(), "--timing", "see humanizer models")
         if settings.timing and refusal:
             raise HumanizerError(refusal)
+        refusal = without_timing(self.engines.values(), "--articulation",
+                                 "see humanizer models", lengths=True)
+        if settings.articulation and refusal:
+            raise HumanizerError(refusal)
+        self.reach = output.length_reach(latency)
 
     def style_of(self, channel: int, role: Role | None = None) -> str | None:
         """The style that plays a part on `channel` with `role`: the user's choice for the
@@ -177,13 +187,14 @@ class Humanizer:
 
     def changes(self, notes: Sequence[Note], meter: Meter | None = None,
                 takes: Takes | None = None, instruments: Instruments | None = None
-                ) -> tuple[list[int], list[float], list[Part]]:
-        """New velocities and onset shifts (seconds) for every note (`meter`: each note's
+                ) -> tuple[list[int], list[float], list[Part], list[float]]:
+        """New velocities, onset shifts and length changes (seconds) for every note, and
+        the parts (`meter`: each note's
         place in the bar, or unknown). A style hears all the parts it plays together (a
         pianist's two hands, a band's keys), as the daemon hears its channels; each part
         keeps its own level and centre."""
         velocities = [note.velocity for note in notes]
-        shifts = [0.0] * len(notes)
+        shifts, stretches = [0.0] * len(notes), [0.0] * len(notes)
         parts = self.parts(notes, instruments)
         takes = Takes(self.seed) if takes is None else takes
         for style in sorted({part.style for part in parts if part.style is not None}):
@@ -193,13 +204,14 @@ class Humanizer:
                     indices += part.indices
                     owners += [number] * len(part.indices)
                     streams += [part.channel] * len(part.indices)  # as live: by channel
-            new, moved = humanize_part(self.engines[style], [notes[i] for i in indices],
+            new, moved, stretched = humanize_part(self.engines[style], [notes[i] for i in indices],
                                        self.settings, self.lookahead, owners,
                                        None if meter is None else meter[np.array(indices)],
                                        takes, streams)
-            for i, velocity, shift in zip(indices, new.tolist(), moved.tolist()):
-                velocities[i], shifts[i] = velocity, shift
-        return velocities, shifts, parts
+            for i, velocity, shift, stretch in zip(indices, new.tolist(), moved.tolist(),
+                                                   stretched.tolist()):
+                velocities[i], shifts[i], stretches[i] = velocity, shift, stretch
+        return velocities, shifts, parts, length_changes(notes, stretches, self.reach)
 
     def file(self, source: Path, target: Path) -> HumanizedFile:
         """Humanize one file into target (written atomically: no partial file)."""
@@ -207,24 +219,44 @@ class Humanizer:
         meter = meters.of_file(note_file.midi, note_file.notes) if self.meter else None
         instruments = {key: instrument_of(note_file.midi, *key)
                        for key in {(note.track, note.channel) for note in note_file.notes}}
-        velocities, shifts, parts = self.changes(note_file.notes, meter, None, instruments)
+        velocities, shifts, parts, lengths = self.changes(note_file.notes, meter, None,
+                                                          instruments)
         midi = with_velocities(note_file, velocities)
-        if any(shifts):
-            midi = with_timing(midi, note_file, shifts)
-            shifts = written_shifts(note_file.notes, midi)
+        if any(shifts) or any(lengths):
+            midi = with_timing(midi, note_file, shifts, lengths)
+            shifts, lengths = written_shifts(note_file.notes, midi)
         try:
             write_atomic(midi, target)
         except OSError as error:  # an output folder that is a file, read-only, full disk
             where = f": {error.filename}" if error.filename else ""
             raise HumanizerError(f"{target}: cannot write ({error.strerror or error}{where})"
                                  ) from None
-        return HumanizedFile(note_file, velocities, shifts, parts)
+        return HumanizedFile(note_file, velocities, shifts, parts, lengths)
 
 
-def written_shifts(before: Sequence[Note], midi: mido.MidiFile) -> list[float]:
-    """How far each note really moved in `midi`: its shift rounded to the file's ticks,
-    and held back where the notes around it on its key stop it (notes.with_timing). Notes
-    keep their order on a key, so the k-th note of a key before is the k-th after."""
+def length_changes(notes: Sequence[Note], stretches: Sequence[float], reach: float
+                   ) -> list[float]:
+    """Seconds each note's end moves for its length ratio played (output.length_change):
+    never past the written start of the next note on its key (its track, channel and
+    pitch), as the daemon holds a note-off back from the next note-on of its key."""
+    changes = [0.0] * len(notes)
+    following: dict[tuple[int, int, int], float] = {}
+    for i in sorted(range(len(notes)), key=lambda i: (-notes[i].start, -notes[i].index)):
+        note = notes[i]
+        key = (note.track, note.channel, note.pitch)
+        if stretches[i]:
+            changes[i] = output.length_change(note.start, note.end, following.get(key),
+                                              stretches[i], reach)
+        following[key] = note.start
+    return changes
+
+
+def written_shifts(before: Sequence[Note], midi: mido.MidiFile
+                   ) -> tuple[list[float], list[float]]:
+    """How far each note really moved in `midi`, and its end beyond that: its shift and
+    length change rounded to the file's ticks, and held back where the notes around it on
+    its key stop it (notes.with_timing). Notes keep their order on a key, so the k-th note
+    of a key before is the k-th after."""
     def by_key(notes: Sequence[Note]) -> dict[tuple[int, int, int], list[int]]:
         keys: dict[tuple[int, int, int], list[int]] = defaultdict(list)
         for i in sorted(range(len(notes)), key=lambda i: (notes[i].start, notes[i].index)):
@@ -233,11 +265,12 @@ def written_shifts(before: Sequence[Note], midi: mido.MidiFile) -> list[float]:
 
     after = notes_of(midi)[0]
     moved = by_key(after)
-    shifts = [0.0] * len(before)
+    shifts, lengths = [0.0] * len(before), [0.0] * len(before)
     for key, indices in by_key(before).items():
         for i, j in zip(indices, moved.get(key, [])):
             shifts[i] = after[j].start - before[i].start
-    return shifts
+            lengths[i] = (after[j].end - after[j].start) - (before[i].end - before[i].start)
+    return shifts, lengths
 
 
 def by_part(result: HumanizedFile) -> dict[tuple[int, int], list[int]]:

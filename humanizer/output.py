@@ -21,15 +21,23 @@ ceiling compresses the dynamics instead of cutting their tops off.
 Onset shifts are the timing head's offsets (already re-centred on the part's running
 mean by the engine: the part keeps its place, its notes push and pull) times the timing
 amount, plus a deliberate `feel`, within MAX_SHIFT either way.
+
+Note lengths are the length head's ratio of the written length (log2) times the
+articulation amount: `stretches`. A note's end then moves by `length_change`, within
+`length_reach` either way (live, a note-off is heard only when it comes, and can leave at
+most the latency earlier than it would), never to before its start and never past the
+written start of the next note on its key.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 MAX_SHIFT = 0.05  # seconds a note may move either way
+LENGTH_REACH = 0.25  # seconds a note's end may move either way (less at a short latency)
 LOWEST, HIGHEST = 1, 127  # MIDI note-on velocities
 TYPICAL_DEVIATION = 12.0  # velocity steps: the spread assumed where none is given
 KNEE = 8.0  # velocity steps: a limit is reached KNEE beyond it, bent from KNEE inside it
@@ -45,13 +53,15 @@ class OutputSettings:
     """How a prediction is played: strength 0 = the input velocities, 1 = the model's;
     variation 0 = the same every time, 1 = each take varies as much as a player does;
     timing 0 = notes where the user put them, 1 = moved by the whole predicted offset;
-    feel (seconds, negative = ahead) moves the timing-humanized parts on purpose; the
+    feel (seconds, negative = ahead) moves the timing-humanized parts on purpose;
+    articulation 0 = lengths as written, 1 = the whole predicted length ratio; the
     velocity range the output is scaled into."""
 
     strength: float = 1.0
     variation: float = 0.0  # 0 = deterministic, 1 = a player's spread (humanizer.variation)
     timing: float = 0.0
     feel: float = 0.0
+    articulation: float = 0.0
     velocity_min: int = LOWEST
     velocity_max: int = HIGHEST
 
@@ -159,3 +169,36 @@ def shifts(offsets: np.ndarray, settings: OutputSettings, has_timing: bool) -> n
         return np.zeros(len(offsets))
     moved = settings.timing * np.where(np.isfinite(offsets), offsets, 0.0) + settings.feel
     return np.clip(moved, -MAX_SHIFT, MAX_SHIFT)
+
+
+def stretches(ratios: np.ndarray, settings: OutputSettings, has_lengths: bool) -> np.ndarray:
+    """Each note's length ratio played (log2): articulation x the predicted ratio, for a
+    style with a length head and articulation on; zero (as written) otherwise."""
+    ratios = np.asarray(ratios, dtype=np.float64)
+    if not has_lengths or settings.articulation <= 0.0:
+        return np.zeros(len(ratios))
+    return settings.articulation * np.where(np.isfinite(ratios), ratios, 0.0)
+
+
+def length_reach(latency: float | None) -> float:
+    """How far a note's end may move: LENGTH_REACH, and live (or offline at `latency`) no
+    more than a note-off can be moved earlier once it has come - the latency less the
+    largest onset shift."""
+    if latency is None:
+        return LENGTH_REACH
+    return max(0.0, min(LENGTH_REACH, latency - MAX_SHIFT))
+
+
+def length_change(start: float, end: float, next_start: float | None, stretch: float,
+                  reach: float) -> float:
+    """Seconds a note's end moves for a played length ratio of 2**stretch: within `reach`
+    either way, to no later than `next_start` (the written start of the next note on its
+    key; None: none) unless it already ends past it, and never shorter than the ratio's
+    floor (the note never ends before it starts)."""
+    length = max(end - start, 0.0)
+    if not stretch or not math.isfinite(stretch) or length <= 0.0:
+        return 0.0
+    change = min(max((2.0 ** stretch - 1.0) * length, -reach), reach)
+    if change > 0 and next_start is not None:
+        change = min(change, max(next_start - end, 0.0))
+    return float(change)

@@ -20,11 +20,14 @@ from humanizer.variation import OWN_SHARE, Takes
 
 @dataclass
 class Performed:
-    """Per note, in the order given: the velocity played, the onset shift (seconds), and
-    how many notes got no finite prediction (`rejected`: kept as they came)."""
+    """Per note, in the order given: the velocity played, the onset shift (seconds), the
+    length ratio played (log2: its end moves by output.length_change once the note's
+    length is known), and how many notes got no finite prediction (`rejected`: kept as
+    they came)."""
 
     velocities: np.ndarray
     shifts: np.ndarray
+    stretches: np.ndarray
     rejected: int
 
 
@@ -69,13 +72,14 @@ def layered(shifts: np.ndarray, starts: np.ndarray, owners: np.ndarray) -> np.nd
 def perform(prediction: Prediction, velocities: np.ndarray, starts: np.ndarray,
             owners: np.ndarray, settings: output.OutputSettings, takes: Takes | None,
             timing: bool, streams: np.ndarray | None = None,
-            own_share: float = OWN_SHARE) -> Performed:
+            own_share: float = OWN_SHARE, lengths: bool = False) -> Performed:
     """The notes' velocities and shifts: their input `velocities` (at `starts`, each of
     the part `owners` says) shaped by the prediction with the settings, varied by the
     streams of `takes` (with the settings' variation) each note's `streams` names - its
     MIDI channel, offline as live, so a take offline is the take the daemon plays (default:
     its part; `own_share`: the style's share of each note's own noise in it) - and moved
-    where the style has a timing head (`timing`) and timing is on."""
+    where the style has a timing head (`timing`) and timing is on, and lengthened or
+    shortened where it has a length head (`lengths`) and articulation is on."""
     starts = np.asarray(starts, dtype=np.float64)
     owners = np.asarray(owners, dtype=np.int64)
     noise = None
@@ -90,4 +94,5 @@ def perform(prediction: Prediction, velocities: np.ndarray, starts: np.ndarray,
     shifts = output.shifts(prediction.offsets, settings, timing)
     if shifts.any():
         shifts = layered(shifts, starts, owners)
-    return Performed(played, shifts, int(broken.sum()))
+    stretches = output.stretches(prediction.lengths, settings, lengths)
+    return Performed(played, shifts, stretches, int(broken.sum()))

@@ -23,7 +23,8 @@ class Prediction:
     that does not predict it), for seeded variation (humanizer.variation), and what the
     model added to the accents it heard and its onset offset, before they were centred
     (velocity steps before the gain, seconds): live, what the part's later notes are
-    centred on (humanizer.centres)."""
+    centred on (humanizer.centres); the log2 of each note's played length over its
+    written one (zero without a length head)."""
 
     levels: np.ndarray
     deviations: np.ndarray
@@ -32,9 +33,10 @@ class Prediction:
     variations: np.ndarray
     added: np.ndarray
     uncentred_offsets: np.ndarray
+    lengths: np.ndarray
 
     FIELDS = ("levels", "deviations", "spreads", "offsets", "variations", "added",
-              "uncentred_offsets")
+              "uncentred_offsets", "lengths")
 
     @staticmethod
     def empty(count: int = 0) -> Prediction:
@@ -53,7 +55,8 @@ def calibrated(contract: Contract, levels: np.ndarray, deviations: np.ndarray,
                spreads: np.ndarray, offsets: np.ndarray, uncentred: np.ndarray,
                uncentred_offsets: np.ndarray, log_variations: np.ndarray | None = None,
                accents: np.ndarray | None = None,
-               heard: np.ndarray | None = None) -> Prediction:
+               heard: np.ndarray | None = None,
+               lengths: np.ndarray | None = None) -> Prediction:
     """A style's raw results (velocity steps, and offsets in model units) as a Prediction,
     calibrated by its contract's gain (`uncentred`, `uncentred_offsets`: the deviations
     and offsets before they were centred; the deviations are kept less the accents heard -
@@ -63,7 +66,7 @@ def calibrated(contract: Contract, levels: np.ndarray, deviations: np.ndarray,
     (notefeatures.heard_accents; default all). The gain scales what the style adds to
     what it heard, and the user's own accents are kept whole: else a style calibrated to
     1.75 on flat parts plays a drawn accent 1.75 times as loud, and one drawn beyond what
-    it hears comes out below itself."""
+    it hears comes out below itself. `lengths`: a length head's log2 ratios, as they are."""
     gain = contract.gain  # (the spread head is the model's own error: not scaled by the
     variations = np.zeros(len(levels)) if log_variations is None else (  # gain, but by
         np.exp(np.clip(log_variations, -5.0, 3.0))  # its own calibration)
@@ -72,4 +75,5 @@ def calibrated(contract: Contract, levels: np.ndarray, deviations: np.ndarray,
     heard = drawn if heard is None else heard
     return Prediction(levels, drawn + (deviations - heard) * gain, spreads * gain,
                       offsets * contract.offset_scale, variations, uncentred - heard,
-                      uncentred_offsets * contract.offset_scale)
+                      uncentred_offsets * contract.offset_scale,
+                      np.zeros(len(levels)) if lengths is None else lengths)

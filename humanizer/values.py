@@ -17,6 +17,7 @@ DEFAULT_LATENCY = 0.5  # seconds: the lookahead of `serve` and `humanize --laten
 MAX_LATENCY = 5.0  # seconds; more is surely a typo, and costs memory offline
 DEFAULT_STRENGTH = 1.0
 DEFAULT_TIMING = 0.0
+DEFAULT_ARTICULATION = 0.0
 # each take its own dynamics, drawn for the seed (0 by default: the same file every time):
 # the deterministic mean has a third to three quarters of the players' spread and sounds
 # copied bar to bar (DESIGN section 9: a classifier told it from the pianists 89 % of the
@@ -230,6 +231,7 @@ SETTINGS = {
     "latency": latency, "feel": feel,
     "strength": lambda value: amount("strength", value),
     "timing": lambda value: amount("timing", value),
+    "articulation": lambda value: amount("articulation", value),
     "variation": lambda value: amount("variation", value),
     "seed": lambda value: integer("seed", value, 0, MAX_SEED),
     "velocity_min": lambda value: velocity("velocity_min", value),

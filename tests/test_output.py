@@ -100,3 +100,24 @@ def test_shifts_are_the_timing_amount_of_the_offsets_plus_the_feel_within_the_ca
     assert output.shifts(offsets, settings, has_timing=False).tolist() == [0.0] * 5
     assert output.shifts(offsets, OutputSettings(feel=0.01), has_timing=True).tolist() == \
         [0.0] * 5
+
+
+def test_stretches_are_the_articulation_share_of_a_length_head_only():
+    ratios = np.array([-1.0, 0.5, np.nan])
+    assert output.stretches(ratios, OutputSettings(articulation=0.5), True).tolist() == \
+        [-0.5, 0.25, 0.0]
+    assert output.stretches(ratios, OutputSettings(articulation=1.0), False).tolist() == \
+        [0.0] * 3
+    assert output.stretches(ratios, OutputSettings(), True).tolist() == [0.0] * 3
+
+
+def test_a_length_change_stays_within_its_reach_and_before_the_next_note_of_its_key():
+    assert output.length_change(1.0, 1.4, None, -1.0, 0.25) == pytest.approx(-0.2)
+    assert output.length_change(1.0, 3.0, None, -1.0, 0.25) == pytest.approx(-0.25)
+    assert output.length_change(1.0, 1.1, None, 1.0, 0.25) == pytest.approx(0.1)
+    assert output.length_change(1.0, 1.1, 1.15, 1.0, 0.25) == pytest.approx(0.05)
+    assert output.length_change(1.0, 1.2, 1.1, 1.0, 0.25) == 0.0  # overlaps it as drawn
+    assert output.length_change(1.0, 1.0, None, -1.0, 0.25) == 0.0
+    assert output.length_reach(None) == output.LENGTH_REACH
+    assert output.length_reach(0.15) == pytest.approx(0.1)
+    assert output.length_reach(0.01) == 0.0

@@ -85,7 +85,7 @@ def test_drawn_accents_stay_the_loudest_of_their_beat(name, lookahead):
     accented = (5, 42)  # an off-beat in bar 1, a late one in bar 3
     for i in accented:
         notes[i] = Note(notes[i].pitch, 110, notes[i].start, notes[i].end)
-    velocities, _ = humanize_part(models.load(name), notes, OutputSettings(), lookahead)
+    velocities, _, _ = humanize_part(models.load(name), notes, OutputSettings(), lookahead)
     for i in accented:
         beat = range(i // 4 * 4, i // 4 * 4 + 4)
         others = [velocities[j] for j in beat if j != i]

@@ -15,6 +15,7 @@ from humanizer.notes import (
     Note,
     bounded_shift,
     midi_from_notes,
+    notes_of,
     read,
     with_timing,
     write_atomic,
@@ -293,3 +294,21 @@ def test_layered_notes_of_a_part_stay_together_and_a_kick_may_still_lead_its_hat
     clap = starts[:3] + moved[:3]
     assert np.ptp(clap) <= LAYERED + TOGETHER  # was 0.092 s apart: one clap
     assert moved[4] - moved[3] == pytest.approx(0.009)  # the kick leads the hat
+
+
+def test_with_timing_moves_ends_by_their_length_changes_within_the_key(tmp_path):
+    """A note lengthened into the next note of its key stays as drawn; one shortened
+    ends earlier; one shortened past its start keeps a tick; a moved one keeps its
+    change."""
+    notes = [Note(60, 80, 0.0, 0.5), Note(60, 80, 0.5, 1.0), Note(62, 80, 1.0, 1.2),
+             Note(64, 80, 2.0, 2.4)]
+    midi = midi_from_notes(notes)
+    path = tmp_path / "in.mid"
+    write_atomic(midi, path)
+    note_file = read(path)
+    out = with_timing(note_file.midi, note_file, [0.0, 0.0, 0.0, 0.025],
+                      [0.2, -0.25, -0.5, -0.1])
+    after = sorted(notes_of(out)[0], key=lambda n: (n.start, n.pitch))
+    tick = 0.5 / 480
+    assert [t for n in after for t in (n.start, n.end)] == pytest.approx(
+        [0.0, 0.5, 0.5, 0.75, 1.0, 1.0 + tick, 2.025, 2.325], abs=1e-6)

@@ -50,9 +50,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(**dict.fromkeys(SETTINGS))
 
 
-SETTINGS = ("strength", "variation", "seed", "timing", "feel", "velocity_min", "velocity_max")
+SETTINGS = ("strength", "variation", "seed", "timing", "feel", "articulation", "velocity_min",
+            "velocity_max")
 DEFAULTS = {"strength": values.DEFAULT_STRENGTH, "variation": values.DEFAULT_VARIATION,
             "seed": values.DEFAULT_SEED, "timing": values.DEFAULT_TIMING, "feel": 0.0,
+            "articulation": values.DEFAULT_ARTICULATION,
             "velocity_min": values.VELOCITY_RANGE[0], "velocity_max": values.VELOCITY_RANGE[1]}
 
 
@@ -92,6 +94,13 @@ def add_style_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--feel", type=checked(values.feel), default=0.0, metavar="TIME",
                         help="with --timing, put the timing-humanized parts this far behind "
                              "the grid (e.g. 8ms) or ahead of it (-8ms); default 0")
+    parser.add_argument("--articulation", type=checked(lambda t: values.amount(
+        "articulation", t)), nargs="?", const=1.0, default=values.DEFAULT_ARTICULATION,
+                        metavar="AMOUNT",
+                        help="0..1: play each note this much of the length a style with a "
+                             "length head predicts (lead, piano): shorter or longer than "
+                             "drawn, its end moved at most 250 ms (default 0; 1 if given "
+                             "without AMOUNT)")
     parser.add_argument("--velocity-min", type=checked(lambda t: values.velocity(
         "velocity_min", t)), default=values.VELOCITY_RANGE[0], metavar="V",
                         help="the quietest output velocity (default 1): the dynamics are "
@@ -108,7 +117,8 @@ def output_settings(chosen: dict) -> output.OutputSettings:
                              "(or timing = 1 in the config)")
     return output.OutputSettings(strength=chosen["strength"], variation=chosen["variation"],
                                  timing=chosen["timing"], feel=chosen["feel"],
-                                 velocity_min=low, velocity_max=high)
+                                 articulation=chosen["articulation"], velocity_min=low,
+                                 velocity_max=high)
 
 
 def pairs(source: Path, target: Path) -> list[tuple[Path, Path]]:

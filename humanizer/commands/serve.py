@@ -61,13 +61,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "~/.config/humanizer/config.toml if there is one); a flag "
                              "given here wins over it")
     # a flag not given stays None, so the config file and then the default can fill it
-    parser.set_defaults(latency=None, strength=None, timing=None, feel=None,
+    parser.set_defaults(latency=None, strength=None, timing=None, feel=None, articulation=None,
                         velocity_min=None, velocity_max=None, variation=None, seed=None,
                         meter=None, bpm=None, clock_thru=None)
 
 
-SETTINGS = ("latency", "strength", "variation", "seed", "timing", "feel", "velocity_min",
-            "velocity_max", "meter", "bpm", "clock_thru", "bypass", "skip_channels")
+SETTINGS = ("latency", "strength", "variation", "seed", "timing", "feel", "articulation",
+            "velocity_min", "velocity_max", "meter", "bpm", "clock_thru", "bypass", "skip_channels")
 
 
 def run(args: argparse.Namespace) -> int:

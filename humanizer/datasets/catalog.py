@@ -1,22 +1,25 @@
 """Which data set a folder is, and its performance files.
 
 Training, evaluation and shipping all take a data set folder: ASAP and the Groove MIDI
-Dataset are recognised by the index files they come with, anything else is a plain folder.
+Dataset are recognised by the index files they come with, the Weimar Jazz Database by its
+tables; anything else is a plain folder.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from humanizer.datasets import asap, folders, groove, splits
+from humanizer.datasets import asap, folders, groove, splits, wjd
 
 
 def kind_of(root: Path) -> str:
-    """'asap', 'groove' or 'folder', from the index files a data set comes with."""
+    """'asap', 'groove', 'wjd' or 'folder', from the index files a data set comes with."""
     if asap.is_asap(root):
         return "asap"
     if groove.is_groove(root):
         return "groove"
+    if wjd.is_wjd(root):
+        return "wjd"
     return "folder"
 
 
@@ -24,5 +27,5 @@ def performances(root: str | Path, split: str | None = None) -> list[Path]:
     """The performance files of a data set folder, optionally only one split."""
     root = Path(root)
     splits.check(split)
-    reader = {"asap": asap, "groove": groove, "folder": folders}[kind_of(root)]
+    reader = {"asap": asap, "groove": groove, "wjd": wjd, "folder": folders}[kind_of(root)]
     return reader.performances(root, split)

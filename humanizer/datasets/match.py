@@ -64,6 +64,10 @@ class MatchedScore:
     # each note's score position in quarters from the first, exact from the file's
     # fractions: the same score note has the same one in every performance of a piece
     quarters: np.ndarray
+    # when the pianist played each note and let it go (seconds of the performance; NaN
+    # for deletions): the timing and the lengths a score note was given
+    performed_starts: np.ndarray | None = None
+    performed_ends: np.ndarray | None = None
 
     @property
     def played(self) -> np.ndarray:
@@ -131,6 +135,8 @@ def read_match(path: str | Path) -> MatchedScore:
         meter=meter,
         seconds_per_quarter=seconds_per_quarter,
         quarters=onsets - first,
+        performed_starts=table[:, 4],
+        performed_ends=table[:, 8],
     )
 
 
@@ -173,9 +179,9 @@ def _clock_and_signatures(lines: list[str]) -> tuple[float, list[tuple[float, in
 def _score_row(snote: re.Match[str], signatures: list[tuple[float, int, int]],
                ticks_per_second: float, version_1: bool) -> tuple[float, ...]:
     """One score note as (onset and end in quarters, pitch, velocity, performed onset in
-    seconds, phase within the beat, position in the bar, beats in the bar); velocity and
-    performed onset NaN where nobody played it. The pitch is the performed note's where
-    there is one, the score's spelling where not."""
+    seconds, phase within the beat, position in the bar, beats in the bar, performed end in
+    seconds); velocity and performed onset and end NaN where nobody played it. The pitch
+    is the performed note's where there is one, the score's spelling where not."""
     onset, end = _fraction(snote["onset"]), _fraction(snote["end"])
     if end - onset <= 0:
         end = onset + GRACE_BEATS
@@ -190,12 +196,13 @@ def _score_row(snote: re.Match[str], signatures: list[tuple[float, int, int]],
     played = _NOTE.search(snote["rest"]) or _NOTE_5.search(snote["rest"])
     velocity = float(played["velocity"]) if played else np.nan
     performed = int(played["on"]) / ticks_per_second if played else np.nan
+    released = int(played["off"]) / ticks_per_second if played else np.nan
     if played and played.re is _NOTE:
         pitch = int(played["pitch"])
     elif played:
         pitch = midi_pitch(played["step"], played["mod"], int(played["octave"]))
     return (quarters(signatures, onset), quarters(signatures, end),
-            pitch, velocity, performed, phase, position, numerator)
+            pitch, velocity, performed, phase, position, numerator, released)
 
 
 def _seconds_per_quarter(path: Path, onsets: np.ndarray, performed: np.ndarray) -> float:

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from humanizer import meter as meters
-from humanizer.datasets import asap
+from humanizer.datasets import asap, feel, wjd
 from humanizer.datasets.aligned import AlignedPair, align_performance, usable
 from humanizer.datasets.beats import POP909_BEATS, meter_from_beats, read_beats
 from humanizer.datasets.grid import groove_pair
@@ -41,6 +41,9 @@ class Performance:
     # each note's score position in quarter notes (ASAP's match files): which notes of two
     # performances of one piece are the same score note
     quarters: np.ndarray | None = None
+    # each note's played length over its written one, log2 (humanizer.datasets.feel), where
+    # the data knows both
+    lengths: np.ndarray | None = None
 
     @property
     def duration(self) -> float:
@@ -109,7 +112,8 @@ def load_match_pair(path: Path,
     """The exact DAW case of an ASAP performance, from its match file: every score note
     at the performance's mean tempo with its meter, the played velocity as target (NaN
     targets for score notes nobody played: they are input, not measured). None when the
-    performance has no match file."""
+    performance has no match file. The pianist's feel rides along: each note's onset
+    against its local beat and its length against the written one (datasets.feel)."""
     match_path = match_of(path)
     if not match_path.is_file():
         return None
@@ -123,10 +127,15 @@ def load_match_pair(path: Path,
     mine = played[keys]
     velocities = score.velocities[keys]
     deviations[mine] = deviations_of(times[mine], velocities[mine], level_seconds)
+    quarters, performed = score.quarters[keys], score.performed_starts[keys]
+    _, slope = feel.local_beat(quarters, performed)
+    written = (score.ends[keys] - times) / score.seconds_per_quarter * slope
     return Performance(
         name=str(path), starts=times, ends=score.ends[keys], pitches=score.pitches[keys],
         velocities=velocities, deviations=deviations, meter=score.meter[keys],
-        quarters=score.quarters[keys],
+        quarters=quarters,
+        offsets=feel.offsets_from_beat(quarters, performed, score.seconds_per_quarter),
+        lengths=feel.length_ratios(score.performed_ends[keys] - performed, written),
     )
 
 
@@ -152,7 +161,9 @@ def load_daw_case(path: Path,
                   level_seconds: float = LEVEL_SECONDS) -> Performance | None:
     """The exact DAW case of a performance for a note-level style: ASAP's match file where
     there is one, a quantized part with its beat file (POP909), else the performance on
-    the grid of its tempo."""
+    the grid of its tempo; a Weimar Jazz Database solo on the grid of its beat track."""
+    if path.suffix == wjd.SUFFIX:
+        return wjd.load_solo(path, level_seconds)
     if match_of(path).is_file() or asap.has_score(path):
         return load_match_pair(path, level_seconds)
     if (path.parent / POP909_BEATS).is_file():

@@ -46,8 +46,9 @@ def masked_mse(targets: tf.Tensor, predictions: tf.Tensor) -> tf.Tensor:
 def build_note_model(inputs: int, units: int = 64, layers: int = 2, dropout: float = 0.1,
                      outputs: int = 2) -> keras.Model:
     """(batch, notes, inputs) note features -> (batch, notes, outputs): per note the
-    velocity deviation (model units), the log of its spread, and with 3 outputs the onset
-    offset (OFFSET_SCALE). A Dense layer first mixes the features into the LSTM's width."""
+    velocity deviation (model units), the log of its spread, with 3 outputs the onset
+    offset (OFFSET_SCALE) and with 4 the log2 of the length ratio. A Dense layer first
+    mixes the features into the LSTM's width."""
     steps = keras.Input(shape=(None, inputs), name="notes")
     x = keras.layers.Dense(units, activation="relu")(steps)
     for _ in range(layers):
@@ -59,11 +60,15 @@ def build_note_model(inputs: int, units: int = 64, layers: int = 2, dropout: flo
     return keras.Model(steps, predictions, name="humanizer_note_style")
 
 
+FEEL_WEIGHT = 0.3  # the timing and length heads' share of the loss beside the velocity's
+
+
 def note_loss(targets: tf.Tensor, predictions: tf.Tensor) -> tf.Tensor:
     """Masked MSE of the deviations, plus the Gaussian likelihood of the spread given the
     deviation predicted (which the spread's term does not move), plus, with a timing head,
-    the masked MSE of the offsets. Targets are (..., 2): deviation and offset, NaN where
-    a note has none."""
+    the masked MSE of the offsets and, with a length head, of the length ratios (each at
+    FEEL_WEIGHT: the velocities stay what a style is first for). Targets are (..., 3):
+    deviation, offset and length ratio, NaN where a note has none."""
     deviation, log_spread = predictions[..., 0], predictions[..., 1]
     loss = masked_mse(targets[..., 0], deviation)
     mask = tf.math.logical_not(tf.math.is_nan(targets[..., 0]))
@@ -73,6 +78,6 @@ def note_loss(targets: tf.Tensor, predictions: tf.Tensor) -> tf.Tensor:
     likelihood = 0.5 * error * tf.exp(-2.0 * log_spread) + log_spread
     count = tf.maximum(tf.reduce_sum(tf.cast(mask, tf.float32)), 1.0)
     loss += 0.1 * tf.reduce_sum(tf.where(mask, likelihood, tf.zeros_like(likelihood))) / count
-    if predictions.shape[-1] == 3:
-        loss += masked_mse(targets[..., 1], predictions[..., 2])
+    for column in range(2, predictions.shape[-1]):
+        loss += FEEL_WEIGHT * masked_mse(targets[..., column - 1], predictions[..., column])
     return loss

@@ -34,6 +34,8 @@ from humanizer.notes import LOWEST_KEY
 from humanizer.training import loop
 from humanizer.training.train import LIVE_BAND
 
+TARGETS = 3  # per note: velocity deviation, onset offset, length ratio (NaN: unknown)
+
 
 @dataclass
 class NoteTrainConfig(loop.LoopConfig):
@@ -74,7 +76,8 @@ def crop(performance: Performance, first: int, count: int, horizon_after: float,
          pad: int = 0, live: bool = False, consensus: np.ndarray | None = None
          ) -> tuple[np.ndarray, np.ndarray]:
     """(steps, targets) of `count` notes from `first`, padded in front with `pad` zero
-    rows: targets (deviation, offset) NaN where they do not count - after what the
+    rows: targets (deviation, offset, length ratio) NaN where they do not count or the
+    data does not know them - after what the
     lookahead has heard past, and, for a `live` crop, more than LIVE_BAND before it.
     With the piece's `consensus` deviations, the target is the played one as far as the
     input carries it (the accent amount) and the players' consensus for the rest."""
@@ -112,16 +115,18 @@ def crop(performance: Performance, first: int, count: int, horizon_after: float,
                                   drums=config.instrument == "drums")
     if config.without:
         x = notefeatures.without(x, config.without)
-    y = np.full((end - first, 2), np.nan, dtype=np.float32)
+    y = np.full((end - first, TARGETS), np.nan, dtype=np.float32)
     counts = (times <= horizon - lookahead) & (first == 0 or times >= times[0] + 1.0)
     if live:
         counts &= times >= horizon - lookahead - LIVE_BAND
     y[counts, 0] = deviations[counts]
     if performance.offsets is not None:
         y[counts, 1] = performance.offsets[first:end][counts] * stretch / notefeatures.OFFSET_SCALE
+    if performance.lengths is not None:
+        y[counts, 2] = performance.lengths[first:end][counts]
     order = notefeatures.step_order(times, pitches)
     steps = np.zeros((count, notefeatures.INPUTS), dtype=np.float32)
-    targets = np.full((count, 2), np.nan, dtype=np.float32)
+    targets = np.full((count, TARGETS), np.nan, dtype=np.float32)
     steps[count - len(order):], targets[count - len(order):] = x[order], y[order]
     return steps, targets
 
@@ -162,7 +167,9 @@ def validation_crops(validation_set: list[Performance], config: NoteTrainConfig,
 
 
 def metrics_of(predicted: np.ndarray, targets: np.ndarray) -> dict[str, float]:
-    """Velocity MAE over the counted notes, with no deviation, and the spread ratio."""
+    """Velocity MAE over the counted notes, with no deviation, and the spread ratio; with
+    feel heads, the onset error (ms) beside no offset and the length ratio's error (log2)
+    beside the written length."""
     mask = ~np.isnan(targets[..., 0])
     scale = notefeatures.DEVIATION_SCALE
     errors = np.abs(predicted[..., 0][mask] - targets[..., 0][mask]) * scale
@@ -171,9 +178,28 @@ def metrics_of(predicted: np.ndarray, targets: np.ndarray) -> dict[str, float]:
                                 [targets[i, :, 0][mask[i]] for i in kept])
     spread = np.exp(np.clip(predicted[..., 1][mask], -5, 3))
     z = (targets[..., 0][mask] - predicted[..., 0][mask]) / spread
-    return {"mae": float(errors.mean()), "zero_mae": float(np.abs(targets[..., 0][mask]).mean()
-                                                         * scale),
-            "spread_ratio": ratio, "z_std": float(z.std())}
+    metrics = {"mae": float(errors.mean()) if mask.any() else float("nan"),
+               "zero_mae": float(np.abs(targets[..., 0][mask]).mean() * scale)
+               if mask.any() else float("nan"),
+               "spread_ratio": ratio, "z_std": float(z.std()) if mask.any() else float("nan")}
+    for column, (name, unit) in ((2, ("onset", notefeatures.OFFSET_SCALE * 1000)),
+                                 (3, ("length", 1.0))):
+        known = ~np.isnan(targets[..., column - 1])
+        if predicted.shape[-1] > column and known.any():
+            truth = targets[..., column - 1][known]
+            metrics[f"{name}_mae"] = float(np.abs(predicted[..., column][known] - truth).mean()
+                                           * unit)
+            metrics[f"{name}_zero_mae"] = float(np.abs(truth).mean() * unit)
+    return metrics
+
+
+def feel_score(metrics: dict) -> float:
+    """What chooses the best epoch: the velocity's error over no deviation's, averaged
+    with the onsets' and lengths' over no change where the style learns them."""
+    ratios = [metrics[f"{name}mae"] / metrics[f"{name}zero_mae"]
+              for name in ("", "onset_", "length_")
+              if f"{name}mae" in metrics and metrics[f"{name}zero_mae"] > 0]
+    return float(np.nanmean(ratios))
 
 
 def eval_input(root: str) -> str:
@@ -206,8 +232,10 @@ def train_notes(config: NoteTrainConfig) -> dict:
     x_val, y_val = validation_crops(validation_set, config)
     _, y_live = validation_crops(validation_set, config, live=True)
     timing = any(p.offsets is not None for p in train_set)
+    lengths = any(p.lengths is not None for p in train_set)
+    heads = 4 if lengths else 3 if timing else 2
     model = build_note_model(notefeatures.INPUTS, config.units, config.layers, config.dropout,
-                             3 if timing else 2)
+                             heads)
     model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=1.0),
                   loss=note_loss)
 
@@ -218,17 +246,19 @@ def train_notes(config: NoteTrainConfig) -> dict:
         # the best epoch is the one that plays best where the style is trained to
         chosen = metrics["live"] if config.live_share > 0 and loop.has_notes(y_live[..., 0]) \
             else metrics
-        metrics["score"] = chosen["mae"] / chosen["zero_mae"]
+        metrics["score"] = feel_score(chosen)
         return metrics
 
     def describe(metrics: dict) -> str:
+        feel = "".join(f"  {name} {metrics[name + '_mae']:.3g} ({metrics[name + '_zero_mae']:.3g})"
+                       for name in ("onset", "length") if name + "_mae" in metrics)
         return (f"  z {metrics['z_std']:.2f}  live {metrics['live']['mae']:.2f} "
-                f"({metrics['live']['zero_mae']:.2f})  {metrics['minutes']:.1f} min")
+                f"({metrics['live']['zero_mae']:.2f}){feel}  {metrics['minutes']:.1f} min")
 
     best, epochs = loop.fit(model, config, lambda: random_crops(train_set, config, rng,
                                                                 consensus),
                             score, describe, average=config.average)
-    outputs = list(notefeatures.OUTPUTS[:3 if timing else 2])
+    outputs = list(notefeatures.OUTPUTS[:heads])
     sidecar = {
         "name": config.name, "instrument": config.instrument, "description": config.description,
         "licence": config.licence, "encoding": notefeatures.ENCODING_NAME,

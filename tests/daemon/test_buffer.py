@@ -345,3 +345,46 @@ def test_a_note_that_left_late_is_not_placed_nor_counted_as_predicted():
     buffer.receive(note_on(62, 70), 2.0)
     [fresh] = buffer.claim(until=3.0)
     assert buffer.place(fresh, 90) is True and buffer.pop_due(3.0) == [note_on(62, 90)]
+
+
+def test_a_length_ratio_moves_the_note_off_alone_once_the_length_is_known():
+    """A note placed with length ratio 2**-1 (half as long) and no shift: its note-on
+    leaves when due, its note-off half its length earlier; a note placed at 2**1 is held
+    longer, but never past the start of the next note on its key."""
+    buffer = LookaheadBuffer(latency=0.5)
+    buffer.receive(note_on(60, 90), 0.0)
+    buffer.receive(note_off(60), 0.2)  # 200 ms long: half is 100 ms
+    buffer.receive(note_on(62, 90), 0.3)
+    buffer.receive(note_off(62), 0.35)  # 50 ms long, twice is 100 ms ...
+    buffer.receive(note_on(62, 90), 0.38)  # ... but the key is struck again 30 ms on
+    buffer.receive(note_off(62), 0.45)
+    stretches = {60: -1.0, 62: 1.0}
+    while buffer.unclaimed:
+        event = buffer.unclaimed.popleft()
+        buffer.place(event, 70, 0.0, stretches[event.note.pitch])
+    sent = leave_times(buffer, 1.5)
+    assert same_times(sent, [(0.5, note_on(60, 70)), (0.6, note_off(60)),
+                             (0.8, note_on(62, 70)), (0.88, note_off(62)),
+                             (0.88, note_on(62, 70)), (1.02, note_off(62))])
+
+
+def test_a_note_off_moves_at_most_the_reach_the_latency_allows():
+    from humanizer.output import MAX_SHIFT
+
+    buffer = LookaheadBuffer(latency=0.15)  # reach: 150 ms less the largest shift
+    buffer.receive(note_on(60, 90), 0.0)
+    buffer.receive(note_off(60), 2.0)
+    [event] = buffer.unclaimed
+    buffer.place(event, 70, 0.0, -3.0)  # an eighth of 2 s: 1.75 s earlier, if it could
+    sent = leave_times(buffer, 2.5)
+    assert sent[1][0] == pytest.approx(2.15 - (0.15 - MAX_SHIFT), abs=0.0011)
+
+
+def test_bypass_plays_the_lengths_as_they_came():
+    buffer = LookaheadBuffer(latency=0.5)
+    buffer.receive(note_on(60, 90), 0.0)
+    buffer.receive(note_off(60), 0.2)
+    [event] = buffer.unclaimed
+    buffer.place(event, 70, 0.0, -1.0)
+    assert same_times(leave_times(buffer, 1.0, bypass=True),
+                      [(0.5, note_on(60, 90)), (0.7, note_off(60))])

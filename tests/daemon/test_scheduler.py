@@ -58,7 +58,7 @@ def test_live_velocities_equal_the_offline_latency_emulation():
         scheduler.predict_due(due)
         sent += scheduler.buffer.pop_due(due + 1e-9)
     live = [m[2] for m in sent if m[0] == 0x90 and m[2] > 0]
-    offline, _ = humanize_part(styles.playing(0)[0], notes, OutputSettings(strength=strength),
+    offline, _, _ = humanize_part(styles.playing(0)[0], notes, OutputSettings(strength=strength),
                                heard_ahead(latency))
     assert scheduler.buffer.counts.late == 0
     assert live == offline.tolist()
@@ -98,7 +98,7 @@ def test_a_score_aware_style_hears_accents_against_the_level_record_as_offline(
         sizes += [len(job.notes) for job in jobs]
         sent += scheduler.buffer.pop_due(due + 1e-9)
     live = [m[2] for m in sent if m[0] == 0x90 and m[2] > 0]
-    offline, _ = humanize_part(engine, notes, OutputSettings(), heard_ahead(latency))
+    offline, _, _ = humanize_part(engine, notes, OutputSettings(), heard_ahead(latency))
     assert contract.note_level and scheduler.buffer.counts.late == 0
     assert max(spans) <= contract.context_seconds + 1.0 + latency + step
     assert max(sizes) <= MAX_STEPS + 2 * chord * (latency / step + 1)
@@ -165,10 +165,10 @@ def test_live_with_midi_clock_equals_offline_with_the_files_meter():
     sent = play_with_clock(scheduler, clock, notes, bpm, latency, start=2.0)
     live = [m[2] for m in sent if m[0] == 0x90 and m[2] > 0]
     quarters = np.array([n.start * bpm / 60 for n in notes])
-    offline, _ = humanize_part(styles.playing(0)[0], notes, OutputSettings(),
+    offline, _, _ = humanize_part(styles.playing(0)[0], notes, OutputSettings(),
                                heard_ahead(latency),
                                meter=of_positions(quarters, values.meter("4/4")))
-    unknown, _ = humanize_part(styles.playing(0)[0], notes, OutputSettings(),
+    unknown, _, _ = humanize_part(styles.playing(0)[0], notes, OutputSettings(),
                                heard_ahead(latency))
     assert scheduler.buffer.counts.late == 0
     assert live == offline.tolist()
@@ -192,10 +192,10 @@ def test_a_song_that_changes_meter_plays_live_as_the_file_with_those_changes():
     quarters = np.array([n.start * bpm / 60 for n in notes])
     changes = [(0, 4, 4), (8 * per_quarter, 3, 4), (14 * per_quarter, 6, 8)]
     styles = StyleMap("pop")
-    offline, _ = humanize_part(styles.playing(0)[0], notes, OutputSettings(),
+    offline, _, _ = humanize_part(styles.playing(0)[0], notes, OutputSettings(),
                                heard_ahead(latency),
                                meter=at_ticks(quarters * per_quarter, per_quarter, changes))
-    in_one, _ = humanize_part(styles.playing(0)[0], notes, OutputSettings(),
+    in_one, _, _ = humanize_part(styles.playing(0)[0], notes, OutputSettings(),
                               heard_ahead(latency),
                               meter=of_positions(quarters, values.meter("4/4")))
     clock = FakeClock()

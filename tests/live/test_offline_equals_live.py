@@ -111,7 +111,7 @@ def test_a_multi_part_file_comes_back_as_humanize_latency_gives_it():
     # drawing from its own stream
     humanizer = Humanizer(None, OutputSettings(timing=1.0, variation=1.0), latency=LATENCY)
     for name, offline_notes in (("as heard", notes_heard(heard)), ("as written", notes)):
-        velocities, shifts, _ = humanizer.changes(offline_notes)
+        velocities, shifts, _, _ = humanizer.changes(offline_notes)
         offline = defaultdict(list)
         for note, velocity, shift in zip(offline_notes, velocities, shifts):
             offline[note.channel, note.pitch].append((velocity, shift))

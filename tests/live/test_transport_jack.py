@@ -190,7 +190,7 @@ def file_take(server) -> None:
     humanizer = Humanizer("pop", OutputSettings(), latency=LATENCY)
     expected = {}
     for name, meter in (("meter", of_file(midi, notes)), ("unknown", None)):
-        velocities, _, _ = humanizer.changes(notes, meter)
+        velocities, _, _, _ = humanizer.changes(notes, meter)
         expected[name] = defaultdict(list)
         for note, velocity in zip(notes, velocities):
             expected[name][note.channel, note.pitch].append(velocity)

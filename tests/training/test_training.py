@@ -176,7 +176,7 @@ def test_calibration_plays_a_gain_exactly_as_humanize_would():
     raw = _raw(str(path), BACH_SCORE, 0.5, "performance")
     engine = models.load("piano")
     case = case_of(BACH_SCORE, "performance")
-    played, _ = humanize_part(engine, case.notes, OutputSettings(), 0.5, meter=case.meter)
+    played, _, _ = humanize_part(engine, case.notes, OutputSettings(), 0.5, meter=case.meter)
     assert raw.at(engine.contract.gain).tolist() == played.astype(float).tolist()
 
 
@@ -197,7 +197,7 @@ def test_calibration_plays_a_take_exactly_as_humanize_variation_would():
     engine = models.load("piano")
     engine.contract.variation_scale = 1.6
     case = case_of(BACH_SCORE, "performance")
-    played, _ = humanize_part(engine, case.notes, OutputSettings(variation=1.0), 0.5,
+    played, _, _ = humanize_part(engine, case.notes, OutputSettings(variation=1.0), 0.5,
                               meter=case.meter, takes=Takes(0))
     take = raw.at(engine.contract.gain, 1.0, 1.6)
     assert take.tolist() == played.astype(float).tolist()
