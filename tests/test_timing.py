@@ -312,3 +312,35 @@ def test_with_timing_moves_ends_by_their_length_changes_within_the_key(tmp_path)
     tick = 0.5 / 480
     assert [t for n in after for t in (n.start, n.end)] == pytest.approx(
         [0.0, 0.5, 0.5, 0.75, 1.0, 1.0 + tick, 2.025, 2.325], abs=1e-6)
+
+
+def test_eval_feel_sets_each_note_beside_the_players_onset(user_models, capsys):
+    """`eval --feel`: the error of the shifts `humanize --timing 1` gives a drummer's
+    notes on the grid against where the drummer played them, beside no offset."""
+    from dataclasses import replace
+
+    from humanizer import models
+    from humanizer.meter import of_file
+    from humanizer.offline import humanize_part
+    from humanizer.output import OutputSettings
+
+    files = sorted((GROOVE / "drummer1" / "eval_session").glob("*.mid"))[:2]
+    code, out, err = run(capsys, "eval", *files, "--style", "early", "--feel", "--json",
+                         "--lookahead", "full")
+    assert code == 0, err
+    report = json.loads(out)
+    pairs = [groove_pair(f) for f in files]
+    truth = np.concatenate([pair.offsets for pair in pairs])
+    engine = models.load("early")
+    shifts = np.concatenate([humanize_part(
+        engine, [replace(note, velocity=64) for note in pair.score],
+        OutputSettings(timing=1.0), meter=of_file(read(f).midi, pair.score))[1]
+        for f, pair in zip(files, pairs)])
+    assert report["notes"] == len(truth) and report["files"] == 2
+    assert report["onsets"]["zero_mae_ms"] == pytest.approx(np.abs(truth).mean() * 1000,
+                                                            abs=0.01)
+    assert report["onsets"]["mae_ms"] == pytest.approx(np.abs(shifts - truth).mean() * 1000,
+                                                       abs=0.01)
+    assert report["chords"]["played"]["chords"] > 0 and "lengths" not in report
+    code, _, err = run(capsys, "eval", *files, "--style", "piano", "--feel")
+    assert code == 2 and "predicts no timing" in err

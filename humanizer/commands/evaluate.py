@@ -9,7 +9,7 @@ import argparse
 import json
 from pathlib import Path
 
-from humanizer import cases, evaluation, models, values
+from humanizer import cases, evaluation, feel_report, models, values
 from humanizer.commands import checked
 from humanizer.datasets.splits import SPLITS
 
@@ -77,6 +77,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "the style's on half the files and report how often it does on "
                              "the others (50%%: it cannot tell; the flat input: near 100%%; "
                              "needs scikit-learn, the train extra)")
+    parser.add_argument("--feel", action="store_true",
+                        help="measure timing and note lengths instead of velocities: each "
+                             "note played with --timing 1 --articulation 1 beside the players' "
+                             "onsets (against the local beat) and lengths, chord spread and "
+                             "melody lead (ASAP, the Weimar Jazz Database, the Groove MIDI "
+                             "Dataset)")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object instead of a table")
     parser.add_argument("--plot", type=Path, metavar="FOLDER",
@@ -86,6 +92,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     engine = models.load(args.style, threads=2)
+    if args.feel:
+        return print_feel(args, feel_report.evaluate_feel(
+            engine, cases.files_of(args.paths, args.split), args.lookahead, args.meter))
     if args.plot is not None:
         from humanizer import plot
 
@@ -142,4 +151,30 @@ def run(args: argparse.Namespace) -> int:
         print("per drum class, mean velocity above the part's level (played / model):")
         for name, row in report["drum_classes"].items():
             print(f"  {name:11} {row['notes']:7} notes {row['played']:+7.1f} {row['model']:+7.1f}")
+    return 0
+
+
+def print_feel(args: argparse.Namespace, report: dict) -> int:
+    """The feel report as a table (or JSON)."""
+    label = evaluation.lookahead_label(args.lookahead)
+    report.update(style=args.style, lookahead=label)
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    onsets = report["onsets"]
+    print(f"{report['notes']} notes with the players' timing in {report['files']} files, "
+          f"style {args.style}, lookahead {label}, --timing 1 --articulation 1")
+    print(f"onsets: error {onsets['mae_ms']:.1f} ms (no offset {onsets['zero_mae_ms']:.1f} ms), "
+          f"r (median) {onsets['pearson_median'] + 0.0:.3f}; pushed and pulled "
+          f"{onsets['model_sd_ms']:.1f} ms (sd; players {onsets['played_sd_ms']:.1f} ms)")
+    played, model = report["chords"]["played"], report["chords"]["model"]
+    if played["chords"]:
+        print(f"chords ({played['chords']}): spread {model['spread_ms']:.1f} ms (players "
+              f"{played['spread_ms']:.1f}), top note ahead by {model['lead_ms']:+.1f} ms "
+              f"(players {played['lead_ms']:+.1f})")
+    if "lengths" in report:
+        lengths = report["lengths"]
+        print(f"lengths ({lengths['notes']} notes): error {lengths['mae']:.3f} (log2; as "
+              f"written {lengths['written_mae']:.3f}), median played/written "
+              f"{lengths['model_median']:.2f} (players {lengths['played_median']:.2f})")
     return 0
