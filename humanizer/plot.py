@@ -104,12 +104,15 @@ def _save(figure, path: Path) -> None:
 
 def humanized(result, path: Path) -> None:
     """Per part, the velocity of every note before (grey) and after (colour) on one time
-    axis with the bar lines, and, for parts that moved, each note's shift in ms."""
+    axis with the bar lines, and, for parts that moved, each note's shift in ms, and for
+    parts whose lengths changed, each note's played / drawn length."""
     plt = pyplot()
     notes = result.before.notes
     parts = sorted(result.parts, key=lambda p: (p.track, p.channel))
     moving = [p for p in parts if any(result.shifts[i] for i in p.indices)]
-    rows = len(parts) + (1 if moving else 0)
+    changes = result.length_changes or [0.0] * len(notes)
+    lengthened = [p for p in parts if any(changes[i] for i in p.indices)]
+    rows = len(parts) + (1 if moving else 0) + (1 if lengthened else 0)
     figure, axes = plt.subplots(max(rows, 1), 1, sharex=True, squeeze=False,
                                 figsize=(12, 1.9 * max(rows, 1) + 0.6))
     until = max((n.end for n in notes), default=1.0)
@@ -127,8 +130,20 @@ def humanized(result, path: Path) -> None:
                        f"{part.style or 'none (left as drawn)'}  "
                        f"(mean {before.mean():.0f} -> {after.mean():.0f}, "
                        f"spread {before.std():.1f} -> {after.std():.1f})", fontsize=9, loc="left")
-    if moving:
+    if lengthened:
         axis = axes[-1, 0]
+        for part in lengthened:
+            mine = [i for i in part.indices if notes[i].end > notes[i].start]
+            axis.scatter([notes[i].start for i in mine],
+                         [1 + changes[i] / (notes[i].end - notes[i].start) for i in mine],
+                         s=6, label=f"ch {part.channel + 1}")
+        axis.axhline(1, color="0.5", linewidth=0.8)
+        axis.set_ylabel("length ratio")
+        axis.set_title("articulation: each note's length played / drawn", fontsize=9,
+                       loc="left")
+        axis.legend(fontsize=7, loc="upper right")
+    if moving:
+        axis = axes[-2 if lengthened else -1, 0]
         for part in moving:
             times = [notes[i].start for i in part.indices]
             axis.scatter(times, [1000 * result.shifts[i] for i in part.indices], s=6,

@@ -203,7 +203,7 @@ def run(args: argparse.Namespace) -> int:
             continue
         if len(work) == 1 or not args.quiet:
             summary(result, output_file, chosen["strength"])
-            notices(result, humanizer, chosen["timing"])
+            notices(result, humanizer, chosen["timing"], chosen["articulation"])
         if len(work) == 1:
             if args.plot is not None:
                 plot.humanized(result, args.plot)
@@ -232,9 +232,10 @@ def why_flat(before: list[int], after: list[int], part: Part,
             "(try another style with --channel-style)")
 
 
-def notices(result: HumanizedFile, humanizer: Humanizer, timing: float) -> None:
+def notices(result: HumanizedFile, humanizer: Humanizer, timing: float,
+            articulation: float = 0.0) -> None:
     """One line each for what the output's user must know: a non-commercial style made
-    it, or timing was asked of styles that have none."""
+    it, or timing or articulation was asked of styles that have none."""
     used = {part.style for part in result.parts if part.style is not None}
     engines = [humanizer.engines[style] for style in sorted(used)]
     for engine in engines:
@@ -246,6 +247,9 @@ def notices(result: HumanizedFile, humanizer: Humanizer, timing: float) -> None:
     if timing and engines and not any(engine.contract.timing for engine in engines):
         print("  note: --timing changes nothing here: no part's style has a timing head "
               "(the drums style has)")
+    if articulation and engines and not any(engine.contract.lengths for engine in engines):
+        print("  note: --articulation changes nothing here: no part's style has a length "
+              "head (the lead style has)")
 
 
 def describe(velocities: list[int]) -> str:
@@ -306,3 +310,16 @@ def summary(result: HumanizedFile, written: Path, strength: float = 1.0) -> None
             print(f"    timing: {plural(moved.size, 'note')} moved, mean {signed(moved.mean())} "
                   f"ms, spread {moved.std():.1f} ms, {signed(moved.min(), 0)} to "
                   f"{signed(moved.max(), 0)} ms")
+        ratios = length_ratios(result, part.indices)
+        if ratios.size:
+            print(f"    lengths: {plural(ratios.size, 'note')} changed, median "
+                  f"{np.median(ratios):.2f} of the drawn length, {ratios.min():.2f} to "
+                  f"{ratios.max():.2f}")
+
+
+def length_ratios(result: HumanizedFile, indices: list[int]) -> np.ndarray:
+    """The played/drawn length of the notes whose length changed in the file."""
+    notes, changes = result.before.notes, result.length_changes
+    return np.array([(notes[i].end - notes[i].start + changes[i]) / (notes[i].end - notes[i].start)
+                     for i in indices if changes and abs(changes[i]) > 1e-9
+                     and notes[i].end > notes[i].start])

@@ -134,6 +134,11 @@ def _add_target_arguments(parser: argparse.ArgumentParser) -> None:
                         default=[], metavar="|".join(notefeatures.GROUPS),
                         help="notes: train without these features, to measure what they are "
                              "worth (the style then hears none of them when it plays)")
+    parser.add_argument("--feel-only", action="append", default=[], metavar="DATA",
+                        help="notes: a data set folder whose players' timing and note lengths "
+                             "the style learns, not their velocities (the Weimar Jazz "
+                             "Database's solos, the Groove MIDI Dataset's kick lines for a "
+                             "bass); repeatable")
 
 
 def _add_step_arguments(parser: argparse.ArgumentParser) -> None:
@@ -233,7 +238,7 @@ def run_notes(args: argparse.Namespace) -> int:
         live_share=args.live_share, consensus=args.consensus,
         phrase_share=args.phrase_share,
         phrase_full=args.phrase_depth == "full", without=tuple(dict.fromkeys(args.without)),
-        licence=args.licence, description=args.description)
+        feel_only=list(args.feel_only), licence=args.licence, description=args.description)
     result = train_notes(config)
     validation = result["metrics"]["validation"]
     print(f"saved {args.output}: validation MAE {validation['mae']:.2f} "

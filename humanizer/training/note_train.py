@@ -19,7 +19,7 @@ Beside the model, `<model>.contract.json` as humanizer.training.train writes it.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -62,13 +62,24 @@ class NoteTrainConfig(loop.LoopConfig):
     # feature groups (notefeatures.GROUPS) zeroed in every crop: an ablation, to measure
     # what they are worth (the contract carries them: the style hears zeros there too)
     without: tuple[str, ...] = ()
+    # data set folders whose timing and lengths are learned, never their velocities (a
+    # drummer's kick for a bass's pocket; WJD has none anyway)
+    feel_only: list[str] = field(default_factory=list)
 
 
 def load_split(roots: list[str], split: str, limit: int | None,
-               level_seconds: float = levels.LEVEL_SECONDS) -> list[Performance]:
+               level_seconds: float = levels.LEVEL_SECONDS,
+               feel_only: list[str] | None = None) -> list[Performance]:
     """The DAW-case performances of one split (ASAP: from the match files; parts played
-    to a click: on the grid; loop.load_split)."""
-    return loop.load_split(roots, split, limit, load_daw_case, level_seconds)
+    to a click: on the grid; loop.load_split), and those of the `feel_only` folders with
+    their velocity targets unknown (their timing and lengths only are learned)."""
+    loaded = loop.load_split(roots, split, limit, load_daw_case, level_seconds)
+    for performance in loop.load_split(feel_only or [], split, limit, load_daw_case,
+                                       level_seconds):
+        performance.velocities = np.full(len(performance.starts), np.nan)
+        performance.deviations = np.full(len(performance.starts), np.nan)
+        loaded.append(performance)
+    return loaded
 
 
 def crop(performance: Performance, first: int, count: int, horizon_after: float,
@@ -218,9 +229,10 @@ def train_notes(config: NoteTrainConfig) -> dict:
 
     keras.utils.set_random_seed(config.seed)
     rng = np.random.default_rng(config.seed)
-    train_set = load_split(config.data, "train", config.limit, config.level_seconds)
+    train_set = load_split(config.data, "train", config.limit, config.level_seconds,
+                           config.feel_only)
     validation_set = load_split(config.data, "validation", config.limit,
-                                config.level_seconds) or train_set[-1:]
+                                config.level_seconds, config.feel_only) or train_set[-1:]
     if not train_set:
         raise HumanizerError("no DAW-case performances found in " + ", ".join(config.data))
     print(f"training on {len(train_set)} performances, validating on {len(validation_set)}",
@@ -263,7 +275,7 @@ def train_notes(config: NoteTrainConfig) -> dict:
         "name": config.name, "instrument": config.instrument, "description": config.description,
         "licence": config.licence, "encoding": notefeatures.ENCODING_NAME,
         "encoding_version": notefeatures.ENCODING_VERSION,
-        "data": ", ".join(config.sources or [Path(d).name for d in config.data])
+        "data": ", ".join(config.sources or [Path(d).name for d in config.data + config.feel_only])
                 + f": {len(train_set)} training performances (the DAW case)",
         "context_seconds": config.context_seconds,
         "input": eval_input(config.data[0]),
