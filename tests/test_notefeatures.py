@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from humanizer import notefeatures
 from humanizer.meter import Meter
 from humanizer.notefeatures import (
     ACCENT_LIMIT,
@@ -125,3 +126,23 @@ def test_a_piano_hears_no_strokes_and_a_version_2_style_its_first_features_alone
                           Meter.unknown(3), np.inf, drums, version=2)
         assert full.shape == (3, INPUTS) and v2.shape == (3, V2_INPUTS)
         np.testing.assert_array_equal(v2, full[:, :V2_INPUTS])
+
+
+def test_a_few_milliseconds_of_jitter_leave_the_meter_and_densities_as_drawn():
+    """A part drawn on the grid arrives through JACK a few ms off it: the meter's flags and
+    the onset densities must hear it as drawn (a drum's velocity moved by up to 25 steps
+    when a note 1 s back fell out of the count, or a beat's note was no longer on it)."""
+    times = np.arange(16) * 0.25  # 16ths at 60 bpm: one note exactly 1 s before another
+    jitter = np.tile([0.003, -0.003], 8)
+
+    def steps(onsets):
+        position = onsets % 4  # a beat per second, four to the bar
+        meter = Meter(position % 1.0, position, np.full(16, 4.0), np.ones(16))
+        return notefeatures.encode_notes(onsets, onsets + 0.2, np.full(16, 60), np.zeros(16),
+                                         meter)
+
+    drawn, played = steps(times), steps(times + jitter)
+    for name in ("downbeat", "on_beat", "density_before", "density_after"):
+        column = notefeatures.COLUMN[name]
+        assert played[:, column].tolist() == drawn[:, column].tolist(), name
+    assert drawn[:, notefeatures.COLUMN["on_beat"]].sum() == 4
