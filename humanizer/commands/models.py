@@ -72,13 +72,16 @@ def run(args: argparse.Namespace) -> int:
     if not cards:
         print("no styles installed")
         return 0
-    print(f"{'style':10} {'plays':7} {'hears':7} {'moves':7} {'licence':34} description")
+    print(f"{'style':10} {'plays':7} {'hears':7} {'moves':14} {'licence':34} description")
     for shown in cards:
         if "error" in shown:
             print(f"{shown['name']:10} cannot be used: {shown['error']}")
             continue
-        timing = "timing" if "onset_offset" in shown.get("outputs", []) else ""
+        outputs = shown.get("outputs", [])
+        moves = "+".join(name for name, output in (("timing", "onset_offset"),
+                                                   ("lengths", "length_ratio"))
+                         if output in outputs)
         heard = "notes" if shown.get("encoding") == "notefeatures" else "frames"
-        print(f"{shown['name']:10} {shown['instrument']:7} {heard:7} {timing:7} "
+        print(f"{shown['name']:10} {shown['instrument']:7} {heard:7} {moves:14} "
               f"{shown['licence']:34} {shown['description']}")
     return 0
