@@ -134,6 +134,10 @@ def _add_target_arguments(parser: argparse.ArgumentParser) -> None:
                         default=[], metavar="|".join(notefeatures.GROUPS),
                         help="notes: train without these features, to measure what they are "
                              "worth (the style then hears none of them when it plays)")
+    parser.add_argument("--played-share", type=_number("--played-share", 0.0, 1.0), default=0.0,
+                        help="notes: the share of crops whose input is the part as played - "
+                             "its own timing and lengths - where the data has it (ASAP), so "
+                             "a part played in is heard with its cues (default 0)")
     parser.add_argument("--feel-only", action="append", default=[], metavar="DATA",
                         help="notes: a data set folder whose players' timing and note lengths "
                              "the style learns, not their velocities (the Weimar Jazz "
@@ -238,7 +242,8 @@ def run_notes(args: argparse.Namespace) -> int:
         live_share=args.live_share, consensus=args.consensus,
         phrase_share=args.phrase_share,
         phrase_full=args.phrase_depth == "full", without=tuple(dict.fromkeys(args.without)),
-        feel_only=list(args.feel_only), licence=args.licence, description=args.description)
+        feel_only=list(args.feel_only), played_share=args.played_share,
+        licence=args.licence, description=args.description)
     result = train_notes(config)
     validation = result["metrics"]["validation"]
     print(f"saved {args.output}: validation MAE {validation['mae']:.2f} "

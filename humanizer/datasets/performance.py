@@ -44,6 +44,10 @@ class Performance:
     # each note's played length over its written one, log2 (humanizer.datasets.feel), where
     # the data knows both
     lengths: np.ndarray | None = None
+    # when each note was played and let go (seconds from the first played; NaN: unplayed),
+    # where the data has both the written part and the playing (ASAP's match files)
+    played_starts: np.ndarray | None = None
+    played_ends: np.ndarray | None = None
 
     @property
     def duration(self) -> float:
@@ -136,6 +140,8 @@ def load_match_pair(path: Path,
         quarters=quarters,
         offsets=feel.offsets_from_beat(quarters, performed, score.seconds_per_quarter),
         lengths=feel.length_ratios(score.performed_ends[keys] - performed, written),
+        played_starts=performed - np.nanmin(performed),
+        played_ends=score.performed_ends[keys] - np.nanmin(performed),
     )
 
 

@@ -62,6 +62,9 @@ class NoteTrainConfig(loop.LoopConfig):
     # feature groups (notefeatures.GROUPS) zeroed in every crop: an ablation, to measure
     # what they are worth (the contract carries them: the style hears zeros there too)
     without: tuple[str, ...] = ()
+    # crops whose input is the part as played (its timing and lengths), where the data has
+    # it (ASAP): a part played in rather than drawn is heard with its own cues
+    played_share: float = 0.0
     # data set folders whose timing and lengths are learned, never their velocities (a
     # drummer's kick for a bass's pocket; WJD has none anyway)
     feel_only: list[str] = field(default_factory=list)
@@ -93,7 +96,16 @@ def crop(performance: Performance, first: int, count: int, horizon_after: float,
     With the piece's `consensus` deviations, the target is the played one as far as the
     input carries it (the accent amount) and the players' consensus for the rest."""
     end = min(first + count - pad, len(performance.starts))
+    rows = np.arange(first, end)
     stretch, transpose, accent_amount, meter_kept, phrase_only = 1.0, 0, 0.0, True, False
+    starts, ends = performance.starts, performance.ends
+    if (rng is not None and config.played_share > 0 and performance.played_starts is not None
+            and rng.random() < config.played_share):  # a part played in: as played
+        rows = rows[~np.isnan(performance.played_starts[rows])]
+        rows = rows[np.argsort(performance.played_starts[rows], kind="stable")]
+        starts, ends = performance.played_starts, performance.played_ends
+    if len(rows) < 2:
+        rows, starts, ends = np.arange(first, end), performance.starts, performance.ends
     if rng is not None:
         stretch = 1.0 + rng.uniform(-config.stretch, config.stretch)
         low = LOWEST_KEY - int(performance.pitches[first:end].min())
@@ -106,10 +118,11 @@ def crop(performance: Performance, first: int, count: int, horizon_after: float,
         # command without --phrase-share stays what it was before the option
         phrase_only = (accent_amount > 0 and config.phrase_share > 0
                        and rng.random() < config.phrase_share)
-    times = performance.starts[first:end] * stretch
-    ends = performance.ends[first:end] * stretch
-    pitches = performance.pitches[first:end] + transpose
-    deviations = performance.deviations[first:end] / notefeatures.DEVIATION_SCALE
+    as_played = starts is not performance.starts
+    times = starts[rows] * stretch
+    ends = ends[rows] * stretch
+    pitches = performance.pitches[rows] + transpose
+    deviations = performance.deviations[rows] / notefeatures.DEVIATION_SCALE
     drawn = np.nan_to_num(deviations)
     depth = accent_amount
     if phrase_only:
@@ -117,24 +130,24 @@ def crop(performance: Performance, first: int, count: int, horizon_after: float,
         depth = 1.0 if config.phrase_full else accent_amount
     accents = drawn * notefeatures.DEVIATION_SCALE * depth
     if consensus is not None:
-        deviations = accent_amount * deviations + (1 - accent_amount) * consensus[first:end] \
+        deviations = accent_amount * deviations + (1 - accent_amount) * consensus[rows] \
             / notefeatures.DEVIATION_SCALE
-    meter = performance.meter[first:end] if performance.meter is not None and meter_kept \
-        else Meter.unknown(end - first)
+    meter = performance.meter[rows] if performance.meter is not None and meter_kept \
+        else Meter.unknown(len(rows))
     horizon = times[-1] + horizon_after
     x = notefeatures.encode_notes(times, ends, pitches, accents, meter, horizon,
                                   drums=config.instrument == "drums")
     if config.without:
         x = notefeatures.without(x, config.without)
-    y = np.full((end - first, TARGETS), np.nan, dtype=np.float32)
+    y = np.full((len(rows), TARGETS), np.nan, dtype=np.float32)
     counts = (times <= horizon - lookahead) & (first == 0 or times >= times[0] + 1.0)
     if live:
         counts &= times >= horizon - lookahead - LIVE_BAND
     y[counts, 0] = deviations[counts]
-    if performance.offsets is not None:
-        y[counts, 1] = performance.offsets[first:end][counts] * stretch / notefeatures.OFFSET_SCALE
-    if performance.lengths is not None:
-        y[counts, 2] = performance.lengths[first:end][counts]
+    if performance.offsets is not None and not as_played:  # played in: its timing is kept
+        y[counts, 1] = performance.offsets[rows][counts] * stretch / notefeatures.OFFSET_SCALE
+    if performance.lengths is not None and not as_played:
+        y[counts, 2] = performance.lengths[rows][counts]
     order = notefeatures.step_order(times, pitches)
     steps = np.zeros((count, notefeatures.INPUTS), dtype=np.float32)
     targets = np.full((count, TARGETS), np.nan, dtype=np.float32)

@@ -68,6 +68,12 @@ def test_serve_refuses_timing_without_a_timing_head(capsys):
     one_line(code, err, "predicts no timing")
 
 
+def test_serve_refuses_articulation_without_a_length_head(capsys):
+    code, _, err = run(capsys, "serve", "--style", "drums", "--articulation", "1", "--control",
+                       f"tcp://127.0.0.1:{free_port_pair()}")
+    one_line(code, err, "predicts no note lengths")
+
+
 def test_control_and_events_on_one_address_is_refused(capsys):
     address = f"tcp://127.0.0.1:{free_port_pair()}"
     code, _, err = run(capsys, "serve", "--control", address, "--events", address)

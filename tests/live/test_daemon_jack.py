@@ -346,6 +346,11 @@ def test_ctl_set_timing_is_refused_as_serve_refuses_it_when_no_style_has_timing(
         reply = started.ask({"cmd": "set", "key": "timing", "value": 1})
         assert not reply["ok"] and "predicts no timing" in reply["error"]
         assert started.ask({"cmd": "set", "key": "timing", "value": 0})["ok"]
+        reply = started.ask({"cmd": "set", "key": "articulation", "value": 1})
+        assert not reply["ok"] and "predicts no note lengths" in reply["error"]
+        assert started.ask({"cmd": "use", "style": "lead"})["ok"]
+        reply = started.ask({"cmd": "set", "key": "articulation", "value": 0.5})
+        assert reply["ok"] and reply["settings"]["articulation"] == 0.5
     finally:
         started.stop()
 
