@@ -1,7 +1,6 @@
 """Note lengths: a style's length head, played with --articulation, offline on real files."""
 
 import numpy as np
-import pytest
 from helpers import run
 
 from humanizer.notes import read

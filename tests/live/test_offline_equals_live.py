@@ -1,5 +1,6 @@
 """Offline equals live: a multi-part file played through the daemon on JACK comes back
-with the velocities and shifts `humanize --latency` gives the same notes offline.
+with the velocities, shifts and note lengths `humanize --latency` gives the same notes
+offline.
 
 The offline side is given the notes as the daemon heard them (the probe's echo of its own
 output: JACK's delivery times), so what is compared is the code path, not JACK's jitter;
@@ -60,7 +61,8 @@ def played_live(notes: list[Note]) -> tuple[list, list, int]:
     were late (the model not ready in time: they leave on time with their own velocity)."""
     # live, a channel's role is set, not heard: the roles offline reads from the track names
     daemon = Daemon("--latency", f"{int(LATENCY * 1000)}ms", "--timing", "1",
-                    "--channel-role", "1=lead", "--channel-role", "3=bass")
+                    "--articulation", "1", "--channel-role", "1=lead",
+                    "--channel-role", "3=bass")
     probe = Probe()
     try:
         probe.connect()
@@ -86,6 +88,13 @@ def note_ons_by_key(timed) -> dict[tuple[int, int], list[tuple[float, int]]]:
     return found
 
 
+def lengths_by_key(timed) -> dict[tuple[int, int], list[float]]:
+    """Per key, in order, how long each note sounded."""
+    return {key: [note.end - note.start for note in notes_heard(timed)
+                  if (note.channel, note.pitch) == key]
+            for key in {(n.channel, n.pitch) for n in notes_heard(timed)}}
+
+
 def played_in_full(notes: list[Note], takes: int = 3) -> tuple[list, list, int]:
     """`played_live`, again while the echo - the test's instrument, not the daemon - missed
     messages: on a loaded 2-core VM the dummy JACK server now and then skips a client's
@@ -109,8 +118,24 @@ def test_a_multi_part_file_comes_back_as_humanize_latency_gives_it():
     sent = note_ons_by_key(heard)
     # the defaults, as the daemon plays them: a take at variation 1, seed 0, each channel
     # drawing from its own stream
-    humanizer = Humanizer(None, OutputSettings(timing=1.0, variation=1.0), latency=LATENCY)
-    for name, offline_notes in (("as heard", notes_heard(heard)), ("as written", notes)):
+    humanizer = Humanizer(None, OutputSettings(timing=1.0, variation=1.0, articulation=1.0),
+                          latency=LATENCY)
+    as_heard = notes_heard(heard)
+    _, _, _, changes = humanizer.changes(as_heard)
+    live_lengths, heard_lengths = lengths_by_key(back), lengths_by_key(heard)
+    expected = defaultdict(list)
+    for note, change in zip(as_heard, changes):
+        expected[note.channel, note.pitch].append(note.end - note.start + change)
+    differences = [played - wanted for key in live_lengths
+                   for played, wanted in zip(live_lengths[key], expected[key])]
+    moved = sum(abs(change) > 0.005 for change in changes)
+    print(f"lengths: {moved} of {len(changes)} notes lengthened or shortened offline; live "
+          f"within 2 periods on {sum(abs(d) <= 2 * PERIOD + 0.001 for d in differences)}")
+    assert moved > 0.2 * len(changes)  # the lead's length head plays
+    assert sorted(live_lengths) == sorted(heard_lengths)
+    assert np.median(np.abs(differences)) <= 2 * PERIOD + 0.001
+    assert sum(abs(d) <= 2 * PERIOD + 0.001 for d in differences) >= 0.9 * len(differences)
+    for name, offline_notes in (("as heard", as_heard), ("as written", notes)):
         velocities, shifts, _, _ = humanizer.changes(offline_notes)
         offline = defaultdict(list)
         for note, velocity, shift in zip(offline_notes, velocities, shifts):
