@@ -128,16 +128,18 @@ class ControlServer:
                     "localhost, [::1], ipc://) unless --allow-remote with --curve-keys")
             # ROUTER, not REP: REP's one-reply-per-request state could be caught by a
             # peer sending raw bytes, and later requests waited for seconds
-            self.reply = self._bind(zmq.ROUTER, address, remote, curve_keys, "--control")
-            self.publish_socket = self._bind(zmq.PUB, self.events, remote, curve_keys,
+            # keys given are keys used, on loopback too: never silently ignored
+            secure = remote or curve_keys is not None
+            self.reply = self._bind(zmq.ROUTER, address, secure, curve_keys, "--control")
+            self.publish_socket = self._bind(zmq.PUB, self.events, secure, curve_keys,
                                              "--events")
         except BaseException:
             self.close()
             raise
 
-    def _bind(self, kind: int, address: str, remote: bool, curve_keys: str | None,
+    def _bind(self, kind: int, address: str, secure: bool, curve_keys: str | None,
               flag: str) -> zmq.Socket:
-        keys = _curve_keys(curve_keys) if remote else None
+        keys = _curve_keys(curve_keys) if secure else None
         if address.startswith("ipc://"):
             claim_ipc_path(address, flag)
         socket = self.context.socket(kind)

@@ -207,18 +207,27 @@ def test_runtime_modules_never_import_training_libraries():
     assert result.stdout.strip() == "[]"
 
 
-def test_remote_control_needs_a_listed_client_key(tmp_path):
+def curve_folder(folder):
+    """Server keys and one listed client's, as the README makes them."""
     import zmq.auth
 
+    (folder / "clients").mkdir()
+    zmq.auth.create_certificates(str(folder), "server")
+    zmq.auth.create_certificates(str(folder), "client")
+    (folder / "clients" / "client.key").write_bytes((folder / "client.key").read_bytes())
+    return folder
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "127.0.0.1"])
+def test_remote_control_needs_a_listed_client_key(tmp_path, host):
+    """On any address, keys given are keys used: on loopback they were silently ignored
+    and any local user could control the daemon without one."""
     from humanizer.daemon.client import ask
     from humanizer.daemon.harness import free_port_pair
 
-    (tmp_path / "clients").mkdir()
-    zmq.auth.create_certificates(str(tmp_path), "server")
-    zmq.auth.create_certificates(str(tmp_path), "client")
-    (tmp_path / "clients" / "client.key").write_bytes((tmp_path / "client.key").read_bytes())
+    curve_folder(tmp_path)
     port = free_port_pair()
-    server = ControlServer(f"tcp://0.0.0.0:{port}", allow_remote=True, curve_keys=str(tmp_path))
+    server = ControlServer(f"tcp://{host}:{port}", allow_remote=True, curve_keys=str(tmp_path))
     stop = threading.Event()
     thread = threading.Thread(target=lambda: [server.serve(lambda r: {"ok": True}, 0.05)
                                               for _ in iter(stop.is_set, True)])
