@@ -205,10 +205,15 @@ class ControlServer:
         self.publish_socket.send(f"{topic} {json.dumps(body)}".encode(), zmq.NOBLOCK)
 
     def close(self) -> None:
+        """Close the sockets and remove the socket files this server made (a file left
+        behind would be taken for a busy or stale daemon's)."""
         for name in ("reply", "publish_socket"):
             socket = getattr(self, name, None)
             if socket is not None:
                 socket.close(0)
+                address = self.address if name == "reply" else self.events
+                if address.startswith("ipc://") and not address.startswith("ipc://@"):
+                    Path(address[len("ipc://"):]).unlink(missing_ok=True)
         if self._authenticator is not None:
             self._authenticator.stop()
         self.context.term()

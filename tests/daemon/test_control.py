@@ -5,6 +5,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -324,6 +325,7 @@ def test_a_second_daemon_on_an_ipc_path_is_refused_and_a_stale_file_reclaimed(tm
         assert path.exists()  # the first one's socket was left alone
     finally:
         first.close()
+    assert not path.exists() and not Path(f"{path}.events").exists()  # removed at exit
     stale = tmp_path / "stale"
     leftover = socket.socket(socket.AF_UNIX)
     leftover.bind(str(stale))  # a file nobody listens on, as a killed daemon leaves
