@@ -101,18 +101,23 @@ def _log_seconds(seconds: np.ndarray) -> np.ndarray:
 
 def _sounding(times: np.ndarray, ends: np.ndarray, pitches: np.ndarray
               ) -> tuple[np.ndarray, np.ndarray]:
-    """The highest and lowest pitch sounding at each onset (its own chord included)."""
-    high, low = pitches.astype(np.float64), pitches.astype(np.float64)
-    for rows in even_slices(len(times), max(1, len(times) // 256)):
-        lo = int(np.searchsorted(times, times[rows.start] - HELD_SECONDS))
-        hi = int(np.searchsorted(times, times[rows.stop - 1] + CHORD_SECONDS, side="right"))
-        on = (times[None, lo:hi] <= times[rows, None] + CHORD_SECONDS) \
-            & (ends[None, lo:hi] > times[rows, None]) \
-            & (times[None, lo:hi] >= times[rows, None] - HELD_SECONDS)
-        candidates = np.broadcast_to(pitches[None, lo:hi].astype(np.float64), on.shape)
-        high[rows] = np.maximum(high[rows], np.where(on, candidates, -np.inf).max(axis=1))
-        low[rows] = np.minimum(low[rows], np.where(on, candidates, np.inf).min(axis=1))
-    return high, low
+    """The highest and lowest pitch sounding at each onset (its own chord included),
+    worked out once per distinct onset time: a hundred thousand notes struck at one
+    instant cost one look over them, not one each (that was quadratic: 44 s)."""
+    instants, each = np.unique(times, return_inverse=True)
+    top = np.full(len(instants), -np.inf)
+    bottom = np.full(len(instants), np.inf)
+    candidates = pitches.astype(np.float64)
+    for rows in even_slices(len(instants), max(1, len(instants) // 256)):
+        at = instants[rows, None]
+        lo = int(np.searchsorted(times, instants[rows.start] - HELD_SECONDS))
+        hi = int(np.searchsorted(times, instants[rows.stop - 1] + CHORD_SECONDS, side="right"))
+        on = (times[None, lo:hi] <= at + CHORD_SECONDS) & (ends[None, lo:hi] > at) \
+            & (times[None, lo:hi] >= at - HELD_SECONDS)
+        pitch = np.broadcast_to(candidates[None, lo:hi], on.shape)
+        top[rows] = np.where(on, pitch, -np.inf).max(axis=1, initial=-np.inf)
+        bottom[rows] = np.where(on, pitch, np.inf).min(axis=1, initial=np.inf)
+    return np.maximum(candidates, top[each]), np.minimum(candidates, bottom[each])
 
 
 def _voicing(first: np.ndarray, pitches: np.ndarray) -> tuple[np.ndarray, ...]:
