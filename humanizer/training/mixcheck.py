@@ -30,6 +30,10 @@ from humanizer.notes import midi_from_notes
 from humanizer.offline import Humanizer
 from humanizer.output import OutputSettings, played_level
 
+# a role's style is held to the parts of its role (the lead style is never asked to play a
+# pad at 30: it was, and the takes that pad needs cut the lead's variation to 0.55); the
+# keys styles (pop, piano, comping) play every part but the kit
+ROLE_PARTS = {"lead": ("melody",), "bass": ("bass",), "pad": ("pad",)}
 LEVEL_TOLERANCE = 2.0  # velocity steps a part's mean may move from where it is played
 # ... in a take at variation: the player's lean (humanizer.variation's drift, 0.6 s) moves
 # a 16-bar part's mean by its own noise - a kit's by 3 at scale 0.5 - as a player's does
@@ -49,14 +53,18 @@ def mix_problems(style: Path, drums: bool, variation: float = 0.0,
                  seeds: tuple[int, ...] = (0,),
                  latencies: tuple[float | None, ...] = LATENCIES) -> list[str]:
     """What goes wrong when `style` plays the arrangements' parts of its instrument (the
-    drums on channel 10, or the melody, pad and bass), with its timing on, in the takes of
+    drums on channel 10, or the melody, pad and bass; a role's style those of its role,
+    ROLE_PARTS), with its timing on, in the takes of
     `seeds` at `variation`, on whole files and through the lookahead windows of
     `latencies` (None: the whole file): one line per part, take and latency that leaves
     its level or reaches the limits, and (at variation 0, not for drums) each latency at
     which it plays a drawn swell too deep or too shallow; empty when the style keeps the
     mix."""
-    channels = [DRUMS] if drums else [c for c in CHANNELS.values() if c != DRUMS]
-    timing = 1.0 if Engine(style).contract.timing else 0.0
+    contract = Engine(style).contract
+    role = ROLE_PARTS.get(contract.name)
+    channels = [DRUMS] if drums else [CHANNELS[part] for part in role] if role \
+        else [c for c in CHANNELS.values() if c != DRUMS]
+    timing = 1.0 if contract.timing else 0.0
     problems = []
     with tempfile.TemporaryDirectory() as folder:
         for seed, latency in ((seed, latency) for seed in seeds for latency in latencies):
