@@ -97,7 +97,9 @@ def test_drawn_dynamics_keep_their_range_and_accents_at_127_stay_loud(bands):
         assert played.std() >= 0.8 * drawn.std(), part  # no halving
         assert np.corrcoef(drawn, played)[0, 1] > 0.7, part  # the drawing's shape kept
         accents = played[drawn == 127]
-        assert len(accents) == 0 or accents.min() >= 120, part
+        if len(accents):  # loud on the whole; a take varies each as a player does (a
+            # melody's spread is about 6: none more than two of them below the top)
+            assert accents.mean() >= 120 and accents.min() >= 127 - 2 * 6, part
 
 
 def test_a_kit_on_channel_1_is_left_as_drawn_unless_asked_for_and_the_summary_says_how(
@@ -112,3 +114,67 @@ def test_a_kit_on_channel_1_is_left_as_drawn_unless_asked_for_and_the_summary_sa
         in printed
     kit = np.array([n.velocity for n in by_channel(read(tmp_path / "out.mid"))[0]])
     assert kit.std() >= AUDIBLE and abs(kit.mean() - levels["kit"]) <= 3.0
+
+
+@pytest.fixture(scope="module")
+def felt(tmp_path_factory):
+    """Each band humanized with timing and articulation at 1: name -> (before, after)."""
+    folder = tmp_path_factory.mktemp("felt")
+    done = {}
+    for path, _ in write_bands(folder / "in").items():
+        target = folder / path.name
+        code, _ = humanize(path, "-o", target, "--timing", "1", "--articulation", "1")
+        assert code == 0
+        done[path.name] = read(path), read(target)
+    return done
+
+
+def paired(before, after) -> list[tuple]:
+    """(note before, the same note after), by track, channel and key, in order."""
+    keyed = defaultdict(list)
+    for note in sorted(after.notes, key=lambda n: (n.start, n.index)):
+        keyed[note.track, note.channel, note.pitch].append(note)
+    pairs = []
+    for note in sorted(before.notes, key=lambda n: (n.start, n.index)):
+        pairs.append((note, keyed[note.track, note.channel, note.pitch].pop(0)))
+    assert not any(keyed.values())  # nothing gained
+    return pairs
+
+
+@pytest.mark.parametrize("name", sorted(BANDS))
+def test_timing_and_articulation_never_break_a_part(felt, name):
+    """Issue 35's promise on a whole band at --timing 1 --articulation 1: nothing lost, no
+    onset moved more than 50 ms, layered notes (within 15 ms) still within 30 ms, no note
+    ending before it starts or sounding into the next note of its key, no end moved more
+    than 250 ms; the pad (no timing head) on the grid; the lead, bass and kit pushed and
+    pulled around their place."""
+    before, after = felt[name]
+    pairs = paired(before, after)
+    assert len(pairs) == len(before.notes) == len(after.notes)
+    moved = defaultdict(list)
+    for old, new in pairs:
+        assert abs(new.start - old.start) <= output.MAX_SHIFT + 1e-3
+        assert new.end > new.start
+        assert abs((new.end - new.start) - (old.end - old.start)) <= \
+            output.LENGTH_REACH + 2 * output.MAX_SHIFT + 1e-3
+        moved[old.channel].append(new.start - old.start)
+    by_key = defaultdict(list)
+    for old, new in pairs:
+        by_key[new.track, new.channel, new.pitch].append((old, new))
+    for notes in by_key.values():  # (pairs in order on their key)
+        for (old, first), (following, second) in zip(notes, notes[1:]):
+            if old.end <= following.start:  # apart as drawn: apart as played
+                assert first.end <= second.start + 1e-6
+    for channel in by_channel(before):
+        mine = [(old, new) for old, new in pairs if old.channel == channel]
+        mine.sort(key=lambda p: p[0].start)
+        for (a, a2), (b, b2) in zip(mine, mine[1:]):
+            if b.start - a.start <= 0.015:
+                assert abs((b2.start - a2.start) - (b.start - a.start)) <= 0.030
+    if name == "band.mid":
+        channels = {part: PARTS[part][0] for part in PARTS}
+        assert np.abs(moved[channels["strings"]]).max() == 0.0
+        for part in ("sax", "bass", "kit"):
+            shifts = np.array(moved[channels[part]])
+            assert np.abs(shifts).max() > 0.002, part  # moved ...
+            assert abs(shifts.mean()) < 0.004, part  # ... around its place
