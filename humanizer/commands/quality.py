@@ -33,6 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--files", type=checked(lambda t: values.integer("--files", t, 1, 10**6)),
                         metavar="N", help="at most N test files per data set, evenly spread "
                                           "(a lookahead sweep is slow: one model run per onset)")
+    parser.add_argument("--feel-only", action="store_true",
+                        help="only the feel section (timing and note lengths per role beside "
+                             "the players): replace it in the page, leave the rest")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,7 +43,14 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.data.is_dir():
         raise HumanizerError(f"{args.data}: no such data folder")
-    page = document(args.data, args.lookaheads, args.files)
+    if args.feel_only:
+        from humanizer.training.feel_quality import replace_section, section
+
+        if not args.out.is_file():
+            raise HumanizerError(f"{args.out}: no page to put the feel section in")
+        page = replace_section(args.out.read_text(), section(args.data, args.files))
+    else:
+        page = document(args.data, args.lookaheads, args.files)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(page)
     print(f"wrote {args.out}")

@@ -135,6 +135,9 @@ def document(data: Path, lookaheads: list[float | None], count: int | None) -> s
                   "part's level (the flat input), as the drummers played it and as the style "
                   "plays it.", "", "| class | notes | played | model |", "|---|---|---|---|",
                   *drum_rows]
+    from humanizer.training import feel_quality
+
+    lines += ["", *feel_quality.section(data, count)]
     lines += ["", "## Arrangements, per part", "",
               "Generated multi-part files (`humanizer.examples.arrangements`), every part "
               "drawn flat at its level, through `humanize --timing 1` with the default "
