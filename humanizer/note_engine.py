@@ -41,6 +41,9 @@ CHUNK_MARGIN = 256
 # held 5 GB (16: 1.6 GB, and faster)
 CHUNK_BATCH = 16
 WINDOW_BATCH = 64
+# lookahead windows whose steps are built before they run: all of a 100k-note file's at
+# once took 2.78 GB (26 KB a note); a chunk at a time keeps it to the chunk's
+BUILT_AT_ONCE = 2048
 
 
 def steps_of(part: Texture, seen: np.ndarray, horizon: float, level_seconds: float,
@@ -102,20 +105,23 @@ def predict_windows(engine, groups: Sequence[tuple[Texture, np.ndarray]], lookah
         if len(wanted):
             jobs += [(number, window) for window in
                      windows_of(part, wanted, lookahead, contract.fps)]
-    built = [steps_of(window.part, window_notes(window.part, window, contract.context_seconds),
-                      window.horizon, *hearing(contract))
-             for _, window in jobs]
-    by_length: dict[int, list[int]] = {}
-    for index, (steps, _, _) in enumerate(built):
-        by_length.setdefault(len(steps), []).append(index)
-    for same in by_length.values():  # windows of one length run together, unpadded
-        for first in range(0, len(same), WINDOW_BATCH):
-            batch = same[first:first + WINDOW_BATCH]
-            outputs = engine.run_steps(np.stack([built[i][0] for i in batch]))
-            for row, index in enumerate(batch):
-                number, window = jobs[index]
-                _, seen, level = built[index]
-                finish(engine, window, seen, level, outputs[row], answers[number])
+    for start in range(0, len(jobs), BUILT_AT_ONCE):  # memory: a chunk's steps at a time
+        chunk = jobs[start:start + BUILT_AT_ONCE]
+        built = [steps_of(window.part, window_notes(window.part, window,
+                                                    contract.context_seconds),
+                          window.horizon, *hearing(contract))
+                 for _, window in chunk]
+        by_length: dict[int, list[int]] = {}
+        for index, (steps, _, _) in enumerate(built):
+            by_length.setdefault(len(steps), []).append(index)
+        for same in by_length.values():  # windows of one length run together, unpadded
+            for first in range(0, len(same), WINDOW_BATCH):
+                batch = same[first:first + WINDOW_BATCH]
+                outputs = engine.run_steps(np.stack([built[i][0] for i in batch]))
+                for row, index in enumerate(batch):
+                    number, window = chunk[index]
+                    _, seen, level = built[index]
+                    finish(engine, window, seen, level, outputs[row], answers[number])
     for (part, wanted), answer, before in zip(groups, answers, earlier):
         if len(wanted):
             centre(engine, part, wanted, answer, before)
