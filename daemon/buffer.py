@@ -51,6 +51,10 @@ from humanizer.output import LENGTH_REACH, MAX_SHIFT, length_reach
 HISTORY_SECONDS = 5.0  # notes ended this long before a window's reach are forgotten
 LATENCY_GLIDE = 0.5  # seconds per second a shorter latency comes down by
 MAX_HELD = 4096  # notes held at the input at once; the oldest is let go beyond
+# a note held at the input this long, and STALE_FACTOR times longer than any note its
+# channel has ended, lost its note-off (JACK drops MIDI while the daemon is stopped)
+STALE_FLOOR = 60.0
+STALE_FACTOR = 8.0
 
 
 def _drops_at_stop(message: list[int]) -> bool:
@@ -98,6 +102,7 @@ class LookaheadBuffer:
     _channels_out: set[int] = field(default_factory=set)  # channels that have played
     _held: deque[HeardNote] = field(default_factory=deque)  # held at the input, oldest first
     _held_count: int = 0  # notes held at the input now
+    _longest: dict[int, float] = field(default_factory=dict)  # per channel: longest ended
     _pedal_down: set[int] = field(default_factory=set)  # channels held by the input's pedal
     _last_in: float = float("-inf")
     _last_due: float = float("-inf")
@@ -146,6 +151,8 @@ class LookaheadBuffer:
                 ended = started.popleft()
                 self._held_count -= 1
                 ended.end, ended.off_due = t_in - self.origin, event.due
+                self._longest[channel] = max(self._longest.get(channel, 0.0),
+                                             ended.end - ended.start)
                 event.ends = ended
         elif (pedal := sustain(message)) is not None:
             (self._pedal_down.add if pedal else self._pedal_down.discard)(channel)
@@ -167,6 +174,27 @@ class LookaheadBuffer:
                 self.receive(note_off(oldest.channel, oldest.pitch), t_in)
         if len(self._held) > 4 * most:  # forget the ended notes behind a long-held one
             self._held = deque(note for note in self._held if note.off_due is None)
+
+    def let_go_of_stale(self, t_in: float) -> int:
+        """Note-offs, received at t_in, for the notes held at the input past STALE_FLOOR
+        and STALE_FACTOR times the longest note their channel has ended: their note-offs
+        were lost (JACK drops a stopped client's MIDI; SIGSTOP and SIGCONT left notes
+        sounding until exit). A channel of long pads keeps its long notes. Returns how
+        many notes were let go (counted as released)."""
+        while self._held and self._held[0].off_due is not None:
+            self._held.popleft()  # ended: nothing to let go
+        now, released = t_in - self.origin, 0
+        for note in list(self._held):
+            if now - note.start < STALE_FLOOR:
+                break  # held oldest first: the rest are younger
+            limit = max(STALE_FLOOR, STALE_FACTOR * self._longest.get(note.channel, 0.0))
+            if note.off_due is None and now - note.start > limit:
+                longest = self._longest.get(note.channel, 0.0)
+                self.counts.released += 1
+                self.receive(note_off(note.channel, note.pitch), t_in)
+                self._longest[note.channel] = longest  # a lost note is no measure
+                released += 1
+        return released
 
     def place(self, event: Event, velocity: int, shift: float = 0.0,
               stretch: float = 0.0) -> bool:

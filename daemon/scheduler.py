@@ -15,15 +15,14 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 
 import numpy as np
 
-from humanizer import meter, output
-from humanizer.centres import Centre
+from humanizer import output
 from humanizer.daemon.buffer import LookaheadBuffer
 from humanizer.daemon.events import Event
+from humanizer.daemon.jobs import Job, as_heard
 from humanizer.daemon.level_record import level_notes
 from humanizer.daemon.midi import channel_of, is_note_off, program
 from humanizer.daemon.say import say
@@ -33,34 +32,13 @@ from humanizer.daemon.stylemap import StyleMap
 from humanizer.daemon.supervisor import Supervisor, yield_to_midi
 from humanizer.daemon.transport import Transport, is_transport
 from humanizer.daemon.watchdog import STALL_SECONDS, InferenceWatch
-from humanizer.engine import BATCH_SECONDS, PREDICT_BEFORE, Engine, heard_ahead
-from humanizer.meter import Meter
-from humanizer.notes import Note
+from humanizer.engine import BATCH_SECONDS, PREDICT_BEFORE, Engine
 from humanizer.perform import perform
 from humanizer.prediction import Prediction
 from humanizer.variation import Takes
-from humanizer.windows import LevelNotes
 
 IDLE_WAIT = 0.2  # how often idle threads look at the stop flag
 MAX_STRIKES = 3  # inferences with invalid numbers (or errors) before a style is dropped
-
-
-@dataclass
-class Job:
-    """One inference: a style's engine, the notes heard on the channels it plays, which of
-    them are due (indices into `notes`, one per event), how far past them the model hears,
-    and each note's part (its channel)."""
-
-    engine: Engine
-    notes: list[Note]
-    indices: list[int]
-    lookahead: float
-    events: list[Event]
-    owners: list[int]  # each note's part: its channel
-    positions: np.ndarray  # each note's song position
-    meter: Meter | None  # ... and so where it falls in the bar (None until prepared)
-    levels: LevelNotes  # what the notes' input level weighs
-    earlier: Mapping[int, Centre]  # ... and what the due notes centre on
 
 
 class Scheduler:
@@ -269,27 +247,13 @@ class Scheduler:
         return snapshots
 
     def _prepare(self, snapshots: list[Job]) -> list[Job]:
-        """The notes as each style hears them, and how far past them (engine.hears,
-        heard_ahead). A note the style has no input for keeps its own velocity."""
-        timing = self.settings.timing > 0
+        """The notes as each style hears them (jobs.as_heard). A note the style has no
+        input for keeps its own velocity."""
         jobs, unheard = [], []
         for snapshot in snapshots:
-            engine = snapshot.engine
-            heard = [engine.hears(note) for note in snapshot.notes]
-            position = np.cumsum([note is not None for note in heard]) - 1
-            kept = [(i, event) for i, event in zip(snapshot.indices, snapshot.events)
-                    if heard[i] is not None]
-            unheard += [event for i, event in zip(snapshot.indices, snapshot.events)
-                        if heard[i] is None]
-            if kept:
-                playable = [note for note in heard if note is not None]
-                places = snapshot.positions[[note is not None for note in heard]]
-                jobs.append(Job(engine, playable, [int(position[i]) for i, _ in kept],
-                                heard_ahead(snapshot.lookahead, timing),
-                                [event for _, event in kept],
-                                [note.channel for note in playable], places,
-                                meter.of_positions(places, self.settings.meter),
-                                snapshot.levels, snapshot.earlier))
+            job, missed = as_heard(snapshot, self.settings.timing > 0, self.settings.meter)
+            jobs += [job] if job is not None else []
+            unheard += missed
         if unheard:
             with self._state:
                 for event in unheard:
@@ -400,6 +364,14 @@ class Scheduler:
                 self.buffer.receive(message, now)
             self._state.notify_all()
         return sum(map(is_note_off, messages))
+
+    def let_go_of_stale(self) -> int:
+        """Note-offs for notes whose own were lost (LookaheadBuffer.let_go_of_stale)."""
+        with self._state:
+            released = self.buffer.let_go_of_stale(self.clock())
+            if released:
+                self._state.notify_all()
+        return released
 
     def release(self) -> int:
         """Note-offs for every note still sounding at the output (then the pedal up and

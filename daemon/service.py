@@ -123,6 +123,10 @@ class Service:
             while self.scheduler.events:
                 self.control.publish(*self.scheduler.events.popleft())
             self._release_if_unplugged()
+            if released := self.scheduler.let_go_of_stale():
+                say(f"released {released} notes held far longer than their channel's "
+                    "longest: their note-offs were lost")
+                self.control.publish("stale", {"released": released})
             self.control.serve(self.handle, POLL_SECONDS)
             if time.monotonic() >= next_stats:
                 self.control.publish("stats", self.stats())

@@ -388,3 +388,25 @@ def test_bypass_plays_the_lengths_as_they_came():
     buffer.place(event, 70, 0.0, -1.0)
     assert same_times(leave_times(buffer, 1.0, bypass=True),
                       [(0.5, note_on(60, 90)), (0.7, note_off(60))])
+
+
+def test_a_note_whose_note_off_was_lost_is_let_go_and_a_long_pad_is_not():
+    """SIGSTOP then SIGCONT: JACK dropped the note-off. A note held past a minute and
+    eight times its channel's longest note is let go (counted released); a pad channel
+    whose notes last 20 s keeps a note held for 100 s."""
+    from humanizer.daemon.buffer import STALE_FLOOR
+
+    buffer = LookaheadBuffer(latency=0.5)
+    buffer.receive(note_on(48, 70, channel=1), 0.0)
+    buffer.receive(note_on(60, 90), 0.0)
+    buffer.receive(note_off(60), 1.0)  # the lead's notes last a second
+    buffer.receive(note_on(62, 90), 2.0)  # ... its note-off is lost
+    buffer.receive(note_off(48, 1), 20.0)  # the pad's last 20 s
+    buffer.receive(note_on(50, 70, channel=1), 21.0)  # held on
+    assert buffer.let_go_of_stale(2.0 + STALE_FLOOR - 1) == 0
+    assert buffer.let_go_of_stale(121.0) == 1
+    assert buffer.counts.released == 1
+    assert buffer.queue[-1].message == note_off(62)
+    assert buffer.let_go_of_stale(121.0 + 59.0) == 0  # the pad: 8 x 20 s not yet passed
+    assert buffer.let_go_of_stale(21.0 + 161.0) == 1
+    assert [m for m in buffer.held()] == []
