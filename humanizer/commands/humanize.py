@@ -149,27 +149,41 @@ def midi_files(source: Path) -> list[Path]:
     return sorted(found)
 
 
-def check_outputs(work: list[tuple[Path, Path]], force: bool, folder: bool) -> None:
+def check_outputs(work: list[tuple[Path, Path]], force: bool, folder: bool
+                  ) -> list[tuple[Path, Path]]:
     """Refuse, before any work, outputs that would overwrite what they must not, or land
-    where the user did not mean: a folder, or a folder that does not exist."""
+    where the user did not mean: a folder, or a folder that does not exist. Returns the
+    work left to do: a folder run given the folder it wrote before goes on where it
+    stopped - a file written there is whole (outputs are written atomically), so it is
+    not humanized again without --force."""
     inputs = {i.resolve() for i, _ in work}
-    for _, output_file in work:
+    left = []
+    for input_file, output_file in work:
         if output_file.is_dir():
             raise HumanizerError(f"{output_file}: is a folder; give the output file's name")
         if not folder and not output_file.parent.exists():
             raise HumanizerError(f"{output_file.parent}: no such folder (create it first)")
-        if output_file.exists() and not force:
-            raise HumanizerError(f"{output_file}: already exists (use --force to overwrite)")
         if output_file.resolve() in inputs:
             raise HumanizerError(f"{output_file}: would overwrite an input file")
+        if output_file.exists() and not force:
+            if not folder:
+                raise HumanizerError(f"{output_file}: already exists (use --force to "
+                                     "overwrite)")
+            continue
+        left.append((input_file, output_file))
+    return left
 
 
 def run(args: argparse.Namespace) -> int:
     source, target = Path(args.input), Path(args.output)
     if not source.exists():
         raise HumanizerError(f"{source}: no such file or folder")
-    work = pairs(source, target)
-    check_outputs(work, args.force, source.is_dir())
+    everything, single = pairs(source, target), not source.is_dir()
+    work = check_outputs(everything, args.force, not single)
+    done_before = len(everything) - len(work)
+    if done_before:
+        print(f"{plural(done_before, 'file')} of {len(everything)} humanized into {target} "
+              "before: skipped (--force humanizes them again)")
     if args.plot is not None:
         from humanizer import plot
 
@@ -196,20 +210,21 @@ def run(args: argparse.Namespace) -> int:
         try:
             result = humanizer.file(input_file, output_file)
         except HumanizerError as error:
-            if len(work) == 1:
+            if single:
                 raise
             print(f"humanizer: skipped {error}", file=sys.stderr)
             failed += 1
             continue
-        if len(work) == 1 or not args.quiet:
+        if single or not args.quiet:
             summary(result, output_file, chosen["strength"])
             notices(result, humanizer, chosen["timing"], chosen["articulation"])
-        if len(work) == 1:
+        if single:
             if args.plot is not None:
                 plot.humanized(result, args.plot)
                 print(f"drew {args.plot}")
-    if len(work) > 1:
-        print(f"humanized {len(work) - failed} of {plural(len(work), 'file')} into {target}")
+    if not single:
+        print(f"humanized {len(work) - failed} of {plural(len(work), 'file')} into {target}"
+              + (f" ({done_before} done before)" if done_before else ""))
     return 1 if failed else 0
 
 

@@ -200,3 +200,27 @@ def test_an_unreadable_subfolder_is_said_and_the_rest_go_on(tmp_path, capsys, mo
     assert code == 0 and f"wrote {tmp_path / 'out' / 'a.mid'}" in printed
     assert err.strip() == (f"humanizer: skipped {source / 'locked'}: cannot read this folder "
                            "(Permission denied)")
+
+
+def test_a_folder_run_stopped_goes_on_where_it_stopped(tmp_path, capsys):
+    """Given the folder it wrote before, a run humanizes only what is not there yet (an
+    output there is whole: written atomically) and says how many it skipped; --force
+    humanizes everything again."""
+    source = tmp_path / "in"
+    source.mkdir()
+    for name in ("a.mid", "b.mid", "c.mid"):
+        (source / name).write_bytes(BACH_SCORE.read_bytes())
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.mid").write_bytes(b"done before")  # stands for a file a stopped run wrote
+    code, printed, err = run(capsys, "humanize", source, "-o", out, "--style", "piano")
+    assert code == 0, err
+    assert "1 file of 3 humanized into" in printed and "humanized 2 of 2 files" in printed
+    assert (out / "a.mid").read_bytes() == b"done before"
+    assert read(out / "b.mid").notes and read(out / "c.mid").notes
+    code, printed, _ = run(capsys, "humanize", source, "-o", out, "--style", "piano")
+    assert code == 0 and "3 files of 3 humanized into" in printed
+    code, printed, _ = run(capsys, "humanize", source, "-o", out, "--style", "piano",
+                           "--force")
+    assert code == 0 and "humanized 3 of 3 files" in printed
+    assert read(out / "a.mid").notes
