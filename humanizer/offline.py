@@ -120,7 +120,8 @@ class Humanizer:
     def __init__(self, style: str | None, settings: output.OutputSettings,
                  latency: float | None = None, channel_styles: Mapping[int, str] | None = None,
                  skip: Sequence[int] = (), meter: bool = True, seed: int = 0,
-                 channel_roles: Mapping[int, str] | None = None, kits_anywhere: bool = False):
+                 channel_roles: Mapping[int, str] | None = None, kits_anywhere: bool = False,
+                 threads: int = 2):
         self.settings = settings
         self.meter = meter
         self.seed = seed
@@ -136,7 +137,7 @@ class Humanizer:
         wanted = {*self.styles.values(), style or models.DEFAULT_STYLE}
         if style is None:
             wanted |= set(self.role_styles.values())
-        self.engines = {name: models.load(name, threads=2) for name in wanted}
+        self.engines = {name: models.load(name, threads=threads) for name in wanted}
         refusal = without_timing(self.engines.values(), "--timing", "see humanizer models")
         if settings.timing and refusal:
             raise HumanizerError(refusal)

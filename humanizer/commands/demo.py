@@ -8,9 +8,9 @@ import argparse
 from pathlib import Path
 
 from humanizer import values
-from humanizer.commands.humanize import summary
 from humanizer.offline import Humanizer
 from humanizer.output import OutputSettings
+from humanizer.summary import summary
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -9,15 +9,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 
-import numpy as np
-
-from humanizer import config, models, output, values
+from humanizer import config, output, values
 from humanizer.commands import checked
 from humanizer.errors import HumanizerError
-from humanizer.offline import HumanizedFile, Humanizer, Part
+from humanizer.folder_run import Printing, Report, run_files, workers_for
+from humanizer.offline import Humanizer
 from humanizer.progress import progress
+from humanizer.summary import notices, plural, summary
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,6 +42,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true",
                         help="for a folder: only the total, not each file's parts")
     parser.add_argument("--force", action="store_true", help="overwrite existing output")
+    parser.add_argument("--workers", type=checked(lambda t: values.integer("--workers", t, 1,
+                                                                         1024)),
+                        metavar="N", help="for a folder: humanize N files at once, each in "
+                                          "its own process (default: one per core)")
+    parser.add_argument("--report", type=Path, metavar="FILE",
+                        help="for a folder: write the files done, skipped and failed (and "
+                             "why) as JSON")
     parser.add_argument("--config", type=Path, metavar="FILE",
                         help="settings file (TOML, as serve reads it; default: "
                              "$HUMANIZER_CONFIG or ~/.config/humanizer/config.toml if there "
@@ -184,6 +192,10 @@ def run(args: argparse.Namespace) -> int:
     if done_before:
         print(f"{plural(done_before, 'file')} of {len(everything)} humanized into {target} "
               "before: skipped (--force humanizes them again)")
+    if (args.report is not None or args.workers is not None) and single:
+        raise HumanizerError("--workers and --report are for a folder: give a folder")
+    if args.report is not None and not args.report.parent.is_dir():
+        raise HumanizerError(f"{args.report.parent}: no such folder for the report")
     if args.plot is not None:
         from humanizer import plot
 
@@ -198,143 +210,46 @@ def run(args: argparse.Namespace) -> int:
     if given["seed"] != "default" and not chosen["variation"]:
         print("humanizer: --seed changes nothing without --variation (every take is the same)",
               file=sys.stderr)
-    humanizer = Humanizer(args.style or configured.get("style"), output_settings(chosen),
-                          args.latency,
-                          {**configured.get("channels", {}), **dict(args.channel_style)},
-                          args.skip_channel or configured.get("skip_channels", []),
-                          args.meter, chosen["seed"],
-                          {**configured.get("roles", {}), **dict(args.channel_role)},
-                          bool(args.kits_anywhere or configured.get("kits_anywhere")))
-    failed = 0
-    for input_file, output_file in progress(work, len(work), "humanizing"):
-        try:
-            result = humanizer.file(input_file, output_file)
-        except HumanizerError as error:
-            if single:
-                raise
-            print(f"humanizer: skipped {error}", file=sys.stderr)
-            failed += 1
-            continue
-        if single or not args.quiet:
-            summary(result, output_file, chosen["strength"])
-            notices(result, humanizer, chosen["timing"], chosen["articulation"])
-        if single:
-            if args.plot is not None:
-                plot.humanized(result, args.plot)
-                print(f"drew {args.plot}")
-    if not single:
-        print(f"humanized {len(work) - failed} of {plural(len(work), 'file')} into {target}"
-              + (f" ({done_before} done before)" if done_before else ""))
-    return 1 if failed else 0
+    options = {"style": args.style or configured.get("style"),
+               "settings": output_settings(chosen), "latency": args.latency,
+               "channel_styles": {**configured.get("channels", {}), **dict(args.channel_style)},
+               "skip": args.skip_channel or configured.get("skip_channels", []),
+               "meter": args.meter, "seed": chosen["seed"],
+               "channel_roles": {**configured.get("roles", {}), **dict(args.channel_role)},
+               "kits_anywhere": bool(args.kits_anywhere or configured.get("kits_anywhere"))}
+    humanizer = Humanizer(**options)  # (a folder's workers build their own: checked here)
+    if single:
+        result = humanizer.file(work[0][0], work[0][1])
+        summary(result, work[0][1], chosen["strength"])
+        notices(result, humanizer, chosen["timing"], chosen["articulation"])
+        if args.plot is not None:
+            plot.humanized(result, args.plot)
+            print(f"drew {args.plot}")
+        return 0
+    return run_folder(args, options, work, Printing(args.quiet, chosen["strength"],
+                                                    chosen["timing"], chosen["articulation"]),
+                      target, done_before)
 
 
-AUDIBLE = 3.0  # velocity steps of spread: below it a part sounds as flat as it came
-LEVEL_MOVE = 3.0  # a flat part's level moved this far inward is said (up to output.ROOM)
-
-
-def why_flat(before: list[int], after: list[int], part: Part,
-             strength: float = 1.0) -> str | None:
-    """Why a part of 20 notes or more came out with a spread under AUDIBLE, in one line
-    (None if it did not): a user must not take an inaudible change for humanization."""
-    if len(after) < 20 or np.std(after) >= AUDIBLE or np.std(before) >= AUDIBLE:
-        return None
-    if strength < 1.0:
-        return f"nearly flat: at strength {strength:g} the style's shape is scaled down"
-    if part.style is None:
-        return None  # said already: a kit left as drawn
-    role = "" if part.role is None else f"{part.role.name} "
-    return (f"nearly flat: the {part.style} style gives this {role}part little shape "
-            "(try another style with --channel-style)")
-
-
-def notices(result: HumanizedFile, humanizer: Humanizer, timing: float,
-            articulation: float = 0.0) -> None:
-    """One line each for what the output's user must know: a non-commercial style made
-    it, or timing or articulation was asked of styles that have none."""
-    used = {part.style for part in result.parts if part.style is not None}
-    engines = [humanizer.engines[style] for style in sorted(used)]
-    for engine in engines:
-        if models.non_commercial(engine.contract):
-            licence = engine.contract.licence
-            says = "" if "non-commercial" in licence.lower() else ": not for commercial use"
-            print(f"  note: made with the {engine.contract.name} style, licensed "
-                  f"{licence}{says}")
-    if timing and engines and not any(engine.contract.timing for engine in engines):
-        print("  note: --timing changes nothing here: no part's style has a timing head "
-              "(the drums style has)")
-    if articulation and engines and not any(engine.contract.lengths for engine in engines):
-        print("  note: --articulation changes nothing here: no part's style has a length "
-              "head (the lead style has)")
-
-
-def describe(velocities: list[int]) -> str:
-    array = np.asarray(velocities, dtype=np.float64)
-    return (f"mean {array.mean():5.1f}, spread {array.std():4.1f}, "
-            f"range {int(array.min())}-{int(array.max())}")
-
-
-def signed(value: float, digits: int = 1) -> str:
-    """`+1.5`, `-0.3`, and `+0.0` rather than a misleading `-0.0`."""
-    return f"{round(value, digits) + 0.0:+.{digits}f}"
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
-def summary(result: HumanizedFile, written: Path, strength: float = 1.0) -> None:
-    """A short before/after report, part by part, so a user sees what changed."""
-    notes = result.before.notes
-    if not notes:
-        print(f"wrote {written}: no notes to humanize")
-        return
-    changed = sum(n.velocity != v for n, v in zip(notes, result.velocities))
-    print(f"wrote {written}: {plural(len(notes), 'note')} in "
-          f"{plural(len(result.parts), 'part')}, {plural(changed, 'velocity')} changed"
-          .replace("velocitys", "velocities"))
-    if result.before.dropped:
-        print(f"  left out {plural(result.before.dropped, 'event')} no player hears and no "
-              "MIDI file may hold (real-time messages, events after a track's end)")
-    for part in sorted(result.parts, key=lambda p: (p.track, p.channel)):
-        before = [notes[i].velocity for i in part.indices]
-        after = [result.velocities[i] for i in part.indices]
-        role = "" if part.role is None else f"{part.role.name} ({part.role.why}), "
-        tracks = sorted({notes[i].track for i in part.indices})
-        where = f"track{'s' if len(tracks) > 1 else ''} {', '.join(map(str, tracks))}"
-        print(f"  {where}, channel {part.channel + 1}: {role}style {part.style or 'none'}, "
-              f"{plural(len(before), 'note')}")
-        if part.role is not None and part.role.name == "drums" and part.style != "drums":
-            played = ("left as drawn" if part.style is None
-                      else f"played by the {part.style} style")
-            print(f"    a drum kit {played}: give it the drums style with --channel-style "
-                  f"{part.channel + 1}=drums, or --kits-anywhere")
-        print(f"    before: {describe(before)}")
-        print(f"    after:  {describe(after)}")
-        level = float(np.mean(before))
-        moved = output.played_level(level) - level
-        if part.style is not None and np.std(before) < AUDIBLE and abs(moved) >= LEVEL_MOVE:
-            side = "down from the top" if moved < 0 else "up from the bottom"
-            print(f"    level moved {side} of the range by {abs(moved):.0f}, to leave its "
-                  "accents room")
-        why = why_flat(before, after, part, strength)
-        if why:
-            print(f"    {why}")
-        moved = np.array([result.shifts[i] for i in part.indices
-                          if abs(result.shifts[i]) > 1e-9]) * 1000  # moved in the file
-        if moved.size:
-            print(f"    timing: {plural(moved.size, 'note')} moved, mean {signed(moved.mean())} "
-                  f"ms, spread {moved.std():.1f} ms, {signed(moved.min(), 0)} to "
-                  f"{signed(moved.max(), 0)} ms")
-        ratios = length_ratios(result, part.indices)
-        if ratios.size:
-            print(f"    lengths: {plural(ratios.size, 'note')} changed, median "
-                  f"{np.median(ratios):.2f} of the drawn length, {ratios.min():.2f} to "
-                  f"{ratios.max():.2f}")
-
-
-def length_ratios(result: HumanizedFile, indices: list[int]) -> np.ndarray:
-    """The played/drawn length of the notes whose length changed in the file."""
-    notes, changes = result.before.notes, result.length_changes
-    return np.array([(notes[i].end - notes[i].start + changes[i]) / (notes[i].end - notes[i].start)
-                     for i in indices if changes and abs(changes[i]) > 1e-9
-                     and notes[i].end > notes[i].start])
+def run_folder(args: argparse.Namespace, options: dict, work: list[tuple[Path, Path]],
+               printing: Printing, target: Path, done_before: int) -> int:
+    """The files of a folder on `--workers` processes, each file's summary as it is done,
+    then the total (and the `--report`)."""
+    began = time.monotonic()
+    report = Report(skipped=done_before)
+    workers = workers_for(args.workers, len(work))
+    for outcome in progress(run_files(options, work, workers, printing), len(work),
+                            "humanizing"):
+        print(outcome.printed, end="")
+        if outcome.error is None:
+            report.done += 1
+        else:
+            print(f"humanizer: skipped {outcome.error}", file=sys.stderr)
+            report.failed.append({"file": str(outcome.source), "error": outcome.error})
+    report.seconds = round(time.monotonic() - began, 3)
+    print(f"humanized {report.done} of {plural(len(work), 'file')} into {target}"
+          + (f" ({done_before} done before)" if done_before else "")
+          + f" on {plural(workers, 'process').replace('processs', 'processes')}")
+    if args.report is not None:
+        report.write(args.report)
+    return 1 if report.failed else 0

@@ -69,7 +69,8 @@ def test_a_folder_run_goes_on_past_a_damaged_file(tmp_path, capsys):
     assert not (tmp_path / "out" / "a-still.mid").exists()
     assert f"wrote {tmp_path / 'out' / 'b-good.mid'}: 8 notes in 1 part" in printed  # its parts
     code, printed, err = run(capsys, "humanize", source, "-o", tmp_path / "quiet", "--quiet")
-    assert printed.splitlines()[-1] == f"humanized 1 of 2 files into {tmp_path / 'quiet'}"
+    assert printed.splitlines()[-1].startswith(
+        f"humanized 1 of 2 files into {tmp_path / 'quiet'} on ")
     assert "wrote" not in printed
 
 
@@ -224,3 +225,34 @@ def test_a_folder_run_stopped_goes_on_where_it_stopped(tmp_path, capsys):
                            "--force")
     assert code == 0 and "humanized 3 of 3 files" in printed
     assert read(out / "a.mid").notes
+
+
+def test_a_folder_on_two_workers_comes_out_as_on_one_and_reports_what_it_did(tmp_path,
+                                                                            capsys):
+    """Byte for byte the same files from two worker processes as from one; a damaged
+    file fails alone; the report counts done, skipped and failed."""
+    import json
+
+    source = tmp_path / "in"
+    source.mkdir()
+    for name in ("a.mid", "b.mid", "c.mid"):
+        (source / name).write_bytes(BACH_SCORE.read_bytes())
+    (source / "broken.mid").write_bytes(b"MThd broken")
+    code, printed, err = run(capsys, "humanize", source, "-o", tmp_path / "one", "--workers",
+                             "1", "--timing", "1", "--variation", "1", "--quiet")
+    assert code == 1 and "humanized 3 of 4 files" in printed and "on 1 process" in printed
+    (tmp_path / "two").mkdir()
+    (tmp_path / "two" / "c.mid").write_bytes((tmp_path / "one" / "c.mid").read_bytes())
+    report = tmp_path / "report.json"
+    code, printed, err = run(capsys, "humanize", source, "-o", tmp_path / "two", "--workers",
+                             "2", "--timing", "1", "--variation", "1", "--report", report)
+    assert code == 1 and "on 2 processes" in printed and "broken.mid" in err
+    assert printed.count("wrote ") == 2  # each file's summary, from its worker
+    for name in ("a.mid", "b.mid", "c.mid"):
+        assert (tmp_path / "two" / name).read_bytes() == (tmp_path / "one" / name).read_bytes()
+    tally = json.loads(report.read_text())
+    assert (tally["done"], tally["skipped"], tally["failed_count"]) == (2, 1, 1)
+    assert tally["failed"][0]["file"].endswith("broken.mid")
+    code, _, err = run(capsys, "humanize", BACH_SCORE, "-o", tmp_path / "x.mid", "--report",
+                       report)
+    assert code == 2 and "are for a folder" in err
