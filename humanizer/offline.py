@@ -25,13 +25,13 @@ from humanizer import models, output
 from humanizer.engine import Engine, heard_ahead, without_timing
 from humanizer.errors import HumanizerError
 from humanizer.meter import Meter
+from humanizer.moves import with_timing
 from humanizer.notes import (
     Note,
     NoteFile,
     instrument_of,
     notes_of,
     read,
-    with_timing,
     with_velocities,
     write_atomic,
 )
@@ -256,7 +256,7 @@ def written_shifts(before: Sequence[Note], midi: mido.MidiFile
                    ) -> tuple[list[float], list[float]]:
     """How far each note really moved in `midi`, and its end beyond that: its shift and
     length change rounded to the file's ticks, and held back where the notes around it on
-    its key stop it (notes.with_timing). Notes keep their order on a key, so the k-th note
+    its key stop it (moves.with_timing). Notes keep their order on a key, so the k-th note
     of a key before is the k-th after."""
     def by_key(notes: Sequence[Note]) -> dict[tuple[int, int, int], list[int]]:
         keys: dict[tuple[int, int, int], list[int]] = defaultdict(list)

@@ -115,7 +115,7 @@ def test_moving_notes_keeps_lengths_and_never_tangles_a_key(notes, data):
     """with_timing on random parts and random shifts: every note keeps its key, velocity
     and length; notes of one key that did not overlap never come to overlap; nothing
     starts before the file does."""
-    from humanizer.notes import with_timing
+    from humanizer.moves import with_timing
 
     with TemporaryDirectory() as folder:
         path = Path(folder) / "in.mid"

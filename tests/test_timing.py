@@ -11,13 +11,12 @@ from helpers import EARLY_MS, GROOVE, KICK, run
 
 from humanizer import levels
 from humanizer.datasets.grid import groove_pair, snap
+from humanizer.moves import bounded_shift, with_timing
 from humanizer.notes import (
     Note,
-    bounded_shift,
     midi_from_notes,
     notes_of,
     read,
-    with_timing,
     write_atomic,
 )
 
