@@ -100,13 +100,16 @@ def _open(port: rtmidi.MidiIn | rtmidi.MidiOut, api: int, client: str, existing:
     return f"{client}:{short}"
 
 
-def _refuse_taken_names(midi_out: rtmidi.MidiOut) -> None:
-    """JACK would rename a second `humanizer-in` to `humanizer-in-01`, silently breaking
-    saved connections of the first; a clear refusal is better."""
+def _refuse_taken_names(midi_in: rtmidi.MidiIn, midi_out: rtmidi.MidiOut) -> None:
+    """JACK would rename a second `humanizer-in` to `humanizer-in-01` (and a second
+    `humanizer-out`, whoever made the first), silently breaking saved connections, and the
+    banner would name ports that are not ours; a clear refusal is better. Called before
+    our own ports are open: any port of those clients is another's."""
     taken = [name for name in midi_out.get_ports() if name.split(":")[0] == IN_CLIENT]
+    taken += [name for name in midi_in.get_ports() if name.split(":")[0] == OUT_CLIENT]
     if taken:
         raise HumanizerError(f"JACK already has a port {taken[0]}: another humanizer serve "
-                             "is running on this JACK server")
+                             "is running on this JACK server (or a program took the name)")
 
 
 def open_ports(api: int, in_port: str | None = None, out_port: str | None = None) -> Ports:
@@ -120,7 +123,7 @@ def open_ports(api: int, in_port: str | None = None, out_port: str | None = None
         raise HumanizerError(f"cannot open {api_name(api)} MIDI ports ({error}).{hint}") from None
     midi_in.ignore_types(sysex=False, timing=False, active_sense=False)
     if api == rtmidi.API_UNIX_JACK:
-        _refuse_taken_names(midi_out)
+        _refuse_taken_names(midi_in, midi_out)
     try:
         input_name = _open(midi_in, api, IN_CLIENT, in_port, "input")
         output_name = _open(midi_out, api, OUT_CLIENT, out_port, "output")

@@ -368,3 +368,21 @@ def test_a_source_that_unplugs_mid_note_lets_go_of_its_notes_and_its_pedal(daemo
     assert received[2:] == [[0x80, 60, 0], [0xB0, 64, 0]]
     assert wait_until(lambda: daemon.ask({"cmd": "status"})["stats"]["sounding"] == 0, 3)
     assert any("released 1 held notes" in line for line in daemon.printed)
+
+
+def test_a_port_name_another_client_holds_is_refused_not_announced_wrongly():
+    """A program already called `humanizer-out` on the JACK server: JACK would name ours
+    `humanizer-out-01` and the banner would name the other's port. One line, exit 2."""
+    import rtmidi
+
+    squatter = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, "humanizer-out")
+    squatter.open_virtual_port("out")
+    try:
+        result = subprocess.run([sys.executable, "-m", "humanizer.cli", "serve", "--api",
+                                 "jack"], capture_output=True, text=True, timeout=30)
+    finally:
+        squatter.close_port()
+        del squatter
+    assert result.returncode == 2
+    assert "already has a port humanizer-out:out" in result.stderr
+    assert result.stderr.count("\n") == 1
