@@ -78,6 +78,16 @@ def bounded_shift(wanted: int, earliest: float, latest: float) -> int:
     return int(min(max(wanted, low), high))
 
 
+def bounded_change(wanted: int, length: int, room: int | None) -> int:
+    """How far (ticks) a note's end moves when it wants to move `wanted`: a note `length`
+    ticks long keeps at least one tick (a zero-length one is never shortened), and is
+    lengthened no further than the `room` before the next note on its key begins (None:
+    none follows; none where it already overlaps it)."""
+    if wanted < 0:
+        return max(wanted, min(0, 1 - length))
+    return wanted if room is None else min(wanted, max(0, room))
+
+
 def _moved(track: mido.MidiTrack, wanted: dict[int, tuple[int, int]]) -> mido.MidiTrack:
     """The track with the notes whose note_on index is in `wanted` moved by (shift, end
     change) ticks."""
@@ -90,12 +100,9 @@ def _moved(track: mido.MidiTrack, wanted: dict[int, tuple[int, int]]) -> mido.Mi
         for number, (on, off) in enumerate(key_notes):
             following = key_notes[number + 1][0] if number + 1 < len(key_notes) else None
             move, change = wanted.get(on, (0, 0))
-            if off is not None:  # never shorter than a tick, never into the next note
-                change = max(change, ticks[on] - ticks[off] + 1) if change < 0 else \
-                    min(change, max(0, ticks[following] - ticks[off])) \
-                    if following is not None else change
-            else:
-                change = 0
+            change = 0 if off is None else bounded_change(
+                change, ticks[off] - ticks[on],
+                None if following is None else ticks[following] - ticks[off])
             end = (ticks[off] + change) if off is not None else ticks[on]
             latest = float("inf") if following is None else ticks[following] - end
             shift = bounded_shift(move, previous_end - ticks[on], latest)

@@ -343,3 +343,12 @@ def test_eval_feel_sets_each_note_beside_the_players_onset(user_models, capsys):
     assert report["chords"]["played"]["chords"] > 0 and "lengths" not in report
     code, _, err = run(capsys, "eval", *files, "--style", "piano", "--feel")
     assert code == 2 and "predicts no timing" in err
+
+
+@pytest.mark.parametrize("wanted, length, room, moved", [
+    (-100, 480, None, -100), (-600, 480, None, -479), (-5, 0, None, 0), (200, 480, None, 200),
+    (200, 480, 50, 50), (200, 480, -30, 0), (0, 480, 10, 0)])
+def test_an_end_keeps_a_tick_and_stays_out_of_the_next_note(wanted, length, room, moved):
+    from humanizer.moves import bounded_change
+
+    assert bounded_change(wanted, length, room) == moved
