@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from humanizer.engine import Engine
-from humanizer.examples.arrangements import CHANNELS, DRUMS, write_all
+from humanizer.examples.arrangements import CHANNELS, DRUMS, arrangement, write_all
 from humanizer.examples.make import piano_part
-from humanizer.notes import midi_from_notes
+from humanizer.notes import midi_from_notes, notes_of
 from humanizer.offline import Humanizer
 from humanizer.output import OutputSettings, played_level
 
@@ -91,11 +91,11 @@ def mix_problems(style: Path, drums: bool, variation: float = 0.0,
 
 
 def swell(style: Path, latency: float | None) -> tuple[float, float]:
-    """How deep `style` plays a swell drawn on the bundled piano part (70 +- 20, over 8 s),
+    """How deep `style` plays a swell drawn on its part (swelled_part: 70 +- 20, over 8 s),
     as a share of the depth drawn - the least-squares slope of the velocities it plays on
     those drawn (1: kept as drawn; its own dynamics on top leave the slope alone) - and how
     well they keep its shape (their correlation with the drawing)."""
-    notes = piano_part()
+    notes = notes_to_swell(swelled_part(style))
     drawn = [round(70 + 20 * math.sin(2 * math.pi * note.start / 8.0)) for note in notes]
     notes = [replace(note, velocity=velocity) for note, velocity in zip(notes, drawn)]
     with tempfile.TemporaryDirectory() as folder:
@@ -111,15 +111,32 @@ def swell_problems(style: Path, latencies: tuple[float | None, ...] = LATENCIES)
     """One line for each latency (None: the whole file) at which `style` plays a drawn
     swell shallower or deeper than SWELL_DEPTHS allow, or loses its shape."""
     found = []
+    part = swelled_part(style)
     for latency in latencies:
         depth, shape = swell(style, latency)
         at = _played_at(latency)
         if not SWELL_DEPTHS[0] <= depth <= SWELL_DEPTHS[1]:
-            found.append(f"a swell drawn on the piano part{at} comes out {depth:.2f} times "
+            found.append(f"a swell drawn on the {part} part{at} comes out {depth:.2f} times "
                          "as deep")
         if shape < SWELL_SHAPE:
-            found.append(f"a swell drawn on the piano part{at} loses its shape (r {shape:.2f})")
+            found.append(f"a swell drawn on the {part} part{at} loses its shape "
+                         f"(r {shape:.2f})")
     return found
+
+
+def swelled_part(style: Path) -> str:
+    """The part a swell is drawn on for `style`: its role's (a bass style's bass line), or
+    the bundled piano part for the keys styles."""
+    role = ROLE_PARTS.get(Engine(style).contract.name)
+    return role[0] if role else "piano"
+
+
+def notes_to_swell(part: str) -> list:
+    """The notes of `part`: the bundled piano part, or a generated arrangement's part."""
+    if part == "piano":
+        return piano_part()
+    notes, _ = notes_of(arrangement({part: 70}))
+    return [note for note in notes if note.channel == CHANNELS[part]]
 
 
 def _played_at(latency: float | None) -> str:
