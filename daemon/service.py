@@ -317,8 +317,28 @@ class Service:
         return {"released": released}
 
 
+MOST_DESCRIPTORS = 65536  # open files the daemon asks for (each control client holds one)
+
+
+def more_descriptors() -> int:
+    """Raise the soft limit on open files toward the hard one (MOST_DESCRIPTORS at most)
+    and return it: at the usual 1024, a few thousand idle control clients took them all,
+    and the control socket answered nobody while they were held. (Not on Windows.)"""
+    try:
+        import resource
+    except ImportError:
+        return 0
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = MOST_DESCRIPTORS if hard == resource.RLIM_INFINITY else min(hard, MOST_DESCRIPTORS)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        return wanted
+    return soft
+
+
 def serve(options: ServeOptions) -> int:
     """Run until SIGINT/SIGTERM (0) or until the MIDI server goes away (1)."""
+    more_descriptors()
     code = Service(options).run()
     if stuck_inferences():  # everything is released and closed: leave without waiting
         # for them - the interpreter's exit would abort ("terminate called without an

@@ -386,3 +386,26 @@ def test_a_port_name_another_client_holds_is_refused_not_announced_wrongly():
     assert result.returncode == 2
     assert "already has a port humanizer-out:out" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_the_daemon_has_room_for_thousands_of_control_clients():
+    """At the usual 1024 open files a few thousand idle control clients took them all; the
+    daemon started with that limit raises its own toward the hard one."""
+    import resource
+
+    from humanizer.daemon.service import MOST_DESCRIPTORS
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = MOST_DESCRIPTORS if hard == resource.RLIM_INFINITY else min(hard, MOST_DESCRIPTORS)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(1024, wanted), hard))
+    try:
+        started = Daemon("--latency", "100ms")  # inherits the 1024
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    try:
+        limits = open(f"/proc/{started.process.pid}/limits").read()
+    finally:
+        started.stop()
+    raised = next(line.split()[3] for line in limits.splitlines()
+                  if line.startswith("Max open files"))
+    assert raised == "unlimited" or int(raised) >= wanted
