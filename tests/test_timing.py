@@ -244,7 +244,7 @@ def test_eval_reports_timing_against_no_offset(user_models, capsys):
 def test_demo_gives_the_drums_dynamics_and_feel_and_leaves_the_piano_on_time(tmp_path, capsys):
     code, out, err = run(capsys, "demo", "-o", tmp_path)
     assert code == 0, err
-    assert "timing: " in out
+    assert "timing: " in out and "lengths: " in out  # the lead's, in the band
     for name, moves in (("drum-loop.mid", True), ("piano-part.mid", False)):
         before, after = read(f"humanizer/examples/{name}"), read(tmp_path / name)
         assert len(set(n.velocity for n in after.notes)) > 5  # dynamics, from a flat part

@@ -1,6 +1,7 @@
 """`humanizer demo`: humanize the bundled example parts with the default styles and
 settings (each part its role's style, a take at variation 1) and show the change -
-dynamics everywhere, and the feel of the drums (the style with a timing head)."""
+dynamics everywhere, and the feel of the parts whose styles have it: timing (drums, bass,
+lead) and note lengths (the lead)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from humanizer.examples.make import EXAMPLES, FOLDER
 
-    humanizer = Humanizer(None, OutputSettings(timing=1.0,
+    humanizer = Humanizer(None, OutputSettings(timing=1.0, articulation=1.0,
                                                variation=values.DEFAULT_VARIATION))
     for name in EXAMPLES:
         target = Path(args.output) / name
