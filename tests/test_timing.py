@@ -205,7 +205,7 @@ def others(note_file):
 
 def test_timing_needs_a_style_that_predicts_it(tmp_path, capsys):
     code, _, err = run(capsys, "humanize", DRUM_LOOP, "-o", tmp_path / "x.mid", "--style",
-                       "piano", "--timing", "1")
+                       "pad", "--timing", "1")
     assert code == 2 and "predicts no timing" in err and not (tmp_path / "x.mid").exists()
     code, _, err = run(capsys, "humanize", DRUM_LOOP, "-o", tmp_path / "x.mid", "--timing", "2")
     assert code == 2 and "timing must be between 0 and 1" in err
@@ -341,7 +341,7 @@ def test_eval_feel_sets_each_note_beside_the_players_onset(user_models, capsys):
     assert report["onsets"]["mae_ms"] == pytest.approx(np.abs(shifts - truth).mean() * 1000,
                                                        abs=0.01)
     assert report["chords"]["played"]["chords"] > 0 and "lengths" not in report
-    code, _, err = run(capsys, "eval", *files, "--style", "piano", "--feel")
+    code, _, err = run(capsys, "eval", *files, "--style", "pad", "--feel")
     assert code == 2 and "predicts no timing" in err
 
 

@@ -63,7 +63,7 @@ def test_a_text_file_is_not_a_midi_file(tmp_path, capsys):
 
 
 def test_serve_refuses_timing_without_a_timing_head(capsys):
-    code, _, err = run(capsys, "serve", "--style", "piano", "--timing", "1", "--control",
+    code, _, err = run(capsys, "serve", "--style", "pad", "--timing", "1", "--control",
                        f"tcp://127.0.0.1:{free_port_pair()}")
     one_line(code, err, "predicts no timing")
 

@@ -341,7 +341,7 @@ def unbalanced_keys(timed) -> set:
 
 
 def test_ctl_set_timing_is_refused_as_serve_refuses_it_when_no_style_has_timing():
-    started = Daemon("--latency", "100ms", "--style", "piano")
+    started = Daemon("--latency", "100ms", "--style", "pad")
     try:
         reply = started.ask({"cmd": "set", "key": "timing", "value": 1})
         assert not reply["ok"] and "predicts no timing" in reply["error"]
