@@ -382,7 +382,7 @@ def test_a_port_name_another_client_holds_is_refused_not_announced_wrongly():
                                  "jack"], capture_output=True, text=True, timeout=30)
     finally:
         squatter.close_port()
-        del squatter
+        squatter.delete()  # its JACK client goes now: later daemons get the name
     assert result.returncode == 2
     assert "already has a port humanizer-out:out" in result.stderr
     assert result.stderr.count("\n") == 1
