@@ -29,3 +29,11 @@ def performances(root: str | Path, split: str | None = None) -> list[Path]:
     splits.check(split)
     reader = {"asap": asap, "groove": groove, "wjd": wjd, "folder": folders}[kind_of(root)]
     return reader.performances(root, split)
+
+
+def sample(files: list[Path], count: int | None) -> list[Path]:
+    """At most `count` files, evenly spread over the (sorted) split: every piece's share."""
+    if count is None or count >= len(files):
+        return files
+    step = len(files) / count
+    return [files[int(i * step)] for i in range(count)]

@@ -169,7 +169,7 @@ def load_daw_case(path: Path,
     there is one, a quantized part with its beat file (POP909), else the performance on
     the grid of its tempo; a Weimar Jazz Database solo on the grid of its beat track."""
     if path.suffix == wjd.SUFFIX:
-        return wjd.load_solo(path, level_seconds)
+        return load_solo_case(path)
     if match_of(path).is_file() or asap.has_score(path):
         return load_match_pair(path, level_seconds)
     if (path.parent / POP909_BEATS).is_file():
@@ -187,3 +187,15 @@ def load_beat_part(path: Path,
     beats, downbeats = read_beats(path.parent / POP909_BEATS)
     performance.meter = meter_from_beats(performance.starts, beats, downbeats)
     return performance
+
+
+def load_solo_case(path: Path) -> Performance | None:
+    """A Weimar Jazz Database solo's DAW case (wjd.load_solo): its timing and lengths as
+    targets, its velocities unknown (the data has no dynamics) and its input flat."""
+    solo = wjd.load_solo(path)
+    if solo is None:
+        return None
+    unknown = np.full(len(solo.starts), np.nan)
+    return Performance(name=str(path), starts=solo.starts, ends=solo.ends,
+                       pitches=solo.pitches, velocities=unknown, deviations=unknown.copy(),
+                       offsets=solo.offsets, meter=solo.meter, lengths=solo.lengths)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -75,12 +76,24 @@ def grid_times(bars: np.ndarray, beats: np.ndarray, tatums: np.ndarray,
     return onsets + (tatums - 1) / np.maximum(divisions, 1) * lengths, lengths
 
 
-def load_solo(path: Path, level_seconds: float = 0.0):
-    """The DAW case of one solo: the notes on their grid points, written legato up to the
-    next note (LONGEST_WRITTEN beats at most), flat, with the meter; targets: the onset
-    offsets (slot means out) and the length ratios. None for a solo with no usable notes."""
-    from humanizer.datasets.performance import Performance
+@dataclass
+class Solo:
+    """One solo as a DAW case: its notes on their grid points (seconds from the first),
+    written legato up to the next note, their pitches and meter, and what the soloist did
+    with them: the onset offsets (swing out; NaN: an outlier) and the length ratios."""
 
+    starts: np.ndarray
+    ends: np.ndarray
+    pitches: np.ndarray
+    meter: Meter
+    offsets: np.ndarray
+    lengths: np.ndarray
+
+
+def load_solo(path: Path) -> Solo | None:
+    """The DAW case of one solo: the notes on their grid points, written legato up to the
+    next note (LONGEST_WRITTEN beats at most), with the meter; targets: the onset offsets
+    (slot medians out) and the length ratios. None for a solo with no usable notes."""
     notes, beats = _tables(path.parent)
     melid = int(path.stem)
     solo = notes[notes["melid"] == melid].sort_values("onset")
@@ -112,15 +125,10 @@ def load_solo(path: Path, level_seconds: float = 0.0):
     position = solo["beat"].to_numpy(np.float64) - 1 + phase
     pitches = solo["pitch_raw"].to_numpy(np.int64)
     count = len(grid)
-    start = grid[0]
-    return Performance(
-        name=str(path), starts=grid - start, ends=grid - start + written, pitches=pitches,
-        velocities=np.full(count, np.nan), deviations=np.full(count, np.nan),
-        offsets=offsets,
-        meter=Meter(phase=phase, position=position, beats=np.full(count, beats_in_bar),
-                    known=np.ones(count)),
-        lengths=feel.length_ratios(held, written),
-    )
+    return Solo(grid - grid[0], grid - grid[0] + written, pitches,
+                Meter(phase=phase, position=position, beats=np.full(count, beats_in_bar),
+                      known=np.ones(count)),
+                offsets, feel.length_ratios(held, written))
 
 
 def slot_centred(offsets: np.ndarray, divisions: np.ndarray, tatums: np.ndarray

@@ -14,11 +14,10 @@ import tempfile
 from pathlib import Path
 
 from humanizer import models
-from humanizer.datasets.catalog import performances
+from humanizer.datasets.catalog import performances, sample
 from humanizer.datasets.kick_lines import write_kick_lines
 from humanizer.engine import Engine
 from humanizer.feel_report import evaluate_feel
-from humanizer.training.quality import sample
 
 LOOKAHEAD = 0.5
 KICK_LINES = "kick lines"  # made from groove/ for the run

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from humanizer import models
-from humanizer.datasets.catalog import performances
+from humanizer.datasets.catalog import performances, sample
 from humanizer.engine import Engine
 from humanizer.evaluation import BASELINES, evaluate, lookahead_label
 
@@ -25,14 +25,6 @@ CONDITIONS = {
     "pop": [("pop909", "performance")],
     "drums": [("groove", "performance"), ("groove", "score")],
 }
-
-
-def sample(files: list[Path], count: int | None) -> list[Path]:
-    """At most `count` files, evenly spread over the (sorted) split: every piece's share."""
-    if count is None or count >= len(files):
-        return files
-    step = len(files) / count
-    return [files[int(i * step)] for i in range(count)]
 
 
 def rows_for(style: str, data: Path, lookaheads: list[float | None],
