@@ -1,7 +1,7 @@
 """`humanizer demo`: humanize the bundled example parts with the default styles and
 settings (each part its role's style, a take at variation 1) and show the change -
 dynamics everywhere, and the feel of the parts whose styles have it: timing (drums, bass,
-lead) and note lengths (the lead)."""
+lead, comping, pop) and note lengths (lead, comping, pop)."""
 
 from __future__ import annotations
 
