@@ -190,10 +190,9 @@ class Humanizer:
                 takes: Takes | None = None, instruments: Instruments | None = None
                 ) -> tuple[list[int], list[float], list[Part], list[float]]:
         """New velocities, onset shifts and length changes (seconds) for every note, and
-        the parts (`meter`: each note's
-        place in the bar, or unknown). A style hears all the parts it plays together (a
-        pianist's two hands, a band's keys), as the daemon hears its channels; each part
-        keeps its own level and centre."""
+        the parts (`meter`: each note's place in the bar, or unknown). A style hears all
+        the parts it plays together (a pianist's two hands, a band's keys), as the daemon
+        hears its channels; each part keeps its own level and centre."""
         velocities = [note.velocity for note in notes]
         shifts, stretches = [0.0] * len(notes), [0.0] * len(notes)
         parts = self.parts(notes, instruments)
@@ -205,10 +204,10 @@ class Humanizer:
                     indices += part.indices
                     owners += [number] * len(part.indices)
                     streams += [part.channel] * len(part.indices)  # as live: by channel
-            new, moved, stretched = humanize_part(self.engines[style], [notes[i] for i in indices],
-                                       self.settings, self.lookahead, owners,
-                                       None if meter is None else meter[np.array(indices)],
-                                       takes, streams)
+            new, moved, stretched = humanize_part(
+                self.engines[style], [notes[i] for i in indices], self.settings,
+                self.lookahead, owners, None if meter is None else meter[np.array(indices)],
+                takes, streams)
             for i, velocity, shift, stretch in zip(indices, new.tolist(), moved.tolist(),
                                                    stretched.tolist()):
                 velocities[i], shifts[i], stretches[i] = velocity, shift, stretch
