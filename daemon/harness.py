@@ -32,23 +32,10 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from humanizer.children import die_with_parent
+
 RATE = 48000  # Hz, the dummy backend's sample rate
 DAEMON_IN, DAEMON_OUT = "humanizer-in:in", "humanizer-out:out"
-
-
-def die_with_parent() -> None:
-    """In a child just before it runs (Linux): end it with SIGTERM when the process that
-    started it ends, however that ends - a bench killed by `timeout` left its private
-    JACK server running for 85 minutes, and later JACK checks on the machine got no notes."""
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-
-    PR_SET_PDEATHSIG = 1
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):
-        pass
 
 
 class NoJack(Exception):

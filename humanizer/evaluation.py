@@ -23,6 +23,7 @@ import numpy as np
 
 from humanizer import drumkit, musical
 from humanizer.cases import bars_of, case_of, with_dynamics
+from humanizer.children import die_with_parent
 from humanizer.engine import Engine
 from humanizer.errors import HumanizerError
 from humanizer.meter import Meter
@@ -42,6 +43,7 @@ _worker: dict = {}
 
 
 def _start_worker(model: str) -> None:
+    die_with_parent()  # an eval killed takes its workers with it
     _worker["engine"] = Engine(model, threads=1)
 
 

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
+from humanizer.children import die_with_parent
 from humanizer.errors import HumanizerError
 from humanizer.offline import Humanizer
 from humanizer.summary import notices, summary
@@ -91,6 +92,7 @@ _worker: dict = {}
 
 
 def _start_worker(options: dict, printing: Printing) -> None:
+    die_with_parent()  # a folder run killed takes its workers with it
     _worker["humanizer"] = Humanizer(**options, threads=1)
     _worker["printing"] = printing
 

@@ -4,6 +4,7 @@ styles (no TensorFlow)."""
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import mido
 import pytest
@@ -256,3 +257,61 @@ def test_a_folder_on_two_workers_comes_out_as_on_one_and_reports_what_it_did(tmp
     code, _, err = run(capsys, "humanize", BACH_SCORE, "-o", tmp_path / "x.mid", "--report",
                        report)
     assert code == 2 and "are for a folder" in err
+
+
+def children_of(pid: int) -> set[int]:
+    """The processes whose parent is `pid` (Linux /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def running(pid: int) -> bool:
+    """Whether `pid` is still a live worker (not gone, not a zombie nobody reaped)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        return state != "Z" and b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs Linux /proc")
+def test_a_folder_run_killed_takes_its_workers_with_it(tmp_path):
+    """SIGKILL runs no cleanup: the workers must ask the kernel to end with their parent
+    (a killed run left them computing for nobody)."""
+    import os
+    import signal
+    import time
+
+    source = tmp_path / "in"
+    source.mkdir()
+    for number in range(40):
+        (source / f"{number:02d}.mid").write_bytes(BACH_SCORE.read_bytes())
+    run_ = subprocess.Popen([sys.executable, "-m", "humanizer.cli", "humanize", str(source),
+                             "-o", str(tmp_path / "out"), "--workers", "2", "--latency",
+                             "500ms", "--quiet"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    workers: set[int] = set()
+    while time.monotonic() < deadline and len(workers) < 2:
+        workers = {pid for pid in children_of(run_.pid)
+                   if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()}
+        time.sleep(0.2)
+    assert len(workers) >= 2, "the workers never started"
+    while time.monotonic() < deadline and not list((tmp_path / "out").glob("*.mid")):
+        time.sleep(0.2)  # a file written: the workers are at work
+    os.kill(run_.pid, signal.SIGKILL)
+    run_.wait()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(map(running, workers)):
+        time.sleep(0.2)
+    alive = [pid for pid in workers if running(pid)]
+    for pid in alive:
+        os.kill(pid, signal.SIGKILL)
+    assert not alive
