@@ -24,20 +24,9 @@ from pathlib import Path
 from humanizer.children import die_with_parent
 from humanizer.errors import HumanizerError
 from humanizer.offline import Humanizer
-from humanizer.summary import notices, summary
+from humanizer.summary import Printing, tell
 
 SPAWN = get_context("spawn")
-
-
-@dataclass(frozen=True)
-class Printing:
-    """What is printed after each file: nothing (`quiet`), or its summary at the strength,
-    timing and articulation it was made with."""
-
-    quiet: bool = False
-    strength: float = 1.0
-    timing: float = 0.0
-    articulation: float = 0.0
 
 
 @dataclass
@@ -79,10 +68,7 @@ def humanize_one(humanizer: Humanizer, source: Path, target: Path,
     printed = io.StringIO()
     try:
         with contextlib.redirect_stdout(printed):
-            result = humanizer.file(source, target)
-            if not printing.quiet:
-                summary(result, target, printing.strength)
-                notices(result, humanizer, printing.timing, printing.articulation)
+            tell(humanizer.file(source, target), humanizer, target, printing)
     except HumanizerError as error:
         return Outcome(source, target, printed.getvalue(), str(error))
     return Outcome(source, target, printed.getvalue())
@@ -106,12 +92,12 @@ def workers_for(asked: int | None, files: int) -> int:
     return max(1, min(asked or os.cpu_count() or 1, files))
 
 
-def run_files(options: dict, work: list[tuple[Path, Path]], workers: int,
-              printing: Printing) -> Iterator[Outcome]:
-    """Each (source, target) of `work` humanized by a Humanizer(**options), in `workers`
-    processes (1: in this one, in order); outcomes as files finish."""
+def run_files(humanizer: Humanizer, options: dict, work: list[tuple[Path, Path]],
+              workers: int, printing: Printing) -> Iterator[Outcome]:
+    """Each (source, target) of `work` humanized, in `workers` processes each building a
+    Humanizer(**options) (1: in this one by `humanizer`, built from the same options, in
+    order); outcomes as files finish."""
     if workers <= 1:
-        humanizer = Humanizer(**options)
         for source, target in work:
             yield humanize_one(humanizer, source, target, printing)
         return

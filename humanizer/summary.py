@@ -8,6 +8,7 @@ and how their lengths changed, and the notes a user must know (a non-commercial 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -125,3 +126,24 @@ def length_ratios(result: HumanizedFile, indices: list[int]) -> np.ndarray:
     return np.array([(notes[i].end - notes[i].start + changes[i]) / (notes[i].end - notes[i].start)
                      for i in indices if changes and abs(changes[i]) > 1e-9
                      and notes[i].end > notes[i].start])
+
+
+@dataclass(frozen=True)
+class Printing:
+    """What is printed after each file: nothing (`quiet`), or its summary at the strength,
+    timing and articulation it was made with."""
+
+    quiet: bool = False
+    strength: float = 1.0
+    timing: float = 0.0
+    articulation: float = 0.0
+
+
+def tell(result: HumanizedFile, humanizer: Humanizer, written: Path,
+         printing: Printing) -> None:
+    """The summary of one humanized file and the notes its user must know, as `printing`
+    asks: what `humanize` prints for a file, and a folder's workers for each of theirs."""
+    if printing.quiet:
+        return
+    summary(result, written, printing.strength)
+    notices(result, humanizer, printing.timing, printing.articulation)

@@ -15,10 +15,10 @@ from pathlib import Path
 from humanizer import config, output, values
 from humanizer.commands import checked
 from humanizer.errors import HumanizerError
-from humanizer.folder_run import Printing, Report, run_files, workers_for
+from humanizer.folder_run import Report, run_files, workers_for
 from humanizer.offline import Humanizer
 from humanizer.progress import progress
-from humanizer.summary import notices, plural, summary
+from humanizer.summary import Printing, plural, tell
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -218,28 +218,28 @@ def run(args: argparse.Namespace) -> int:
                "channel_roles": {**configured.get("roles", {}), **dict(args.channel_role)},
                "kits_anywhere": bool(args.kits_anywhere or configured.get("kits_anywhere"))}
     humanizer = Humanizer(**options)  # (a folder's workers build their own: checked here)
+    printing = Printing(args.quiet and not single, chosen["strength"], chosen["timing"],
+                        chosen["articulation"])
     if single:
         result = humanizer.file(work[0][0], work[0][1])
-        summary(result, work[0][1], chosen["strength"])
-        notices(result, humanizer, chosen["timing"], chosen["articulation"])
+        tell(result, humanizer, work[0][1], printing)
         if args.plot is not None:
             plot.humanized(result, args.plot)
             print(f"drew {args.plot}")
         return 0
-    return run_folder(args, options, work, Printing(args.quiet, chosen["strength"],
-                                                    chosen["timing"], chosen["articulation"]),
-                      target, done_before)
+    return run_folder(args, humanizer, options, work, printing, target, done_before)
 
 
-def run_folder(args: argparse.Namespace, options: dict, work: list[tuple[Path, Path]],
-               printing: Printing, target: Path, done_before: int) -> int:
+def run_folder(args: argparse.Namespace, humanizer: Humanizer, options: dict,
+               work: list[tuple[Path, Path]], printing: Printing, target: Path,
+               done_before: int) -> int:
     """The files of a folder on `--workers` processes, each file's summary as it is done,
     then the total (and the `--report`)."""
     began = time.monotonic()
     report = Report(skipped=done_before)
     workers = workers_for(args.workers, len(work))
-    for outcome in progress(run_files(options, work, workers, printing), len(work),
-                            "humanizing"):
+    for outcome in progress(run_files(humanizer, options, work, workers, printing),
+                            len(work), "humanizing"):
         print(outcome.printed, end="")
         if outcome.error is None:
             report.done += 1
