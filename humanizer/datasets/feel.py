@@ -50,7 +50,13 @@ def offsets_from_beat(quarters: np.ndarray, performed: np.ndarray,
                       seconds_per_quarter: float) -> np.ndarray:
     """Each note's played onset against its local beat, in seconds at the written tempo
     (`seconds_per_quarter`, as the DAW plays it); NaN where unknown or an outlier."""
-    expected, slope = local_beat(quarters, performed)
+    return offsets_against(performed, *local_beat(quarters, performed), seconds_per_quarter)
+
+
+def offsets_against(performed: np.ndarray, expected: np.ndarray, slope: np.ndarray,
+                    seconds_per_quarter: float) -> np.ndarray:
+    """offsets_from_beat, given the local beat (local_beat's expected onsets and seconds
+    per quarter) already worked out."""
     offsets = (np.asarray(performed) - expected) * seconds_per_quarter / slope
     offsets[~(np.abs(offsets) <= OUTLIER)] = np.nan
     return offsets

@@ -132,13 +132,13 @@ def load_match_pair(path: Path,
     velocities = score.velocities[keys]
     deviations[mine] = deviations_of(times[mine], velocities[mine], level_seconds)
     quarters, performed = score.quarters[keys], score.performed_starts[keys]
-    _, slope = feel.local_beat(quarters, performed)
+    expected, slope = feel.local_beat(quarters, performed)
     written = (score.ends[keys] - times) / score.seconds_per_quarter * slope
     return Performance(
         name=str(path), starts=times, ends=score.ends[keys], pitches=score.pitches[keys],
         velocities=velocities, deviations=deviations, meter=score.meter[keys],
         quarters=quarters,
-        offsets=feel.offsets_from_beat(quarters, performed, score.seconds_per_quarter),
+        offsets=feel.offsets_against(performed, expected, slope, score.seconds_per_quarter),
         lengths=feel.length_ratios(score.performed_ends[keys] - performed, written),
         played_starts=performed - np.nanmin(performed),
         played_ends=score.performed_ends[keys] - np.nanmin(performed),
