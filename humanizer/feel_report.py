@@ -74,9 +74,8 @@ def chord_profile(feels: Sequence[Feel], offsets_of) -> dict[str, float]:
     spreads, leads = [], []
     for feel in feels:
         offsets = offsets_of(feel)
-        first = notefeatures.chords(feel.starts)
-        for anchor in np.unique(first):
-            mine = np.flatnonzero(first == anchor)
+        first = notefeatures.chords(feel.starts)  # each chord's first index: non-decreasing
+        for mine in np.split(np.arange(len(first)), np.flatnonzero(np.diff(first)) + 1):
             if len(mine) < 2 or np.isnan(offsets[mine]).any():
                 continue
             spreads.append(np.ptp(offsets[mine]))
