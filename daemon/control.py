@@ -53,12 +53,20 @@ def events_address(control: str) -> str:
     raise HumanizerError(f"cannot derive an events address from '{control}': give --events")
 
 
+def socket_file(address: str) -> str | None:
+    """The socket file of an ipc:// address; None for tcp:// and for an abstract
+    ipc://@name, which has no file."""
+    if not address.startswith("ipc://") or address.startswith("ipc://@"):
+        return None
+    return address[len("ipc://"):]
+
+
 def claim_ipc_path(address: str, flag: str) -> None:
     """Make way for an ipc:// socket file: refuse when a daemon still answers on it (binding
     would silently take the path from it), remove it when it is left over from one that
     died."""
-    path = address[len("ipc://"):]
-    if not os.path.exists(path):
+    path = socket_file(address)
+    if path is None or not os.path.exists(path):
         return
     probe = sockets.socket(sockets.AF_UNIX, sockets.SOCK_STREAM)
     try:
@@ -140,8 +148,7 @@ class ControlServer:
     def _bind(self, kind: int, address: str, secure: bool, curve_keys: str | None,
               flag: str) -> zmq.Socket:
         keys = _curve_keys(curve_keys) if secure else None
-        if address.startswith("ipc://"):
-            claim_ipc_path(address, flag)
+        claim_ipc_path(address, flag)
         socket = self.context.socket(kind)
         socket.setsockopt(zmq.LINGER, 0)
         socket.setsockopt(zmq.IPV6, 1)
@@ -161,8 +168,8 @@ class ControlServer:
                 raise HumanizerError(f"{address} is busy: is another humanizer serve "
                                      f"running? (choose {flag})") from None
             raise HumanizerError(f"cannot listen on {address} ({flag}): {error}") from None
-        if address.startswith("ipc://"):
-            os.chmod(address[len("ipc://"):], 0o600)  # only this user may play with the music
+        if (path := socket_file(address)) is not None:
+            os.chmod(path, 0o600)  # only this user may play with the music
         return socket
 
     def _allow_clients(self, folder: Path) -> None:
@@ -211,9 +218,9 @@ class ControlServer:
             socket = getattr(self, name, None)
             if socket is not None:
                 socket.close(0)
-                address = self.address if name == "reply" else self.events
-                if address.startswith("ipc://") and not address.startswith("ipc://@"):
-                    Path(address[len("ipc://"):]).unlink(missing_ok=True)
+                path = socket_file(self.address if name == "reply" else self.events)
+                if path is not None:
+                    Path(path).unlink(missing_ok=True)
         if self._authenticator is not None:
             self._authenticator.stop()
         self.context.term()
