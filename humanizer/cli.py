@@ -58,7 +58,7 @@ def load(name: str):
     except ModuleNotFoundError as missing:
         if missing.name and missing.name.split(".")[0] in TRAIN_EXTRA:
             raise HumanizerError(f"'{name}' needs the train extra: "
-                                 "pip install 'humanizer[train]'") from None
+                                 "pip install 'midi-humanizer[train]'") from None
         raise
 
 

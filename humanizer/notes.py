@@ -257,6 +257,14 @@ def with_velocities(note_file: NoteFile, velocities: Sequence[int]) -> mido.Midi
 
 def write_atomic(midi: mido.MidiFile, path: str | os.PathLike) -> None:
     """Write a MIDI file so that the path holds either the whole new file or nothing new."""
+    buffer = io.BytesIO()
+    midi.save(file=buffer)
+    write_bytes_atomic(buffer.getvalue(), path)
+
+
+def write_bytes_atomic(data: bytes, path: str | os.PathLike) -> None:
+    """Write a file (MIDI, a page, a sound) whole or not at all, with the mode a new file
+    gets or the replaced file had."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # the temporary name keeps at most 200 bytes of the file's name: a legal 250-byte name
@@ -265,7 +273,7 @@ def write_atomic(midi: mido.MidiFile, path: str | os.PathLike) -> None:
     handle, temporary = tempfile.mkstemp(prefix=f".{stem}.", suffix=".part", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as file:
-            midi.save(file=file)
+            file.write(data)
         os.chmod(temporary, _file_mode(path))
         os.replace(temporary, path)
     except BaseException:

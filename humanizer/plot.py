@@ -1,16 +1,16 @@
 """Before/after pictures of a humanized file (`humanize --plot`), and of an evaluation
 (`eval --plot`): what changed, readable at a glance.
 
-matplotlib is an optional extra (`pip install 'humanizer[plot]'`), imported only here and
-only when a picture is asked for. A `.png` is written as it is; an `.html` is one
-self-contained page with the picture inside.
+matplotlib and plotly are an optional extra (`pip install 'midi-humanizer[plot]'`),
+imported only when a picture is asked for. A humanized file's `.html` is the interactive
+piano roll of `humanizer.page`; every `.png` (and an evaluation's `.html`, the picture in a
+page) is drawn with matplotlib.
 """
 
 from __future__ import annotations
 
 import base64
 import io
-import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,7 +20,7 @@ import numpy as np
 
 from humanizer.errors import HumanizerError
 from humanizer.musical import place_means
-from humanizer.notes import TempoMap
+from humanizer.notes import TempoMap, write_bytes_atomic
 
 KINDS = (".png", ".html")
 
@@ -29,7 +29,8 @@ def pyplot():  # noqa: ANN201 - matplotlib.pyplot, loaded only when asked for
     try:
         import matplotlib
     except ModuleNotFoundError:
-        raise HumanizerError("pictures need matplotlib: pip install 'humanizer[plot]'") from None
+        raise HumanizerError("pictures need matplotlib: pip install 'midi-humanizer[plot]'"
+                             ) from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -51,6 +52,16 @@ def check_target(path: Path) -> None:
     except OSError as error:
         raise HumanizerError(f"{path}: cannot write the picture there "
                              f"({error.strerror or error})") from None
+
+
+def check_extra(path: Path) -> None:
+    """Say before any work that the library a picture of this kind needs is missing."""
+    if path.suffix.lower() == ".html":
+        from humanizer import page
+
+        page.plotly()
+    else:
+        pyplot()
 
 
 def bar_lines(midi: mido.MidiFile, until: float) -> list[float]:
@@ -88,21 +99,31 @@ def _save(figure, path: Path) -> None:
         encoded = base64.b64encode(data).decode()
         data = (f"<!doctype html><meta charset='utf-8'><title>{path.stem}</title>"
                 f"<img alt='{path.stem}' src='data:image/png;base64,{encoded}'>\n").encode()
-    scratch = None
-    try:  # written whole or not at all, as the MIDI files are
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".humanizer-plot-",
-                                         delete=False) as scratch:
-            scratch.write(data)
-        os.replace(scratch.name, path)
+    _write(data, path)
+
+
+def _write(data: bytes, path: Path) -> None:
+    """Write a picture whole or not at all, as the MIDI files are."""
+    try:
+        write_bytes_atomic(data, path)
     except OSError as error:
-        if scratch is not None and os.path.exists(scratch.name):
-            os.unlink(scratch.name)
         raise HumanizerError(f"{path}: cannot write the picture ({error.strerror or error})"
                              ) from None
 
 
 def humanized(result, path: Path) -> None:
+    """A humanized file's picture: the interactive piano roll for an .html page, else the
+    velocity lanes (`velocity_lanes`)."""
+    if path.suffix.lower() == ".html":
+        from humanizer import page
+
+        until = max((n.end for n in result.before.notes), default=1.0)
+        _write(page.html(result, bar_lines(result.before.midi, until), path.stem), path)
+    else:
+        velocity_lanes(result, path)
+
+
+def velocity_lanes(result, path: Path) -> None:
     """Per part, the velocity of every note before (grey) and after (colour) on one time
     axis with the bar lines, and, for parts that moved, each note's shift in ms, and for
     parts whose lengths changed, each note's played / drawn length."""

@@ -1,6 +1,7 @@
 """Timing: grid-snapped drum pairs, the timing head through export and engine, and notes
 moved in MIDI files (`humanize --timing`) with their lengths kept."""
 
+import importlib.util
 import json
 from collections import Counter
 
@@ -256,6 +257,9 @@ def test_demo_gives_dynamics_everywhere_and_feel_where_the_style_has_it(tmp_path
     before, after = read("humanizer/examples/band.mid"), read(tmp_path / "band.mid")
     pad = [sorted(n.start for n in f.notes if n.channel == 1) for f in (before, after)]
     assert pad[0] == pad[1]
+    if importlib.util.find_spec("plotly") is not None:  # the plot extra: a page of the band
+        assert "Plotly.newPlot" in (tmp_path / "band.html").read_text()
+        assert f"drew {tmp_path / 'band.html'}" in out
 
 
 def test_the_summary_counts_the_notes_that_moved_in_the_written_file(tmp_path, capsys):

@@ -1,7 +1,8 @@
 """`humanizer demo`: humanize the bundled example parts with the default styles and
 settings (each part its role's style, a take at variation 1) and show the change -
 dynamics everywhere, and the feel of the parts whose styles have it: timing (drums, bass,
-lead, comping, pop) and note lengths (lead, comping, pop)."""
+lead, comping, pop) and note lengths (lead, comping, pop). With the plot extra it also
+draws the band as a page to open in a browser."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import argparse
 from pathlib import Path
 
 from humanizer import values
+from humanizer.errors import HumanizerError
 from humanizer.offline import Humanizer
 from humanizer.output import OutputSettings
 from humanizer.summary import summary
@@ -26,5 +28,21 @@ def run(args: argparse.Namespace) -> int:
                                                variation=values.DEFAULT_VARIATION))
     for name in EXAMPLES:
         target = Path(args.output) / name
-        summary(humanizer.file(FOLDER / name, target), target)
+        result = humanizer.file(FOLDER / name, target)
+        summary(result, target)
+        if name == "band.mid":
+            draw(result, target.with_suffix(".html"))
     return 0
+
+
+def draw(result, page: Path) -> None:
+    """The band as a page, where the plot extra is there to draw it."""
+    from humanizer import plot
+
+    try:
+        plot.check_extra(page)
+    except HumanizerError:
+        print("(pip install '.[plot]' and the demo also draws the band as a page)")
+        return
+    plot.humanized(result, page)
+    print(f"drew {page}: open it in a browser to see every part before and after")

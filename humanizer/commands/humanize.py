@@ -202,7 +202,7 @@ def run(args: argparse.Namespace) -> int:
         plot.check_target(args.plot)
         if source.is_dir():
             raise HumanizerError("--plot draws one file: give a file, not a folder")
-        plot.pyplot()  # the extra is missing: say so before any work
+        plot.check_extra(args.plot)  # the extra is missing: say so before any work
     configured, source = config.load(args.config)
     chosen, given = config.effective(vars(args), configured, DEFAULTS, SETTINGS)
     if source is not None:

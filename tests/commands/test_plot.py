@@ -1,4 +1,5 @@
-"""Pictures: `humanize --plot` and `eval --plot` (the plot extra, matplotlib)."""
+"""Pictures: `humanize --plot` and `eval --plot` (the plot extra: matplotlib, and plotly
+for a humanized file's page, which test_page opens in a browser)."""
 
 import sys
 
@@ -19,7 +20,7 @@ def test_humanize_draws_every_part_as_png_or_html(tmp_path, capsys):
     code, _, _ = run(capsys, "humanize", BAND, "-o", tmp_path / "p.mid", "--plot",
                      tmp_path / "band.html")
     page = (tmp_path / "band.html").read_text()
-    assert code == 0 and page.startswith("<!doctype html>") and "data:image/png;base64," in page
+    assert code == 0 and page.startswith("<!doctype html>") and "Plotly.newPlot" in page
 
 
 @pytest.mark.parametrize("target, words", [("x.jpg", ".png or an .html"),
@@ -38,11 +39,13 @@ def test_a_picture_that_cannot_be_is_one_line_before_any_work(tmp_path, capsys, 
     assert not (tmp_path / "out").exists()
 
 
-def test_without_the_plot_extra_the_flag_says_how_to_get_it(tmp_path, capsys, monkeypatch):
-    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if not installed
+@pytest.mark.parametrize("picture, library", [("p.png", "matplotlib"), ("p.html", "plotly")])
+def test_without_the_plot_extra_the_flag_says_how_to_get_it(tmp_path, capsys, monkeypatch,
+                                                            picture, library):
+    monkeypatch.setitem(sys.modules, library, None)  # as if not installed
     code, _, err = run(capsys, "humanize", BAND, "-o", tmp_path / "o.mid", "--plot",
-                       tmp_path / "x.png")
-    assert code == 2 and "pip install 'humanizer[plot]'" in err
+                       tmp_path / picture)
+    assert code == 2 and "pip install 'midi-humanizer[plot]'" in err
     assert not (tmp_path / "o.mid").exists()
 
 

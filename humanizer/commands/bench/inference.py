@@ -118,7 +118,7 @@ def measure_keras(style: str, width: int, count: int) -> dict:
     this one); null with a reason when TensorFlow is not installed."""
     keys = ("keras_predict_p50_ms", "tf_function_p50_ms")
     if importlib.util.find_spec("tensorflow") is None:
-        return unavailable("TensorFlow is not installed (pip install 'humanizer[train]')",
+        return unavailable("TensorFlow is not installed (pip install 'midi-humanizer[train]')",
                            *keys)
     contract = models.describe(style)
     spec = {"model": str(models.find(style)), "width": width, "count": count,
