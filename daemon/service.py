@@ -219,7 +219,8 @@ class Service:
     def handle(self, request: dict) -> dict:
         commands = {"status": ((), self.status), "stats": ((), self.stats),
                     "models": ((), self.models), "panic": ((), self.panic),
-                    "use": (("style", "channel"), self.use), "set": (("key", "value"), self.set),
+                    "use": (("style", "channel"), self.use),
+                    "set": (("key", "value", "channel"), self.set),
                     "bypass": (("on",), self.bypass)}
         command = request["cmd"]
         if command not in commands:
@@ -273,9 +274,15 @@ class Service:
         self.control.publish("use", {"style": style, "channel": channel})
         return {"style": style, "channel": channel}
 
-    def set(self, key: object = None, value: object = None) -> dict:
+    def set(self, key: object = None, value: object = None, channel: object = None) -> dict:
         if not isinstance(key, str):
             raise RequestError("'set' needs a string 'key' and a 'value'")
+        if channel is not None:
+            if key != "strength":
+                raise RequestError(f"'{key}' is one for every channel: only strength is set "
+                                   "per channel")
+            own = self.scheduler.settings.with_channel_strength(values.channel(channel), value)
+            key, value = "channel_strength", list(own.channel_strength)
         if key == "role":
             return self.set_role(value)
         if key == "timing" and values.amount("timing", value) > 0:

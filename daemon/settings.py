@@ -24,7 +24,7 @@ class Settings:
     transport): the time signatures of the bars MIDI clock counts, the tempo of a grid
     from the first note where there is no clock (0: no grid, the meter is unknown),
     and whether clock, Start, Stop and SPP pass on to the output. Skipped channels pass
-    untouched (their notes are not the model's)."""
+    untouched (their notes are not the model's); a channel may have a strength of its own."""
 
     latency: float = values.DEFAULT_LATENCY
     strength: float = values.DEFAULT_STRENGTH
@@ -40,6 +40,7 @@ class Settings:
     bpm: float = 0.0
     clock_thru: bool = True
     skip_channels: frozenset[int] = frozenset()  # 0-15: pass exactly as they came
+    channel_strength: tuple[tuple[int, float], ...] = ()  # (0-15, strength) of their own
 
     def changed(self, key: str, value: object) -> Settings:
         """A copy with one setting changed; a bad key or value is a HumanizerError."""
@@ -57,7 +58,18 @@ class Settings:
         return OutputSettings(strength=self.strength, variation=self.variation,
                               timing=self.timing, feel=self.feel,
                               articulation=self.articulation,
-                              velocity_min=self.velocity_min, velocity_max=self.velocity_max)
+                              velocity_min=self.velocity_min, velocity_max=self.velocity_max,
+                              channel_strengths=self.channel_strength)
+
+    def with_channel_strength(self, channel: int, value: object) -> Settings:
+        """A copy where one channel (0-15) has its own strength - or, given none or off,
+        plays at the strength of the rest again."""
+        own = dict(self.channel_strength)
+        if isinstance(value, str) and value.strip().lower() in ("none", "off"):
+            own.pop(channel, None)
+        else:
+            own[channel] = values.amount("strength", value)
+        return Settings(**{**asdict(self), "channel_strength": tuple(sorted(own.items()))})
 
     def as_dict(self) -> dict:
         result = asdict(self)
@@ -65,4 +77,6 @@ class Settings:
         result["feel_ms"] = round(result.pop("feel") * 1000, 3)
         result["meter"] = signatures_text(self.meter)
         result["skip_channels"] = sorted(channel + 1 for channel in self.skip_channels)
+        result["channel_strength"] = {str(channel + 1): strength
+                                      for channel, strength in self.channel_strength}
         return result

@@ -15,12 +15,14 @@
     10 = "drums"
     [roles]                # a part's role in the band for a channel (its role's style plays it)
     2 = "bass"
+    [channel_strength]     # a channel humanized more or less than the rest
+    2 = 0.5
 
 A flag given to `serve` wins over the file, the file over the defaults; `ctl status` says
 where each setting came from. `humanize` reads the same file for what plays offline
-(strength, variation, seed, timing, feel, articulation, the velocity range, the styles and
-roles, the skipped channels); the latency and the transport are the daemon's. Every value
-is checked by humanizer.values, with the same message as on the command line.
+(strength and each channel's, variation, seed, timing, feel, articulation, the velocity
+range, the styles and roles, the skipped channels); the latency and the transport are the
+daemon's. Every value is checked by humanizer.values, with the same message as on the command line.
 """
 
 from __future__ import annotations
@@ -104,3 +106,9 @@ def effective(flags: Mapping[str, object], configured: Mapping[str, object],
         else:
             chosen[key], sources[key] = defaults[key], "default"
     return chosen, sources
+
+
+def channel_strengths(flags: list[tuple[int, float]] | None,
+                      configured: Mapping[str, object]) -> tuple[tuple[int, float], ...]:
+    """Each channel's own strength: the config file's, and a flag's for a channel wins."""
+    return values.channel_strengths([*configured.get("channel_strength", ()), *(flags or [])])

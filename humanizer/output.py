@@ -55,7 +55,8 @@ class OutputSettings:
     timing 0 = notes where the user put them, 1 = moved by the whole predicted offset;
     feel (seconds, negative = ahead) moves the timing-humanized parts on purpose;
     articulation 0 = lengths as written, 1 = the whole predicted length ratio; the
-    velocity range the output is scaled into."""
+    velocity range the output is scaled into. `channel_strengths`: (channel 0-15,
+    strength) for the channels humanized more or less than the rest."""
 
     strength: float = 1.0
     variation: float = 0.0  # 0 = deterministic, 1 = a player's spread (humanizer.variation)
@@ -64,6 +65,17 @@ class OutputSettings:
     articulation: float = 0.0
     velocity_min: int = LOWEST
     velocity_max: int = HIGHEST
+    channel_strengths: tuple[tuple[int, float], ...] = ()
+
+    def strengths(self, channels: np.ndarray | None) -> np.ndarray | float:
+        """Each note's strength by its MIDI channel (the one strength where no channel has
+        its own, or the channels are not known)."""
+        if not self.channel_strengths or channels is None:
+            return self.strength
+        table = np.full(16, self.strength)
+        for channel, strength in self.channel_strengths:
+            table[channel] = strength
+        return table[np.clip(np.asarray(channels, dtype=np.int64), 0, 15)]
 
 
 def knee(values: np.ndarray) -> np.ndarray:
@@ -144,11 +156,13 @@ def in_range(values: np.ndarray, low: int, high: int) -> np.ndarray:
 def velocities(inputs: np.ndarray, levels: np.ndarray, deviations: np.ndarray,
                spreads: np.ndarray, settings: OutputSettings,
                variations: np.ndarray | None = None,
-               noise: np.ndarray | None = None) -> np.ndarray:
-    """Output velocities: the input blended by strength with the shaped level + deviation
-    (+ variation x each note's predicted spread `variations` x `noise`, standard normal
-    values from humanizer.variation), scaled into the settings' range. Non-finite
-    predictions fall back to the input."""
+               noise: np.ndarray | None = None,
+               channels: np.ndarray | None = None) -> np.ndarray:
+    """Output velocities: the input blended by strength (each note's channel's, where
+    `channels` are given) with the shaped level + deviation (+ variation x each note's
+    predicted spread `variations` x `noise`, standard normal values from
+    humanizer.variation), scaled into the settings' range. Non-finite predictions fall
+    back to the input."""
     inputs = np.asarray(inputs, dtype=np.float64)
     if settings.variation > 0 and variations is not None and noise is not None:
         varied = settings.variation * np.nan_to_num(np.asarray(variations, dtype=np.float64))
@@ -157,7 +171,8 @@ def velocities(inputs: np.ndarray, levels: np.ndarray, deviations: np.ndarray,
     usable = np.isfinite(levels) & np.isfinite(deviations)
     human = shaped(np.where(usable, levels, 64.0), np.where(usable, deviations, 0.0), spreads)
     human = np.where(usable, human, inputs)
-    blended = (1.0 - settings.strength) * inputs + settings.strength * human
+    strength = settings.strengths(channels)
+    blended = (1.0 - strength) * inputs + strength * human
     return in_range(blended, settings.velocity_min, settings.velocity_max)
 
 

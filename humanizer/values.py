@@ -165,6 +165,31 @@ def channel_role(pair: str) -> tuple[int, str]:
     return index, role
 
 
+def channel_strength(pair: str) -> tuple[int, float]:
+    """`N=AMOUNT` as (channel 0-15, strength 0..1): how much one channel is humanized."""
+    index, amount_text = channel_pair(pair)
+    if index is None or not amount_text:
+        raise HumanizerError(f"'{pair}': write CHANNEL=STRENGTH with a channel from 1 to 16 "
+                             "and a strength from 0 to 1, e.g. 2=0.5")
+    return index, amount("strength", amount_text)
+
+
+def channel_strengths(value: object) -> tuple[tuple[int, float], ...]:
+    """Strengths per channel, sorted by channel: a mapping (the config's
+    [channel_strength] table, `2 = 0.5`), pairs, or text such as `2=0.5,3=0.8` (none or
+    off: no channel of its own)."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        value = [] if text in ("", "none", "off") else text.replace(",", " ").split()
+    if isinstance(value, dict):
+        value = [f"{key}={amount_}" for key, amount_ in value.items()]
+    if not isinstance(value, list | tuple):
+        raise HumanizerError(f"give channel strengths as 2=0.5,3=0.8, not {value!r}")
+    found = dict(pair if isinstance(pair, tuple) else channel_strength(str(pair))
+                 for pair in value)
+    return tuple(sorted(found.items()))
+
+
 def feel(text: object) -> float:
     """A signed shift of a whole part in seconds (`8ms` behind, `-8ms` ahead), within the
     50 ms a note may move."""
@@ -238,5 +263,6 @@ SETTINGS = {
     "velocity_max": lambda value: velocity("velocity_max", value),
     "bypass": lambda value: switch("bypass", value),
     "meter": meter, "bpm": bpm, "skip_channels": channels,
+    "channel_strength": channel_strengths,
     "clock_thru": lambda value: switch("clock_thru", value),
 }

@@ -25,6 +25,16 @@ def test_strength_zero_gives_the_input_exactly():
     assert out.tolist() == [1, 40, 64, 127]
 
 
+def test_a_channel_of_its_own_strength_blends_only_its_notes():
+    settings = OutputSettings(strength=1.0, channel_strengths=((1, 0.0), (2, 0.5)))
+    assert settings.strengths(np.array([0, 1, 2, 1])).tolist() == [1.0, 0.0, 0.5, 0.0]
+    assert settings.strengths(None) == 1.0  # channels unknown: the one strength
+    inputs = np.full(4, 64.0)
+    out = output.velocities(inputs, inputs, np.full(4, 10.0), np.full(4, 12.0), settings,
+                            channels=np.array([0, 1, 2, 3]))
+    assert out.tolist() == [74, 64, 69, 74]
+
+
 def test_in_the_middle_a_deviation_is_what_the_model_said():
     out = play(64, np.array([-3.0, 0.0, 2.0, 5.0]))
     assert out.tolist() == [61, 64, 66, 69]

@@ -63,6 +63,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                      "clock_thru, skip_channels or role")
     setting.add_argument("value", nargs="+", help="its new value, e.g. 0.5, 250ms, -8ms, on "
                                                   "(a meter that changes: 4/4 3/4@17)")
+    setting.add_argument("--channel", type=checked(values.channel),
+                         help="strength only: this channel's own (1-16; none or off: as the "
+                              "rest again)")
     bypass = action("bypass", "pass velocities through unchanged (on|off)")
     bypass.add_argument("state", choices=["on", "off"])
     action("panic", "release every sounding note now")
@@ -88,7 +91,10 @@ def request_of(args: argparse.Namespace) -> dict:
             request["channel"] = args.channel + 1  # the wire counts channels 1-16 too
         return request
     if args.action == "set":
-        return {"cmd": "set", "key": args.key, "value": _value(" ".join(args.value))}
+        request = {"cmd": "set", "key": args.key, "value": _value(" ".join(args.value))}
+        if getattr(args, "channel", None) is not None:
+            request["channel"] = args.channel + 1
+        return request
     if args.action == "bypass":
         return {"cmd": "bypass", "on": args.state == "on"}
     return {"cmd": args.action}

@@ -85,6 +85,10 @@ def add_style_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strength", type=checked(lambda t: values.amount("strength", t)),
                         default=values.DEFAULT_STRENGTH, metavar="AMOUNT",
                         help="0 keeps your velocities, 1 is the full model (default 1)")
+    parser.add_argument("--channel-strength", action="append", metavar="N=AMOUNT",
+                        type=checked(values.channel_strength),
+                        help="strength for MIDI channel N (1-16), e.g. 2=0.5: a part "
+                             "humanized more or less than the rest; repeatable")
     parser.add_argument("--variation", type=checked(lambda t: values.amount("variation", t)),
                         default=values.DEFAULT_VARIATION, metavar="AMOUNT",
                         help="0..1: how much each take varies, as much as a player varies "
@@ -126,7 +130,8 @@ def output_settings(chosen: dict) -> output.OutputSettings:
     return output.OutputSettings(strength=chosen["strength"], variation=chosen["variation"],
                                  timing=chosen["timing"], feel=chosen["feel"],
                                  articulation=chosen["articulation"], velocity_min=low,
-                                 velocity_max=high)
+                                 velocity_max=high,
+                                 channel_strengths=chosen.get("channel_strength", ()))
 
 
 def pairs(source: Path, target: Path) -> list[tuple[Path, Path]]:
@@ -205,6 +210,7 @@ def run(args: argparse.Namespace) -> int:
         plot.check_extra(args.plot)  # the extra is missing: say so before any work
     configured, source = config.load(args.config)
     chosen, given = config.effective(vars(args), configured, DEFAULTS, SETTINGS)
+    chosen["channel_strength"] = config.channel_strengths(args.channel_strength, configured)
     if source is not None:
         print(f"settings from {source} (a flag wins over it)")
     if given["seed"] != "default" and not chosen["variation"]:

@@ -42,8 +42,11 @@ def styles_line(styles: dict) -> str:
 def settings_line(settings: dict) -> str:
     """The settings in the units `ctl set` takes them in."""
     skipped = settings.get("skip_channels") or []
+    own = settings.get("channel_strength") or {}
     parts = [
-        f"strength {_number(settings.get('strength'))}",
+        f"strength {_number(settings.get('strength'))}" + (" (" + ", ".join(
+            f"channel {channel}: {_number(strength)}" for channel, strength in own.items())
+            + ")" if own else ""),
         f"variation {_number(settings.get('variation'))} (seed {settings.get('seed')})",
         f"timing {_number(settings.get('timing'))}",
         f"feel {_number(settings.get('feel_ms'))}ms",

@@ -78,6 +78,9 @@ def run(args: argparse.Namespace) -> int:
     configured, source = config.load(args.config)
     flags = {**vars(args), "skip_channels": frozenset(args.skip_channel) or None}
     chosen, sources = config.effective(flags, configured, vars(Settings()), SETTINGS)
+    chosen["channel_strength"] = config.channel_strengths(args.channel_strength, configured)
+    sources["channel_strength"] = ("flag" if args.channel_strength else "config"
+                                   if "channel_strength" in configured else "default")
     settings = Settings(**chosen)
     values.velocity_range(settings.velocity_min, settings.velocity_max)
     style = args.style or configured.get("style")

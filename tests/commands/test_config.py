@@ -33,6 +33,8 @@ def test_no_file_at_the_default_place_is_no_settings(tmp_path, monkeypatch):
     ("colour = 1", "unknown setting colour"),
     ("[channels]\n17 = \"drums\"", "channels are 1 to 16"),
     ("strength = ", "not a valid TOML file"),
+    ("[channel_strength]\n2 = 1.5", "strength must be between 0 and 1"),
+    ("[channel_strength]\n0 = 0.5", "CHANNEL=STRENGTH with a channel from 1 to 16"),
 ])
 def test_a_bad_config_file_names_the_file_and_the_setting(tmp_path, text, words):
     with pytest.raises(HumanizerError, match=words) as raised:
@@ -66,6 +68,35 @@ def test_humanize_plays_the_config_files_settings_and_a_flag_wins(tmp_path, caps
     assert code == 0, err
     assert [n.velocity for n in read(tmp_path / "b.mid").notes] == \
         [n.velocity for n in read(BACH_SCORE).notes]  # the flags: the input, unchanged
+
+
+def test_a_channel_strength_from_the_config_or_a_flag_humanizes_that_part_less(tmp_path,
+                                                                              capsys):
+    """band.mid's pad is channel 2: at strength 0 it keeps its drawn velocities while the
+    other parts change; a flag wins over the config for its channel."""
+    from humanizer.notes import read
+
+    band = "humanizer/examples/band.mid"
+    drawn = read(band).notes
+
+    def by_channel(path):
+        return {ch: [n.velocity for n in read(path).notes if n.channel == ch] for ch in (0, 1)}
+
+    path = write(tmp_path, "[channel_strength]\n2 = 0\n")
+    code, _, err = run(capsys, "humanize", band, "-o", tmp_path / "a.mid", "--config", path)
+    assert code == 0, err
+    played = by_channel(tmp_path / "a.mid")
+    assert played[1] == [n.velocity for n in drawn if n.channel == 1]
+    assert played[0] != [n.velocity for n in drawn if n.channel == 0]
+    code, _, err = run(capsys, "humanize", band, "-o", tmp_path / "b.mid", "--config", path,
+                       "--channel-strength", "2=1", "--channel-strength", "1=0")
+    assert code == 0, err
+    played = by_channel(tmp_path / "b.mid")
+    assert played[0] == [n.velocity for n in drawn if n.channel == 0]
+    assert played[1] != [n.velocity for n in drawn if n.channel == 1]
+    code, _, err = run(capsys, "humanize", band, "-o", tmp_path / "c.mid",
+                       "--channel-strength", "2=loud")
+    assert code == 2 and "strength must be" in err and err.count("\n") == 1
 
 
 def test_humanize_refuses_a_bad_config_file_in_one_line(tmp_path, capsys):

@@ -85,6 +85,24 @@ def test_strength_zero_and_bypass_keep_the_input_velocity(daemon, probe):
     assert [m[2] for _, m in ons] == [77] * 20 + [66] * 20
 
 
+def test_a_channel_at_strength_zero_keeps_its_velocities_while_the_others_change(daemon,
+                                                                                 probe):
+    """`ctl set strength 0 --channel 2`: that channel's notes come out as played, the rest
+    humanized; `none` gives it the strength of the rest again."""
+    assert daemon.ask({"cmd": "set", "key": "strength", "value": 0, "channel": 2})["ok"]
+    settings = daemon.ask({"cmd": "status"})["settings"]
+    assert settings["strength"] == 1 and settings["channel_strength"] == {"2": 0}
+    play(probe, 20, velocity=77, channel=1)
+    play(probe, 20, velocity=77, channel=0)
+    ons = note_ons(probe.wait_for(80, timeout=3))
+    assert [m[2] for _, m in ons[:20]] == [77] * 20
+    assert len({m[2] for _, m in ons[20:]}) > 3
+    refused = daemon.ask({"cmd": "set", "key": "timing", "value": 1, "channel": 2})
+    assert not refused["ok"] and "only strength is set per channel" in refused["error"]
+    assert daemon.ask({"cmd": "set", "key": "strength", "value": "none", "channel": 2})["ok"]
+    assert daemon.ask({"cmd": "status"})["settings"]["channel_strength"] == {}
+
+
 def test_burst_of_thousands_arrives_complete_and_in_order(daemon, probe):
     burst = []
     for i in range(3000):
@@ -221,6 +239,8 @@ def test_ctl_talks_to_the_daemon(daemon):
     assert status.startswith("humanizer-in:in -> humanizer-out:out (jack, pid ")
     assert "threads:   sender, predictor, reader alive" in status
     assert ctl("set", "strength", "0.5").returncode == 0
+    assert ctl("set", "strength", "0.25", "--channel", "3").returncode == 0
+    assert "strength 0.5 (channel 3: 0.25)" in ctl("status").stdout
     assert ctl("set", "latency", "250ms").returncode == 0
     refused = ctl("set", "strength", "2")
     assert refused.returncode == 1 and "between 0 and 1" in refused.stderr
