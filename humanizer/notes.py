@@ -274,14 +274,14 @@ def write_bytes_atomic(data: bytes, path: str | os.PathLike) -> None:
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
-        os.chmod(temporary, _file_mode(path))
+        os.chmod(temporary, file_mode(path))
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
 
 
-def _file_mode(path: Path) -> int:
+def file_mode(path: Path) -> int:
     """The mode a new file would get (mkstemp's are private), or the replaced file's."""
     if path.exists():
         return path.stat().st_mode & 0o777

@@ -70,6 +70,13 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+def where(result: HumanizedFile, part: Part) -> str:
+    """`track 2, channel 3`: the part's tracks (a kit may span several) and channel."""
+    tracks = sorted({result.before.notes[i].track for i in part.indices})
+    return (f"track{'s' if len(tracks) > 1 else ''} {', '.join(map(str, tracks))}, "
+            f"channel {part.channel + 1}")
+
+
 def summary(result: HumanizedFile, written: Path, strength: float = 1.0) -> None:
     """A short before/after report, part by part, so a user sees what changed."""
     notes = result.before.notes
@@ -87,9 +94,7 @@ def summary(result: HumanizedFile, written: Path, strength: float = 1.0) -> None
         before = [notes[i].velocity for i in part.indices]
         after = [result.velocities[i] for i in part.indices]
         role = "" if part.role is None else f"{part.role.name} ({part.role.why}), "
-        tracks = sorted({notes[i].track for i in part.indices})
-        where = f"track{'s' if len(tracks) > 1 else ''} {', '.join(map(str, tracks))}"
-        print(f"  {where}, channel {part.channel + 1}: {role}style {part.style or 'none'}, "
+        print(f"  {where(result, part)}: {role}style {part.style or 'none'}, "
               f"{plural(len(before), 'note')}")
         if part.role is not None and part.role.name == "drums" and part.style != "drums":
             played = ("left as drawn" if part.style is None

@@ -3,6 +3,7 @@ moved in MIDI files (`humanize --timing`) with their lengths kept."""
 
 import importlib.util
 import json
+import shutil
 from collections import Counter
 
 import mido
@@ -260,6 +261,10 @@ def test_demo_gives_dynamics_everywhere_and_feel_where_the_style_has_it(tmp_path
     if importlib.util.find_spec("plotly") is not None:  # the plot extra: a page of the band
         assert "Plotly.newPlot" in (tmp_path / "band.html").read_text()
         assert f"drew {tmp_path / 'band.html'}" in out
+    if shutil.which("fluidsynth"):  # FluidSynth: the band as sound, before and after
+        assert (tmp_path / "band.wav").stat().st_size > 100_000
+        assert (tmp_path / "band.before.wav").stat().st_size > 100_000
+        assert "(bass): " in out and " dB" in out
 
 
 def test_the_summary_counts_the_notes_that_moved_in_the_written_file(tmp_path, capsys):

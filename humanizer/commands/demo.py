@@ -2,7 +2,8 @@
 settings (each part its role's style, a take at variation 1) and show the change -
 dynamics everywhere, and the feel of the parts whose styles have it: timing (drums, bass,
 lead, comping, pop) and note lengths (lead, comping, pop). With the plot extra it also
-draws the band as a page to open in a browser."""
+draws the band as a page to open in a browser, and with FluidSynth renders it before and
+after to listen to."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
         summary(result, target)
         if name == "band.mid":
             draw(result, target.with_suffix(".html"))
+            listen(result, target)
     return 0
 
 
@@ -46,3 +48,20 @@ def draw(result, page: Path) -> None:
         return
     plot.humanized(result, page)
     print(f"drew {page}: open it in a browser to see every part before and after")
+
+
+def listen(result, written: Path) -> None:
+    """The band before and after as sound, where FluidSynth and a soundfont are there."""
+    from humanizer import audio
+
+    try:
+        synth = audio.find()
+    except HumanizerError:
+        print(f"({audio.INSTALL} and the demo also renders the band before and after as WAV)")
+        return
+    sound = written.with_suffix(".wav")
+    changes = audio.hear(result, written, sound, synth)
+    print(f"rendered {sound} (humanized) and {audio.before_path(sound)} (as drawn): "
+          "listen to one against the other; loudness, each part alone (BS.1770):")
+    for change in changes:
+        print(f"  {change.line()}")

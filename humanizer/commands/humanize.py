@@ -36,6 +36,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--plot", type=Path, metavar="PICTURE",
                         help="also draw each part's velocities before and after, and the "
                              "timing shifts: a .png, or an .html page (needs the plot extra)")
+    parser.add_argument("--audio", type=Path, metavar="SOUND",
+                        help="also render the file with FluidSynth and a General MIDI "
+                             "soundfont: humanized to SOUND (a .wav), as drawn to the same "
+                             "name ending .before.wav; the summary says how much louder or "
+                             "softer each part came out (needs: apt-get install fluidsynth "
+                             "fluid-soundfont-gm)")
+    parser.add_argument("--soundfont", type=Path, metavar="FILE",
+                        help="with --audio: the soundfont (.sf2) to play (default: "
+                             "$HUMANIZER_SOUNDFONT, else Debian's FluidR3_GM.sf2)")
     parser.add_argument("--kits-anywhere", action="store_true", default=None,
                         help="give a drum kit heard on a channel other than 10 the drums "
                              "style (default: left as drawn, and the summary says so)")
@@ -208,6 +217,16 @@ def run(args: argparse.Namespace) -> int:
         if source.is_dir():
             raise HumanizerError("--plot draws one file: give a file, not a folder")
         plot.check_extra(args.plot)  # the extra is missing: say so before any work
+    synth = None
+    if args.audio is not None:
+        from humanizer import audio
+
+        if source.is_dir():
+            raise HumanizerError("--audio renders one file: give a file, not a folder")
+        audio.check_target(args.audio, [source, target])
+        synth = audio.find(args.soundfont)  # no FluidSynth or soundfont: said before any work
+    elif args.soundfont is not None:
+        raise HumanizerError("--soundfont is for --audio: add --audio OUT.wav")
     configured, source = config.load(args.config)
     chosen, given = config.effective(vars(args), configured, DEFAULTS, SETTINGS)
     chosen["channel_strength"] = config.channel_strengths(args.channel_strength, configured)
@@ -232,6 +251,12 @@ def run(args: argparse.Namespace) -> int:
         if args.plot is not None:
             plot.humanized(result, args.plot)
             print(f"drew {args.plot}")
+        if synth is not None:
+            changes = audio.hear(result, work[0][1], args.audio, synth)
+            print(f"rendered {args.audio} (humanized) and {audio.before_path(args.audio)} "
+                  "(as drawn)\n  loudness humanized against drawn, each part alone (BS.1770):")
+            for change in changes:
+                print(f"  {change.line()}")
         return 0
     return run_folder(args, humanizer, options, work, printing, target, done_before)
 
