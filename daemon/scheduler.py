@@ -24,12 +24,13 @@ from humanizer.daemon.buffer import LookaheadBuffer
 from humanizer.daemon.events import Event
 from humanizer.daemon.jobs import Job, as_heard
 from humanizer.daemon.level_record import level_notes
-from humanizer.daemon.midi import channel_of, is_note_off, program
+from humanizer.daemon.midi import channel_of, is_note_off, is_note_on, program
 from humanizer.daemon.say import say
 from humanizer.daemon.settings import Settings
 from humanizer.daemon.stats import Timings
 from humanizer.daemon.stylemap import StyleMap
 from humanizer.daemon.supervisor import Supervisor, yield_to_midi
+from humanizer.daemon.tape import Tape
 from humanizer.daemon.transport import Transport, is_transport
 from humanizer.daemon.watchdog import STALL_SECONDS, InferenceWatch
 from humanizer.engine import BATCH_SECONDS, PREDICT_BEFORE, Engine
@@ -66,6 +67,7 @@ class Scheduler:
         # program changes heard, (channel, program): the service gives the channel the
         # style of the GM program's usual role (never from the reader's thread)
         self.programs: deque[tuple[int, int]] = deque(maxlen=64)
+        self.heard, self.sent = Tape(), Tape()  # note-ons in and out, for the live panel
 
     # -- input -------------------------------------------------------------------------------
     def receive(self, message: list[int], t_in: float) -> None:
@@ -74,6 +76,8 @@ class Scheduler:
             return
         if (chosen := program(message)) is not None:
             self.programs.append((channel_of(message), chosen))
+        if is_note_on(message):
+            self.heard.record(t_in, channel_of(message), message[1], message[2])
         with self._state:
             event = self.buffer.receive(message, t_in)
             if event.note is not None:
@@ -163,6 +167,9 @@ class Scheduler:
                     messages = self.buffer.pop_due(self.clock(), self.settings.bypass)
                 for message in messages:
                     self._send(message)
+                    if is_note_on(message):
+                        self.sent.record(self.clock(), channel_of(message), message[1],
+                                         message[2])
 
     def _anything_due(self) -> bool:
         due = self.buffer.next_due(self.settings.bypass)

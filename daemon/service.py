@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 
 from humanizer import models, values
 from humanizer.daemon import jackserver
+from humanizer.daemon.client import ask
 from humanizer.daemon.control import ControlServer, RequestError
+from humanizer.daemon.panel import Panel
 from humanizer.daemon.ports import Ports, Reader, api_name, choose_api, open_ports
 from humanizer.daemon.say import say
 from humanizer.daemon.scheduler import Scheduler
@@ -35,6 +37,7 @@ STATS_SECONDS = 1.0  # how often stats are published
 STOP_SIGNALS = tuple(getattr(signal, name) for name in
                      ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2")
                      if hasattr(signal, name))
+PANEL_TIMEOUT = 2.0  # seconds the panel waits for the daemon's answer
 POLL_SECONDS = 0.05  # the main loop's control poll (also how fast signals are noticed)
 TRAINING_MODULES = ("tensorflow", "keras", "tf2onnx", "onnx")
 
@@ -54,6 +57,7 @@ class ServeOptions:
     events: str | None = None
     allow_remote: bool = False
     curve_keys: str | None = None
+    panel: int | None = None  # the live panel's port, if there is one
 
 
 def training_modules_loaded() -> list[str]:
@@ -69,6 +73,7 @@ class Service:
         self.control = ControlServer(options.control, options.events, options.allow_remote,
                                      options.curve_keys)
         self.ports: Ports | None = None
+        self.panel: Panel | None = None
         self.watch: jackserver.ServerWatch | None = None
         self._sources = 0  # connections to the input port at the last look (JACK)
         try:
@@ -89,6 +94,8 @@ class Service:
             self.scheduler = Scheduler(self.styles, self.ports.midi_out.send_message,
                                        options.settings)
             self.reader = Reader(self.ports.midi_in, self.scheduler.receive)
+            if options.panel is not None:
+                self.panel = Panel(self.ask_myself, options.panel)
         except BaseException:
             self._close()
             raise
@@ -110,6 +117,9 @@ class Service:
             f"{self.ports.input_name} ({grid})")
         if settings.bypass:
             say("bypass is on: velocities pass through unchanged (ctl bypass off)")
+        if self.panel is not None:
+            self.panel.start()
+            say(f"live panel: open {self.panel.address} in a browser on this machine")
         next_stats = time.monotonic()
         while not self.stops:
             if self.watch is not None and self.watch.gone.is_set():
@@ -213,7 +223,14 @@ class Service:
             self.ports.close()  # closing JACK clients of a dead server could block
         if self.watch is not None:
             self.watch.close()
+        if self.panel is not None:
+            self.panel.close()
         self.control.close()
+
+    def ask_myself(self, request: dict) -> dict:
+        """A control request from the live panel, sent over the control socket like ctl's:
+        the same checks and replies, answered on the main loop."""
+        return ask(self.control.address, request, PANEL_TIMEOUT, self.options.curve_keys)
 
     # -- control requests -------------------------------------------------------------------
     def handle(self, request: dict) -> dict:
@@ -221,7 +238,7 @@ class Service:
                     "models": ((), self.models), "panic": ((), self.panic),
                     "use": (("style", "channel"), self.use),
                     "set": (("key", "value", "channel"), self.set),
-                    "bypass": (("on",), self.bypass)}
+                    "bypass": (("on",), self.bypass), "played": (("after",), self.played)}
         command = request["cmd"]
         if command not in commands:
             raise RequestError(f"unknown command '{command}' (commands: {', '.join(commands)})")
@@ -240,6 +257,7 @@ class Service:
                 "styles": self.styles.describe(), "settings": self.scheduler.settings.as_dict(),
                 "transport": self.scheduler.transport_state(),
                 "sources": self.options.sources, "config": self.options.config,
+                "panel": None if self.panel is None else self.panel.address,
                 "training_modules_loaded": training_modules_loaded(),
                 "stats": self.scheduler.snapshot()}
 
@@ -317,6 +335,23 @@ class Service:
         self.options.sources["bypass"] = "ctl"
         self.control.publish("bypass", {"on": on})
         return {"bypass": on}
+
+    def played(self, after: object = None) -> dict:
+        """The note-ons heard and sent since the numbers a reader saw last (`after`:
+        [heard, sent], default [0, 0]): what the live panel draws, channels 1-16."""
+        if after is None:
+            after = [0, 0]
+        if (not isinstance(after, list) or len(after) != 2
+                or not all(isinstance(n, int) and not isinstance(n, bool) for n in after)):
+            raise RequestError("'played' takes \"after\": [heard, sent], two note numbers")
+
+        def wire(notes: list) -> list[list]:
+            return [[n.number, round(n.seconds, 4), n.channel + 1, n.key, n.velocity]
+                    for n in notes]
+
+        return {"now": round(self.scheduler.clock(), 4),
+                "heard": wire(self.scheduler.heard.after(after[0])),
+                "sent": wire(self.scheduler.sent.after(after[1]))}
 
     def panic(self) -> dict:
         released = self.scheduler.panic()

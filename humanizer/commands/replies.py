@@ -127,6 +127,8 @@ def status_text(reply: dict) -> str:
              f"notes:     {counters_line(reply.get('stats', {}))}",
              f"threads:   {threads_line(reply.get('stats', {}).get('threads', {}))}",
              f"control:   {reply.get('control')} (events {reply.get('events')})"]
+    if reply.get("panel"):
+        lines.append(f"panel:     {reply['panel']}")
     if reply.get("config"):
         lines.append(f"config:    {reply['config']}")
     return "\n".join(lines)

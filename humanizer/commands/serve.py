@@ -12,6 +12,7 @@ from humanizer import models, values
 from humanizer.commands import checked
 from humanizer.commands.humanize import add_style_arguments
 from humanizer.daemon.control import DEFAULT_CONTROL
+from humanizer.daemon.panel import DEFAULT_PORT as PANEL_PORT
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,6 +36,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         type=checked(lambda t: values.address(t, "--events")),
                         help="ZeroMQ address publishing events and stats (default: the "
                              "control port + 1)")
+    parser.add_argument("--panel", type=checked(lambda t: values.integer("--panel", t, 1,
+                                                                         65535)),
+                        nargs="?", const=PANEL_PORT, metavar="PORT",
+                        help="serve the live panel on this machine: a page showing each "
+                             f"channel's velocities in and out, to change the settings "
+                             f"(default port {PANEL_PORT}; its address is printed at start)")
     parser.add_argument("--allow-remote", action="store_true",
                         help="allow a non-loopback control address (needs --curve-keys)")
     parser.add_argument("--curve-keys", metavar="DIR",
@@ -95,5 +102,6 @@ def run(args: argparse.Namespace) -> int:
         channel_styles=channel_styles, channel_roles=channel_roles,
         sources=sources, config=None if source is None else str(source), api=args.api,
         in_port=args.in_port, out_port=args.out_port, control=args.control,
-        events=args.events, allow_remote=args.allow_remote, curve_keys=args.curve_keys)
+        events=args.events, allow_remote=args.allow_remote, curve_keys=args.curve_keys,
+        panel=args.panel)
     return serve(options)

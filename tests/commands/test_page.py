@@ -1,21 +1,18 @@
 """`humanize --plot out.html`: the interactive piano roll, in a real headless Chromium
 (Debian's chromium and chromium-driver, which .ci/run installs)."""
 
-import shutil
 import time
 
 import pytest
+from browser import chromium, console_errors, needs_chromium, until
 
 pytest.importorskip("plotly")
-webdriver = pytest.importorskip("selenium.webdriver")
+pytest.importorskip("selenium")
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 
 BAND = "humanizer/examples/band.mid"
-CHROMIUM = shutil.which("chromium")
-DRIVER = shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER),
-                                reason="needs chromium and chromium-driver (apt-get install)")
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -30,32 +27,20 @@ def page(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu",
-                     "--window-size=1400,1500", "--disable-dev-shm-usage"):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options,
-                              service=webdriver.ChromeService(executable_path=DRIVER))
-    yield driver
-    driver.quit()
+    with chromium() as driver:
+        yield driver
 
 
 def loaded(browser, page) -> None:
     browser.get(page.as_uri())
-    for _ in range(100):
-        if browser.execute_script("const g = document.getElementById('humanized');"
-                                  "return !!(g && g._fullLayout);"):
-            return
-        time.sleep(0.1)
-    raise AssertionError("the plot never drew")
+    assert until(lambda: browser.execute_script(
+        "const g = document.getElementById('humanized'); return !!(g && g._fullLayout);")), \
+        "the plot never drew"
 
 
 def test_the_page_opens_offline_with_no_console_error_and_shows_every_part(browser, page):
     loaded(browser, page)
-    errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
-    assert errors == []
+    assert console_errors(browser) == []
     fetched = browser.execute_script(
         "return performance.getEntriesByType('resource').map(e => e.name)")
     assert [name for name in fetched if name.startswith("http")] == []  # self-contained
