@@ -44,7 +44,8 @@ def draw(result, page: Path) -> None:
     try:
         plot.check_extra(page)
     except HumanizerError:
-        print("(pip install '.[plot]' and the demo also draws the band as a page)")
+        print("(pip install 'midi-humanizer[plot]', or '.[plot]' in a clone, and the demo also "
+              "draws the band as a page)")
         return
     plot.humanized(result, page)
     print(f"drew {page}: open it in a browser to see every part before and after")
