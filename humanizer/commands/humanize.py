@@ -7,6 +7,7 @@ file) is left. A damaged file in a folder is skipped with a message; the rest go
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -55,6 +56,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                                                          1024)),
                         metavar="N", help="for a folder: humanize N files at once, each in "
                                           "its own process (default: one per core)")
+    parser.add_argument("--cluster", metavar="ADDRESS",
+                        help="for a folder: humanize its files on the Dask cluster whose "
+                             "scheduler is at ADDRESS, e.g. tcp://10.0.0.5:8786 (needs the "
+                             "cluster extra here and on the workers); outputs are written "
+                             "here")
     parser.add_argument("--report", type=Path, metavar="FILE",
                         help="for a folder: write the files done, skipped and failed (and "
                              "why) as JSON")
@@ -206,8 +212,12 @@ def run(args: argparse.Namespace) -> int:
     if done_before:
         print(f"{plural(done_before, 'file')} of {len(everything)} humanized into {target} "
               "before: skipped (--force humanizes them again)")
-    if (args.report is not None or args.workers is not None) and single:
-        raise HumanizerError("--workers and --report are for a folder: give a folder")
+    if (args.report is not None or args.workers is not None or args.cluster) and single:
+        raise HumanizerError("--workers, --cluster and --report are for a folder: give a "
+                             "folder")
+    if args.cluster and args.workers is not None:
+        raise HumanizerError("--workers is for this machine; a cluster's workers are its own "
+                             "(dask worker --nworkers N)")
     if args.report is not None and not args.report.parent.is_dir():
         raise HumanizerError(f"{args.report.parent}: no such folder for the report")
     if args.plot is not None:
@@ -264,23 +274,32 @@ def run(args: argparse.Namespace) -> int:
 def run_folder(args: argparse.Namespace, humanizer: Humanizer, options: dict,
                work: list[tuple[Path, Path]], printing: Printing, target: Path,
                done_before: int) -> int:
-    """The files of a folder on `--workers` processes, each file's summary as it is done,
-    then the total (and the `--report`)."""
+    """The files of a folder on `--workers` processes (or a `--cluster`), each file's
+    summary as it is done, then the total (and the `--report`)."""
     began = time.monotonic()
     report = Report(skipped=done_before)
-    workers = workers_for(args.workers, len(work))
-    for outcome in progress(run_files(humanizer, options, work, workers, printing),
-                            len(work), "humanizing"):
-        print(outcome.printed, end="")
-        if outcome.error is None:
-            report.done += 1
+    with contextlib.ExitStack() as stack:
+        if args.cluster:
+            from humanizer import cluster
+
+            client = stack.enter_context(cluster.connect(args.cluster))
+            outcomes = cluster.run_files(client, options, work, printing)
+            where = (f"on the Dask cluster at {args.cluster} "
+                     f"({plural(cluster.threads_of(client), 'worker thread')})")
         else:
-            print(f"humanizer: skipped {outcome.error}", file=sys.stderr)
-            report.failed.append({"file": str(outcome.source), "error": outcome.error})
+            workers = workers_for(args.workers, len(work))
+            outcomes = run_files(humanizer, options, work, workers, printing)
+            where = f"on {plural(workers, 'process').replace('processs', 'processes')}"
+        for outcome in progress(outcomes, len(work), "humanizing"):
+            print(outcome.printed, end="")
+            if outcome.error is None:
+                report.done += 1
+            else:
+                print(f"humanizer: skipped {outcome.error}", file=sys.stderr)
+                report.failed.append({"file": str(outcome.source), "error": outcome.error})
     report.seconds = round(time.monotonic() - began, 3)
     print(f"humanized {report.done} of {plural(len(work), 'file')} into {target}"
-          + (f" ({done_before} done before)" if done_before else "")
-          + f" on {plural(workers, 'process').replace('processs', 'processes')}")
+          + (f" ({done_before} done before)" if done_before else "") + f" {where}")
     if args.report is not None:
         report.write(args.report)
     return 1 if report.failed else 0
