@@ -83,6 +83,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "onsets (against the local beat) and lengths, chord spread and "
                              "melody lead (ASAP, the Weimar Jazz Database, the Groove MIDI "
                              "Dataset)")
+    parser.add_argument("--workers", type=checked(lambda t: values.integer("--workers", t, 1,
+                                                                         1024)),
+                        metavar="N", help="evaluate N files at once, each in its own process "
+                                          "(default: one per core)")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object instead of a table")
     parser.add_argument("--plot", type=Path, metavar="FOLDER",
@@ -105,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
                                  input_dynamics=args.input_dynamics,
                                  input_phrase=args.input_phrase, meter=args.meter,
                                  variation=(args.variation, args.seed),
-                                 realism=args.realism)
+                                 realism=args.realism, workers=args.workers)
     label = evaluation.lookahead_label(args.lookahead)
     report.update(style=args.style, lookahead=label)
     if args.json:

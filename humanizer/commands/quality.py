@@ -33,6 +33,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--files", type=checked(lambda t: values.integer("--files", t, 1, 10**6)),
                         metavar="N", help="at most N test files per data set, evenly spread "
                                           "(a lookahead sweep is slow: one model run per onset)")
+    parser.add_argument("--workers", type=checked(lambda t: values.integer("--workers", t, 1,
+                                                                         1024)),
+                        metavar="N", help="evaluate N files at once, each in its own process "
+                                          "(default: one per core)")
     parser.add_argument("--feel-only", action="store_true",
                         help="only the feel section (timing and note lengths per role beside "
                              "the players): replace it in the page, leave the rest")
@@ -50,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
             raise HumanizerError(f"{args.out}: no page to put the feel section in")
         page = replace_section(args.out.read_text(), section(args.data, args.files))
     else:
-        page = document(args.data, args.lookaheads, args.files)
+        page = document(args.data, args.lookaheads, args.files, args.workers)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(page)
     print(f"wrote {args.out}")

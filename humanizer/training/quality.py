@@ -28,16 +28,18 @@ CONDITIONS = {
 
 
 def rows_for(style: str, data: Path, lookaheads: list[float | None],
-             count: int | None) -> list[str]:
+             count: int | None, workers: int | None = None) -> list[str]:
     """The table rows of one style: each of its conditions at each lookahead (seconds, or
-    None for the whole file), printed as they come (a sweep takes minutes)."""
+    None for the whole file), printed as they come (a sweep takes minutes), its files on
+    `workers` processes (default one per core)."""
     engine = Engine(models.find(style))
     rows = []
     for folder, input_kind in CONDITIONS.get(style, []):
         files = sample(performances(data / folder, "test"), count)
         for lookahead in lookaheads:
             timing = engine.contract.timing and input_kind == "score"
-            report = evaluate(engine, files, lookahead, input_kind=input_kind, timing=timing)
+            report = evaluate(engine, files, lookahead, workers=workers, input_kind=input_kind,
+                              timing=timing)
             cells = [style, f"{folder} test, {report['files']} files ({input_kind})",
                      lookahead_label(lookahead), str(report["notes"])]
             for metrics in [report["model"]] + [report["baselines"][b] for b in BASELINES]:
@@ -95,7 +97,8 @@ def part_rows() -> list[str]:
     return rows
 
 
-def document(data: Path, lookaheads: list[float | None], count: int | None) -> str:
+def document(data: Path, lookaheads: list[float | None], count: int | None,
+             workers: int | None = None) -> str:
     """docs/quality.md: the table of every installed style, with how it was made."""
     began = time.monotonic()
     header = ("| style | test set (input) | lookahead | notes | model MAE | flat MAE | "
@@ -120,7 +123,7 @@ def document(data: Path, lookaheads: list[float | None], count: int | None) -> s
         "|" + "---|" * (header.count("|") - 1),
     ]
     for style in models.styles():
-        lines += rows_for(style, data, lookaheads, count)
+        lines += rows_for(style, data, lookaheads, count, workers)
     if drum_rows:
         lines += ["", "## Drums, per piece of the kit", "",
                   "The drums on score input at 500 ms: each class's mean velocity above the "

@@ -152,6 +152,17 @@ def test_eval_json_reports_model_and_baselines(capsys):
     assert report["model"]["spread_ratio"] > 0
 
 
+def test_eval_gives_the_same_report_on_one_worker_or_two(capsys):
+    files = sorted((ASAP / "Bach" / "Fugue" / "bwv_848").glob("*M.mid"))[:2]
+    reports = []
+    for workers in ("1", "2"):
+        code, printed, _ = run(capsys, "eval", *files, "--style", "piano", "--json",
+                               "--workers", workers)
+        assert code == 0
+        reports.append(json.loads(printed))
+    assert reports[0] == reports[1]
+
+
 def test_runtime_commands_never_import_tensorflow(tmp_path):
     script = (
         "import sys\n"
