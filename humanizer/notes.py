@@ -134,7 +134,8 @@ def read(path: str | os.PathLike) -> NoteFile:
     if data and not b"MThd".startswith(data[:4]):
         raise HumanizerError(f"{path}: not a MIDI file")
     try:
-        midi = mido.MidiFile(file=io.BytesIO(midichunks.every_track(data)), clip=False)
+        midi = mido.MidiFile(file=io.BytesIO(midichunks.packets_as_meta(
+            midichunks.every_track(data))), clip=False)
     except EOFError:
         raise HumanizerError(f"{path}: the file is empty or truncated") from None
     except OSError as error:
@@ -259,7 +260,7 @@ def write_atomic(midi: mido.MidiFile, path: str | os.PathLike) -> None:
     """Write a MIDI file so that the path holds either the whole new file or nothing new."""
     buffer = io.BytesIO()
     midi.save(file=buffer)
-    write_bytes_atomic(buffer.getvalue(), path)
+    write_bytes_atomic(midichunks.meta_as_packets(buffer.getvalue()), path)
 
 
 def write_bytes_atomic(data: bytes, path: str | os.PathLike) -> None:

@@ -207,3 +207,29 @@ def test_every_track_the_file_holds_is_read_whatever_its_header_counts(tmp_path,
     data[10:12] = struct.pack(">H", counted)
     path.write_bytes(bytes(data))
     assert sorted(note.pitch for note in read(path).notes) == [60, 64, 67]
+
+
+def test_a_sysex_split_into_packets_keeps_its_bytes_exactly(tmp_path, capsys):
+    """Issue 36, item 10: an F0 packet without its F7, the F7 packets carrying the rest,
+    and an F7 escape (real-time bytes) were written back as whole F0 ... F7 messages. A
+    complete sysex and the notes around them stay as they were; only velocities change."""
+    import struct
+
+    from helpers import run
+
+    first = b"\x00\xf0\x05\x43\x12\x00\x07\x10"  # F0 packet: no F7 at its end
+    rest = b"\x60\xf7\x04\x01\x02\x03\xf7"  # 96 ticks later, the rest, ending F7
+    escape = b"\x00\xf7\x01\xfa"  # an escape: a Start byte
+    whole = b"\x00\xf0\x04\x7e\x7f\x09\xf7"  # a complete sysex
+    notes = b"".join(bytes([0, 0x90, 60 + i, 80]) + b"\x83\x60" + bytes([0x80, 60 + i, 0])
+                     for i in range(8))
+    body = first + rest + escape + whole + notes + b"\x00\xff\x2f\x00"
+    path = tmp_path / "split.mid"
+    path.write_bytes(b"MThd" + struct.pack(">IHHH", 6, 0, 1, 480) + b"MTrk"
+                     + struct.pack(">I", len(body)) + body)
+    assert len(read(path).notes) == 8
+    code, _, err = run(capsys, "humanize", path, "-o", tmp_path / "out.mid")
+    assert code == 0, err
+    written = (tmp_path / "out.mid").read_bytes()
+    assert first + rest + escape + whole in written
+    assert [n.velocity for n in read(tmp_path / "out.mid").notes] != [80] * 8
