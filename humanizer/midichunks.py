@@ -1,4 +1,5 @@
-"""A MIDI file's chunks as its bytes hold them, whatever its header says.
+"""A MIDI file's bytes where mido would change their meaning: its track chunks, whatever
+its header says, and a sysex split into packets.
 
 mido reads as many tracks as the header counts, and reads that count signed: a header
 counting fewer tracks than the file holds lost the others' notes, and one counting 0 or
