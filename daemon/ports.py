@@ -26,7 +26,12 @@ APIS = {"jack": rtmidi.API_UNIX_JACK, "alsa": rtmidi.API_LINUX_ALSA,
 VIRTUAL_PORTS = {rtmidi.API_UNIX_JACK, rtmidi.API_LINUX_ALSA, rtmidi.API_MACOSX_CORE}
 IN_CLIENT, OUT_CLIENT = "humanizer-in", "humanizer-out"
 QUEUE_SIZE = 1 << 16  # messages rtmidi may hold between two polls (bursts of thousands)
-POLL_SECONDS = 0.001
+POLL_SECONDS = 0.001  # the input's poll while messages come
+# after IDLE_AFTER seconds without one, the poll backs off: an idle daemon woke a thousand
+# times a second (4 % of a core). The first message after a pause is then seen up to
+# IDLE_POLL_SECONDS late, but its arrival time is not (ArrivalClock: rtmidi's own deltas)
+IDLE_POLL_SECONDS = 0.01
+IDLE_AFTER = 1.0
 DRIFT = 1e-3  # seconds per second the MIDI system's clock may run slower than ours
 
 
@@ -175,13 +180,16 @@ class Reader:
 
     def run(self) -> None:
         arrivals = ArrivalClock()
+        last = self._clock()
         while not self._stop.is_set():
             item = self._midi_in.get_message()
             if item is None:
-                self._stop.wait(POLL_SECONDS)
+                idle = self._clock() - last > IDLE_AFTER
+                self._stop.wait(IDLE_POLL_SECONDS if idle else POLL_SECONDS)
                 continue
             message, delta = item
-            self._deliver(message, arrivals.arrival(delta, self._clock()))
+            last = self._clock()
+            self._deliver(message, arrivals.arrival(delta, last))
         while (item := self._midi_in.get_message()) is not None:  # what came before stop
             self._deliver(item[0], arrivals.arrival(item[1], self._clock()))
         self._done.set()

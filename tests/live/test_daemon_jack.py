@@ -10,6 +10,7 @@ machine).
 
 from __future__ import annotations
 
+import glob
 import os
 import random
 import shutil
@@ -101,6 +102,29 @@ def test_a_channel_at_strength_zero_keeps_its_velocities_while_the_others_change
     assert not refused["ok"] and "only strength is set per channel" in refused["error"]
     assert daemon.ask({"cmd": "set", "key": "strength", "value": "none", "channel": 2})["ok"]
     assert daemon.ask({"cmd": "status"})["settings"]["channel_strength"] == {}
+
+
+def test_an_idle_daemon_wakes_a_few_times_a_second_not_a_thousand(daemon, probe):
+    """Issue 36, item 13: the input was polled every millisecond while nothing played
+    (1,030 context switches a second). Idle, its threads wake tens of times a second
+    (JACK's period included); a note after the pause still comes out whole and on time."""
+    def switches() -> int:
+        total = 0
+        for status in glob.glob(f"/proc/{daemon.process.pid}/task/*/status"):
+            with open(status) as lines:
+                total += sum(int(line.split()[1]) for line in lines
+                             if line.startswith(("voluntary_ctxt", "nonvoluntary_ctxt")))
+        return total
+
+    time.sleep(1.5)  # past the poll's back-off
+    before = switches()
+    time.sleep(3.0)
+    per_second = (switches() - before) / 3.0
+    print(f"idle: {per_second:.0f} context switches a second")
+    assert per_second < 300
+    sent = play(probe, 1)[0]
+    ons = note_ons(probe.wait_for(2, timeout=3))
+    assert len(ons) == 1 and abs(ons[0][0] - sent - LATENCY) <= 2 * PERIOD + 0.015
 
 
 def test_burst_of_thousands_arrives_complete_and_in_order(daemon, probe):
