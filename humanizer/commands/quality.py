@@ -37,6 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                                                          1024)),
                         metavar="N", help="evaluate N files at once, each in its own process "
                                           "(default: one per core)")
+    parser.add_argument("--arrangements-only", action="store_true",
+                        help="only the section of generated bands, part by part: replace it "
+                             "in the page, leave the rest")
     parser.add_argument("--feel-only", action="store_true",
                         help="only the feel section (timing and note lengths per role beside "
                              "the players): replace it in the page, leave the rest")
@@ -47,7 +50,14 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.data.is_dir():
         raise HumanizerError(f"{args.data}: no such data folder")
-    if args.feel_only:
+    if args.arrangements_only:
+        from humanizer.training.feel_quality import replace_section
+        from humanizer.training.quality import arrangement_section
+
+        if not args.out.is_file():
+            raise HumanizerError(f"{args.out}: no page to put the arrangements in")
+        page = replace_section(args.out.read_text(), arrangement_section())
+    elif args.feel_only:
         from humanizer.training.feel_quality import replace_section, section
 
         if not args.out.is_file():

@@ -65,36 +65,60 @@ drum_rows: list[str] = []  # the drums' classes, filled by rows_for
 
 
 def part_rows() -> list[str]:
-    """The shipped styles on generated arrangements (humanizer.examples.arrangements),
-    part by part, as `humanize --timing 1` plays them: each part's level in and out, its
-    spread, and how often its notes are at 1 or 127."""
+    """The shipped styles on generated arrangements and bands (humanizer.examples), part
+    by part, as `humanize --timing 1 --articulation 1` plays them: each part's role and
+    style, its level in and out, its spread, how often its notes are at 1 or 127, and how
+    its notes moved."""
     import tempfile
 
     import numpy as np
 
-    from humanizer.examples.arrangements import part_of, write_all
+    from humanizer import values
+    from humanizer.examples.arrangements import write_all
+    from humanizer.examples.band import write_bands
+    from humanizer.notes import instrument_of
     from humanizer.offline import Humanizer
     from humanizer.output import OutputSettings
 
-    humanizer = Humanizer(None, OutputSettings(timing=1.0))
+    humanizer = Humanizer(None, OutputSettings(timing=1.0, articulation=1.0,
+                                               variation=values.DEFAULT_VARIATION))
     rows = []
     with tempfile.TemporaryDirectory() as folder:
-        for path, levels in write_all(Path(folder)).items():
+        files = [*write_all(Path(folder) / "arrangements"), *write_bands(Path(folder) / "bands")]
+        for path in files:
             result = humanizer.file(path, Path(folder) / f"out-{path.name}")
             notes = result.before.notes
-            for name in levels:
-                track, channel = part_of(levels, name)
-                chosen = [i for i, n in enumerate(notes)
-                          if (n.track, n.channel) == (track, channel)]
-                after = np.array([result.velocities[i] for i in chosen])
-                moved = np.array([result.shifts[i] for i in chosen]) * 1000
-                part = next(p for p in result.parts if chosen[0] in p.indices)
-                style = f"{part.role.name}, {part.style}" if part.role else part.style
-                rows.append(f"| {path.name} | {name} ({style}) | {levels[name]} | "
-                            f"{after.mean():.1f} | {after.std():.1f} | "
-                            f"{np.mean(after <= 1) * 100:.1f} / {np.mean(after >= 127) * 100:.1f}"
-                            f" | {round(moved.mean(), 1) + 0.0:+.1f} |")
+            for part in sorted(result.parts, key=lambda p: (p.track, p.channel)):
+                before = np.array([notes[i].velocity for i in part.indices])
+                after = np.array([result.velocities[i] for i in part.indices])
+                moved = np.array([result.shifts[i] for i in part.indices]) * 1000
+                name = instrument_of(result.before.midi, part.track, part.channel)[1]
+                role = part.role.name if part.role else "-"
+                rows.append(f"| {path.name} | {name or 'channel ' + str(part.channel + 1)} "
+                            f"({role}, {part.style or 'as drawn'}) | {len(part.indices)} | "
+                            f"{before.mean():.0f} | {after.mean():.1f} | "
+                            f"{before.std():.1f} -> {after.std():.1f} | "
+                            f"{np.mean(after <= 1) * 100:.1f} / "
+                            f"{np.mean(after >= 127) * 100:.1f} | "
+                            f"{round(moved.mean(), 1) + 0.0:+.1f} / {moved.std():.1f} |")
     return rows
+
+
+def arrangement_section() -> list[str]:
+    """docs/quality.md's section of generated bands, part by part."""
+    began = time.monotonic()
+    return ["## Arrangements, per part", "",
+            "Generated multi-part files (`humanizer.examples`: arrangements at balanced, "
+            "quiet and loud levels, and bands with bass, guitars, strings, leads, pads and "
+            "kits, one at 127, one on channel 1, one over several tracks), every part drawn "
+            "flat at its level (spread 0) unless it has dynamics drawn in, through `humanize "
+            "--timing 1 --articulation 1` with the default styles and variation (a take, "
+            "seed 0): each part's role and style, its level in and out, its spread before "
+            "and after, how often it sits at 1 or 127, and how its onsets moved (mean / sd, "
+            "ms).", "",
+            "| file | part (role, style) | notes | level in | mean out | spread | "
+            "% at 1 / 127 | moved ms (mean / sd) |", "|---|---|---|---|---|---|---|---|",
+            *part_rows(), "", f"This section took {time.monotonic() - began:.0f} s."]
 
 
 def document(data: Path, lookaheads: list[float | None], count: int | None,
@@ -133,13 +157,7 @@ def document(data: Path, lookaheads: list[float | None], count: int | None,
     from humanizer.training import feel_quality
 
     lines += ["", *feel_quality.section(data, count)]
-    lines += ["", "## Arrangements, per part", "",
-              "Generated multi-part files (`humanizer.examples.arrangements`), every part "
-              "drawn flat at its level, through `humanize --timing 1` with the default "
-              "styles: a part keeps its level, stays off the limits, and the drums keep "
-              "their place (mean shift).", "",
-              "| file | part (style) | level in | mean out | spread | % at 1 / 127 | "
-              "mean shift ms |", "|---|---|---|---|---|---|---|", *part_rows()]
+    lines += ["", *arrangement_section()]
     lines += ["", f"Took {time.monotonic() - began:.0f} s on this machine."]
     return "\n".join(lines) + "\n"
 

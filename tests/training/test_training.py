@@ -93,6 +93,20 @@ def test_ship_and_quality_check_their_arguments_in_one_line(tmp_path, capsys):
     assert quality.lookaheads("0ms,1s,full") == [0.0, 1.0, None]
 
 
+def test_quality_arrangements_only_replaces_that_section_and_keeps_the_rest(tmp_path,
+                                                                           capsys):
+    page = tmp_path / "quality.md"
+    page.write_text("# Quality\n\n## Feel per role\n\nkept\n\n## Arrangements, per part\n"
+                    "\nold rows\n")
+    assert main(["quality", "--data", str(tmp_path), "--out", str(page),
+                 "--arrangements-only"]) == 0
+    text = page.read_text()
+    assert "kept" in text and "old rows" not in text
+    rows = [line for line in text.splitlines() if line.startswith("| band.mid |")]
+    assert len(rows) == 6  # a row per part: keys, bass, comping, pad, lead, kit
+    assert "| Bass (bass, bass) | 128 | 80 |" in text
+
+
 def test_gain_choice_reaches_the_spread_only_with_a_real_margin_over_flat():
     from humanizer.training.calibrate import choose_gain
 
