@@ -41,16 +41,20 @@ def plotly():  # noqa: ANN201 - plotly.graph_objects, loaded only when a page is
     return graph, make_subplots
 
 
-def lane_title(result: HumanizedFile, part: Part) -> str:
-    """What a musician calls the part: its track's name, its instrument and role, and what
-    the style did to its level and spread."""
+def part_name(result: HumanizedFile, part: Part) -> str:
+    """What a musician calls the part: its track's name and its instrument."""
     program, name = instrument_of(result.before.midi, part.track, part.channel)
     instrument = "drum kit" if part.channel == 9 else gm.program_name(program)
-    words = [w for w in (name, instrument) if w] or [f"track {part.track}"]
+    return " - ".join([w for w in (name, instrument) if w] or [f"track {part.track}"])
+
+
+def lane_title(result: HumanizedFile, part: Part) -> str:
+    """The part's name, its channel and role, and what the style did to its level and
+    spread."""
     before = np.array([result.before.notes[i].velocity for i in part.indices])
     after = np.array([result.velocities[i] for i in part.indices])
     role = part.role.name if part.role is not None else "part"
-    return (f"<b>{' - '.join(words)}</b>  channel {part.channel + 1}, {role}, "
+    return (f"<b>{part_name(result, part)}</b>  channel {part.channel + 1}, {role}, "
             f"style {part.style or 'none (left as drawn)'}: velocity {before.mean():.0f} "
             f"-> {after.mean():.0f}, spread {before.std():.1f} -> {after.std():.1f}")
 
@@ -119,8 +123,6 @@ def timing_dots(result: HumanizedFile, parts: Sequence[Part], graph) -> tuple[li
     """Each moved part's notes as dots: when, and how far (ms); notes beyond the axis sit
     on its edge as triangles."""
     moved = [p for p in parts if any(result.shifts[i] for i in p.indices)]
-    names = {id(p): lane_title(result, p).split("</b>")[0].removeprefix("<b>")
-             for p in moved}
     every = np.array([1000 * result.shifts[i] for p in moved for i in p.indices])
     low, high = robust_range(every)
     dots = []
@@ -131,7 +133,7 @@ def timing_dots(result: HumanizedFile, parts: Sequence[Part], graph) -> tuple[li
                            np.where(shifts < low, "triangle-down", "circle"))
         dots.append(graph.Scattergl(
             x=[result.before.notes[i].start for i in part.indices], y=shown, mode="markers",
-            marker={"size": 5, "symbol": symbols}, name=names[id(part)],
+            marker={"size": 5, "symbol": symbols}, name=part_name(result, part),
             customdata=np.round(shifts, 1),
             hovertemplate="moved %{customdata} ms at %{x:.3f} s<extra></extra>"))
     return dots, (low, high)
