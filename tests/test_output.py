@@ -35,6 +35,17 @@ def test_a_channel_of_its_own_strength_blends_only_its_notes():
     assert out.tolist() == [74, 64, 69, 74]
 
 
+def test_an_accent_drawn_at_the_top_stays_there_and_a_loud_part_still_varies():
+    """Issue 34: an accent drawn at 127, well above its part's level, plays at 120 or more
+    whatever the deviation; a part drawn at 127 as a whole is still shaped below it."""
+    inputs = np.array([127.0, 127.0, 100.0, 127.0])
+    levels = np.array([100.0, 100.0, 100.0, 127.0])
+    out = output.velocities(inputs, levels, np.array([-30.0, 30.0, -30.0, -10.0]),
+                            np.full(4, 12.0), OutputSettings())
+    assert out[0] == 120 and out[1] > 120  # accents: floored, or as shaped above it
+    assert out[2] < 80 and out[3] < 115  # not accents: the deviation plays
+
+
 def test_in_the_middle_a_deviation_is_what_the_model_said():
     out = play(64, np.array([-3.0, 0.0, 2.0, 5.0]))
     assert out.tolist() == [61, 64, 66, 69]

@@ -97,9 +97,8 @@ def test_drawn_dynamics_keep_their_range_and_accents_at_127_stay_loud(bands):
         assert played.std() >= 0.8 * drawn.std(), part  # no halving
         assert np.corrcoef(drawn, played)[0, 1] > 0.7, part  # the drawing's shape kept
         accents = played[drawn == 127]
-        if len(accents):  # loud on the whole; a take varies each as a player does (a
-            # melody's spread is about 6: none more than two of them below the top)
-            assert accents.mean() >= 120 and accents.min() >= 127 - 2 * 6, part
+        if len(accents):  # every accent stays loud, however the take varies it
+            assert accents.min() >= 120 and accents.mean() >= 122, part
 
 
 def test_a_kit_on_channel_1_is_left_as_drawn_unless_asked_for_and_the_summary_says_how(
