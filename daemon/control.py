@@ -1,9 +1,10 @@
 """The ZeroMQ control channel: JSON requests from REQ clients (on a ROUTER socket), events
 and stats on a PUB.
 
-Binds to loopback only unless told otherwise: anyone who can reach the socket can play
-with the music. A non-loopback address needs --allow-remote and CURVE keys, so requests
-are encrypted and only known clients get in. No request can kill the daemon: oversized,
+Binds to loopback only unless told otherwise, and lets in only the user who started it:
+a client gives that user's token in ZeroMQ's handshake (PLAIN; see access.py). A
+non-loopback address needs --allow-remote and CURVE keys, so requests are encrypted and
+only known clients get in. No request can kill the daemon: oversized,
 malformed, unknown or ill-typed requests all get `{"ok": false, "error": "..."}`.
 """
 
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import zmq
 
+from humanizer.daemon import access
 from humanizer.errors import HumanizerError
 
 MAX_REQUEST = 64 * 1024  # bytes; larger requests get an error reply
@@ -117,7 +119,7 @@ def _curve_keys(folder: str | None) -> tuple[bytes, bytes, Path]:
 
 
 class ControlServer:
-    """REP + PUB sockets, used only from the thread that created them."""
+    """ROUTER + PUB sockets, used only from the thread that created them."""
 
     def __init__(self, address: str, events: str | None = None, allow_remote: bool = False,
                  curve_keys: str | None = None):
@@ -128,6 +130,7 @@ class ControlServer:
                                  "each its own (by default events use the next port)")
         self.context = zmq.Context()
         self._authenticator = None
+        self.token_file: Path | None = None
         try:
             remote = not (is_loopback(address) and is_loopback(self.events))
             if remote and not allow_remote:
@@ -138,9 +141,13 @@ class ControlServer:
             # peer sending raw bytes, and later requests waited for seconds
             # keys given are keys used, on loopback too: never silently ignored
             secure = remote or curve_keys is not None
+            # without CURVE keys: only clients giving this user's token (see access.py)
+            self.token = None if secure else access.new_token()
             self.reply = self._bind(zmq.ROUTER, address, secure, curve_keys, "--control")
             self.publish_socket = self._bind(zmq.PUB, self.events, secure, curve_keys,
                                              "--events")
+            if self.token is not None:  # once both are ours: a busy address keeps its file
+                self.token_file = access.write(address, self.token)
         except BaseException:
             self.close()
             raise
@@ -157,9 +164,13 @@ class ControlServer:
         socket.setsockopt(zmq.HANDSHAKE_IVL, HANDSHAKE_MS)
         if keys is not None:
             public, secret, clients = keys
-            self._allow_clients(clients)
+            self._authenticate().configure_curve(domain="*", location=str(clients))
             socket.curve_secretkey, socket.curve_publickey = secret, public
             socket.curve_server = True
+        else:
+            self._authenticate().configure_plain(domain="*",
+                                                 passwords={access.USER: self.token})
+            socket.plain_server = True
         try:
             socket.bind(address)
         except zmq.ZMQError as error:
@@ -172,13 +183,16 @@ class ControlServer:
             os.chmod(path, 0o600)  # only this user may play with the music
         return socket
 
-    def _allow_clients(self, folder: Path) -> None:
+    def _authenticate(self):
+        """The ZAP handler that checks every client's key or token in the handshake,
+        before any of its messages is read (started before the first bind: without
+        one, libzmq lets every client in)."""
         if self._authenticator is None:
             from zmq.auth.thread import ThreadAuthenticator
 
             self._authenticator = ThreadAuthenticator(self.context)
             self._authenticator.start()
-            self._authenticator.configure_curve(domain="*", location=str(folder))
+        return self._authenticator
 
     def serve(self, handle: Callable[[dict], dict], timeout: float) -> int:
         """Answer the requests arriving within `timeout` seconds - every one waiting, up to
@@ -221,6 +235,8 @@ class ControlServer:
                 path = socket_file(self.address if name == "reply" else self.events)
                 if path is not None:
                     Path(path).unlink(missing_ok=True)
+        if self.token_file is not None:
+            access.remove(self.token_file, self.token)
         if self._authenticator is not None:
             self._authenticator.stop()
         self.context.term()

@@ -12,6 +12,7 @@ import pytest
 from humanizer import values
 from humanizer.cli import parse
 from humanizer.commands.ctl import request_of
+from humanizer.daemon.client import secure
 from humanizer.daemon.control import (
     ControlServer,
     RequestError,
@@ -119,6 +120,7 @@ def test_control_server_answers_everything_and_survives(tmp_path):
     client = zmq.Context.instance().socket(zmq.REQ)
     client.setsockopt(zmq.RCVTIMEO, 3000)
     client.setsockopt(zmq.LINGER, 0)
+    secure(client, None, address)
     client.connect(address)
     try:
         for request in (b"\x00\x01", b"[[[[[[" * 5000, b'{"cmd": "boom"}', b"x" * 70000):
@@ -280,6 +282,7 @@ def test_an_oversized_request_is_cut_off_before_it_is_read():
     client.setsockopt(zmq.RCVTIMEO, 500)
     try:
         assert server.reply.getsockopt(zmq.MAXMSGSIZE) == 1024 * 1024
+        secure(client, None, address)  # the owner's: anyone else is refused before this
         client.connect(address)
         client.send(b"x" * (8 * 1024 * 1024))
         with pytest.raises(zmq.Again):
