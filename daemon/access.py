@@ -81,10 +81,10 @@ def _private_folder(path: Path) -> None:
         os.chmod(path, 0o700)
 
 
-def read(address: str) -> str:
+def read(address: str, env: Mapping[str, str] = os.environ) -> str:
     """The token this user has for the daemon at `address`; "" when there is none (the
     daemon will refuse, and ctl says whose daemon it must be)."""
-    path = token_file(address)
+    path = token_file(address, env)
     try:
         return path.read_text().strip()
     except FileNotFoundError:
@@ -92,6 +92,12 @@ def read(address: str) -> str:
     except OSError as error:
         raise HumanizerError(f"not your daemon: cannot read its control token {path} "
                              f"({error.strerror})") from None
+
+
+def password(address: str, env: Mapping[str, str] = os.environ) -> bytes:
+    """The PLAIN password to give the daemon at `address`: its token, or without one a
+    stand-in (libzmq takes no empty password) that it refuses."""
+    return (read(address, env) or "-").encode()
 
 
 def remove(path: Path, token: str) -> None:

@@ -27,8 +27,7 @@ def secure(socket: zmq.Socket, folder: str | None, address: str,
         if not is_loopback(address):
             raise HumanizerError(f"{address} is not on this machine: give --curve-keys DIR")
         socket.plain_username = access.USER.encode()
-        # without a token, one that is none (libzmq takes no empty password): refused
-        socket.plain_password = (access.read(control or address) or "-").encode()
+        socket.plain_password = access.password(control or address)
         return
     import zmq.auth
 

@@ -314,8 +314,9 @@ class Daemon:
         command = [sys.executable, "-m", "humanizer.cli", "serve", "--api", "jack",
                    "--control", self.control, *arguments]
         started = time.perf_counter()
+        self.env = {**os.environ, **(env or {})}
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        text=True, env={**os.environ, **(env or {})},
+                                        text=True, env=self.env,
                                         preexec_fn=lambda: _child_setup(open_files))
         self.banner = self.process.stdout.readline()  # blocks until ready or exited
         self.ready_s = round(time.perf_counter() - started, 3)
@@ -336,16 +337,18 @@ class Daemon:
             self.printed.append(line)
 
     def ask(self, request: dict | bytes, timeout: float = 5.0) -> dict:
-        """One request over ZeroMQ REQ, with this user's control token: a dict as JSON,
-        bytes as they are (for fuzzing)."""
+        """One request over ZeroMQ REQ, with the daemon's control token (looked up as the
+        daemon, started with its own environment, wrote it): a dict as JSON, bytes as
+        they are (for fuzzing)."""
         import zmq
 
-        from humanizer.daemon.client import secure
+        from humanizer.daemon import access
 
         client = zmq.Context.instance().socket(zmq.REQ)
         client.setsockopt(zmq.LINGER, 0)
         client.setsockopt(zmq.RCVTIMEO, int(timeout * 1000))
-        secure(client, None, self.control)
+        client.plain_username = access.USER.encode()
+        client.plain_password = access.password(self.control, self.env)
         client.connect(self.control)
         try:
             client.send(request if isinstance(request, bytes) else json.dumps(request).encode())
