@@ -20,10 +20,15 @@ from pathlib import Path
 import zmq
 
 from humanizer.daemon import access
+from humanizer.daemon.guard import Guard, connection_limit
 from humanizer.errors import HumanizerError
 
 MAX_REQUEST = 64 * 1024  # bytes; larger requests get an error reply
-MAX_MESSAGE = 1024 * 1024  # ZMQ_MAXMSGSIZE: larger ones cut the connection before parsing
+# ZMQ_MAXMSGSIZE: a larger frame cuts the connection before it is kept (at 1 MiB, one
+# request of 1024 such frames took the heap from 40 MB to 1 GB, four at once to 4.2 GB).
+# It caps each frame, not their number: guard.py bounds the total.
+MAX_MESSAGE = 2 * MAX_REQUEST
+WAITING = 4  # ZMQ_RCVHWM: whole requests a client may have waiting (a REQ has one)
 HANDSHAKE_MS = 2000  # a connection that does not speak ZeroMQ is dropped after this
 MAX_ANSWERS = 500  # requests answered in one turn of the daemon's main loop
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
@@ -131,6 +136,7 @@ class ControlServer:
         self.context = zmq.Context()
         self._authenticator = None
         self.token_file: Path | None = None
+        self.guard: Guard | None = None
         try:
             remote = not (is_loopback(address) and is_loopback(self.events))
             if remote and not allow_remote:
@@ -148,6 +154,7 @@ class ControlServer:
                                              "--events")
             if self.token is not None:  # once both are ours: a busy address keeps its file
                 self.token_file = access.write(address, self.token)
+            self.guard = Guard([self.reply, self.publish_socket], connection_limit())
         except BaseException:
             self.close()
             raise
@@ -161,6 +168,7 @@ class ControlServer:
         socket.setsockopt(zmq.IPV6, 1)
         # limits must be set before bind: libzmq ignores them for a listener bound earlier
         socket.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE)
+        socket.setsockopt(zmq.RCVHWM, WAITING)
         socket.setsockopt(zmq.HANDSHAKE_IVL, HANDSHAKE_MS)
         if keys is not None:
             public, secret, clients = keys
@@ -228,6 +236,8 @@ class ControlServer:
     def close(self) -> None:
         """Close the sockets and remove the socket files this server made (a file left
         behind would be taken for a busy or stale daemon's)."""
+        if self.guard is not None:
+            self.guard.stop()
         for name in ("reply", "publish_socket"):
             socket = getattr(self, name, None)
             if socket is not None:

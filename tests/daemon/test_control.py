@@ -14,6 +14,7 @@ from humanizer.cli import parse
 from humanizer.commands.ctl import request_of
 from humanizer.daemon.client import secure
 from humanizer.daemon.control import (
+    MAX_MESSAGE,
     ControlServer,
     RequestError,
     events_address,
@@ -268,7 +269,7 @@ def asks_in_time(address: str, seconds: float = 1.0) -> bool:
 
 
 def test_an_oversized_request_is_cut_off_before_it_is_read():
-    """1 MB is the most a request may be: libzmq drops the connection of a larger one
+    """128 KiB is the most a frame may be: libzmq drops the connection of a larger one
     before it is held in memory (the limit must be set before bind to count)."""
     import zmq
 
@@ -281,7 +282,7 @@ def test_an_oversized_request_is_cut_off_before_it_is_read():
     client.setsockopt(zmq.LINGER, 0)
     client.setsockopt(zmq.RCVTIMEO, 500)
     try:
-        assert server.reply.getsockopt(zmq.MAXMSGSIZE) == 1024 * 1024
+        assert server.reply.getsockopt(zmq.MAXMSGSIZE) == MAX_MESSAGE
         secure(client, None, address)  # the owner's: anyone else is refused before this
         client.connect(address)
         client.send(b"x" * (8 * 1024 * 1024))
