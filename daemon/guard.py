@@ -71,7 +71,9 @@ def heap_mb() -> float | None:
 class HeapWatch:
     """Has the heap grown by more than `allowance` MB over its level while no connection
     was open (or its lowest since)? The level is taken again whenever none is open, so
-    the daemon's own growth - a style loaded - never counts against the control."""
+    the daemon's own growth between requests never counts against the control. A style
+    loaded while its `ctl use` waits does count: the shipped ones add 1-4 MB; one adding
+    256 MB would still load, but its ctl would get no reply."""
 
     def __init__(self, allowance: float, measure=heap_mb):
         self.allowance = allowance
