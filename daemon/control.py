@@ -14,6 +14,7 @@ import json
 import os
 import re
 import socket as sockets
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -71,20 +72,31 @@ def socket_file(address: str) -> str | None:
 def claim_ipc_path(address: str, flag: str) -> None:
     """Make way for an ipc:// socket file: refuse when a daemon still answers on it (binding
     would silently take the path from it), remove it when it is left over from one that
-    died."""
+    died. Anything else at the path - a file given by mistake, another user's socket
+    this user may not remove - is left as it is, and said in one line."""
     path = socket_file(address)
-    if path is None or not os.path.exists(path):
+    if path is None or not os.path.lexists(path):
         return
+    if not stat.S_ISSOCK(os.lstat(path).st_mode):
+        raise HumanizerError(f"{path} is not a socket file: it is kept (choose {flag})")
     probe = sockets.socket(sockets.AF_UNIX, sockets.SOCK_STREAM)
     try:
         probe.connect(path)
     except OSError:
-        os.unlink(path)  # nobody listens: a stale file
+        _remove_stale(path, flag)  # nobody listens: a stale file
         return
     finally:
         probe.close()
     raise HumanizerError(f"{address} is busy: is another humanizer serve running? "
                          f"(choose {flag})")
+
+
+def _remove_stale(path: str, flag: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError as error:
+        raise HumanizerError(f"{path} is another daemon's or another user's and cannot "
+                             f"be removed ({error.strerror}): choose {flag}") from None
 
 
 def parse_request(frames: list[bytes]) -> dict:

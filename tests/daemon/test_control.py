@@ -354,3 +354,27 @@ def test_an_events_address_that_is_taken_names_the_events_flag():
                           events=f"tcp://127.0.0.1:{port + 1}")
     finally:
         first.close()
+
+
+def test_a_file_in_the_way_of_an_ipc_socket_is_kept_and_named(tmp_path, monkeypatch):
+    """Not a socket (a song given by mistake): left alone. Another user's stale socket,
+    which this user may not remove: one line, no traceback."""
+    import os
+    import socket
+
+    song = tmp_path / "song.mid"
+    song.write_bytes(b"MThd")
+    with pytest.raises(HumanizerError, match="not a socket"):
+        ControlServer(f"ipc://{song}")
+    assert song.read_bytes() == b"MThd"
+    stale = tmp_path / "theirs"
+    leftover = socket.socket(socket.AF_UNIX)
+    leftover.bind(str(stale))
+    leftover.close()
+
+    def refused(path):
+        raise PermissionError(1, "Operation not permitted", str(path))
+
+    monkeypatch.setattr(os, "unlink", refused)
+    with pytest.raises(HumanizerError, match="cannot be removed .*choose --control"):
+        ControlServer(f"ipc://{stale}")
