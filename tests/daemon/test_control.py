@@ -25,6 +25,12 @@ from humanizer.daemon.settings import Settings
 from humanizer.errors import HumanizerError
 
 
+@pytest.fixture(autouse=True)
+def tokens(tmp_path, monkeypatch):
+    """Control tokens in a folder of the test's own, never the user's real one."""
+    monkeypatch.setenv("HUMANIZER_CONTROL_DIR", str(tmp_path / "tokens"))
+
+
 def test_settings_validate_values():
     settings = Settings()
     assert settings.changed("strength", 0.25).strength == 0.25
