@@ -1,9 +1,10 @@
 """The ZeroMQ control channel: JSON requests from REQ clients (on a ROUTER socket), events
 and stats on a PUB.
 
-Binds to loopback only unless told otherwise: anyone who can reach the socket can play
-with the music. A non-loopback address needs --allow-remote and CURVE keys, so requests
-are encrypted and only known clients get in. No request can kill the daemon: oversized,
+Binds to loopback only unless told otherwise, and lets in only the user who started it:
+a client gives that user's token in ZeroMQ's handshake (PLAIN; see access.py). A
+non-loopback address needs --allow-remote and CURVE keys, so requests are encrypted and
+only known clients get in. No request can kill the daemon: oversized,
 malformed, unknown or ill-typed requests all get `{"ok": false, "error": "..."}`.
 """
 
@@ -13,15 +14,22 @@ import json
 import os
 import re
 import socket as sockets
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
 import zmq
 
+from humanizer.daemon import access
+from humanizer.daemon.guard import Guard, connection_limit
 from humanizer.errors import HumanizerError
 
 MAX_REQUEST = 64 * 1024  # bytes; larger requests get an error reply
-MAX_MESSAGE = 1024 * 1024  # ZMQ_MAXMSGSIZE: larger ones cut the connection before parsing
+# ZMQ_MAXMSGSIZE: a larger frame cuts the connection before it is kept (at 1 MiB, one
+# request of 1024 such frames took the heap from 40 MB to 1 GB, four at once to 4.2 GB).
+# It caps each frame, not their number: guard.py bounds the total.
+MAX_MESSAGE = 2 * MAX_REQUEST
+WAITING = 4  # ZMQ_RCVHWM: whole requests a client may have waiting (a REQ has one)
 HANDSHAKE_MS = 2000  # a connection that does not speak ZeroMQ is dropped after this
 MAX_ANSWERS = 500  # requests answered in one turn of the daemon's main loop
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
@@ -64,20 +72,31 @@ def socket_file(address: str) -> str | None:
 def claim_ipc_path(address: str, flag: str) -> None:
     """Make way for an ipc:// socket file: refuse when a daemon still answers on it (binding
     would silently take the path from it), remove it when it is left over from one that
-    died."""
+    died. Anything else at the path - a file given by mistake, another user's socket
+    this user may not remove - is left as it is, and said in one line."""
     path = socket_file(address)
-    if path is None or not os.path.exists(path):
+    if path is None or not os.path.lexists(path):
         return
+    if not stat.S_ISSOCK(os.lstat(path).st_mode):
+        raise HumanizerError(f"{path} is not a socket file: it is kept (choose {flag})")
     probe = sockets.socket(sockets.AF_UNIX, sockets.SOCK_STREAM)
     try:
         probe.connect(path)
     except OSError:
-        os.unlink(path)  # nobody listens: a stale file
+        _remove_stale(path, flag)  # nobody listens: a stale file
         return
     finally:
         probe.close()
     raise HumanizerError(f"{address} is busy: is another humanizer serve running? "
                          f"(choose {flag})")
+
+
+def _remove_stale(path: str, flag: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError as error:
+        raise HumanizerError(f"{path} is another daemon's or another user's and cannot "
+                             f"be removed ({error.strerror}): choose {flag}") from None
 
 
 def parse_request(frames: list[bytes]) -> dict:
@@ -117,7 +136,7 @@ def _curve_keys(folder: str | None) -> tuple[bytes, bytes, Path]:
 
 
 class ControlServer:
-    """REP + PUB sockets, used only from the thread that created them."""
+    """ROUTER + PUB sockets, used only from the thread that created them."""
 
     def __init__(self, address: str, events: str | None = None, allow_remote: bool = False,
                  curve_keys: str | None = None):
@@ -128,6 +147,8 @@ class ControlServer:
                                  "each its own (by default events use the next port)")
         self.context = zmq.Context()
         self._authenticator = None
+        self.token_file: Path | None = None
+        self.guard: Guard | None = None
         try:
             remote = not (is_loopback(address) and is_loopback(self.events))
             if remote and not allow_remote:
@@ -138,9 +159,14 @@ class ControlServer:
             # peer sending raw bytes, and later requests waited for seconds
             # keys given are keys used, on loopback too: never silently ignored
             secure = remote or curve_keys is not None
+            # without CURVE keys: only clients giving this user's token (see access.py)
+            self.token = None if secure else access.new_token()
             self.reply = self._bind(zmq.ROUTER, address, secure, curve_keys, "--control")
             self.publish_socket = self._bind(zmq.PUB, self.events, secure, curve_keys,
                                              "--events")
+            if self.token is not None:  # once both are ours: a busy address keeps its file
+                self.token_file = access.write(address, self.token)
+            self.guard = Guard([self.reply, self.publish_socket], connection_limit())
         except BaseException:
             self.close()
             raise
@@ -154,12 +180,17 @@ class ControlServer:
         socket.setsockopt(zmq.IPV6, 1)
         # limits must be set before bind: libzmq ignores them for a listener bound earlier
         socket.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE)
+        socket.setsockopt(zmq.RCVHWM, WAITING)
         socket.setsockopt(zmq.HANDSHAKE_IVL, HANDSHAKE_MS)
         if keys is not None:
             public, secret, clients = keys
-            self._allow_clients(clients)
+            self._authenticate().configure_curve(domain="*", location=str(clients))
             socket.curve_secretkey, socket.curve_publickey = secret, public
             socket.curve_server = True
+        else:
+            self._authenticate().configure_plain(domain="*",
+                                                 passwords={access.USER: self.token})
+            socket.plain_server = True
         try:
             socket.bind(address)
         except zmq.ZMQError as error:
@@ -172,13 +203,16 @@ class ControlServer:
             os.chmod(path, 0o600)  # only this user may play with the music
         return socket
 
-    def _allow_clients(self, folder: Path) -> None:
+    def _authenticate(self):
+        """The ZAP handler that checks every client's key or token in the handshake,
+        before any of its messages is read (started before the first bind: without
+        one, libzmq lets every client in)."""
         if self._authenticator is None:
             from zmq.auth.thread import ThreadAuthenticator
 
             self._authenticator = ThreadAuthenticator(self.context)
             self._authenticator.start()
-            self._authenticator.configure_curve(domain="*", location=str(folder))
+        return self._authenticator
 
     def serve(self, handle: Callable[[dict], dict], timeout: float) -> int:
         """Answer the requests arriving within `timeout` seconds - every one waiting, up to
@@ -214,6 +248,8 @@ class ControlServer:
     def close(self) -> None:
         """Close the sockets and remove the socket files this server made (a file left
         behind would be taken for a busy or stale daemon's)."""
+        if self.guard is not None:
+            self.guard.stop()
         for name in ("reply", "publish_socket"):
             socket = getattr(self, name, None)
             if socket is not None:
@@ -221,6 +257,8 @@ class ControlServer:
                 path = socket_file(self.address if name == "reply" else self.events)
                 if path is not None:
                     Path(path).unlink(missing_ok=True)
+        if self.token_file is not None:
+            access.remove(self.token_file, self.token)
         if self._authenticator is not None:
             self._authenticator.stop()
         self.context.term()

@@ -290,20 +290,34 @@ def free_port_pair() -> int:
     raise OSError("no free pair of TCP ports on 127.0.0.1")
 
 
+def _child_setup(open_files: int | None) -> None:
+    """In the daemon's process, before it runs: end with its parent, and (for a test)
+    open at most `open_files` files."""
+    die_with_parent()
+    if open_files is not None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
+
+
 class Daemon:
     """`python -m humanizer.cli serve --api jack --control tcp://127.0.0.1:PORT ARGS...` as
     a subprocess. The constructor returns once the daemon printed its banner (it does so
     when its ports are open); `ready_s` is the time from start to that banner."""
 
-    def __init__(self, *arguments: str, env: dict | None = None):
+    def __init__(self, *arguments: str, env: dict | None = None,
+                 open_files: int | None = None):
+        """`open_files`: the daemon's limit on open files, soft and hard (as a system with
+        a low hard limit gives it), for a test that runs it out of descriptors."""
         self.port = free_port_pair()
         self.control = f"tcp://127.0.0.1:{self.port}"
         command = [sys.executable, "-m", "humanizer.cli", "serve", "--api", "jack",
                    "--control", self.control, *arguments]
         started = time.perf_counter()
+        self.env = {**os.environ, **(env or {})}
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        text=True, env={**os.environ, **(env or {})},
-                                        preexec_fn=die_with_parent)
+                                        text=True, env=self.env,
+                                        preexec_fn=lambda: _child_setup(open_files))
         self.banner = self.process.stdout.readline()  # blocks until ready or exited
         self.ready_s = round(time.perf_counter() - started, 3)
         if "listening" not in self.banner:
@@ -323,12 +337,18 @@ class Daemon:
             self.printed.append(line)
 
     def ask(self, request: dict | bytes, timeout: float = 5.0) -> dict:
-        """One request over ZeroMQ REQ: a dict as JSON, bytes as they are (for fuzzing)."""
+        """One request over ZeroMQ REQ, with the daemon's control token (looked up as the
+        daemon, started with its own environment, wrote it): a dict as JSON, bytes as
+        they are (for fuzzing)."""
         import zmq
+
+        from humanizer.daemon import access
 
         client = zmq.Context.instance().socket(zmq.REQ)
         client.setsockopt(zmq.LINGER, 0)
         client.setsockopt(zmq.RCVTIMEO, int(timeout * 1000))
+        client.plain_username = access.USER.encode()
+        client.plain_password = access.password(self.control, self.env)
         client.connect(self.control)
         try:
             client.send(request if isinstance(request, bytes) else json.dumps(request).encode())

@@ -109,7 +109,8 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "stats" and args.watch:
         status = ask(args.control, {"cmd": "status"}, args.timeout, args.curve_keys)
         try:
-            for body in stats(status["events"], args.timeout, args.curve_keys):
+            for body in stats(status["events"], args.timeout, args.curve_keys,
+                              args.control):
                 print(time.strftime("%H:%M:%S"),
                       body if args.json else counters_line(json.loads(body)), flush=True)
         except KeyboardInterrupt:

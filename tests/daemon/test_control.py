@@ -12,7 +12,9 @@ import pytest
 from humanizer import values
 from humanizer.cli import parse
 from humanizer.commands.ctl import request_of
+from humanizer.daemon.client import secure
 from humanizer.daemon.control import (
+    MAX_MESSAGE,
     ControlServer,
     RequestError,
     events_address,
@@ -21,6 +23,12 @@ from humanizer.daemon.control import (
 )
 from humanizer.daemon.settings import Settings
 from humanizer.errors import HumanizerError
+
+
+@pytest.fixture(autouse=True)
+def tokens(tmp_path, monkeypatch):
+    """Control tokens in a folder of the test's own, never the user's real one."""
+    monkeypatch.setenv("HUMANIZER_CONTROL_DIR", str(tmp_path / "tokens"))
 
 
 def test_settings_validate_values():
@@ -119,6 +127,7 @@ def test_control_server_answers_everything_and_survives(tmp_path):
     client = zmq.Context.instance().socket(zmq.REQ)
     client.setsockopt(zmq.RCVTIMEO, 3000)
     client.setsockopt(zmq.LINGER, 0)
+    secure(client, None, address)
     client.connect(address)
     try:
         for request in (b"\x00\x01", b"[[[[[[" * 5000, b'{"cmd": "boom"}', b"x" * 70000):
@@ -266,7 +275,7 @@ def asks_in_time(address: str, seconds: float = 1.0) -> bool:
 
 
 def test_an_oversized_request_is_cut_off_before_it_is_read():
-    """1 MB is the most a request may be: libzmq drops the connection of a larger one
+    """128 KiB is the most a frame may be: libzmq drops the connection of a larger one
     before it is held in memory (the limit must be set before bind to count)."""
     import zmq
 
@@ -279,7 +288,8 @@ def test_an_oversized_request_is_cut_off_before_it_is_read():
     client.setsockopt(zmq.LINGER, 0)
     client.setsockopt(zmq.RCVTIMEO, 500)
     try:
-        assert server.reply.getsockopt(zmq.MAXMSGSIZE) == 1024 * 1024
+        assert server.reply.getsockopt(zmq.MAXMSGSIZE) == MAX_MESSAGE
+        secure(client, None, address)  # the owner's: anyone else is refused before this
         client.connect(address)
         client.send(b"x" * (8 * 1024 * 1024))
         with pytest.raises(zmq.Again):
@@ -350,3 +360,27 @@ def test_an_events_address_that_is_taken_names_the_events_flag():
                           events=f"tcp://127.0.0.1:{port + 1}")
     finally:
         first.close()
+
+
+def test_a_file_in_the_way_of_an_ipc_socket_is_kept_and_named(tmp_path, monkeypatch):
+    """Not a socket (a song given by mistake): left alone. Another user's stale socket,
+    which this user may not remove: one line, no traceback."""
+    import os
+    import socket
+
+    song = tmp_path / "song.mid"
+    song.write_bytes(b"MThd")
+    with pytest.raises(HumanizerError, match="not a socket"):
+        ControlServer(f"ipc://{song}")
+    assert song.read_bytes() == b"MThd"
+    stale = tmp_path / "theirs"
+    leftover = socket.socket(socket.AF_UNIX)
+    leftover.bind(str(stale))
+    leftover.close()
+
+    def refused(path):
+        raise PermissionError(1, "Operation not permitted", str(path))
+
+    monkeypatch.setattr(os, "unlink", refused)
+    with pytest.raises(HumanizerError, match="cannot be removed .*choose --control"):
+        ControlServer(f"ipc://{stale}")

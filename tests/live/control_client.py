@@ -27,14 +27,17 @@ def hostile_models(folder) -> list[tuple[str, bool]]:
 
 
 def attack(address: str) -> None:
-    """An oversized request (8 MB: the connection is cut before it is read) and a raw TCP
-    connection that speaks no ZeroMQ."""
+    """An oversized request (8 MB: the connection is cut before it is read), sent with the
+    owner's token, and a raw TCP connection that speaks no ZeroMQ."""
     import socket
 
     import zmq
 
+    from humanizer.daemon.client import secure
+
     client = zmq.Context.instance().socket(zmq.REQ)
     client.setsockopt(zmq.LINGER, 0)
+    secure(client, None, address)
     client.connect(address)
     client.send(b"{" * (8 * 1024 * 1024))
     client.close(0)
