@@ -238,6 +238,7 @@ def train_notes(config: NoteTrainConfig) -> dict:
     """Train, keep the best epoch in config.output, write the contract sidecar."""
     import keras
 
+    from humanizer.training import pipeline
     from humanizer.training.keras_model import build_note_model, note_loss
 
     keras.utils.set_random_seed(config.seed)
@@ -265,7 +266,7 @@ def train_notes(config: NoteTrainConfig) -> dict:
                   loss=note_loss)
 
     def score(model) -> dict:
-        predicted = model.predict(x_val, batch_size=64, verbose=0)
+        predicted = pipeline.predict(model, x_val, 64)
         metrics = metrics_of(predicted, y_val)
         metrics["live"] = metrics_of(predicted, y_live)
         # the best epoch is the one that plays best where the style is trained to

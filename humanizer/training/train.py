@@ -211,6 +211,7 @@ def train(config: TrainConfig) -> dict:
     """Train, checkpoint the best epoch to config.output, write the contract sidecar."""
     import keras
 
+    from humanizer.training import pipeline
     from humanizer.training.keras_model import build_model, masked_mse
 
     keras.utils.set_random_seed(config.seed)
@@ -231,8 +232,8 @@ def train(config: TrainConfig) -> dict:
 
     best, epochs = loop.fit(
         model, config, crops,
-        lambda model: scored(model.predict(validation[0], batch_size=8, verbose=0),
-                             validation, live, config),
+        lambda model: scored(pipeline.predict(model, validation[0], 8), validation, live,
+                             config),
         lambda metrics: described(metrics, config.timing),
         verbose=1 if sys.stdout.isatty() else 2)
     sidecar = {
