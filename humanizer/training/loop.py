@@ -5,8 +5,8 @@ Both model families hand it what differs - how a split is loaded, how an epoch's
 cut, and how an epoch is scored and described - so the loop itself (the learning rate's
 schedule, the weight average, the choice of the best epoch, when to stop) is written once.
 Keras is imported by the callers, never here: this module only drives a compiled model,
-and feeds it each epoch's crops through tf.data (humanizer.training.pipeline, imported
-when training starts).
+built under the strategy the callers chose (humanizer.training.devices), and feeds it each
+epoch's crops through tf.data (humanizer.training.pipeline, imported when training starts).
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ class LoopConfig:
     licence: str = ""
     description: str = ""
     sources: list[str] = field(default_factory=list)
+    devices: str = "auto"  # where it trains (humanizer.training.devices.choose_strategy)
 
 
 def load_split(roots: list[str], split: str, limit: int | None, load: Loader,
