@@ -266,3 +266,16 @@ SETTINGS = {
     "channel_strength": channel_strengths,
     "clock_thru": lambda value: switch("clock_thru", value),
 }
+
+
+def devices(text: str) -> str:
+    """`train --devices`: auto, cpu, or GPU numbers such as 1,0 (given back as "0,1");
+    humanizer.training.devices chooses the strategy for it."""
+    text = text.strip().lower()
+    if text in ("auto", "cpu"):
+        return text
+    numbers = [part.strip() for part in text.split(",")]
+    if not all(part.isdigit() for part in numbers):
+        raise HumanizerError(f"--devices must be auto, cpu or GPU numbers such as 0,1, "
+                             f"not {text!r}")
+    return ",".join(str(n) for n in sorted({int(part) for part in numbers}))

@@ -151,7 +151,12 @@ def _add_step_arguments(parser: argparse.ArgumentParser) -> None:
                         default=1, metavar="N",
                         help="random crops of each performance per epoch (default 1)")
     parser.add_argument("--batch-size", type=_integer("--batch-size", 1), default=32,
-                        help="crops per training step (default 32)")
+                        help="crops per training step on each device (default 32; a step "
+                             "on N GPUs takes N times as many)")
+    parser.add_argument("--devices", type=checked(values.devices), default="auto",
+                        metavar="auto|cpu|0,1",
+                        help="where training runs: auto (default: every GPU TensorFlow sees, "
+                             "mirrored, else the CPU), cpu, or the numbers of the GPUs")
     parser.add_argument("--learning-rate", type=_number("--learning-rate", 0.0, 1.0),
                         default=2e-3, help="Adam's learning rate (default 0.002)")
     parser.add_argument("--decay", choices=("none", "linear"), default="none",
@@ -210,7 +215,7 @@ def run(args: argparse.Namespace) -> int:
         crops_per_performance=args.crops_per_performance, batch_size=args.batch_size,
         learning_rate=args.learning_rate, decay=args.decay, seed=args.seed, limit=args.limit,
         transpose=3 if args.instrument == "piano" else 0, input=args.input, timing=args.timing,
-        drum_map=args.drum_map,
+        drum_map=args.drum_map, devices=args.devices,
         level_seconds=args.level, live_share=args.live_share,
         licence=args.licence, description=args.description,
     )
@@ -242,7 +247,7 @@ def run_notes(args: argparse.Namespace) -> int:
         live_share=args.live_share, consensus=args.consensus,
         phrase_share=args.phrase_share,
         phrase_full=args.phrase_depth == "full", without=tuple(dict.fromkeys(args.without)),
-        feel_only=list(args.feel_only), played_share=args.played_share,
+        feel_only=list(args.feel_only), played_share=args.played_share, devices=args.devices,
         licence=args.licence, description=args.description)
     result = train_notes(config)
     validation = result["metrics"]["validation"]

@@ -30,6 +30,19 @@ def build_model(units: int = 96, layers: int = 2, dropout: float = 0.1,
     return keras.Model(frames, [deviations, offsets], name="humanizer_style")
 
 
+def counted(mask: tf.Tensor) -> tf.Tensor:
+    """How many cells count in the whole step's batch (at least 1): the replicas' counts
+    summed (humanizer.training.devices). Each replica's loss is its own sum over that
+    count, so the replicas' losses - which Keras adds up, a loss that is already one
+    number being left unscaled - make the masked mean of the global batch, as one device
+    training on it would. On one replica the sum is its own count."""
+    count = tf.reduce_sum(tf.cast(mask, tf.float32))
+    replica = tf.distribute.get_replica_context()
+    if replica is not None:  # None: Keras building the model, outside a training step
+        count = replica.all_reduce(tf.distribute.ReduceOp.SUM, count)
+    return tf.maximum(count, 1.0)
+
+
 def masked_mse(targets: tf.Tensor, predictions: tf.Tensor) -> tf.Tensor:
     """Mean squared error over onset cells only.
 
@@ -39,8 +52,7 @@ def masked_mse(targets: tf.Tensor, predictions: tf.Tensor) -> tf.Tensor:
     mask = tf.math.logical_not(tf.math.is_nan(targets))
     safe_targets = tf.where(mask, targets, tf.zeros_like(targets))
     errors = tf.where(mask, tf.square(predictions - safe_targets), tf.zeros_like(targets))
-    count = tf.maximum(tf.reduce_sum(tf.cast(mask, tf.float32)), 1.0)
-    return tf.reduce_sum(errors) / count
+    return tf.reduce_sum(errors) / counted(mask)
 
 
 def build_note_model(inputs: int, units: int = 64, layers: int = 2, dropout: float = 0.1,
@@ -76,8 +88,8 @@ def note_loss(targets: tf.Tensor, predictions: tf.Tensor) -> tf.Tensor:
     error = tf.square(safe - tf.stop_gradient(deviation))
     log_spread = tf.clip_by_value(log_spread, -5.0, 3.0)
     likelihood = 0.5 * error * tf.exp(-2.0 * log_spread) + log_spread
-    count = tf.maximum(tf.reduce_sum(tf.cast(mask, tf.float32)), 1.0)
-    loss += 0.1 * tf.reduce_sum(tf.where(mask, likelihood, tf.zeros_like(likelihood))) / count
+    loss += (0.1 * tf.reduce_sum(tf.where(mask, likelihood, tf.zeros_like(likelihood)))
+             / counted(mask))
     for column in range(2, predictions.shape[-1]):
         loss += FEEL_WEIGHT * masked_mse(targets[..., column - 1], predictions[..., column])
     return loss

@@ -4,7 +4,9 @@ stop on patience or on the time budget, and write the contract sidecar beside th
 Both model families hand it what differs - how a split is loaded, how an epoch's crops are
 cut, and how an epoch is scored and described - so the loop itself (the learning rate's
 schedule, the weight average, the choice of the best epoch, when to stop) is written once.
-Keras is imported by the callers, never here: this module only drives a compiled model.
+Keras is imported by the callers, never here: this module only drives a compiled model,
+built under the strategy the callers chose (humanizer.training.devices), and feeds it each
+epoch's crops through tf.data (humanizer.training.pipeline, imported when training starts).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ class LoopConfig:
     output: str
     name: str = "style"
     instrument: str = "piano"
-    batch_size: int = 32
+    batch_size: int = 32  # per replica: a step takes this times the replicas
     units: int = 64
     layers: int = 2
     dropout: float = 0.1
@@ -60,6 +62,7 @@ class LoopConfig:
     licence: str = ""
     description: str = ""
     sources: list[str] = field(default_factory=list)
+    devices: str = "auto"  # where it trains (humanizer.training.devices.choose_strategy)
 
 
 def load_split(roots: list[str], split: str, limit: int | None, load: Loader,
@@ -112,12 +115,15 @@ def fit(model: Any, config: LoopConfig, crops: Callable[[], tuple[Any, Any]],
         score: Callable[[Any], dict], describe: Callable[[dict], str],
         average: float = 0.0, verbose: int = 2) -> tuple[dict, int]:
     """Train `model` one epoch at a time on `crops()` (inputs, targets: fresh crops each
-    epoch) until `config.epochs`, the patience or the time budget runs out; the epoch
+    epoch, fed through tf.data in global batches of config.batch_size per replica)
+    until `config.epochs`, the patience or the time budget runs out; the epoch
     `score(model)` rates best (its metrics' "score", lower is better) is saved to
     config.output. With `average`, the weights validated and saved are the running
     average (average_weights) while training goes on from its own. Each epoch prints
     one line, its metrics after the loss, val MAE and spread and then `describe(metrics)`.
     Returns the best epoch's metrics and how many epochs ran."""
+    from humanizer.training import pipeline
+
     output = Path(config.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     best: dict = {"score": np.inf}
@@ -128,8 +134,9 @@ def fit(model: Any, config: LoopConfig, crops: Callable[[], tuple[Any, Any]],
                                 (time.monotonic() - began) / 60, config.minutes)
         model.optimizer.learning_rate.assign(rate)
         x, y = crops()
-        history = model.fit(x, y, batch_size=config.batch_size, epochs=1, shuffle=True,
-                            verbose=verbose)
+        data = pipeline.training_data(x, y, config.batch_size, pipeline.replicas(model),
+                                      pipeline.epoch_seed(config.seed, epoch))
+        history = model.fit(data, epochs=1, shuffle=False, verbose=verbose)  # shuffled: data
         trained = model.get_weights()
         if average:
             averaged = average_weights(averaged, trained, average)

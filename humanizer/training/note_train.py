@@ -238,10 +238,12 @@ def train_notes(config: NoteTrainConfig) -> dict:
     """Train, keep the best epoch in config.output, write the contract sidecar."""
     import keras
 
+    from humanizer.training import devices, pipeline
     from humanizer.training.keras_model import build_note_model, note_loss
 
     keras.utils.set_random_seed(config.seed)
     rng = np.random.default_rng(config.seed)
+    strategy = devices.choose_strategy(config.devices)
     train_set = load_split(config.data, "train", config.limit, config.level_seconds,
                            config.feel_only)
     validation_set = load_split(config.data, "validation", config.limit,
@@ -250,6 +252,7 @@ def train_notes(config: NoteTrainConfig) -> dict:
         raise HumanizerError("no DAW-case performances found in " + ", ".join(config.data))
     print(f"training on {len(train_set)} performances, validating on {len(validation_set)}",
           flush=True)
+    print(f"training on {devices.describe(strategy, config.batch_size)}", flush=True)
     consensus = piece_consensus(train_set) if config.consensus else None
     if consensus is not None:
         print(f"consensus targets for {sum(c is not None for c in consensus)} of "
@@ -259,13 +262,13 @@ def train_notes(config: NoteTrainConfig) -> dict:
     timing = any(p.offsets is not None for p in train_set)
     lengths = any(p.lengths is not None for p in train_set)
     heads = 4 if lengths else 3 if timing else 2
-    model = build_note_model(notefeatures.INPUTS, config.units, config.layers, config.dropout,
-                             heads)
-    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=1.0),
-                  loss=note_loss)
+    model = devices.compiled(
+        strategy, lambda: build_note_model(notefeatures.INPUTS, config.units, config.layers,
+                                           config.dropout, heads),
+        note_loss, config.learning_rate)
 
     def score(model) -> dict:
-        predicted = model.predict(x_val, batch_size=64, verbose=0)
+        predicted = pipeline.predict(model, x_val, 64)
         metrics = metrics_of(predicted, y_val)
         metrics["live"] = metrics_of(predicted, y_live)
         # the best epoch is the one that plays best where the style is trained to
@@ -297,7 +300,8 @@ def train_notes(config: NoteTrainConfig) -> dict:
         "lookahead_seconds": config.lookahead_seconds,
         "train_mean": float(np.nanmean(np.concatenate([p.velocities for p in train_set]))),
         "metrics": {"validation": best, "epochs": epochs},
-        "training": {k: v for k, v in asdict(config).items() if k not in ("data", "output")},
+        "training": {**{k: v for k, v in asdict(config).items() if k not in ("data", "output")},
+                     "replicas": strategy.num_replicas_in_sync},
     }
     return loop.write_sidecar(config, sidecar)
 

@@ -211,19 +211,22 @@ def train(config: TrainConfig) -> dict:
     """Train, checkpoint the best epoch to config.output, write the contract sidecar."""
     import keras
 
+    from humanizer.training import devices, pipeline
     from humanizer.training.keras_model import build_model, masked_mse
 
     keras.utils.set_random_seed(config.seed)
     rng = np.random.default_rng(config.seed)
+    strategy = devices.choose_strategy(config.devices)
     train_set, validation_set = sets_of(config)
     print(f"training on {len(train_set)} performances, validating on {len(validation_set)}",
           flush=True)
+    print(f"training on {devices.describe(strategy, config.batch_size)}", flush=True)
     validation = validation_crops(validation_set, config)
     live = stack([live_only(one, config.fps, config.lookahead_seconds)
                   for one in zip(*validation)])
-    model = build_model(config.units, config.layers, config.dropout, config.timing)
-    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=1.0),
-                  loss=[masked_mse, masked_mse] if config.timing else masked_mse)
+    model = devices.compiled(
+        strategy, lambda: build_model(config.units, config.layers, config.dropout, config.timing),
+        [masked_mse, masked_mse] if config.timing else masked_mse, config.learning_rate)
 
     def crops() -> tuple[np.ndarray, np.ndarray | list[np.ndarray]]:
         x, y, offsets = random_crops(train_set, config, rng)
@@ -231,8 +234,8 @@ def train(config: TrainConfig) -> dict:
 
     best, epochs = loop.fit(
         model, config, crops,
-        lambda model: scored(model.predict(validation[0], batch_size=8, verbose=0),
-                             validation, live, config),
+        lambda model: scored(pipeline.predict(model, validation[0], 8), validation, live,
+                             config),
         lambda metrics: described(metrics, config.timing),
         verbose=1 if sys.stdout.isatty() else 2)
     sidecar = {
@@ -248,6 +251,7 @@ def train(config: TrainConfig) -> dict:
         "lookahead_seconds": config.lookahead_seconds,
         "train_mean": float(np.mean(np.concatenate([p.velocities for p in train_set]))),
         "metrics": {"validation": best, "epochs": epochs},
-        "training": {k: v for k, v in asdict(config).items() if k not in ("data", "output")},
+        "training": {**{k: v for k, v in asdict(config).items() if k not in ("data", "output")},
+                     "replicas": strategy.num_replicas_in_sync},
     }
     return loop.write_sidecar(config, sidecar)

@@ -47,8 +47,23 @@ def test_augmentation_transposes_and_stretches_within_the_keyboard():
 
 
 @pytest.mark.train
-def test_train_command_on_a_folder_of_performances(tmp_path, capsys):
-    pytest.importorskip("tensorflow")
+def test_train_command_on_a_folder_of_performances(tmp_path, capsys, monkeypatch):
+    """Through the strategy (the CPU's, one replica, on a machine without a GPU) and the
+    tf.data pipeline, to a model the export turns into a style that plays."""
+    tf = pytest.importorskip("tensorflow")
+    pytest.importorskip("tf2onnx")
+    from humanizer.engine import Engine
+    from humanizer.notes import Note
+    from humanizer.training import pipeline
+
+    fed = []  # (crops, batch per replica, replicas) of each epoch given to tf.data
+    training_data = pipeline.training_data
+
+    def recorded(inputs, targets, per_replica, replicas, seed):
+        fed.append((len(inputs), per_replica, replicas))
+        return training_data(inputs, targets, per_replica, replicas, seed)
+
+    monkeypatch.setattr(pipeline, "training_data", recorded)
     folder = tmp_path / "mine"
     folder.mkdir()
     for path in performances(ASAP, "train")[:6]:
@@ -63,6 +78,15 @@ def test_train_command_on_a_folder_of_performances(tmp_path, capsys):
     assert sidecar["name"] == "mine" and 1 <= sidecar["metrics"]["epochs"] <= 2
     printed = capsys.readouterr()
     assert "saved" in printed.out and "damaged.mid" in printed.err
+    if not tf.config.list_physical_devices("GPU"):
+        assert "training on 1 replica (CPU), batch 32\n" in printed.out
+        assert sidecar["training"]["replicas"] == 1 and sidecar["training"]["devices"] == "auto"
+        assert len(fed) == sidecar["metrics"]["epochs"] and fed[0][1:] == (32, 1)
+    assert main(["export", str(output), "-o", str(tmp_path / "mine.onnx")]) == 0
+    assert "parity" in capsys.readouterr().out
+    notes = [Note(60 + i % 12, 80, i * 0.25, i * 0.25 + 0.2) for i in range(24)]
+    played = Engine(tmp_path / "mine.onnx").predict(notes).deviations
+    assert len(played) == 24 and np.isfinite(played).all()
 
 
 def test_train_refuses_a_missing_folder(tmp_path, capsys):
