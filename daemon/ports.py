@@ -73,7 +73,7 @@ class Ports:
             port.delete()
 
 
-def _find(port: rtmidi.MidiIn | rtmidi.MidiOut, wanted: str, direction: str) -> int:
+def find_port(port: rtmidi.MidiIn | rtmidi.MidiOut, wanted: str, direction: str) -> int:
     """The index of the one existing port whose name contains `wanted` (any case)."""
     names = port.get_ports()
     matches = [i for i, name in enumerate(names) if wanted.lower() in name.lower()]
@@ -90,7 +90,7 @@ def _open(port: rtmidi.MidiIn | rtmidi.MidiOut, api: int, client: str, existing:
           direction: str) -> str:
     """Open a virtual port, or connect to an existing one; returns the name to print."""
     if existing is not None:
-        index = _find(port, existing, direction)
+        index = find_port(port, existing, direction)
         name = port.get_ports()[index]
         port.open_port(index, client.split("-")[-1])
         return f"{client} <-> {name}"

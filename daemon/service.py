@@ -111,9 +111,9 @@ class Service:
             f"({api_name(self.ports.api)}); latency {latency}: set the DAW track's delay to "
             f"-{latency}; control {self.control.address}, events {self.control.events}")
         settings = self.scheduler.settings
-        grid = f"without it a {settings.bpm:g} bpm grid from the first note" \
-            if settings.bpm else "without it the meter is unknown"
-        say(f"meter {signatures_text(settings.meter)} from the DAW's MIDI clock on "
+        grid = f"until then a {settings.bpm:g} bpm grid from the first note" \
+            if settings.bpm else "until then the meter is unknown"
+        say(f"meter {signatures_text(settings.meter)} once the DAW sends MIDI clock to "
             f"{self.ports.input_name} ({grid})")
         if settings.bypass:
             say("bypass is on: velocities pass through unchanged (ctl bypass off)")

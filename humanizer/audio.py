@@ -63,8 +63,8 @@ class Change:
     def line(self) -> str:
         if self.before is None or self.after is None:
             return f"{self.name}: silent"
-        return (f"{self.name}: {signed(self.after - self.before)} dB "
-                f"({self.before:.1f} -> {self.after:.1f} LUFS)")
+        before, after = round(self.before, 1), round(self.after, 1)  # as printed
+        return f"{self.name}: {signed(after - before)} dB ({before:.1f} -> {after:.1f} LUFS)"
 
 
 def before_path(path: Path) -> Path:

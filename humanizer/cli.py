@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("run the real-time humanizer between MIDI ports", "humanizer.commands.serve"),
     "humanize": ("humanize a MIDI file or a folder of them", "humanizer.commands.humanize"),
     "ctl": ("control a running daemon", "humanizer.commands.ctl"),
+    "play": ("play a MIDI file into the daemon's input (or any MIDI port), as a DAW would",
+             "humanizer.commands.play"),
     "demo": ("humanize the bundled example parts with the default styles",
              "humanizer.commands.demo"),
     "models": ("list the installed styles, or show one", "humanizer.commands.models"),

@@ -16,6 +16,7 @@ Plotly draws it (the plot extra): the page holds plotly.js itself, so it opens o
 from __future__ import annotations
 
 from collections.abc import Sequence
+from html import escape
 
 import numpy as np
 
@@ -30,6 +31,8 @@ LANE_PIXELS = 16  # per pitch row, within a lane's bounds below
 LANE_MIN, LANE_MAX = 140, 420
 TIMING_PIXELS = 160
 DIFFERENCE_RANGE = 24  # velocity steps at the ends of the difference colours
+# softer blue, an unchanged note grey (white vanished on the white page), louder red
+DIFFERENCE_COLOURS = [[0.0, "#2166ac"], [0.5, "#c8c8c8"], [1.0, "#b2182b"]]
 
 
 def plotly():  # noqa: ANN201 - plotly.graph_objects, loaded only when a page is asked for
@@ -97,7 +100,8 @@ def note_bars(result: HumanizedFile, part: Part, graph, rows: np.ndarray,
               "difference": (start + shifts, length + changes, after - before)}
     bars = []
     for view, (begins, lengths, colour) in placed.items():
-        scale = ({"colorscale": "RdBu", "cmin": -DIFFERENCE_RANGE, "cmax": DIFFERENCE_RANGE}
+        scale = ({"colorscale": DIFFERENCE_COLOURS, "cmin": -DIFFERENCE_RANGE,
+                  "cmax": DIFFERENCE_RANGE}
                  if view == "difference" else {"colorscale": "Viridis", "cmin": 0,
                                                "cmax": 127})
         scale |= {"showscale": scale_shown, "colorbar": {
@@ -178,8 +182,10 @@ def figure(result: HumanizedFile, bars: list[float], title: str):  # noqa: ANN20
     every = max(1, len(bars) // 32)
     for annotation in fig.layout.annotations:
         annotation.update(x=0, xanchor="left", font={"size": 12})
-    fig.update_xaxes(  # a numbered line every few bars, a faint one at every bar
+    fig.update_xaxes(  # a numbered line every few bars, a faint one at every bar; the
+        # numbers under every lane, not only the last (a song's page is tall)
         tickvals=bars[::every], ticktext=[str(n + 1) for n in range(0, len(bars), every)],
+        showticklabels=True, tickfont={"size": 9, "color": "#777"},
         showgrid=True, gridcolor="rgba(0,0,0,0.22)",
         minor={"tickvals": bars, "showgrid": True, "gridcolor": "rgba(0,0,0,0.07)"})
     fig.update_xaxes(title_text="bar (lines at every bar, from the file's tempo and meter)",
@@ -198,4 +204,4 @@ def html(result: HumanizedFile, bars: list[float], title: str) -> bytes:
     page = figure(result, bars, title).to_html(
         include_plotlyjs=True, full_html=True, div_id="humanized",
         config={"scrollZoom": True, "displaylogo": False})
-    return page.encode()
+    return page.replace("<head>", f"<head><title>{escape(title)}</title>", 1).encode()

@@ -111,14 +111,15 @@ def _write(data: bytes, path: Path) -> None:
                              ) from None
 
 
-def humanized(result, path: Path) -> None:
+def humanized(result, path: Path, title: str | None = None) -> None:
     """A humanized file's picture: the interactive piano roll for an .html page, else the
-    velocity lanes (`velocity_lanes`)."""
+    velocity lanes (`velocity_lanes`). `title`: the song's name (default: the picture's)."""
     if path.suffix.lower() == ".html":
         from humanizer import page
 
         until = max((n.end for n in result.before.notes), default=1.0)
-        _write(page.html(result, bar_lines(result.before.midi, until), path.stem), path)
+        _write(page.html(result, bar_lines(result.before.midi, until), title or path.stem),
+               path)
     else:
         velocity_lanes(result, path)
 

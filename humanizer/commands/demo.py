@@ -47,7 +47,7 @@ def draw(result, page: Path) -> None:
         print("(pip install 'midi-humanizer[plot]', or '.[plot]' in a clone, and the demo also "
               "draws the band as a page)")
         return
-    plot.humanized(result, page)
+    plot.humanized(result, page, "band.mid, humanized")
     print(f"drew {page}: open it in a browser to see every part before and after")
 
 

@@ -259,8 +259,9 @@ def run(args: argparse.Namespace) -> int:
         result = humanizer.file(work[0][0], work[0][1])
         tell(result, humanizer, work[0][1], printing)
         if args.plot is not None:
-            plot.humanized(result, args.plot)
-            print(f"drew {args.plot}")
+            plot.humanized(result, args.plot, f"{work[0][0].name}, humanized")
+            print(f"drew {args.plot}" + (": open it in a browser" if args.plot.suffix.lower()
+                                         == ".html" else ""))
         if synth is not None:
             changes = audio.hear(result, work[0][1], args.audio, synth)
             print(f"rendered {args.audio} (humanized) and {audio.before_path(args.audio)} "

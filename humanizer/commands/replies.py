@@ -49,6 +49,7 @@ def settings_line(settings: dict) -> str:
             + ")" if own else ""),
         f"variation {_number(settings.get('variation'))} (seed {settings.get('seed')})",
         f"timing {_number(settings.get('timing'))}",
+        f"articulation {_number(settings.get('articulation'))}",
         f"feel {_number(settings.get('feel_ms'))}ms",
         f"latency {_number(settings.get('latency_ms'))}ms",
         f"velocities {settings.get('velocity_min')}-{settings.get('velocity_max')}",
