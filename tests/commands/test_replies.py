@@ -30,7 +30,8 @@ def test_status_reads_as_labelled_lines():
         "humanizer-in:in -> humanizer-out:out (jack, pid 42, up 5 min 12 s)",
         "styles:    drums on 10, 11; piano on the others",
         "settings:  strength 0.5, variation 0 (seed 7), timing 1, articulation 0.5, feel -8ms, "
-        "latency 500ms, velocities 20-110, meter 6/8, bpm off, clock_thru on, bypass off, skip_channels 4,5",
+        "latency 500ms, velocities 20-110, meter 6/8, bpm off, clock_thru on, bypass off, "
+        "skip_channels 4,5",
         "set by:    latency, timing from a flag; strength from ctl; seed from the config file",
         "transport: clock (locked), 120 bpm, 6/8, at 3.2.00, "
         "last notes at 3.1.00 3.1.00 3.1.50 3.2.00, 2 clocks missed",
