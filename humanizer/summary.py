@@ -77,8 +77,11 @@ def where(result: HumanizedFile, part: Part) -> str:
             f"channel {part.channel + 1}")
 
 
-def summary(result: HumanizedFile, written: Path, strength: float = 1.0) -> None:
-    """A short before/after report, part by part, so a user sees what changed."""
+def summary(result: HumanizedFile, written: Path, strength: float = 1.0,
+            channel_strengths: tuple[tuple[int, float], ...] = ()) -> None:
+    """A short before/after report, part by part, so a user sees what changed (a part's
+    strength is its channel's own where it has one)."""
+    own = dict(channel_strengths)
     notes = result.before.notes
     if not notes:
         print(f"wrote {written}: no notes to humanize")
@@ -109,7 +112,7 @@ def summary(result: HumanizedFile, written: Path, strength: float = 1.0) -> None
             side = "down from the top" if moved < 0 else "up from the bottom"
             print(f"    level moved {side} of the range by {abs(moved):.0f}, to leave its "
                   "accents room")
-        why = why_flat(before, after, part, strength)
+        why = why_flat(before, after, part, own.get(part.channel, strength))
         if why:
             print(f"    {why}")
         moved = np.array([result.shifts[i] for i in part.indices
@@ -150,5 +153,5 @@ def tell(result: HumanizedFile, humanizer: Humanizer, written: Path,
     asks: what `humanize` prints for a file, and a folder's workers for each of theirs."""
     if printing.quiet:
         return
-    summary(result, written, printing.strength)
+    summary(result, written, printing.strength, humanizer.settings.channel_strengths)
     notices(result, humanizer, printing.timing, printing.articulation)

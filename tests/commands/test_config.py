@@ -83,8 +83,10 @@ def test_a_channel_strength_from_the_config_or_a_flag_humanizes_that_part_less(t
         return {ch: [n.velocity for n in read(path).notes if n.channel == ch] for ch in (0, 1)}
 
     path = write(tmp_path, "[channel_strength]\n2 = 0\n")
-    code, _, err = run(capsys, "humanize", band, "-o", tmp_path / "a.mid", "--config", path)
+    code, printed, err = run(capsys, "humanize", band, "-o", tmp_path / "a.mid", "--config",
+                             path)
     assert code == 0, err
+    assert "nearly flat: at strength 0 the style's shape is scaled down" in printed
     played = by_channel(tmp_path / "a.mid")
     assert played[1] == [n.velocity for n in drawn if n.channel == 1]
     assert played[0] != [n.velocity for n in drawn if n.channel == 0]
