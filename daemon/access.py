@@ -51,21 +51,34 @@ def new_token() -> str:
 
 
 def write(address: str, token: str) -> Path:
-    """Write the token where this user's clients look, readable by this user only (a
-    new file moved into place: a reader never sees half of one)."""
+    """Write the token where this user's clients look, readable by this user only."""
     path = token_file(address)
     try:
-        _private_folder(path.parent)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}")
-        temporary.unlink(missing_ok=True)
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            file.write(token)
-        os.replace(temporary, path)
+        write_private(path, token)
     except OSError as error:
         raise HumanizerError(f"cannot write the control token {path}: {error.strerror} "
                              f"(set {FOLDER_VARIABLE} to a folder of yours)") from None
     return path
+
+
+def write_private(path: Path, text: str) -> None:
+    """A secret file only this user may read, in a folder only theirs (a new file moved
+    into place: a reader never sees half of one, nor a moment of a looser mode)."""
+    _private_folder(path.parent)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    temporary.unlink(missing_ok=True)
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(text)
+    os.replace(temporary, path)
+
+
+def is_private(path: Path) -> bool:
+    """Whether a file is this user's and no one else may read it."""
+    if os.name != "posix":
+        return True
+    status = path.stat()
+    return status.st_uid == os.geteuid() and not status.st_mode & 0o077
 
 
 def _private_folder(path: Path) -> None:

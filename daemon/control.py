@@ -99,6 +99,17 @@ def _remove_stale(path: str, flag: str) -> None:
                              f"be removed ({error.strerror}): choose {flag}") from None
 
 
+def answer(handle: Callable[[dict], dict], frames: list[bytes]) -> dict:
+    """A request's reply: the handler's, or its refusal in one line - the same for a
+    client of the control socket and for the live panel."""
+    try:
+        return handle(parse_request(frames))
+    except (RequestError, HumanizerError) as error:
+        return {"ok": False, "error": str(error)}
+    except Exception as error:  # a bug must not take the music down with it
+        return {"ok": False, "error": f"internal error: {type(error).__name__}: {error}"}
+
+
 def parse_request(frames: list[bytes]) -> dict:
     """A request as a dict with a string `cmd`, or RequestError saying what is wrong."""
     if len(frames) != 1:
@@ -230,13 +241,7 @@ class ControlServer:
             if len(frames) < 3 or frames[1] != b"":  # not a REQ client's: nobody to answer
                 continue
             peer, frames = frames[0], frames[2:]
-            try:
-                reply = handle(parse_request(frames))
-            except (RequestError, HumanizerError) as error:
-                reply = {"ok": False, "error": str(error)}
-            except Exception as error:  # a bug must not take the music down with it
-                reply = {"ok": False, "error": f"internal error: {type(error).__name__}: "
-                                               f"{error}"}
+            reply = answer(handle, frames)
             self.reply.send_multipart([peer, b"", json.dumps(reply).encode()])
             answered += 1
         return answered

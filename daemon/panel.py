@@ -1,9 +1,9 @@
 """The live panel (`serve --panel`): a page on this machine that shows each channel's
 velocities coming in and going out as they play, and changes the settings.
 
-The panel is a thin bridge: every change is a control request sent over the daemon's own
-control socket, so it gets the same checks and replies as `ctl` and is answered on the
-daemon's main loop, never beside it. It listens on loopback only, and only a page that
+The panel is a thin bridge: every change is a control request answered on the daemon's
+main loop by the handler `ctl`'s requests go to, with the same checks and replies, never
+beside it. It listens on loopback only, and only a page that
 knows the panel's secret may use it: the secret is in the address printed at start (after
 the `#`, so it never travels in a request line or a log) and in a file only the user can
 read, kept between starts so a bookmark still works. Another user on the machine has
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import secrets
 import threading
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from humanizer.daemon import access
 from humanizer.errors import HumanizerError
 
 DEFAULT_PORT = 7417
@@ -31,6 +33,7 @@ HOST = "127.0.0.1"
 HEADER = "X-Humanizer-Panel"  # carries the secret on every API request
 CHANGES = ("set", "use", "bypass", "panic")  # what the page may ask besides looking
 MAX_BODY = 64 * 1024
+ANSWER_SECONDS = 2.0  # how long a panel request waits for the daemon's main loop
 
 
 def secret_file() -> Path:
@@ -40,32 +43,61 @@ def secret_file() -> Path:
 
 
 def secret() -> str:
-    """The panel's secret: the one kept from before, else a new one written owner-only."""
+    """The panel's secret: the one kept from before where it is still this user's alone,
+    else a new one written owner-only."""
     path = secret_file()
     try:
         kept = path.read_text().strip()
-        if len(kept) >= 22 and path.stat().st_mode & 0o077 == 0:
+        if len(kept) >= 22 and access.is_private(path):
             return kept
     except OSError:
         pass
     made = secrets.token_urlsafe(24)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            file.write(made + "\n")
-        os.chmod(path, 0o600)
-    except OSError:
+        access.write_private(path, made + "\n")
+    except (OSError, HumanizerError):
         pass  # not kept: this start's address still works
     return made
 
 
-class Panel:
-    """The panel's web server on a thread of its own; `ask` sends a control request to the
-    daemon and returns its reply (a HumanizerError when it does not answer)."""
+class Inbox:
+    """The panel's requests, answered on the daemon's main loop - where `ctl`'s are - with
+    the same handler, checks and replies, whatever keys or token the control socket asks
+    of a client. The web server's threads wait here for their reply."""
 
-    def __init__(self, ask: Callable[[dict], dict], port: int = DEFAULT_PORT):
-        self.ask = ask
+    def __init__(self, timeout: float = ANSWER_SECONDS):
+        self.timeout = timeout
+        self._waiting: queue.Queue[tuple[dict, list, threading.Event]] = queue.Queue()
+
+    def ask(self, request: dict) -> dict:
+        """From a web server thread: the daemon's reply, or a HumanizerError when its main
+        loop did not answer in time."""
+        reply: list[dict] = []
+        done = threading.Event()
+        self._waiting.put((request, reply, done))
+        if not done.wait(self.timeout):
+            raise HumanizerError(f"the daemon did not answer within {self.timeout:g} s")
+        return reply[0]
+
+    def answer_all(self, answer: Callable[[dict], dict]) -> int:
+        """On the main loop: every request waiting, answered by `answer`; how many."""
+        answered = 0
+        while True:
+            try:
+                request, reply, done = self._waiting.get_nowait()
+            except queue.Empty:
+                return answered
+            reply.append(answer(request))
+            done.set()
+            answered += 1
+
+
+class Panel:
+    """The panel's web server on a thread of its own; its requests wait in `inbox` for
+    the daemon's main loop to answer them."""
+
+    def __init__(self, port: int = DEFAULT_PORT):
+        self.inbox = Inbox()
         self.secret = secret()
         try:
             self.server = ThreadingHTTPServer((HOST, port), partial(Handler, self))
@@ -115,7 +147,7 @@ class Panel:
 
     def _asked(self, request: dict) -> tuple[int, dict]:
         try:
-            return 200, self.ask(request)
+            return 200, self.inbox.ask(request)
         except HumanizerError as error:
             return 503, {"ok": False, "error": str(error)}
 
@@ -145,7 +177,10 @@ class Handler(BaseHTTPRequestHandler):
         if not secrets.compare_digest(self.headers.get(HEADER, ""), self.panel.secret):
             return self._reply(403, {"ok": False, "error": "open the panel from the address "
                                      "`humanizer serve --panel` printed"})
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            return self._reply(400, {"ok": False, "error": "a length is a number"})
         if length > MAX_BODY:
             return self._reply(413, {"ok": False, "error": "request too large"})
         body = self.rfile.read(length) if length > 0 else b""

@@ -29,10 +29,12 @@ QUEUE_SIZE = 1 << 16  # messages rtmidi may hold between two polls (bursts of th
 POLL_SECONDS = 0.001  # the input's poll while messages come
 # after IDLE_AFTER seconds without one, the poll backs off: an idle daemon woke a thousand
 # times a second (4 % of a core). The first message after a pause is then seen up to
-# IDLE_POLL_SECONDS late, but its arrival time is not (ArrivalClock: rtmidi's own deltas)
+# IDLE_POLL_SECONDS late, but its arrival time is not (ArrivalClock: rtmidi's own deltas,
+# the drift allowed for a pause capped at CREEP_SECONDS' worth, 1 ms)
 IDLE_POLL_SECONDS = 0.01
 IDLE_AFTER = 1.0
 DRIFT = 1e-3  # seconds per second the MIDI system's clock may run slower than ours
+CREEP_SECONDS = 1.0  # at most this much of a gap between messages counts for the drift
 
 
 def api_name(api: int) -> str:
@@ -155,7 +157,9 @@ class ArrivalClock:
             self._midi_time = 0.0
         else:
             self._midi_time += max(delta, 0.0)
-            self._offset += DRIFT * max(seen - self._last_seen, 0.0)
+            # the creep of one gap is capped: after a pause the first message may be seen
+            # an idle poll late, and a creep of DRIFT x 30 s let that lateness through
+            self._offset += DRIFT * min(max(seen - self._last_seen, 0.0), CREEP_SECONDS)
         self._last_seen = seen
         self._offset = min(self._offset, seen - self._midi_time)
         return self._midi_time + self._offset

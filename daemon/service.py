@@ -8,6 +8,7 @@ loaded, then the ports open - so a musician never sees ports that do not work.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -17,8 +18,7 @@ from dataclasses import dataclass, field
 
 from humanizer import models, values
 from humanizer.daemon import jackserver
-from humanizer.daemon.client import ask
-from humanizer.daemon.control import ControlServer, RequestError
+from humanizer.daemon.control import ControlServer, RequestError, answer
 from humanizer.daemon.panel import Panel
 from humanizer.daemon.ports import Ports, Reader, api_name, choose_api, open_ports
 from humanizer.daemon.say import say
@@ -37,7 +37,6 @@ STATS_SECONDS = 1.0  # how often stats are published
 STOP_SIGNALS = tuple(getattr(signal, name) for name in
                      ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2")
                      if hasattr(signal, name))
-PANEL_TIMEOUT = 2.0  # seconds the panel waits for the daemon's answer
 POLL_SECONDS = 0.05  # the main loop's control poll (also how fast signals are noticed)
 TRAINING_MODULES = ("tensorflow", "keras", "tf2onnx", "onnx")
 
@@ -95,7 +94,7 @@ class Service:
                                        options.settings)
             self.reader = Reader(self.ports.midi_in, self.scheduler.receive)
             if options.panel is not None:
-                self.panel = Panel(self.ask_myself, options.panel)
+                self.panel = Panel(options.panel)
         except BaseException:
             self._close()
             raise
@@ -138,6 +137,9 @@ class Service:
                     "longest: their note-offs were lost")
                 self.control.publish("stale", {"released": released})
             self.control.serve(self.handle, POLL_SECONDS)
+            if self.panel is not None:
+                self.panel.inbox.answer_all(
+                    lambda request: answer(self.handle, [json.dumps(request).encode()]))
             if time.monotonic() >= next_stats:
                 self.control.publish("stats", self.stats())
                 next_stats = time.monotonic() + STATS_SECONDS
@@ -226,11 +228,6 @@ class Service:
         if self.panel is not None:
             self.panel.close()
         self.control.close()
-
-    def ask_myself(self, request: dict) -> dict:
-        """A control request from the live panel, sent over the control socket like ctl's:
-        the same checks and replies, answered on the main loop."""
-        return ask(self.control.address, request, PANEL_TIMEOUT, self.options.curve_keys)
 
     # -- control requests -------------------------------------------------------------------
     def handle(self, request: dict) -> dict:

@@ -38,8 +38,8 @@ class Tape:
 
     def after(self, number: int) -> list[TapedNote]:
         """The notes held that are numbered above `number`, oldest first."""
-        with self._lock:
-            if self.count <= number:
-                return []
-            held = list(self._notes)
-        return held[max(0, len(held) - (self.count - number)):]
+        with self._lock:  # the count and the notes as one: a note recorded between them
+            count, held = self.count, list(self._notes)  # was skipped for good
+        if count <= number:
+            return []
+        return held[max(0, len(held) - (count - number)):]

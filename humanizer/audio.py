@@ -72,14 +72,17 @@ def before_path(path: Path) -> Path:
     return path.with_name(f"{path.stem}.before.wav")
 
 
-def check_target(path: Path, taken: Sequence[Path] = ()) -> None:
+def check_target(path: Path, taken: Sequence[Path] = (), force: bool = False) -> None:
     """Refuse, before any work, audio that could not be written: not a .wav, a folder, in
-    a folder that cannot take a file, or one of the MIDI files (`taken`)."""
+    a folder that cannot take a file, one of the MIDI files (`taken`), or a file already
+    there (unless `force`, as every output)."""
     if path.suffix.lower() != ".wav":
         raise HumanizerError(f"{path}: the audio is a .wav file")
     for wav in (path, before_path(path)):
         if wav.is_dir():
             raise HumanizerError(f"{wav}: is a folder; give the audio file's name")
+        if wav.exists() and not force:
+            raise HumanizerError(f"{wav}: already exists (use --force to overwrite)")
         if wav.resolve() in {p.resolve() for p in taken}:
             raise HumanizerError(f"{wav}: would overwrite a MIDI file")
     try:

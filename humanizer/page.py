@@ -159,6 +159,8 @@ def figure(result: HumanizedFile, bars: list[float], title: str):  # noqa: ANN20
     """The whole page's figure: a lane per part, the timing lane, bar lines, buttons."""
     graph, make_subplots = plotly()
     parts = sorted(result.parts, key=lambda p: (p.channel == 9, p.track, p.channel))
+    if not parts:  # a file of no notes (or only skipped channels): a page that says so
+        return graph.Figure(layout={"title": {"text": f"{escape(title)}: no notes to draw"}})
     lanes = [(part, *rows_of(result, part)) for part in parts]
     dots, (low, high) = timing_dots(result, parts, graph)
     heights = [min(LANE_MAX, max(LANE_MIN, LANE_PIXELS * (int(np.ptp(rows)) + 2)))

@@ -37,15 +37,18 @@ def pyplot():  # noqa: ANN201 - matplotlib.pyplot, loaded only when asked for
     return plt
 
 
-def check_target(path: Path) -> None:
+def check_target(path: Path, force: bool = False) -> None:
     """Refuse, before any work, a picture that could not be written: not a .png or
     .html, or a folder that cannot take a file (a MIDI file written and then a failed
-    picture left a half-done run with exit 1)."""
+    picture left a half-done run with exit 1), or a file already there (unless `force`,
+    as every output)."""
     if path.suffix.lower() not in KINDS:
         raise HumanizerError(f"{path}: a picture is a .png or an .html file")
     folder = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
         raise HumanizerError(f"{path}: is a folder; give the picture's file name")
+    if path.exists() and not force:
+        raise HumanizerError(f"{path}: already exists (use --force to overwrite)")
     try:
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".humanizer-plot-"):
             pass
@@ -178,7 +181,10 @@ def velocity_lanes(result, path: Path) -> None:
     for axis in axes[:, 0]:
         for bar in bars:
             axis.axvline(bar, color="0.9", linewidth=0.6, zorder=0)
-    axes[0, 0].legend(fontsize=7, loc="upper right")
+    if parts:
+        axes[0, 0].legend(fontsize=7, loc="upper right")
+    else:
+        axes[0, 0].set_title("no notes to draw", fontsize=9, loc="left")
     axes[-1, 0].set_xlabel("seconds (bar lines from the file's tempo and meter)")
     _save(figure, path)
     plt.close(figure)

@@ -223,7 +223,7 @@ def run(args: argparse.Namespace) -> int:
     if args.plot is not None:
         from humanizer import plot
 
-        plot.check_target(args.plot)
+        plot.check_target(args.plot, args.force)
         if source.is_dir():
             raise HumanizerError("--plot draws one file: give a file, not a folder")
         plot.check_extra(args.plot)  # the extra is missing: say so before any work
@@ -233,7 +233,7 @@ def run(args: argparse.Namespace) -> int:
 
         if source.is_dir():
             raise HumanizerError("--audio renders one file: give a file, not a folder")
-        audio.check_target(args.audio, [source, target])
+        audio.check_target(args.audio, [source, target], args.force)
         synth = audio.find(args.soundfont)  # no FluidSynth or soundfont: said before any work
     elif args.soundfont is not None:
         raise HumanizerError("--soundfont is for --audio: add --audio OUT.wav")

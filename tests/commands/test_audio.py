@@ -157,3 +157,11 @@ def test_the_soundfont_comes_from_the_flag_then_the_environment(tmp_path, monkey
     with pytest.raises(HumanizerError, match="none.sf2: cannot read the soundfont"):
         audio.find()
     assert audio.find(synth.soundfont) == synth
+
+
+def test_an_existing_sound_is_replaced_only_with_force(tmp_path, capsys):
+    (tmp_path / "take.before.wav").write_text("mine")
+    code, _, err = run(capsys, "humanize", BAND, "-o", tmp_path / "o.mid", "--audio",
+                       tmp_path / "take.wav")
+    assert code == 2 and "take.before.wav: already exists (use --force to overwrite)" in err
+    assert not (tmp_path / "o.mid").exists() and not (tmp_path / "take.wav").exists()

@@ -54,3 +54,27 @@ def test_eval_draws_each_file(tmp_path, capsys):
                        tmp_path / "pictures")
     assert code == 0, err
     assert (tmp_path / "pictures" / "midi_score.png").read_bytes().startswith(PNG)
+
+
+@pytest.mark.parametrize("picture", ["e.png", "e.html"])
+def test_a_file_with_no_notes_draws_a_picture_that_says_so(tmp_path, capsys, picture):
+    import mido
+
+    empty = mido.MidiFile()
+    empty.tracks.append(mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=500_000)]))
+    empty.save(tmp_path / "empty.mid")
+    code, printed, err = run(capsys, "humanize", tmp_path / "empty.mid", "-o",
+                             tmp_path / "e.mid", "--plot", tmp_path / picture)
+    assert code == 0 and err == "" and "no notes to humanize" in printed
+    assert (tmp_path / picture).stat().st_size > 1000
+
+
+def test_an_existing_picture_is_replaced_only_with_force(tmp_path, capsys):
+    (tmp_path / "p.html").write_text("mine")
+    code, _, err = run(capsys, "humanize", BAND, "-o", tmp_path / "o.mid", "--plot",
+                       tmp_path / "p.html")
+    assert code == 2 and "p.html: already exists (use --force to overwrite)" in err
+    assert (tmp_path / "p.html").read_text() == "mine" and not (tmp_path / "o.mid").exists()
+    code, _, _ = run(capsys, "humanize", BAND, "-o", tmp_path / "o.mid", "--plot",
+                     tmp_path / "p.html", "--force")
+    assert code == 0 and (tmp_path / "p.html").read_text() != "mine"

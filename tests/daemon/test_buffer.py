@@ -114,6 +114,19 @@ def test_arrival_clock_takes_out_the_poll_delay():
     assert all(e >= t - 1e-9 for e, t in zip(estimates, true_times))
 
 
+@pytest.mark.parametrize("pause", [3.0, 30.0, 300.0])
+def test_the_first_note_after_a_pause_is_not_taken_for_the_idle_polls_lateness(pause):
+    """The input's poll backs off to 10 ms while idle: the note after a pause is seen up
+    to 10 ms late; its arrival time stays within a millisecond of the truth (the drift
+    allowed over the pause let 9 ms through after 30 s)."""
+    clock = ArrivalClock()
+    for i in range(20):  # playing: seen within 0.1 ms
+        clock.arrival(0.05 if i else 0.0, 100.0 + i * 0.05 + 0.0001)
+    true = 100.0 + 19 * 0.05 + pause
+    estimate = clock.arrival(pause, true + 0.009)  # seen an idle poll late
+    assert true - 1e-9 <= estimate <= true + 0.0012
+
+
 
 def placed(buffer: LookaheadBuffer, shifts: dict[int, float], velocity: int = 70) -> None:
     """Predict every note-on waiting: velocity, and the shift given for its pitch."""

@@ -21,3 +21,24 @@ def test_a_slow_reader_loses_only_the_oldest():
     assert [n.number for n in tape.after(0)] == [7, 8, 9, 10]
     assert [n.number for n in tape.after(8)] == [9, 10]
     assert tape.after(10) == [] and tape.after(99) == []
+
+
+def test_a_reader_beside_a_recording_thread_gets_every_note_once_in_order():
+    import threading
+
+    tape = Tape(size=100_000)
+    total = 50_000
+
+    def record():
+        for i in range(total):
+            tape.record(float(i), 0, 60, i % 128)
+
+    recorder = threading.Thread(target=record)
+    recorder.start()
+    seen, last = [], 0
+    while recorder.is_alive() or last < total:
+        for note in tape.after(last):
+            seen.append(note.number)
+            last = note.number
+    recorder.join()
+    assert seen == list(range(1, total + 1))
