@@ -121,8 +121,9 @@ class Watched:
 
 
 class Guard:
-    """Keeps the connections of `sockets` bounded and their memory in check, from a
-    thread; `stop()` before the sockets are closed."""
+    """Keeps the connections of `watched` bounded and their memory in check, from a
+    thread; the first socket is the one requests come to. `stop()` before the sockets
+    are closed."""
 
     def __init__(self, watched: Sequence[zmq.Socket], max_connections: int,
                  memory_mb: float = CONTROL_MEMORY_MB, measure=heap_mb):
@@ -165,7 +166,11 @@ class Guard:
                     self._bound(watched)
                 if time.monotonic() >= next_look:
                     next_look = time.monotonic() + LOOK_SECONDS
-                    if self.heap.grown(idle=self.connections() == 0):
+                    # the heap's level is taken again whenever no request can be on its
+                    # way (the first socket watched takes them): a `stats --watch`
+                    # subscriber held open for hours must not make the daemon's own
+                    # growth look like a request's
+                    if self.heap.grown(idle=not self._watched[0].open):
                         self._cut_everyone()
         finally:
             for watched in self._watched:

@@ -327,11 +327,11 @@ class Scheduler:
     def _place(self, job: Job, prediction: Prediction, settings: Settings) -> None:
         """A job's prediction through the one perform step into the buffer."""
         due = [job.notes[i] for i in job.indices]
+        channels = np.array([note.channel for note in due])  # a part live is its channel
         performed = perform(prediction, np.array([event.note.velocity for event in job.events]),
-                            np.array([note.start for note in due]),
-                            np.array([note.channel for note in due]), settings.output(),
-                            self.takes, job.engine.contract.timing, None,
-                            job.engine.contract.variation_own_share,
+                            np.array([note.start for note in due]), channels,
+                            settings.output(), self.takes, job.engine.contract.timing,
+                            channels, job.engine.contract.variation_own_share,
                             job.engine.contract.lengths)
         with self._state:
             placed = 0  # (a note that left late meanwhile is not predicted as well)

@@ -293,11 +293,7 @@ class Service:
         if not isinstance(key, str):
             raise RequestError("'set' needs a string 'key' and a 'value'")
         if channel is not None:
-            if key != "strength":
-                raise RequestError(f"'{key}' is one for every channel: only strength is set "
-                                   "per channel")
-            own = self.scheduler.settings.with_channel_strength(values.channel(channel), value)
-            key, value = "channel_strength", list(own.channel_strength)
+            return self.set_channel(key, value, channel)
         if key == "role":
             return self.set_role(value)
         if key == "timing" and values.amount("timing", value) > 0:
@@ -313,6 +309,17 @@ class Service:
         settings = self.scheduler.update(key, value)
         self.options.sources[key] = "ctl"
         self.control.publish("set", {"key": key, "value": value})
+        return {"settings": settings.as_dict()}
+
+    def set_channel(self, key: str, value: object, channel: object) -> dict:
+        """One channel's own strength (`none`: the strength of the rest again)."""
+        if key != "strength":
+            raise RequestError(f"'{key}' is one for every channel: only strength is set "
+                               "per channel")
+        own = self.scheduler.settings.with_channel_strength(values.channel(channel), value)
+        settings = self.scheduler.update("channel_strength", list(own.channel_strength))
+        self.options.sources["channel_strength"] = "ctl"
+        self.control.publish("set", {"key": key, "value": value, "channel": channel})
         return {"settings": settings.as_dict()}
 
     def set_role(self, value: object) -> dict:

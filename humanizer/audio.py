@@ -15,6 +15,7 @@ tempo map) before and after, and the change is said in dB.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
@@ -28,8 +29,9 @@ from pathlib import Path
 import mido
 import numpy as np
 
+from humanizer import midichunks
 from humanizer.errors import HumanizerError
-from humanizer.notes import file_mode
+from humanizer.notes import file_mode, read
 from humanizer.offline import HumanizedFile
 from humanizer.summary import signed, where
 
@@ -125,7 +127,9 @@ def render(synth: Synth, midi: mido.MidiFile, path: Path) -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="humanizer-audio-") as scratch:
             source = Path(scratch) / "take.mid"
-            midi.save(source)
+            buffer = io.BytesIO()
+            midi.save(file=buffer)  # split sysex back as the file held it, in both takes
+            source.write_bytes(midichunks.meta_as_packets(buffer.getvalue()))
             done = subprocess.run([synth.program, *OPTIONS, "-F", temporary,
                                    str(synth.soundfont.resolve()), str(source)],
                                   capture_output=True, text=True, errors="replace")
@@ -256,7 +260,7 @@ def hear(result: HumanizedFile, written: Path, target: Path, synth: Synth) -> li
     """Render the file as drawn to OUT.before.wav and as humanized (`written`) to
     `target`, and each part alone both ways: the loudness change of every part, then of
     the whole mix."""
-    before, after = result.before.midi, mido.MidiFile(written)
+    before, after = result.before.midi, read(written).midi  # both read the one way
     parts = sorted(result.parts, key=lambda p: (p.track, p.channel))
     notes = result.before.notes
     whole = len(parts) == 1 and len(parts[0].indices) == len(notes)  # the part is the mix

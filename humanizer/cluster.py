@@ -18,10 +18,12 @@ scheduler's memory at once.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import os
 import pickle
+import shutil
 import socket
 import subprocess
 import sys
@@ -62,14 +64,19 @@ def style_files(options: dict) -> dict[str, bytes]:
             if style and (style.endswith(".onnx") or os.sep in style)}
 
 
+_styles_folder: list[Path] = []  # this worker process's own, made the first time
+
+
 def on_worker(options: dict, files: dict[str, bytes]) -> tuple[dict, dict[str, str]]:
-    """The options with each style file replaced by its copy in this worker's temporary
-    folder (written once per content), and each copy's path -> the path the user gave."""
-    folder = Path(tempfile.gettempdir()) / "humanizer-cluster-styles"
-    folder.mkdir(exist_ok=True)
+    """The options with each style file replaced by its copy in this worker process's own
+    private folder (a shared one in /tmp could hold anybody's file under a style's name),
+    and each copy's path -> the path the user gave."""
+    if not _styles_folder:
+        _styles_folder.append(Path(tempfile.mkdtemp(prefix="humanizer-cluster-styles-")))
+        atexit.register(shutil.rmtree, _styles_folder[0], True)
     local = {}
     for original, data in files.items():
-        path = folder / f"{hashlib.sha256(data).hexdigest()[:20]}.onnx"
+        path = _styles_folder[0] / f"{hashlib.sha256(data).hexdigest()[:20]}.onnx"
         if not path.exists():
             write_bytes_atomic(data, path)
         local[original] = str(path)

@@ -44,11 +44,17 @@ def plotly():  # noqa: ANN201 - plotly.graph_objects, loaded only when a page is
     return graph, make_subplots
 
 
+def is_kit(part: Part) -> bool:
+    """Channel 10, or a kit heard on another channel (its role): a row per piece."""
+    return part.channel == 9 or (part.role is not None and part.role.name == "drums")
+
+
 def part_name(result: HumanizedFile, part: Part) -> str:
-    """What a musician calls the part: its track's name and its instrument."""
+    """What a musician calls the part: its track's name and its instrument (escaped: the
+    page's titles read markup, and a track's name is anybody's text)."""
     program, name = instrument_of(result.before.midi, part.track, part.channel)
-    instrument = "drum kit" if part.channel == 9 else gm.program_name(program)
-    return " - ".join([w for w in (name, instrument) if w] or [f"track {part.track}"])
+    instrument = "drum kit" if is_kit(part) else gm.program_name(program)
+    return escape(" - ".join([w for w in (name, instrument) if w] or [f"track {part.track}"]))
 
 
 def lane_title(result: HumanizedFile, part: Part) -> str:
@@ -66,7 +72,7 @@ def rows_of(result: HumanizedFile, part: Part) -> tuple[np.ndarray, list[int], l
     """Each note's row in its lane, and the rows' tick positions and labels: pitches for a
     melodic part (a label per octave), one row per piece for a kit."""
     pitches = np.array([result.before.notes[i].pitch for i in part.indices])
-    if part.channel == 9:
+    if is_kit(part):
         pieces = sorted(set(pitches.tolist()))
         return (np.searchsorted(pieces, pitches), list(range(len(pieces))),
                 [gm.drum_name(key) for key in pieces])
@@ -88,7 +94,7 @@ def note_bars(result: HumanizedFile, part: Part, graph, rows: np.ndarray,
     length = np.array([n.end - n.start for n in notes])
     before = np.array([n.velocity for n in notes])
     after = np.array([result.velocities[i] for i in part.indices])
-    names = ([gm.drum_name(n.pitch) for n in notes] if part.channel == 9
+    names = ([gm.drum_name(n.pitch) for n in notes] if is_kit(part)
              else [gm.pitch_name(n.pitch) for n in notes])
     hover = np.column_stack([names, before, after, np.round(1000 * shifts, 1),
                              np.round(1000 * length), np.round(1000 * (length + changes))])
@@ -158,7 +164,7 @@ def view_buttons(traces: list) -> dict:
 def figure(result: HumanizedFile, bars: list[float], title: str):  # noqa: ANN201
     """The whole page's figure: a lane per part, the timing lane, bar lines, buttons."""
     graph, make_subplots = plotly()
-    parts = sorted(result.parts, key=lambda p: (p.channel == 9, p.track, p.channel))
+    parts = sorted(result.parts, key=lambda p: (is_kit(p), p.track, p.channel))
     if not parts:  # a file of no notes (or only skipped channels): a page that says so
         return graph.Figure(layout={"title": {"text": f"{escape(title)}: no notes to draw"}})
     lanes = [(part, *rows_of(result, part)) for part in parts]

@@ -78,7 +78,8 @@ def perform(prediction: Prediction, velocities: np.ndarray, starts: np.ndarray,
     streams of `takes` (with the settings' variation) each note's `streams` names - its
     MIDI channel, offline as live, so a take offline is the take the daemon plays (default:
     its part; `own_share`: the style's share of each note's own noise in it), at its
-    channel's strength (the stream is the channel; live, the part is) - and moved
+    channel's strength (without streams, the channels are not known: the one strength)
+    - and moved
     where the style has a timing head (`timing`) and timing is on, and lengthened or
     shortened where it has a length head (`lengths`) and articulation is on."""
     starts = np.asarray(starts, dtype=np.float64)
@@ -89,7 +90,7 @@ def perform(prediction: Prediction, velocities: np.ndarray, starts: np.ndarray,
                                 else np.asarray(streams, dtype=np.int64), own_share)
     broken = ~(np.isfinite(prediction.levels) & np.isfinite(prediction.deviations)
                & np.isfinite(prediction.offsets))
-    channels = owners if streams is None else np.asarray(streams, dtype=np.int64)
+    channels = None if streams is None else np.asarray(streams, dtype=np.int64)
     played = output.velocities(np.asarray(velocities, dtype=np.float64), prediction.levels,
                                prediction.deviations, prediction.spreads, settings,
                                prediction.variations, noise, channels)

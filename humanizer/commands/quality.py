@@ -48,7 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from humanizer.training.quality import document
 
-    if not args.data.is_dir():
+    if not args.data.is_dir() and not args.arrangements_only:  # (generated files only)
         raise HumanizerError(f"{args.data}: no such data folder")
     if args.arrangements_only:
         from humanizer.training.feel_quality import replace_section

@@ -78,3 +78,24 @@ def test_an_existing_picture_is_replaced_only_with_force(tmp_path, capsys):
     code, _, _ = run(capsys, "humanize", BAND, "-o", tmp_path / "o.mid", "--plot",
                      tmp_path / "p.html", "--force")
     assert code == 0 and (tmp_path / "p.html").read_text() != "mine"
+
+
+def test_a_kit_off_channel_10_gets_a_row_per_piece_and_names_are_not_markup(tmp_path):
+    pytest.importorskip("plotly")
+    import mido
+
+    from humanizer import page
+    from humanizer.examples.band import write_bands
+    from humanizer.offline import Humanizer
+    from humanizer.output import OutputSettings
+
+    bands = write_bands(tmp_path / "bands")
+    kit_on_1 = next(path for path in bands if path.name == "kit-on-1.mid")
+    result = Humanizer(None, OutputSettings()).file(kit_on_1, tmp_path / "out.mid")
+    kit = next(part for part in result.parts if part.channel == 0)
+    assert page.is_kit(kit) and page.part_name(result, kit).endswith("drum kit")
+    _, _, labels = page.rows_of(result, kit)
+    assert "Bass Drum" in labels and "Snare" in labels
+    result.before.midi.tracks[kit.track].insert(0, mido.MetaMessage("track_name",
+                                                                    name="<b>Kick</b>"))
+    assert page.part_name(result, kit).startswith("&lt;b&gt;Kick")
