@@ -274,3 +274,11 @@ def hear(result: HumanizedFile, written: Path, target: Path, synth: Synth) -> li
              for part in parts]  # `track 2, channel 3 (bass)`
     return [Change(name, found[2 + 2 * n], found[3 + 2 * n]) for n, name in enumerate(names)
             ] + [Change("the whole mix", found[0], found[1])]
+
+
+def report(target: Path, changes: Sequence[Change]) -> str:
+    """What was rendered and each part's loudness change, as `humanize` and the demo say
+    it."""
+    lines = [f"rendered {target} (humanized) and {before_path(target)} (as drawn): listen "
+             "to one against the other; loudness, each part alone (BS.1770):"]
+    return "\n".join(lines + [f"  {change.line()}" for change in changes])

@@ -14,6 +14,7 @@ import io
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import mido
 import numpy as np
@@ -21,6 +22,9 @@ import numpy as np
 from humanizer.errors import HumanizerError
 from humanizer.musical import place_means
 from humanizer.notes import TempoMap, write_bytes_atomic
+
+if TYPE_CHECKING:  # (offline loads the styles' runtime: not needed to draw)
+    from humanizer.offline import HumanizedFile
 
 KINDS = (".png", ".html")
 
@@ -114,7 +118,7 @@ def _write(data: bytes, path: Path) -> None:
                              ) from None
 
 
-def humanized(result, path: Path, title: str | None = None) -> None:
+def humanized(result: HumanizedFile, path: Path, title: str | None = None) -> None:
     """A humanized file's picture: the interactive piano roll for an .html page, else the
     velocity lanes (`velocity_lanes`). `title`: the song's name (default: the picture's)."""
     if path.suffix.lower() == ".html":
@@ -127,7 +131,7 @@ def humanized(result, path: Path, title: str | None = None) -> None:
         velocity_lanes(result, path)
 
 
-def velocity_lanes(result, path: Path) -> None:
+def velocity_lanes(result: HumanizedFile, path: Path) -> None:
     """Per part, the velocity of every note before (grey) and after (colour) on one time
     axis with the bar lines, and, for parts that moved, each note's shift in ms, and for
     parts whose lengths changed, each note's played / drawn length."""

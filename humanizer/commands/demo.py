@@ -12,7 +12,7 @@ from pathlib import Path
 
 from humanizer import values
 from humanizer.errors import HumanizerError
-from humanizer.offline import Humanizer
+from humanizer.offline import HumanizedFile, Humanizer
 from humanizer.output import OutputSettings
 from humanizer.summary import summary
 
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def draw(result, page: Path) -> None:
+def draw(result: HumanizedFile, page: Path) -> None:
     """The band as a page, where the plot extra is there to draw it."""
     from humanizer import plot
 
@@ -51,7 +51,7 @@ def draw(result, page: Path) -> None:
     print(f"drew {page}: open it in a browser to see every part before and after")
 
 
-def listen(result, written: Path) -> None:
+def listen(result: HumanizedFile, written: Path) -> None:
     """The band before and after as sound, where FluidSynth and a soundfont are there."""
     from humanizer import audio
 
@@ -61,8 +61,4 @@ def listen(result, written: Path) -> None:
         print(f"({audio.INSTALL} and the demo also renders the band before and after as WAV)")
         return
     sound = written.with_suffix(".wav")
-    changes = audio.hear(result, written, sound, synth)
-    print(f"rendered {sound} (humanized) and {audio.before_path(sound)} (as drawn): "
-          "listen to one against the other; loudness, each part alone (BS.1770):")
-    for change in changes:
-        print(f"  {change.line()}")
+    print(audio.report(sound, audio.hear(result, written, sound, synth)))

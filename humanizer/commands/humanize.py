@@ -263,11 +263,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"drew {args.plot}" + (": open it in a browser" if args.plot.suffix.lower()
                                          == ".html" else ""))
         if synth is not None:
-            changes = audio.hear(result, work[0][1], args.audio, synth)
-            print(f"rendered {args.audio} (humanized) and {audio.before_path(args.audio)} "
-                  "(as drawn)\n  loudness humanized against drawn, each part alone (BS.1770):")
-            for change in changes:
-                print(f"  {change.line()}")
+            print(audio.report(args.audio, audio.hear(result, work[0][1], args.audio, synth)))
         return 0
     return run_folder(args, humanizer, options, work, printing, target, done_before)
 
