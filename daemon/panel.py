@@ -153,6 +153,9 @@ class Panel:
 
 
 class Handler(BaseHTTPRequestHandler):
+    """One HTTP request to the panel: its own address only, the page to anyone who reached
+    it, the API only with the secret."""
+
     server_version = "humanizer-panel"
 
     def __init__(self, panel: Panel, *arguments, **keywords):

@@ -64,8 +64,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     setting.add_argument("value", nargs="+", help="its new value, e.g. 0.5, 250ms, -8ms, on "
                                                   "(a meter that changes: 4/4 3/4@17)")
     setting.add_argument("--channel", type=checked(values.channel),
-                         help="strength only: this channel's own (1-16; none or off: as the "
-                              "rest again)")
+                         help="strength only: set this channel's own (1-16); the value none "
+                              "gives it the strength of the rest again")
     bypass = action("bypass", "pass velocities through unchanged (on|off)")
     bypass.add_argument("state", choices=["on", "off"])
     action("panic", "release every sounding note now")
