@@ -23,6 +23,7 @@ window, a band at piano 80 / bass 60 / pad 35 came out at 63 / 47 / 25 at 0 ms a
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -79,9 +80,18 @@ def balanced(contract: Contract, deviations: np.ndarray, keys: np.ndarray) -> np
     middle, where the drummers play them 10-20 steps above it."""
     if not contract.piece_offsets:
         return deviations
-    table = np.array([contract.piece_offsets.get(drumkit.class_of(key + LOWEST_KEY), 0.0)
+    return deviations + piece_table(tuple(sorted(contract.piece_offsets.items())))[keys]
+
+
+@functools.lru_cache(maxsize=8)
+def piece_table(offsets: tuple[tuple[str, float], ...]) -> np.ndarray:
+    """Each of the 88 keys' piece offset, made once per style (a window asked for it
+    every time: a tenth of a --latency run's Python)."""
+    by_class = dict(offsets)
+    table = np.array([by_class.get(drumkit.class_of(key + LOWEST_KEY), 0.0)
                       for key in range(88)])
-    return deviations + table[keys]
+    table.flags.writeable = False  # shared by every caller
+    return table
 
 
 def window_notes(part: Texture, window: Window, context_seconds: float) -> np.ndarray:
