@@ -46,6 +46,9 @@ CONNECT_SECONDS = 20
 # on a worker: one Humanizer per set of settings, with its style copies' original paths
 _built: dict[str, tuple[Humanizer, dict[str, str]]] = {}
 _building = threading.Lock()
+# a file's summary is caught by redirecting stdout, which is the whole process's: threads
+# of one worker take turns (start workers with --nthreads 1 and --nworkers N to use cores)
+_one_at_a_time = threading.Lock()
 
 
 def dask():  # noqa: ANN201 - dask.distributed, loaded only for a cluster run
@@ -111,7 +114,8 @@ def humanize_bytes(settings: tuple[dict, dict[str, bytes]], printing: Printing, 
             humanizer, renames = humanizer_for(settings)
         except HumanizerError as error:
             return None, "", str(error)
-        outcome = humanize_one(humanizer, source, target, printing)
+        with _one_at_a_time:
+            outcome = humanize_one(humanizer, source, target, printing)
         renames = {**renames, str(target): shown_as, str(source): name}
         printed, error = outcome.printed, outcome.error
         for said, meant in renames.items():
