@@ -30,7 +30,9 @@ POLL_SECONDS = 0.001  # the input's poll while messages come
 # after IDLE_AFTER seconds without one, the poll backs off: an idle daemon woke a thousand
 # times a second (4 % of a core). The first message after a pause is then seen up to
 # IDLE_POLL_SECONDS late, but its arrival time is not (ArrivalClock: rtmidi's own deltas,
-# the drift allowed for a pause capped at CREEP_SECONDS' worth, 1 ms)
+# the drift allowed for a pause capped at CREEP_SECONDS' worth, 1 ms). The first message
+# of all has no delta to go by: before it, the poll does not back off (a DAW's first Start
+# seen 10 ms late would have moved its whole song by 10 ms)
 IDLE_POLL_SECONDS = 0.01
 IDLE_AFTER = 1.0
 DRIFT = 1e-3  # seconds per second the MIDI system's clock may run slower than ours
@@ -184,11 +186,12 @@ class Reader:
 
     def run(self) -> None:
         arrivals = ArrivalClock()
-        last = self._clock()
+        last = None  # no message yet: the first one's arrival is when it is seen (no delta
+        # before it to go by), so until it comes the poll stays at POLL_SECONDS
         while not self._stop.is_set():
             item = self._midi_in.get_message()
             if item is None:
-                idle = self._clock() - last > IDLE_AFTER
+                idle = last is not None and self._clock() - last > IDLE_AFTER
                 self._stop.wait(IDLE_POLL_SECONDS if idle else POLL_SECONDS)
                 continue
             message, delta = item
