@@ -45,6 +45,12 @@ def own_server(period: int, name: str | None = None) -> Iterator[harness.Server]
         pytest.skip(f"no JACK server: {error}")
 
 
+class UnfaithfulTake(AssertionError):
+    """A take whose own player - the test's DAW, a Python thread sleeping until each
+    message is due - sent late on a loaded VM: a clock or note the DAW sent a clock period
+    late is the test's fault, not the daemon's. Played again, as a take with xruns is."""
+
+
 def again_on_xruns(server: harness.Server, take, tries: int = 3):
     """Play `take` (a function that runs one take and asserts exactly what it must give)
     until it passes; a take that failed while the server logged an xrun - a client that
@@ -58,6 +64,12 @@ def again_on_xruns(server: harness.Server, take, tries: int = 3):
             return take()
         except AssertionError as failure:
             xruns = server.xruns() - before
+            if isinstance(failure, UnfaithfulTake):
+                if number == tries:
+                    pytest.skip(f"the test's DAW sent late on all {tries} takes: nothing "
+                                f"to judge the daemon by ({failure})")
+                print(f"take {number}: {failure}; played again")
+                continue
             if not xruns:
                 raise
             if number == tries:
