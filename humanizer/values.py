@@ -70,6 +70,11 @@ def number(name: str, value: object, low: float, high: float) -> float:
     return float(value)
 
 
+def workers(value: object) -> int:
+    """How many worker processes `--workers` asks for (1-1024)."""
+    return integer("--workers", value, 1, 1024)
+
+
 def integer(name: str, value: object, low: int, high: int) -> int:
     """A whole number within [low, high]; `64`, 64 and 64.0 are the same."""
     if isinstance(value, str):

@@ -85,3 +85,20 @@ def timing_model(folder: Path, name: str, offsets_ms: dict[int, float],
     path = folder / f"{name}.onnx"
     export_model(model, path, contract)
     return path
+
+
+def serving(server):
+    """Run a control server's `serve` in a thread, answering every request with
+    {"ok": true}, until the function returned is called (which closes the server)."""
+    import threading
+
+    stop = threading.Event()
+    thread = threading.Thread(target=lambda: [server.serve(lambda r: {"ok": True}, 0.05)
+                                              for _ in iter(stop.is_set, True)])
+    thread.start()
+
+    def done():
+        stop.set()
+        thread.join()
+        server.close()
+    return done

@@ -83,8 +83,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "onsets (against the local beat) and lengths, chord spread and "
                              "melody lead (ASAP, the Weimar Jazz Database, the Groove MIDI "
                              "Dataset)")
-    parser.add_argument("--workers", type=checked(lambda t: values.integer("--workers", t, 1,
-                                                                         1024)),
+    parser.add_argument("--workers", type=checked(values.workers),
                         metavar="N", help="evaluate N files at once, each in its own process "
                                           "(default: one per core)")
     parser.add_argument("--json", action="store_true",

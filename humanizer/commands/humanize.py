@@ -52,8 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true",
                         help="for a folder: only the total, not each file's parts")
     parser.add_argument("--force", action="store_true", help="overwrite existing output")
-    parser.add_argument("--workers", type=checked(lambda t: values.integer("--workers", t, 1,
-                                                                         1024)),
+    parser.add_argument("--workers", type=checked(values.workers),
                         metavar="N", help="for a folder: humanize N files at once, each in "
                                           "its own process (default: one per core)")
     parser.add_argument("--cluster", metavar="ADDRESS",

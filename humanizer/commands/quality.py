@@ -33,8 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--files", type=checked(lambda t: values.integer("--files", t, 1, 10**6)),
                         metavar="N", help="at most N test files per data set, evenly spread "
                                           "(a lookahead sweep is slow: one model run per onset)")
-    parser.add_argument("--workers", type=checked(lambda t: values.integer("--workers", t, 1,
-                                                                         1024)),
+    parser.add_argument("--workers", type=checked(values.workers),
                         metavar="N", help="evaluate N files at once, each in its own process "
                                           "(default: one per core)")
     parser.add_argument("--arrangements-only", action="store_true",

@@ -2,10 +2,10 @@
 
 import os
 import stat
-import threading
 import time
 
 import pytest
+from helpers import serving
 
 from humanizer.daemon import access
 from humanizer.daemon.client import ask, secure
@@ -20,20 +20,6 @@ def tokens(tmp_path, monkeypatch):
     folder = tmp_path / "tokens"
     monkeypatch.setenv(access.FOLDER_VARIABLE, str(folder))
     return folder
-
-
-def serving(server):
-    """Answer every request with {"ok": true} in a thread, until stopped."""
-    stop = threading.Event()
-    thread = threading.Thread(target=lambda: [server.serve(lambda r: {"ok": True}, 0.05)
-                                              for _ in iter(stop.is_set, True)])
-    thread.start()
-
-    def done():
-        stop.set()
-        thread.join()
-        server.close()
-    return done
 
 
 def test_the_token_is_private_named_after_the_port_and_removed_at_exit(tokens):

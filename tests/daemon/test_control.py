@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import serving
 
 from humanizer import values
 from humanizer.cli import parse
@@ -252,20 +253,6 @@ def test_remote_control_needs_a_listed_client_key(tmp_path, host):
         thread.join()
         server.close()
 
-
-
-def serving(server):
-    """Run `server.serve` in a thread, answering status requests, until stopped."""
-    stop = threading.Event()
-    thread = threading.Thread(target=lambda: [server.serve(lambda r: {"ok": True}, 0.05)
-                                              for _ in iter(stop.is_set, True)])
-    thread.start()
-
-    def done():
-        stop.set()
-        thread.join()
-        server.close()
-    return done
 
 
 def asks_in_time(address: str, seconds: float = 1.0) -> bool:
