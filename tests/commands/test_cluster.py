@@ -5,20 +5,15 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
 from helpers import run
 
+from humanizer.daemon.harness import free_port_pair
+
 distributed = pytest.importorskip("dask.distributed")
 EXAMPLES = Path("humanizer/examples")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +80,7 @@ def test_no_scheduler_is_one_line_and_nothing_written(folder, tmp_path, capsys, 
 
     monkeypatch.setattr(cluster, "CONNECT_SECONDS", 2)
     code, _, err = run(capsys, "humanize", folder, "-o", tmp_path / "out", "--cluster",
-                       f"tcp://127.0.0.1:{free_port()}")
+                       f"tcp://127.0.0.1:{free_port_pair()}")
     assert code == 2 and err.count("\n") == 1 and "no Dask scheduler answered" in err
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.mid"))
     code, _, err = run(capsys, "humanize", EXAMPLES / "band.mid", "-o", tmp_path / "b.mid",

@@ -14,7 +14,7 @@ import pytest
 from browser import chromium, console_errors, needs_chromium, until
 from jack import jack_server
 
-from humanizer.daemon.harness import Daemon
+from humanizer.daemon.harness import Daemon, free_port_pair
 
 pytestmark = [pytest.mark.jack, needs_chromium]
 LATENCY = 0.3
@@ -26,16 +26,10 @@ def server():
         yield name
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def daemon(server, tmp_path):
     """The daemon with its panel; the panel's secret kept in a folder of this test's."""
-    started = Daemon("--latency", "300ms", "--panel", str(free_port()),
+    started = Daemon("--latency", "300ms", "--panel", str(free_port_pair()),
                      env={"XDG_CONFIG_HOME": str(tmp_path)})
     yield started
     if started.process.poll() is None:
@@ -113,8 +107,6 @@ def test_the_panel_answers_only_its_own_page(daemon):
 def test_a_panel_port_in_use_is_one_line_and_no_daemon(server):
     import subprocess
     import sys
-
-    from humanizer.daemon.harness import free_port_pair
 
     control = f"tcp://127.0.0.1:{free_port_pair()}"
     with socket.socket() as taken:
