@@ -51,24 +51,32 @@ def local_mean(times: np.ndarray, values: np.ndarray, at: np.ndarray,
     a chord, or a burst of a thousand notes in one MIDI period, costs one row (a
     millisecond moves a 3 s level by 1e-4). A time with no value within reach takes the
     value nearest after it."""
-    times = np.asarray(times, dtype=np.float64)
-    values = np.asarray(values, dtype=np.float64)
     points, back = np.unique(np.round(np.asarray(at, dtype=np.float64), 3),
                              return_inverse=True)
+    return _means_at(np.asarray(times, dtype=np.float64),
+                     np.asarray(values, dtype=np.float64), points, seconds)[back.reshape(-1)]
+
+
+def _means_at(times: np.ndarray, values: np.ndarray, points: np.ndarray,
+              seconds: float) -> np.ndarray:
+    """local_mean at sorted, distinct `points` (to the millisecond), 512 at a time."""
     result = np.empty(len(points))
     if len(times) == 0:
         result.fill(np.nan)
-        return result[back.reshape(-1)]
+        return result
     for chunk in even_slices(len(points), max(1, len(points) // 512)):
-        lo = np.searchsorted(times, points[chunk].min() - 3 * seconds, side="left")
-        hi = np.searchsorted(times, points[chunk].max() + 3 * seconds, side="right")
+        lo = times.searchsorted(points[chunk.start] - 3 * seconds, side="left")
+        hi = times.searchsorted(points[chunk.stop - 1] + 3 * seconds, side="right")
         weights = _weights(points[chunk], times[lo:hi], seconds)
         total = weights.sum(axis=1)
-        nearest = np.clip(np.searchsorted(times, points[chunk]), 0, len(times) - 1)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = weights @ values[lo:hi] / total
-        result[chunk] = np.where(total > 0, mean, values[nearest])
-    return result[back.reshape(-1)]
+        if total.all():
+            result[chunk] = mean
+        else:
+            nearest = np.minimum(times.searchsorted(points[chunk]), len(times) - 1)
+            result[chunk] = np.where(total > 0, mean, values[nearest])
+    return result
 
 
 def same_part_means(times: np.ndarray, owners: np.ndarray, at: np.ndarray,
@@ -82,15 +90,16 @@ def same_part_means(times: np.ndarray, owners: np.ndarray, at: np.ndarray,
     # the notes looked at reach a microsecond past the weights' three widths, so the
     # distance alone decides which count, the same whichever notes are asked together
     reach = 3 * seconds + 1e-6
-    for rows in even_slices(len(at), max(1, int(np.ceil(len(at) / 64)))):
-        # 64 notes at a time, against the notes within reach of them only: a burst of a
-        # thousand due at once stays a few MB, a whole file of 100k notes linear
-        lo = int(np.searchsorted(times, at[rows].min() - reach, side="left"))
-        hi = int(np.searchsorted(times, at[rows].max() + reach, side="right"))
-        weights = _weights(at[rows], times[lo:hi], seconds) \
-            * (at_owners[rows, None] == owners[None, lo:hi])
-        total = weights.sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for rows in even_slices(len(at), -(-len(at) // 64) or 1):
+            # 64 notes at a time, against the notes within reach of them only: a burst of
+            # a thousand due at once stays a few MB, a whole file of 100k notes linear
+            asked = at[rows]
+            lo = times.searchsorted(asked.min() - reach, side="left")
+            hi = times.searchsorted(asked.max() + reach, side="right")
+            weights = _weights(asked, times[lo:hi], seconds)
+            weights *= at_owners[rows, None] == owners[None, lo:hi]
+            total = weights.sum(axis=1)
             for result, column, fallback in zip(results, columns, own):
                 result[rows] = np.where(total > 0, weights @ column[lo:hi] / total,
                                         fallback[rows])
@@ -120,16 +129,26 @@ def own_levels(times: np.ndarray, owners: np.ndarray, velocities: np.ndarray,
     if not len(at):
         return result
     step, origin = seconds / LEVEL_GRID, float(at.min())  # relative: never a clock
-    for owner in np.unique(at_owners):
-        mine, wanted = owners == owner, np.flatnonzero(at_owners == owner)
-        if not mine.any():
+    one_part = at_owners[0] == at_owners[-1] and (at_owners == at_owners[0]).all()
+    for owner in (at_owners[:1] if one_part else np.unique(at_owners)):
+        if one_part and (owners == owner).all():  # a live window: one part, no masks
+            mine, wanted = slice(None), slice(None)
+        else:
+            mine, wanted = owners == owner, np.flatnonzero(at_owners == owner)
+            if not mine.any():
+                continue
+        heard = np.asarray(velocities[mine], dtype=np.float64)
+        if heard.min() == heard.max():  # a part drawn flat (the DAW case) is its level
+            result[wanted] = heard[0]
             continue
         position = (at[wanted] - origin) / step
         below = np.floor(position)
         points = np.unique(np.concatenate([below, below + 1]))
-        grid = local_mean(times[mine], velocities[mine], origin + points * step, seconds)
-        lower = grid[np.searchsorted(points, below)]
-        upper = grid[np.searchsorted(points, below + 1)]
+        # the points are a level width / LEVEL_GRID apart: distinct to the millisecond
+        grid = _means_at(np.asarray(times[mine], dtype=np.float64), heard,
+                         np.round(origin + points * step, 3), seconds)
+        lower = grid[points.searchsorted(below)]
+        upper = grid[points.searchsorted(below + 1)]
         result[wanted] = lower + (position - below) * (upper - lower)
     return result
 

@@ -58,12 +58,13 @@ def steps_of(part: Texture, seen: np.ndarray, horizon: float, level_seconds: flo
                  int(np.searchsorted(heard.times, horizon, side="right")))
     level = levels.own_levels(heard.times[near], heard.owners[near], heard.velocities[near],
                               times, part.owners[seen], part.velocities[seen], level_seconds)
+    first = notefeatures.chords(times)
     steps = notefeatures.encode_notes(times, part.ends[seen], part.keys[seen]
                                       + LOWEST_KEY, part.velocities[seen] - level,
-                                      part.meter[seen], horizon, drums, version)
+                                      part.meter[seen], horizon, drums, version, first)
     if without:
         steps = notefeatures.without(steps, without)
-    order = notefeatures.step_order(times, part.keys[seen])
+    order = notefeatures.step_order(times, part.keys[seen], first)
     return steps[order], seen[order], level
 
 

@@ -48,6 +48,7 @@ METER_GRID = 48  # points per beat the meter is heard on: 16ths and triplets bot
 # (or 1/4 s) from another, and a few ms of MIDI jitter moved it in or out of the count
 EDGE = 0.008
 CHORD_SECONDS = 0.035  # onsets this close to a chord's first are one chord
+SMALL = 512  # notes up to which the sounding pitches are found pair by pair (a live window)
 HELD_SECONDS = 8.0  # a note held longer than this no longer counts as sounding over others
 LONGEST = 4.0  # durations and intervals are heard up to this long
 ACCENT_LIMIT = 2 * DEVIATION_SCALE  # velocity steps: an accent is heard up to this far out
@@ -79,31 +80,39 @@ OUTPUTS = ("velocity_deviation", "velocity_spread", "onset_offset", "length_rati
 
 def chords(times: np.ndarray) -> np.ndarray:
     """For each onset (sorted), the index of the first note of its chord."""
-    first = np.empty(len(times), dtype=np.int64)
-    anchor = 0
-    for i in range(len(times)):
-        if times[i] - times[anchor] >= CHORD_SECONDS:
-            anchor = i
+    first = [0] * len(times)
+    anchor, opened = 0, float(times[0]) if len(times) else 0.0
+    for i, time in enumerate(times.tolist()):  # Python floats: a window's loop, 5x faster
+        if time - opened >= CHORD_SECONDS:
+            anchor, opened = i, time
         first[i] = anchor
-    return first
+    return np.array(first, dtype=np.int64)
 
 
-def step_order(times: np.ndarray, pitches: np.ndarray) -> np.ndarray:
+def step_order(times: np.ndarray, pitches: np.ndarray,
+               first: np.ndarray | None = None) -> np.ndarray:
     """The order of the steps: by chord, then pitch - never by which note of a chord
-    arrived a microsecond first."""
-    return np.lexsort((pitches, chords(times)))
+    arrived a microsecond first. `first`: the notes' `chords`, where already known."""
+    return np.lexsort((pitches, chords(times) if first is None else first))
 
 
 def _log_seconds(seconds: np.ndarray) -> np.ndarray:
     """log2 of a duration in seconds, 0 at a quarter second, about -1..1 for 1/32 s..4 s."""
-    return np.log2(np.clip(seconds, 1 / 32, LONGEST) / 0.25) / 4
+    return np.log2(np.minimum(np.maximum(seconds, 1 / 32), LONGEST) / 0.25) / 4
 
 
 def _sounding(times: np.ndarray, ends: np.ndarray, pitches: np.ndarray
               ) -> tuple[np.ndarray, np.ndarray]:
-    """The highest and lowest pitch sounding at each onset (its own chord included),
-    worked out once per distinct onset time: a hundred thousand notes struck at one
-    instant cost one look over them, not one each (that was quadratic: 44 s)."""
+    """The highest and lowest pitch sounding at each onset (its own chord included): for
+    a window's few hundred notes every pair at once; beyond SMALL, once per distinct
+    onset time - a hundred thousand notes struck at one instant cost one look over them,
+    not one each (that was quadratic: 44 s)."""
+    if len(times) <= SMALL:  # a live window: every pair at once, no bookkeeping
+        at, pitch = times[:, None], pitches.astype(np.float64)
+        on = (times <= at + CHORD_SECONDS) & (ends > at) & (times >= at - HELD_SECONDS)
+        top = np.where(on, pitch, -np.inf).max(axis=1, initial=-np.inf)
+        bottom = np.where(on, pitch, np.inf).min(axis=1, initial=np.inf)
+        return np.maximum(pitch, top), np.minimum(pitch, bottom)
     instants, each = np.unique(times, return_inverse=True)
     top = np.full(len(instants), -np.inf)
     bottom = np.full(len(instants), np.inf)
@@ -155,10 +164,12 @@ def inputs(version: int) -> int:
 
 def encode_notes(times: np.ndarray, ends: np.ndarray, pitches: np.ndarray,
                  accents: np.ndarray, meter: Meter, horizon: float = np.inf,
-                 drums: bool = False, version: int = ENCODING_VERSION) -> np.ndarray:
+                 drums: bool = False, version: int = ENCODING_VERSION,
+                 first: np.ndarray | None = None) -> np.ndarray:
     """The features (len(times), inputs(version)) of notes sorted by onset, heard up to
     `horizon`, in the notes' order (the model takes them in `step_order`). `accents` are
-    the input velocities less their local level (velocity steps): 0 for a flat part."""
+    the input velocities less their local level (velocity steps): 0 for a flat part.
+    `first`: the notes' `chords`, where the caller has them for step_order too."""
     count = len(times)
     x = np.zeros((count, INPUTS), dtype=np.float32)
     if not count:
@@ -168,7 +179,7 @@ def encode_notes(times: np.ndarray, ends: np.ndarray, pitches: np.ndarray,
         raise ValueError("a window holds no note that starts after the horizon")
     pitches = np.asarray(pitches, dtype=np.int64)
     heard_end = np.minimum(np.asarray(ends, dtype=np.float64), horizon)
-    first = chords(times)
+    first = chords(times) if first is None else first
     size, rank_top, rank_bottom = _voicing(first, pitches)
     high, low = _sounding(times, heard_end, pitches)
     onsets = times[first]
@@ -207,13 +218,24 @@ def encode_notes(times: np.ndarray, ends: np.ndarray, pitches: np.ndarray,
     for name, value in columns.items():
         x[:, COLUMN[name]] = value
     if drums:
-        kit = [drumkit.class_of(int(p)) for p in pitches]
-        x[np.arange(count), [COLUMN[f"kit_{k.replace(' ', '_')}"] if k != "other"
-                             else COLUMN["kit_other"] for k in kit]] = 1
-        strokes = [COLUMN.get(f"stroke_{int(p)}") for p in pitches]
-        rows = [row for row, column in enumerate(strokes) if column is not None]
-        x[rows, [strokes[row] for row in rows]] = 1
+        x[np.arange(count), KIT_COLUMN[pitches]] = 1
+        stroke = STROKE_COLUMN[pitches]
+        rows = np.flatnonzero(stroke >= 0)
+        x[rows, stroke[rows]] = 1
     return x[:, :inputs(version)]
+
+
+def _kit_columns() -> tuple[np.ndarray, np.ndarray]:
+    """For each MIDI note: the column of its kit class, and of its stroke (-1: none)."""
+    kit, stroke = np.empty(128, dtype=np.int64), np.full(128, -1, dtype=np.int64)
+    for pitch in range(128):
+        name = drumkit.class_of(pitch)
+        kit[pitch] = COLUMN["kit_other" if name == "other" else f"kit_{name.replace(' ', '_')}"]
+        stroke[pitch] = COLUMN.get(f"stroke_{pitch}", -1)
+    return kit, stroke
+
+
+KIT_COLUMN, STROKE_COLUMN = _kit_columns()  # a window's drums: a lookup, not a loop
 
 
 def without(steps: np.ndarray, groups: Sequence[str]) -> np.ndarray:

@@ -62,14 +62,14 @@ class Texture:
     @staticmethod
     def of(notes: Sequence[Note], owners: Sequence[int] | None = None,
            meter: Meter | None = None, level_notes: LevelNotes | None = None) -> Texture:
-        return Texture(np.array([note.start for note in notes], dtype=np.float64),
-                    np.array([note.end for note in notes], dtype=np.float64),
-                    np.array([note.pitch for note in notes], dtype=np.int64)
-                    - encoding.LOWEST_KEY,
-                    np.array([note.velocity for note in notes], dtype=np.float64),
-                    np.zeros(len(notes), dtype=np.int64) if owners is None
-                    else np.asarray(owners, dtype=np.int64),
-                    Meter.unknown(len(notes)) if meter is None else meter, level_notes)
+        # one pass over the notes (a live window builds this for every inference)
+        starts, ends, pitches, velocities = np.array(
+            [(note.start, note.end, note.pitch, note.velocity) for note in notes],
+            dtype=np.float64).reshape(-1, 4).T.copy()
+        return Texture(starts, ends, pitches.astype(np.int64) - encoding.LOWEST_KEY, velocities,
+                       np.zeros(len(notes), dtype=np.int64) if owners is None
+                       else np.asarray(owners, dtype=np.int64),
+                       Meter.unknown(len(notes)) if meter is None else meter, level_notes)
 
 
 @dataclass
@@ -97,10 +97,15 @@ def groups(times: np.ndarray, span: float, begin: int = 0, end: int | None = Non
     first = np.full(len(times), -1, dtype=np.int64)
     gaps = np.flatnonzero(np.diff(times[:begin + 1]) >= span)
     anchor = int(gaps[-1]) + 1 if len(gaps) else 0
-    for i in range(anchor, end):
-        if times[i] - times[anchor] >= span:
-            anchor = i
-        first[i] = anchor
+    start = anchor
+    if start >= end:
+        return first
+    opened, found = float(times[anchor]), []
+    for i, time in enumerate(times[start:end].tolist(), start):  # Python floats: faster
+        if time - opened >= span:
+            anchor, opened = i, time
+        found.append(anchor)
+    first[start:end] = found
     return first
 
 
@@ -111,10 +116,12 @@ def windows_of(part: Texture, wanted: np.ndarray, lookahead: float, fps: float) 
     starts = groups(part.times, span, int(wanted.min()), end)
     last = np.zeros(len(part.times), dtype=np.int64)
     known = np.flatnonzero(starts >= 0)
-    np.maximum.at(last, starts[known], known)  # each group's last note
+    ends = known[np.append(np.diff(starts[known]) != 0, True)]  # each group's last note
+    last[starts[ends]] = ends
     windows = []
     order = np.argsort(starts[wanted], kind="stable")  # slots, group by group
-    for slots in np.split(order, np.flatnonzero(np.diff(starts[wanted][order])) + 1):
+    cuts = np.flatnonzero(np.diff(starts[wanted][order])) + 1
+    for slots in np.split(order, cuts) if len(cuts) else [order]:
         if not len(slots):
             continue
         start = int(starts[wanted[slots[0]]])
