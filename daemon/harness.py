@@ -7,7 +7,8 @@ against a real JACK server, in one place.
   leaves its registry slot behind and will not start again under that name).
 - Listener, Probe: JACK MIDI clients that record what they hear, timed by JACK's delivery.
 - Daemon: `humanizer serve --api jack` as a subprocess, with a ZeroMQ control client.
-- free_port_pair(), memory_mb(), wait_until(): small helpers both sides share.
+- free_port_pair(), wait_until(): small helpers both sides share (and, in
+  humanizer.daemon.memory, memory_mb()).
 
 Why not in tests/: the bench measures jitter, RSS and ready time through the same clients
 the tests check correctness with, so a figure and a test can never disagree about how the
@@ -30,7 +31,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 from humanizer.children import die_with_parent
 
@@ -303,34 +303,54 @@ def _child_setup(open_files: int | None) -> None:
 class Daemon:
     """`python -m humanizer.cli serve --api jack --control tcp://127.0.0.1:PORT ARGS...` as
     a subprocess. The constructor returns once the daemon printed its banner (it does so
-    when its ports are open); `ready_s` is the time from start to that banner."""
+    when its ports are open) - or, printing elsewhere, once control answers; `ready_s` is
+    the time from start to then."""
 
     def __init__(self, *arguments: str, env: dict | None = None,
-                 open_files: int | None = None):
+                 open_files: int | None = None, stdout=None):
         """`open_files`: the daemon's limit on open files, soft and hard (as a system with
-        a low hard limit gives it), for a test that runs it out of descriptors."""
+        a low hard limit gives it), for a test that runs it out of descriptors. `stdout`:
+        where the daemon prints instead of to this harness (a full disk, a pipe whose
+        reader goes away); it is then ready when control answers."""
         self.port = free_port_pair()
         self.control = f"tcp://127.0.0.1:{self.port}"
         command = [sys.executable, "-m", "humanizer.cli", "serve", "--api", "jack",
                    "--control", self.control, *arguments]
         started = time.perf_counter()
         self.env = {**os.environ, **(env or {})}
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        text=True, env=self.env,
+        self.process = subprocess.Popen(command, stdout=stdout or subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True, env=self.env,
                                         preexec_fn=lambda: _child_setup(open_files))
-        self.banner = self.process.stdout.readline()  # blocks until ready or exited
+        if stdout is None:
+            self.banner = self.process.stdout.readline()  # blocks until ready or exited
+            ready = "listening" in self.banner
+        else:
+            self.banner = ""
+            ready = (wait_until(self._answers, timeout=30, interval=0.1)
+                     and self.process.poll() is None)
         self.ready_s = round(time.perf_counter() - started, 3)
-        if "listening" not in self.banner:
+        if not ready:
             self.process.kill()
             _, error = self.process.communicate()
             raise DaemonDidNotStart(f"the daemon did not start: {self.banner.strip()} "
                                     f"{error.strip()[-400:]}")
         # read what it prints as it prints it: a full pipe would block the daemon
         self.printed: list[str] = []
+        streams = [self.process.stderr] if stdout else [self.process.stdout,
+                                                         self.process.stderr]
         self._readers = [threading.Thread(target=self._drain, args=(stream,), daemon=True)
-                         for stream in (self.process.stdout, self.process.stderr)]
+                         for stream in streams]
         for reader in self._readers:
             reader.start()
+
+    def _answers(self) -> bool:
+        """Control answers `status` (the daemon is up, or exited: then not)."""
+        if self.process.poll() is not None:
+            return True  # (exited: the caller finds it did not start)
+        try:
+            return bool(self.ask({"cmd": "status"}, timeout=0.5).get("ok"))
+        except Exception:  # not listening yet (no token file, no answer)
+            return False
 
     def _drain(self, stream) -> None:
         for line in stream:
@@ -374,28 +394,3 @@ class Daemon:
             self.process.kill()
             code, printed = self.wait_exit(timeout)
             return code, f"{printed}killed: no exit within {timeout:g} s of signal {signum}"
-
-
-def memory_mb(pid: int) -> dict:
-    """A process's resident memory from /proc (Linux; empty elsewhere), in MB.
-
-    VmRSS counts the JACK server's shared memory segment (the server's port buffers,
-    ~105 MB on a dummy server) once per libjack copy that maps it - rtmidi's bundled
-    libjack and the system one the daemon's server watch uses - although those pages
-    belong to the server and cost the daemon nothing. So the daemon's own figure is
-    RssAnon + RssFile (its heap and its libraries), and the rest is reported beside it.
-    """
-    fields = {}
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key in ("VmRSS", "RssAnon", "RssFile", "RssShmem"):
-                fields[key] = int(value.split()[0]) / 1024
-    except OSError:
-        return {}
-    if len(fields) < 4:
-        return {}
-    return {"rss_mb": round(fields["RssAnon"] + fields["RssFile"], 1),
-            "rss_anon_mb": round(fields["RssAnon"], 1),
-            "vmrss_mb": round(fields["VmRSS"], 1),
-            "jack_shared_memory_mb": round(fields["RssShmem"], 1)}

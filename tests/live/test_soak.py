@@ -40,9 +40,9 @@ from humanizer.daemon.harness import (
     Daemon,
     Listener,
     connect,
-    memory_mb,
     wait_until,
 )
+from humanizer.daemon.memory import memory_mb
 
 LATENCY = 0.5
 PERIOD = 1024  # frames: at 256 this slower 2-core VM's dummy server misses periods

@@ -17,6 +17,7 @@ import numpy as np
 from humanizer.commands.bench.music import piano_part, schedule
 from humanizer.commands.bench.targets import percentiles, unavailable
 from humanizer.daemon import harness
+from humanizer.daemon.memory import memory_mb
 
 PERIODS = (64, 256)
 LATENCY = 0.5  # seconds: the daemon's default
@@ -75,7 +76,7 @@ def stream_through_daemon(style: str, period: int, seconds: float) -> dict:
             streaming = time.perf_counter()
             events = schedule(piano_part(seconds, speed=2.0))
             play(probe.out, events)
-            memory = harness.memory_mb(daemon.process.pid) or unavailable(
+            memory = memory_mb(daemon.process.pid) or unavailable(
                 "no /proc/PID/status on this system", "rss_mb")
             streamed = time.perf_counter() - streaming
             # the latency, then the last notes' way back: until the daemon has nothing
