@@ -79,9 +79,10 @@ def model(path: Path, name: str, *, nan_on_top_key: bool = True, nan_offsets: bo
                  contract(name, timing, **fields))
 
 
-def hanging(path: Path, name: str, always: bool = False) -> Path:
-    """A style whose inference does not return (a `Loop` of 10^15 empty steps): on every
-    input (`always`: its load check hangs), or only where the top key starts (its load check
+def hanging(path: Path, name: str, always: bool = False, steps: float = 1e15) -> Path:
+    """A style whose inference does not return (a `Loop` of 10^15 empty steps; fewer
+    `steps` stall it for a while, as a slow machine or a huge style would): on every input
+    (`always`: its load check hangs), or only where the top key starts (its load check
     passes, then the predictor hangs on the first such note). Deviations 0 otherwise."""
     from onnx import TensorProto, helper
 
@@ -110,4 +111,4 @@ def hanging(path: Path, name: str, always: bool = False) -> Path:
     ]
     outputs = [helper.make_tensor_value_info(OUTPUT_NAME, TensorProto.FLOAT,
                                              ["batch", "time", 88])]
-    return saved(path, name, nodes, outputs, top_key_constants(huge=1e15), contract(name))
+    return saved(path, name, nodes, outputs, top_key_constants(huge=steps), contract(name))

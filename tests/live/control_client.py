@@ -46,9 +46,16 @@ def attack(address: str) -> None:
         raw.sendall(bytes(random.Random(2).randrange(256) for _ in range(4096)))
 
 
-def control_loop(daemon, stop: threading.Event, log: list, hostile: list | None = None) -> None:
+STALL_EVERY = 60  # seconds: a style that stalls the predictor is swapped in this often
+
+
+def control_loop(daemon, stop: threading.Event, log: list, hostile: list | None = None,
+                 stalling: str | None = None) -> None:
     """Every second: swap a style, toggle bypass, change strength, send a malformed
-    request; with `hostile` models also swap one of them in and attack the control port.
+    request; with `hostile` models also swap one of them in and attack the control port;
+    with a `stalling` style, swap it in on channel 9 at 5 s and then once a minute (its
+    load check passes; the top key stalls it for seconds: the watchdog drops it, and the
+    stalled run ends on its own - one a minute, so the two cores stay the stream's).
     Each reply is logged with whether it should have been accepted."""
     rng = random.Random(1)
     second = 0
@@ -64,6 +71,8 @@ def control_loop(daemon, stop: threading.Event, log: list, hostile: list | None 
             requests.insert(1, ({"cmd": "use", "style": path, "channel": 1 + second % 8},
                                 good))
             attack(daemon.control)
+        if stalling and second % STALL_EVERY == 5:
+            requests.insert(1, ({"cmd": "use", "style": stalling, "channel": 9}, True))
         for request, good in requests:
             try:
                 reply = daemon.ask(request)

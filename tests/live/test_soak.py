@@ -21,6 +21,7 @@ the faults: `HUMANIZER_SOAK_SECONDS=600 pytest -m slow tests/live/test_soak.py -
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -33,12 +34,21 @@ from collections import Counter
 
 import pytest
 from control_client import control_loop, hostile_models
+from sequences import (
+    first_difference,
+    identity,
+    in_order_subsequence,
+    jack_repeats,
+    not_in_order,
+    unbalanced,
+)
 
 from humanizer.daemon.harness import (
     DAEMON_IN,
     DAEMON_OUT,
     Daemon,
     Listener,
+    Probe,
     connect,
     wait_until,
 )
@@ -52,6 +62,7 @@ BURST_NOTES = 1000
 BURST_EVERY = 10.0  # seconds; the first burst comes at 4 s
 SHORT_SECONDS = 20.0
 RSS_TOLERANCE_MB = 6.0  # see test_soak
+STALL_STEPS = 2e6  # a stalling style's loop: ~4 s on an idle core (the watchdog: 2 s)
 
 
 def stream(seconds: float, seed: int = 0, channels: int = 1,
@@ -114,61 +125,9 @@ def play(send, events: list[tuple[float, list[int]]], stop: threading.Event | No
         send(message)
 
 
-def identity(message: list[int]) -> tuple:
-    """What must come out unchanged: everything but a note-on's velocity."""
-    if message[0] & 0xF0 == 0x90 and message[2] > 0:
-        return (message[0], message[1])
-    return tuple(message)
 
 
-def unbalanced(messages: list[list[int]]) -> dict:
-    """(status nibble channel, pitch) -> note-ons minus note-offs, where not zero."""
-    balance: Counter = Counter()
-    for m in messages:
-        if m[0] & 0xF0 == 0x90 and m[2] > 0:
-            balance[m[0] & 0x0F, m[1]] += 1
-        elif m[0] & 0xF0 == 0x80 or (m[0] & 0xF0 == 0x90 and m[2] == 0):
-            balance[m[0] & 0x0F, m[1]] -= 1
-    return {key: count for key, count in balance.items() if count}
 
-
-def in_order_subsequence(received: list, sent: list, repeats: bool = False) -> bool:
-    """Every received message appears in `sent`, in the same order, at most once (with
-    `repeats`, but for JACK's repeats: see not_in_order)."""
-    return not_in_order(received, sent, repeats) is None
-
-
-def jack_repeats(received: list) -> int:
-    """Messages that repeat the one received just before them."""
-    return sum(1 for before, message in zip(received, received[1:]) if message == before)
-
-
-def not_in_order(received: list, sent: list, repeats: bool = False) -> str | None:
-    """Where `received` stops being an in-order subsequence of `sent`, or None; with what
-    tells a duplicate from a reordering: where the previous messages matched in `sent`.
-
-    `repeats`: a message the same as the one received just before it is JACK's, not a
-    message of its own. A client that misses its periods (an xrun) leaves its output
-    buffer as it was, and JACK hands it to the reader again each period: measured in a
-    600 s soak with 145 xruns, one note-off came 13 times in a row, while the daemon's own
-    counts said it sent each message it heard once."""
-    position, matched = 0, []
-    for index, message in enumerate(received):
-        if repeats and index and message == received[index - 1]:
-            continue
-        while position < len(sent) and sent[position] != message:
-            position += 1
-        if position == len(sent):
-            recent = list(zip(received[max(0, index - 8):index], matched[-8:]))
-            return (f"received message {index} {message} is not in what was sent after the "
-                    f"previous one; it came {received[max(0, index - 2000):index].count(message)}"
-                    f" times in the 2000 received before; the 8 before it and where each "
-                    f"matched in sent: {recent}; sent from the first of them: "
-                    f"{sent[matched[-8] if len(matched) >= 8 else 0:][:16]}; received "
-                    f"after it: {received[index:index + 8]}")
-        matched.append(position)
-        position += 1
-    return None
 
 
 def drained(daemon: Daemon, listener: Listener) -> bool:
@@ -177,12 +136,6 @@ def drained(daemon: Daemon, listener: Listener) -> bool:
     stats = daemon.ask({"cmd": "stats"})
     return stats["queued"] == 0 and len(listener.received) >= stats["events_out"]
 
-
-def first_difference(sent: list, received: list) -> str:
-    for i, (a, b) in enumerate(zip(sent, received)):
-        if a != b:
-            return f"message {i}: sent {a}, received {b}"
-    return f"lengths: sent {len(sent)}, received {len(received)}"
 
 
 # -- fixtures --------------------------------------------------------------------------------
@@ -203,14 +156,18 @@ def sample_rss(pid: int, stop: threading.Event, samples: list) -> None:
             samples.append((time.monotonic() - started, figures["rss_mb"]))
 
 
-def soak(daemon, probe, server, seconds: float, hostile: list | None = None) -> None:
+def soak(daemon, probe, server, seconds: float, hostile: list | None = None,
+         stalling: str | None = None, hangup: bool = False) -> None:
     """Stream for `seconds` under control traffic (with `hostile` models: faults, and 16
-    channels at over 500 notes a second) and check every message came out once, in order."""
+    channels at over 500 notes a second; with a `stalling` style, a stalled predictor once
+    a minute) and check every message came out once, in order; with `hangup`, end with
+    SIGHUP (a closed terminal) and check everything was released."""
     events = stream(seconds, channels=16, chord=(8, 14)) if hostile else stream(seconds)
     notes = sum(1 for _, m in events if m[0] & 0xF0 == 0x90)
     assert notes / seconds >= (500 if hostile else 200)
     stop, replies, rss = threading.Event(), [], []
-    helpers = [threading.Thread(target=control_loop, args=(daemon, stop, replies, hostile)),
+    helpers = [threading.Thread(target=control_loop,
+                                args=(daemon, stop, replies, hostile, stalling)),
                threading.Thread(target=sample_rss, args=(daemon.process.pid, stop, rss))]
     for helper in helpers:
         helper.start()
@@ -255,6 +212,50 @@ def soak(daemon, probe, server, seconds: float, hostile: list | None = None) -> 
         assert reply["ok"] is good, (request, reply)
     assert len(replies) >= 5 * (seconds // 2)  # a swap loads a model: rounds take > 1 s
     check_memory(rss, seconds)
+    if hostile:  # every thread alive (the reader's JACK callback has none to report)
+        assert all(state["alive"] or name == "reader" for name, state
+                   in daemon.ask({"cmd": "status"})["stats"]["threads"].items())
+    if hangup:
+        printed = hang_up(daemon, probe, jack_lost_after)
+        if stalling:  # the stalled predictor was seen and its style dropped
+            assert "style 'stall' " in printed and "dropped" in printed, printed[-2000:]
+
+
+def hang_up(daemon, probe, jack_lost_after: int) -> str:
+    """SIGHUP: the daemon stops cleanly - exit 0, no traceback - with every note it held
+    released (but those whose note-off JACK dropped on the way) and the pedal up. What it
+    printed (on stderr: its stdout may be gone)."""
+    code, printed = daemon.stop(signal.SIGHUP)
+    assert code == 0 and "Traceback" not in printed, printed[-2000:]
+
+    def held() -> int:
+        received = [m for _, m in probe.back.received]
+        return sum(count for count in unbalanced(received).values() if count > 0)
+
+    wait_until(lambda: held() <= jack_lost_after, timeout=3.0, interval=0.05)
+    assert held() <= jack_lost_after
+    pedal = [m[2] for _, m in probe.back.received if m[:2] == [0xB0, 64]]
+    assert pedal[-1] == 0
+    return printed
+
+
+@contextlib.contextmanager
+def daemon_behind_a_pipe(reader_seconds: float):
+    """(daemon, probe, reader): the daemon printing into `serve | timeout N cat`, whose
+    reader quits after `reader_seconds`: every line after that meets a broken pipe."""
+    reader = subprocess.Popen(["timeout", f"{reader_seconds:g}", "cat"],
+                              stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    started = Daemon("--latency", f"{int(LATENCY * 1000)}ms", stdout=reader.stdin)
+    reader.stdin.close()  # only the daemon holds the pipe's writing end
+    probe = Probe()
+    try:
+        probe.connect()
+        yield started, probe, reader
+    finally:
+        probe.close()
+        started.stop(signal.SIGKILL)  # only if it is still running
+        reader.kill()
+        reader.wait()
 
 
 def check_memory(rss: list[tuple[float, float]], seconds: float) -> None:
@@ -283,23 +284,29 @@ def test_soak_short(daemon, probe, server):
     soak(daemon, probe, server, SHORT_SECONDS)
 
 
-def test_soak_with_faults_short(daemon, probe, server, tmp_path):
+def faults_soak(server, folder, seconds: float) -> None:
     """16 channels at over 500 notes a second while hostile models are swapped in (one
-    accepted that turns invalid, two refused), 8 MB requests and raw bytes hit the
-    control port."""
+    accepted that turns invalid, two refused, one that stalls the predictor for seconds),
+    8 MB requests and raw bytes hit the control port, and the terminal the daemon prints
+    to goes away halfway (a broken pipe); then SIGHUP."""
     pytest.importorskip("onnx")
-    soak(daemon, probe, server, SHORT_SECONDS, hostile_models(tmp_path))
-    assert all(state["alive"] or name == "reader"
-               for name, state in daemon.ask({"cmd": "status"})["stats"]["threads"].items())
+    from hostile import hanging  # (not at the top: this file also runs as the player script)
+
+    stall = hanging(folder / "stall.onnx", "stall", steps=STALL_STEPS)
+    with daemon_behind_a_pipe(seconds / 2) as (daemon, probe, reader):
+        soak(daemon, probe, server, seconds, hostile_models(folder), str(stall), hangup=True)
+        assert reader.poll() is not None  # it had quit: the last lines met a broken pipe
+
+
+def test_soak_with_faults_short(server, tmp_path):
+    faults_soak(server, tmp_path, SHORT_SECONDS)
 
 
 @pytest.mark.slow
-def test_soak_long(daemon, probe, server, tmp_path):
+def test_soak_long(server, tmp_path):
     """The documented long soak, faults included: `HUMANIZER_SOAK_SECONDS=600 pytest -m slow
     tests/live/test_soak.py -k long -s`."""
-    pytest.importorskip("onnx")
-    soak(daemon, probe, server, float(os.environ.get("HUMANIZER_SOAK_SECONDS", 600)),
-         hostile_models(tmp_path))
+    faults_soak(server, tmp_path, float(os.environ.get("HUMANIZER_SOAK_SECONDS", 600)))
 
 
 def test_stream_has_the_promised_shape():
