@@ -24,6 +24,7 @@ window, a band at piano 80 / bass 60 / pad 35 came out at 63 / 47 / 25 at 0 ms a
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -51,21 +52,49 @@ def steps_of(part: Texture, seen: np.ndarray, horizon: float, level_seconds: flo
              drums: bool, version: int = notefeatures.ENCODING_VERSION,
              without: Sequence[str] = ()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(steps in step order, the part index of each step, the notes' levels): the notes
-    `seen` (sorted indices into the part) as heard at `horizon` in encoding `version`,
-    with the feature groups a style was trained `without` zeroed."""
-    times, heard = part.times[seen], part.heard_levels
-    near = slice(int(np.searchsorted(heard.times, times[0] - 3 * level_seconds)),
-                 int(np.searchsorted(heard.times, horizon, side="right")))
-    level = levels.own_levels(heard.times[near], heard.owners[near], heard.velocities[near],
-                              times, part.owners[seen], part.velocities[seen], level_seconds)
-    first = notefeatures.chords(times)
-    steps = notefeatures.encode_notes(times, part.ends[seen], part.keys[seen]
-                                      + LOWEST_KEY, part.velocities[seen] - level,
-                                      part.meter[seen], horizon, drums, version, first)
+    `seen` (consecutive indices into the part) as heard at `horizon` in encoding
+    `version`, with the feature groups a style was trained `without` zeroed."""
+    [built] = window_steps(part, np.array([seen[0]]), np.array([seen[-1] + 1]),
+                           np.array([horizon], dtype=np.float64), level_seconds, drums,
+                           version, without)
+    return built
+
+
+def window_steps(part: Texture, lo: np.ndarray, hi: np.ndarray, horizons: np.ndarray,
+                 level_seconds: float, drums: bool,
+                 version: int = notefeatures.ENCODING_VERSION, without: Sequence[str] = ()
+                 ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """`steps_of` for many windows of one part at once (window w: the notes lo[w]..hi[w]-1
+    heard at horizons[w]): the notes' features in one call (notefeatures.encode_windows),
+    each window's input level its own."""
+    index, window, starts = notefeatures.window_rows(lo, hi)
+    level = np.empty(len(index))
+    heard = part.heard_levels
+    reach = slice(int(np.searchsorted(heard.times, part.times[lo.min()] - 3 * level_seconds)),
+                  int(np.searchsorted(heard.times, horizons.max(), side="right")))
+    flat = heard.velocities[reach]
+    if part.level_notes is None and len(flat) and flat.min() == flat.max():
+        level.fill(flat[0])  # a part drawn flat (the DAW case) is its level in every window
+    else:
+        for number, (first, last, horizon) in enumerate(zip(lo, hi, horizons)):
+            times = part.times[first:last]
+            near = slice(int(np.searchsorted(heard.times, times[0] - 3 * level_seconds)),
+                         int(np.searchsorted(heard.times, horizon, side="right")))
+            level[starts[number]:starts[number] + last - first] = levels.own_levels(
+                heard.times[near], heard.owners[near], heard.velocities[near], times,
+                part.owners[first:last], part.velocities[first:last], level_seconds)
+    first = notefeatures.window_chords(part.times, lo, hi)
+    steps = notefeatures.encode_windows(part.times, part.ends, part.keys + LOWEST_KEY,
+                                        part.velocities[index] - level, part.meter, lo, hi,
+                                        horizons, drums, version, first)
     if without:
         steps = notefeatures.without(steps, without)
-    order = notefeatures.step_order(times, part.keys[seen], first)
-    return steps[order], seen[order], level
+    order = np.lexsort((part.keys[index], first, window))  # by window, chord, then pitch
+    built = []
+    for number, begin in enumerate(starts):
+        rows = order[begin:begin + hi[number] - lo[number]]
+        built.append((steps[rows], index[rows], level[begin:begin + hi[number] - lo[number]]))
+    return built
 
 
 def hearing(contract: Contract) -> tuple[float, bool, int, list[str]]:
@@ -98,10 +127,14 @@ def piece_table(offsets: tuple[tuple[str, float], ...]) -> np.ndarray:
 def window_notes(part: Texture, window: Window, context_seconds: float) -> np.ndarray:
     """The notes a window holds: from its context before the anchor to its horizon, the
     latest MAX_STEPS of them (never fewer than its own notes)."""
+    return np.arange(*window_span(part, window, context_seconds))
+
+
+def window_span(part: Texture, window: Window, context_seconds: float) -> tuple[int, int]:
+    """(first, end) of the notes `window_notes` gives."""
     lo = int(np.searchsorted(part.times, window.anchor - context_seconds, side="left"))
     hi = int(np.searchsorted(part.times, window.horizon, side="right"))
-    lo = min(max(lo, hi - MAX_STEPS), int(window.due.min()))
-    return np.arange(lo, hi)
+    return min(max(lo, hi - MAX_STEPS), int(window.due.min())), hi
 
 
 def predict_windows(engine, groups: Sequence[tuple[Texture, np.ndarray]], lookahead: float,
@@ -118,10 +151,14 @@ def predict_windows(engine, groups: Sequence[tuple[Texture, np.ndarray]], lookah
                      windows_of(part, wanted, lookahead, contract.fps)]
     for start in range(0, len(jobs), BUILT_AT_ONCE):  # memory: a chunk's steps at a time
         chunk = jobs[start:start + BUILT_AT_ONCE]
-        built = [steps_of(window.part, window_notes(window.part, window,
-                                                    contract.context_seconds),
-                          window.horizon, *hearing(contract))
-                 for _, window in chunk]
+        built = []
+        for _, same in itertools.groupby(chunk, key=lambda job: job[0]):  # a part's windows
+            windows = [window for _, window in same]
+            spans = np.array([window_span(window.part, window, contract.context_seconds)
+                              for window in windows]).reshape(-1, 2)
+            built += window_steps(windows[0].part, spans[:, 0], spans[:, 1],
+                                  np.array([window.horizon for window in windows]),
+                                  *hearing(contract))
         by_length: dict[int, list[int]] = {}
         for index, (steps, _, _) in enumerate(built):
             by_length.setdefault(len(steps), []).append(index)

@@ -36,7 +36,6 @@ from collections.abc import Sequence
 import numpy as np
 
 from humanizer import drumkit
-from humanizer.levels import even_slices
 from humanizer.meter import Meter
 
 ENCODING_NAME = "notefeatures"
@@ -48,7 +47,6 @@ METER_GRID = 48  # points per beat the meter is heard on: 16ths and triplets bot
 # (or 1/4 s) from another, and a few ms of MIDI jitter moved it in or out of the count
 EDGE = 0.008
 CHORD_SECONDS = 0.035  # onsets this close to a chord's first are one chord
-SMALL = 512  # notes up to which the sounding pitches are found pair by pair (a live window)
 HELD_SECONDS = 8.0  # a note held longer than this no longer counts as sounding over others
 LONGEST = 4.0  # durations and intervals are heard up to this long
 ACCENT_LIMIT = 2 * DEVIATION_SCALE  # velocity steps: an accent is heard up to this far out
@@ -101,42 +99,94 @@ def _log_seconds(seconds: np.ndarray) -> np.ndarray:
     return np.log2(np.minimum(np.maximum(seconds, 1 / 32), LONGEST) / 0.25) / 4
 
 
-def _sounding(times: np.ndarray, ends: np.ndarray, pitches: np.ndarray
-              ) -> tuple[np.ndarray, np.ndarray]:
-    """The highest and lowest pitch sounding at each onset (its own chord included): for
-    a window's few hundred notes every pair at once; beyond SMALL, once per distinct
-    onset time - a hundred thousand notes struck at one instant cost one look over them,
-    not one each (that was quadratic: 44 s)."""
-    if len(times) <= SMALL:  # a live window: every pair at once, no bookkeeping
-        at, pitch = times[:, None], pitches.astype(np.float64)
-        on = (times <= at + CHORD_SECONDS) & (ends > at) & (times >= at - HELD_SECONDS)
-        top = np.where(on, pitch, -np.inf).max(axis=1, initial=-np.inf)
-        bottom = np.where(on, pitch, np.inf).min(axis=1, initial=np.inf)
-        return np.maximum(pitch, top), np.minimum(pitch, bottom)
-    instants, each = np.unique(times, return_inverse=True)
-    top = np.full(len(instants), -np.inf)
-    bottom = np.full(len(instants), np.inf)
-    candidates = pitches.astype(np.float64)
-    for rows in even_slices(len(instants), max(1, len(instants) // 256)):
-        at = instants[rows, None]
-        lo = int(np.searchsorted(times, instants[rows.start] - HELD_SECONDS))
-        hi = int(np.searchsorted(times, instants[rows.stop - 1] + CHORD_SECONDS, side="right"))
-        on = (times[None, lo:hi] <= at + CHORD_SECONDS) & (ends[None, lo:hi] > at) \
-            & (times[None, lo:hi] >= at - HELD_SECONDS)
-        pitch = np.broadcast_to(candidates[None, lo:hi], on.shape)
-        top[rows] = np.where(on, pitch, -np.inf).max(axis=1, initial=-np.inf)
-        bottom[rows] = np.where(on, pitch, np.inf).min(axis=1, initial=np.inf)
-    return np.maximum(candidates, top[each]), np.minimum(candidates, bottom[each])
+def window_rows(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For windows holding the part's notes lo[w]..hi[w]-1, their rows one window after
+    another: (each row's note, each row's window, each window's first row)."""
+    counts = hi - lo
+    window = np.repeat(np.arange(len(lo)), counts)
+    starts = np.cumsum(counts) - counts
+    return np.arange(int(counts.sum())) - starts[window] + lo[window], window, starts
 
 
-def _voicing(first: np.ndarray, pitches: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Chord size and each note's rank from the top and from the bottom of its chord."""
-    size = np.bincount(first)[first]  # `first` is each chord's first index: its group
-    by_pitch = np.lexsort((-pitches, first))  # within a chord, highest first
+def window_chords(times: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """`chords` of each window's notes (times[lo[w]:hi[w]], sorted), as note indices, for
+    the rows `window_rows` gives: the part's chords once, and a window that begins inside
+    one of them anchored from its own first note until it meets the part's anchoring (from
+    a shared anchor on, the two are the same)."""
+    base = int(lo.min())
+    part = chords(np.asarray(times[base:int(hi.max())], dtype=np.float64)) + base
+    index, _, starts = window_rows(lo, hi)
+    first = part[index - base]
+    for number in np.flatnonzero(part[lo - base] != lo):
+        anchor, opened = int(lo[number]), float(times[lo[number]])
+        for i in range(anchor, int(hi[number])):
+            time = float(times[i])
+            if time - opened >= CHORD_SECONDS:
+                anchor, opened = i, time
+            if part[i - base] == anchor:
+                break
+            first[starts[number] + i - lo[number]] = anchor
+    return first
+
+
+def _runs(*keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For rows in runs of equal `keys`: each row's run, and each run's first row."""
+    new = np.ones(len(keys[0]), dtype=bool)
+    same = np.ones(len(new) - 1, dtype=bool)
+    for key in keys:
+        same &= key[1:] == key[:-1]
+    new[1:] = ~same
+    return np.cumsum(new) - 1, np.flatnonzero(new)
+
+
+def _voicing(run: np.ndarray, run_start: np.ndarray, pitches: np.ndarray
+             ) -> tuple[np.ndarray, ...]:
+    """Chord size and each note's rank from the top and from the bottom of its chord (the
+    rows of a chord are one `run`)."""
+    size = np.bincount(run)[run]
+    by_pitch = np.lexsort((-pitches, run))  # within a chord, highest first
     rank_top = np.empty(len(pitches), dtype=np.int64)
-    starts = np.searchsorted(first[by_pitch], first[by_pitch])
-    rank_top[by_pitch] = np.arange(len(pitches)) - starts
+    rank_top[by_pitch] = np.arange(len(pitches)) - run_start[run[by_pitch]]
     return size, rank_top, size - 1 - rank_top
+
+
+SLACK = 1e-6  # seconds: a search reaches this far beyond its bounds; the exact test decides
+
+
+def _sounding(times: np.ndarray, heard_end: np.ndarray, pitches: np.ndarray,
+              index: np.ndarray, window: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+              starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The highest and lowest pitch sounding at each row's onset (its own chord included)
+    among its window's notes: those started from HELD_SECONDS before it to CHORD_SECONDS
+    after and not ended (as heard) by then. Each note is looked at for the instants it
+    sounds over, and each distinct instant of a window once: a hundred thousand notes
+    struck at one instant cost one look each (pair by pair that was quadratic: 44 s).
+    `times` are the part's, the rest the rows'."""
+    at = times[index]
+    new = np.ones(len(at), dtype=bool)
+    new[1:] = (at[1:] != at[:-1]) | (window[1:] != window[:-1])
+    instant = np.cumsum(new) - 1
+    instant_times = at[new]
+    low_edge, high_edge = lo[window], hi[window]
+    first = np.clip(np.searchsorted(times, at - CHORD_SECONDS - SLACK), low_edge, high_edge)
+    last = np.clip(np.minimum(np.searchsorted(times, heard_end),
+                              np.searchsorted(times, at + HELD_SECONDS + SLACK, "right")),
+                   first, high_edge)
+    base = starts[window] - low_edge  # a note index of this row's window -> its row
+    rows = np.flatnonzero(last > first)
+    begin, end = instant[first[rows] + base[rows]], instant[last[rows] - 1 + base[rows]] + 1
+    sounding = np.repeat(rows, end - begin)
+    covered = np.arange(len(sounding)) - np.repeat(np.cumsum(end - begin) - (end - begin),
+                                                   end - begin) + np.repeat(begin, end - begin)
+    then = instant_times[covered]
+    on = (at[sounding] <= then + CHORD_SECONDS) & (heard_end[sounding] > then) \
+        & (at[sounding] >= then - HELD_SECONDS)
+    pitch = pitches.astype(np.float64)
+    top = np.full(len(instant_times), -np.inf)
+    bottom = np.full(len(instant_times), np.inf)
+    np.maximum.at(top, covered[on], pitch[sounding[on]])
+    np.minimum.at(bottom, covered[on], pitch[sounding[on]])
+    return np.maximum(pitch, top[instant]), np.minimum(pitch, bottom[instant])
 
 
 def heard_accents(accents: np.ndarray) -> np.ndarray:
@@ -170,35 +220,66 @@ def encode_notes(times: np.ndarray, ends: np.ndarray, pitches: np.ndarray,
     `horizon`, in the notes' order (the model takes them in `step_order`). `accents` are
     the input velocities less their local level (velocity steps): 0 for a flat part.
     `first`: the notes' `chords`, where the caller has them for step_order too."""
-    count = len(times)
+    whole = np.array([0]), np.array([len(times)])
+    return encode_windows(times, ends, pitches, accents, meter, *whole,
+                          np.array([horizon], dtype=np.float64), drums, version, first)
+
+
+def encode_windows(times: np.ndarray, ends: np.ndarray, pitches: np.ndarray,
+                   accents: np.ndarray, meter: Meter, lo: np.ndarray, hi: np.ndarray,
+                   horizons: np.ndarray, drums: bool = False,
+                   version: int = ENCODING_VERSION,
+                   first: np.ndarray | None = None) -> np.ndarray:
+    """`encode_notes` of many windows of one part at once: window w holds the part's notes
+    lo[w]..hi[w]-1 (`times` sorted; `ends`, `pitches` and `meter` the part's) heard up to
+    horizons[w], each as if it were all there is. Its rows come one window after another
+    (`window_rows`), with their `accents` and, where the caller has them,
+    `window_chords`. Every search is made once in the part and kept within the window, so
+    a thousand windows cost a few numpy calls, not a few thousand (offline --latency builds
+    a window for nearly every note)."""
+    index, window, starts = window_rows(lo, hi)
+    count = len(index)
     x = np.zeros((count, INPUTS), dtype=np.float32)
     if not count:
         return x[:, :inputs(version)]
     times = np.asarray(times, dtype=np.float64)
-    if times[-1] > horizon:
+    if (times[hi - 1] > horizons).any():
         raise ValueError("a window holds no note that starts after the horizon")
-    pitches = np.asarray(pitches, dtype=np.int64)
-    heard_end = np.minimum(np.asarray(ends, dtype=np.float64), horizon)
-    first = chords(times) if first is None else first
-    size, rank_top, rank_bottom = _voicing(first, pitches)
-    high, low = _sounding(times, heard_end, pitches)
+    horizon = horizons[window]
+    part_pitches = np.asarray(pitches, dtype=np.int64)
+    at, pitches = times[index], part_pitches[index]
+    ends = np.asarray(ends, dtype=np.float64)[index]
+    heard_end = np.minimum(ends, horizon)
+    first = window_chords(times, lo, hi) if first is None else first
+    run, run_start = _runs(first, window)
+    size, rank_top, rank_bottom = _voicing(run, run_start, pitches)
+    high, low = _sounding(times, heard_end, pitches, index, window, lo, hi, starts)
     onsets = times[first]
-    chord_onsets = times[first == np.arange(count)]  # distinct: a chord starts 35 ms on
-    at = np.searchsorted(chord_onsets, onsets)
-    before = np.where(at > 0, onsets - chord_onsets[np.maximum(at - 1, 0)], LONGEST)
-    unheard = at + 1 >= len(chord_onsets)
+    chord_row = run_start[run]  # the row of the chord's first note, and of the next chord's
+    before = np.where(chord_row > starts[window], onsets - onsets[np.maximum(chord_row - 1, 0)],
+                      LONGEST)
+    following = chord_row + size
+    unheard = following >= starts[window] + (hi - lo)[window]
     after = np.where(unheard, np.minimum(horizon - onsets, LONGEST),
-                     chord_onsets[np.minimum(at + 1, len(chord_onsets) - 1)] - onsets)
-    past = np.searchsorted(times, onsets) - np.searchsorted(times, onsets - 1.0 - EDGE)
-    ahead = np.searchsorted(times, np.minimum(onsets + 0.25 + EDGE, horizon), side="right") \
-        - np.searchsorted(times, onsets + CHORD_SECONDS, side="right")
-    cumulative = np.concatenate([[0.0], np.cumsum(pitches)])
-    lo, hi = np.searchsorted(times, times - 2.0), np.searchsorted(times, onsets
-                                                                   + CHORD_SECONDS, "right")
-    register = (cumulative[hi] - cumulative[lo]) / np.maximum(hi - lo, 1)
+                     onsets[np.minimum(following, count - 1)] - onsets)
+    low_edge, high_edge = lo[window], hi[window]
+
+    def within(found: np.ndarray) -> np.ndarray:  # a search in the part, kept in the window
+        return np.minimum(np.maximum(found, low_edge), high_edge)
+
+    past = within(np.searchsorted(times, onsets)) \
+        - within(np.searchsorted(times, onsets - 1.0 - EDGE))
+    ahead = within(np.searchsorted(times, np.minimum(onsets + 0.25 + EDGE, horizon), "right")) \
+        - within(np.searchsorted(times, onsets + CHORD_SECONDS, "right"))
+    span = slice(int(lo.min()), int(hi.max()))
+    cumulative = np.concatenate([[0.0], np.cumsum(part_pitches[span])])
+    reach = within(np.searchsorted(times, at - 2.0)), \
+        within(np.searchsorted(times, onsets + CHORD_SECONDS, "right"))
+    register = (cumulative[reach[1] - span.start] - cumulative[reach[0] - span.start]) \
+        / np.maximum(reach[1] - reach[0], 1)
     columns = {
-        "present": 1.0, "pitch": (pitches - 60) / 24, "duration": _log_seconds(heard_end - times),
-        "still_sounding": np.asarray(ends) > horizon, "chord_size": np.log2(size) / 3,
+        "present": 1.0, "pitch": (pitches - 60) / 24, "duration": _log_seconds(heard_end - at),
+        "still_sounding": ends > horizon, "chord_size": np.log2(size) / 3,
         "rank_top": np.minimum(rank_top, 6) / 6, "rank_bottom": np.minimum(rank_bottom, 6) / 6,
         "is_top": rank_top == 0, "is_bottom": rank_bottom == 0, "above": (high - pitches) / 24,
         "below": (pitches - low) / 24, "interval_before": _log_seconds(before),
@@ -207,6 +288,7 @@ def encode_notes(times: np.ndarray, ends: np.ndarray, pitches: np.ndarray,
         "register": (register - 60) / 24,
         "accent": heard_accents(accents) / DEVIATION_SCALE,
     }
+    meter = meter[index]
     known = meter.known > 0
     position, phase = heard_position(meter.position, meter.beats)
     turn, bar = 2 * np.pi * phase, 2 * np.pi * position / np.maximum(meter.beats, 1)

@@ -146,3 +146,40 @@ def test_a_few_milliseconds_of_jitter_leave_the_meter_and_densities_as_drawn():
         column = notefeatures.COLUMN[name]
         assert played[:, column].tolist() == drawn[:, column].tolist(), name
     assert drawn[:, notefeatures.COLUMN["on_beat"]].sum() == 4
+
+
+def sliced(times, ends, pitches, accents, meter, lo, hi, horizons, drums):
+    """Each window encoded alone, from its own slice of the part: what a window is."""
+    return np.concatenate([
+        encode_notes(times[a:b], ends[a:b], pitches[a:b], accents[a:b],
+                     meter[np.arange(a, b)], h, drums)
+        for a, b, h in zip(lo, hi, horizons)])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_windows_encoded_together_are_each_window_encoded_alone(seed):
+    """offline --latency encodes thousands of windows in one call: each must come out as the
+    live daemon's lone window does - windows that begin inside a chord or a run of notes
+    closer than a chord, horizons that cut a chord or a held note, bursts at one instant,
+    the meter, a kit."""
+    rng = np.random.default_rng(seed)
+    count = 300
+    times = np.sort(np.concatenate([rng.integers(0, 80, count // 3) * 0.125,  # chords
+                                    np.arange(count // 3) * 0.03 + 3.0,  # closer than a chord
+                                    np.full(count - 2 * (count // 3), 7.0)]))  # one instant
+    ends = times + rng.choice([0.05, 0.3, 2.0, 9.0, 1e9], count)
+    pitches = rng.integers(35, 100, count)
+    accents = rng.normal(0, 10, count)
+    meter = Meter(times * 2 % 1, times * 2 % 4, np.full(count, 4.0), np.ones(count) * (seed % 2))
+    lo = np.sort(rng.integers(0, count, 40))
+    hi = np.minimum(lo + rng.integers(1, 200, 40), count)
+    horizons = times[hi - 1] + rng.choice([0.0, 0.01, 0.5, np.inf], 40)
+    rows, _, _ = notefeatures.window_rows(lo, hi)
+    drums = seed == 5
+    together = notefeatures.encode_windows(times, ends, pitches, accents[rows], meter, lo, hi,
+                                           horizons, drums)
+    assert np.array_equal(together, sliced(times, ends, pitches, accents, meter, lo, hi,
+                                           horizons, drums))
+    first = notefeatures.window_chords(times, lo, hi)
+    alone = np.concatenate([notefeatures.chords(times[a:b]) + a for a, b in zip(lo, hi)])
+    assert np.array_equal(first, alone)
