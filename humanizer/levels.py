@@ -51,32 +51,42 @@ def local_mean(times: np.ndarray, values: np.ndarray, at: np.ndarray,
     a chord, or a burst of a thousand notes in one MIDI period, costs one row (a
     millisecond moves a 3 s level by 1e-4). A time with no value within reach takes the
     value nearest after it."""
+    [mean] = local_means(times, [values], at, seconds)
+    return mean
+
+
+def local_means(times: np.ndarray, columns: list[np.ndarray], at: np.ndarray,
+                seconds: float = LEVEL_SECONDS) -> list[np.ndarray]:
+    """local_mean of several columns at the same times, the weights worked out once (their
+    exponentials are most of a whole file's cost)."""
     points, back = np.unique(np.round(np.asarray(at, dtype=np.float64), 3),
                              return_inverse=True)
-    return _means_at(np.asarray(times, dtype=np.float64),
-                     np.asarray(values, dtype=np.float64), points, seconds)[back.reshape(-1)]
+    return [mean[back.reshape(-1)] for mean in _means_at(
+        np.asarray(times, dtype=np.float64),
+        [np.asarray(values, dtype=np.float64) for values in columns], points, seconds)]
 
 
-def _means_at(times: np.ndarray, values: np.ndarray, points: np.ndarray,
-              seconds: float) -> np.ndarray:
-    """local_mean at sorted, distinct `points` (to the millisecond), 512 at a time."""
-    result = np.empty(len(points))
+def _means_at(times: np.ndarray, columns: list[np.ndarray], points: np.ndarray,
+              seconds: float) -> list[np.ndarray]:
+    """local_means at sorted, distinct `points` (to the millisecond), 512 at a time."""
+    results = [np.empty(len(points)) for _ in columns]
     if len(times) == 0:
-        result.fill(np.nan)
-        return result
+        for result in results:
+            result.fill(np.nan)
+        return results
     for chunk in even_slices(len(points), max(1, len(points) // 512)):
         lo = times.searchsorted(points[chunk.start] - 3 * seconds, side="left")
         hi = times.searchsorted(points[chunk.stop - 1] + 3 * seconds, side="right")
         weights = _weights(points[chunk], times[lo:hi], seconds)
         total = weights.sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = weights @ values[lo:hi] / total
-        if total.all():
-            result[chunk] = mean
-        else:
-            nearest = np.minimum(times.searchsorted(points[chunk]), len(times) - 1)
-            result[chunk] = np.where(total > 0, mean, values[nearest])
-    return result
+        nearest = None if total.all() else np.minimum(times.searchsorted(points[chunk]),
+                                                      len(times) - 1)
+        for result, values in zip(results, columns):
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = weights @ values[lo:hi] / total
+            result[chunk] = mean if nearest is None else np.where(total > 0, mean,
+                                                                  values[nearest])
+    return results
 
 
 def same_part_means(times: np.ndarray, owners: np.ndarray, at: np.ndarray,
@@ -106,14 +116,17 @@ def same_part_means(times: np.ndarray, owners: np.ndarray, at: np.ndarray,
     return results
 
 
-def part_means(times: np.ndarray, owners: np.ndarray, values: np.ndarray,
-               seconds: float) -> np.ndarray:
-    """Each note's running mean of `values` over the notes of its own part."""
-    result = np.empty(len(times))
+def part_means(times: np.ndarray, owners: np.ndarray, columns: list[np.ndarray],
+               seconds: float) -> list[np.ndarray]:
+    """Each note's running mean of each of `columns` over the notes of its own part."""
+    results = [np.empty(len(times)) for _ in columns]
     for owner in np.unique(owners):
         mine = owners == owner
-        result[mine] = local_mean(times[mine], values[mine], times[mine], seconds)
-    return result
+        means = local_means(times[mine], [values[mine] for values in columns], times[mine],
+                            seconds)
+        for result, mean in zip(results, means):
+            result[mine] = mean
+    return results
 
 
 def own_levels(times: np.ndarray, owners: np.ndarray, velocities: np.ndarray,
@@ -145,8 +158,8 @@ def own_levels(times: np.ndarray, owners: np.ndarray, velocities: np.ndarray,
         below = np.floor(position)
         points = np.unique(np.concatenate([below, below + 1]))
         # the points are a level width / LEVEL_GRID apart: distinct to the millisecond
-        grid = _means_at(np.asarray(times[mine], dtype=np.float64), heard,
-                         np.round(origin + points * step, 3), seconds)
+        [grid] = _means_at(np.asarray(times[mine], dtype=np.float64), [heard],
+                           np.round(origin + points * step, 3), seconds)
         lower = grid[points.searchsorted(below)]
         upper = grid[points.searchsorted(below + 1)]
         result[wanted] = lower + (position - below) * (upper - lower)

@@ -245,8 +245,8 @@ def predict_whole(engine, part: Texture, answer) -> None:
     times, owners, sigma = part.times, part.owners, contract.level_seconds
     drawn = part.velocities - level
     heard = notefeatures.heard_accents(drawn)
-    mean, square, shift, mean_added = (levels.part_means(times, owners, column, sigma) for column in
-                                       (deviations, deviations**2, offsets, deviations - heard))
+    mean, square, shift, mean_added = levels.part_means(
+        times, owners, [deviations, deviations**2, offsets, deviations - heard], sigma)
     spreads = levels.spread(mean, square)
     with np.errstate(invalid="ignore"):
         result = calibrated(engine.contract, level, deviations - mean_added, spreads,
