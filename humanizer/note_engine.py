@@ -162,44 +162,86 @@ def predict_windows(engine, groups: Sequence[tuple[Texture, np.ndarray]], lookah
         by_length: dict[int, list[int]] = {}
         for index, (steps, _, _) in enumerate(built):
             by_length.setdefault(len(steps), []).append(index)
+        outs: list[np.ndarray] = [np.empty(0)] * len(built)
         for same in by_length.values():  # windows of one length run together, unpadded
             for first in range(0, len(same), WINDOW_BATCH):
                 batch = same[first:first + WINDOW_BATCH]
                 outputs = engine.run_steps(np.stack([built[i][0] for i in batch]))
                 for row, index in enumerate(batch):
-                    number, window = chunk[index]
-                    _, seen, level = built[index]
-                    finish(engine, window, seen, level, outputs[row], answers[number])
+                    outs[index] = outputs[row]
+        begin = 0
+        for number, same in itertools.groupby(chunk, key=lambda job: job[0]):
+            end = begin + len(list(same))
+            finish(engine, [window for _, window in chunk[begin:end]], built[begin:end],
+                   outs[begin:end], answers[number])
+            begin = end
     for (part, wanted), answer, before in zip(groups, answers, earlier):
         if len(wanted):
             centre(engine, part, wanted, answer, before)
 
 
-def finish(engine, window: Window, seen: np.ndarray, level: np.ndarray, out: np.ndarray,
+def finish(engine, windows: Sequence[Window], built: Sequence[tuple], outs: Sequence[np.ndarray],
            answer) -> None:
-    """A window's due notes' results, their deviations and onset offsets not yet centred
-    (`centre` does that once all their part's due notes are in), around the level of that
-    part's input velocities (`level`, as `steps_of` measured them for the accents, in
-    time order); their spread measured on their own part's notes in the window."""
-    part, sigma = window.part, engine.contract.level_seconds
-    order = np.argsort(seen)
-    seen, out = seen[order], out[order]
-    deviations = balanced(engine.contract, out[:, 0].astype(np.float64)
-                          * engine.contract.deviation_scale, part.keys[seen])
-    offsets = out[:, 2].astype(np.float64) if out.shape[1] > 2 else np.zeros(len(seen))
-    lengths = out[:, 3].astype(np.float64) if out.shape[1] > 3 else np.zeros(len(seen))
-    mine = np.searchsorted(seen, window.due)
-    at, at_owners = part.times[window.due], part.owners[window.due]
-    mean, square = levels.same_part_means(
-        part.times[seen], part.owners[seen], at, at_owners,
-        [deviations, deviations**2], [deviations[mine], deviations[mine] ** 2], sigma)
+    """The due notes' results of windows of one part (their steps `built` by window_steps
+    and the model's `outs`, both in step order), their deviations and onset offsets not yet
+    centred (`centre` does that once all their part's due notes are in), around the level
+    of that part's input velocities (as window_steps measured them for the accents); their
+    spread measured on their own part's notes in their window. All windows at once."""
+    part, contract = windows[0].part, engine.contract
+    orders = [np.argsort(seen) for _, seen, _ in built]
+    if len(built) == 1:  # a live window: nothing to join
+        seen, level = built[0][1][orders[0]], built[0][2]
+        out = outs[0][orders[0]].astype(np.float64)
+    else:
+        seen = np.concatenate([seen[order] for (_, seen, _), order in zip(built, orders)])
+        out = np.concatenate([out[order] for out, order in zip(outs, orders)]).astype(
+            np.float64)
+        level = np.concatenate([level for _, _, level in built])
+    sizes = np.array([len(order) for order in orders])
+    starts = np.cumsum(sizes) - sizes
+    due = np.concatenate([starts[number] + window.due - built[number][1].min()
+                          for number, window in enumerate(windows)])  # rows of due notes
+    deviations = balanced(contract, out[:, 0] * contract.deviation_scale, part.keys[seen])
+    offsets = out[:, 2] if out.shape[1] > 2 else np.zeros(len(seen))
+    lengths = out[:, 3] if out.shape[1] > 3 else np.zeros(len(seen))
+    window = np.repeat(np.arange(len(windows)), [len(w.due) for w in windows])
+    lo = np.array([seen.min() for _, seen, _ in built])[window]
+    mean, square = window_means(part.times, part.owners, seen[due], lo,
+                                lo + sizes[window], starts[window],
+                                [deviations, deviations**2], contract.level_seconds)
     spreads = levels.spread(mean, square)
     with np.errstate(invalid="ignore"):
-        drawn = part.velocities[window.due] - level[mine]
-        result = calibrated(engine.contract, level[mine], deviations[mine], spreads,
-                            offsets[mine], deviations[mine], offsets[mine], out[mine, 1],
-                            drawn, notefeatures.heard_accents(drawn), lengths[mine])
-    answer.put(window.slots, result)
+        drawn = part.velocities[seen[due]] - level[due]
+        result = calibrated(contract, level[due], deviations[due], spreads, offsets[due],
+                            deviations[due], offsets[due], out[due, 1], drawn,
+                            notefeatures.heard_accents(drawn), lengths[due])
+    answer.put(np.concatenate([window.slots for window in windows]), result)
+
+
+def window_means(times: np.ndarray, owners: np.ndarray, due: np.ndarray, lo: np.ndarray,
+                 hi: np.ndarray, first_row: np.ndarray, columns: list[np.ndarray],
+                 seconds: float) -> list[np.ndarray]:
+    """For each note `due` (indices into the part's `times`, sorted, and `owners`), the
+    Gaussian-weighted mean (levels.same_part_means' weights) of each column over the notes
+    of its own part in its window - the part's notes lo..hi-1, whose values are the
+    columns' rows first_row.. on; a note with none around it is its own mean."""
+    at = times[due]
+    reach = 3 * seconds + 1e-6
+    low = np.maximum(times.searchsorted(at - reach, side="left"), lo)
+    high = np.minimum(times.searchsorted(at + reach, side="right"), hi)
+    counts = high - low
+    segments = np.cumsum(counts) - counts
+    pairs = np.repeat(np.arange(len(due)), counts)
+    notes = np.arange(len(pairs)) + (low - segments)[pairs]
+    distance = (at[pairs] - times[notes]) / seconds
+    weights = np.exp(-0.5 * distance**2) * (np.abs(distance) <= 3) \
+        * (owners[notes] == owners[due][pairs])
+    rows = notes + (first_row - lo)[pairs]
+    total = np.add.reduceat(weights, segments)
+    own = due - lo + first_row
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return [np.where(total > 0, np.add.reduceat(weights * column[rows], segments) / total,
+                         column[own]) for column in columns]
 
 
 def centre(engine, part: Texture, wanted: np.ndarray, answer,
