@@ -188,24 +188,25 @@ def finish(engine, windows: Sequence[Window], built: Sequence[tuple], outs: Sequ
     of that part's input velocities (as window_steps measured them for the accents); their
     spread measured on their own part's notes in their window. All windows at once."""
     part, contract = windows[0].part, engine.contract
-    orders = [np.argsort(seen) for _, seen, _ in built]
+    orders = [np.argsort(notes) for _, notes, _ in built]  # each window's notes in time
     if len(built) == 1:  # a live window: nothing to join
         seen, level = built[0][1][orders[0]], built[0][2]
         out = outs[0][orders[0]].astype(np.float64)
     else:
-        seen = np.concatenate([seen[order] for (_, seen, _), order in zip(built, orders)])
-        out = np.concatenate([out[order] for out, order in zip(outs, orders)]).astype(
+        seen = np.concatenate([notes[order] for (_, notes, _), order in zip(built, orders)])
+        out = np.concatenate([rows[order] for rows, order in zip(outs, orders)]).astype(
             np.float64)
-        level = np.concatenate([level for _, _, level in built])
+        level = np.concatenate([levels_of for _, _, levels_of in built])
     sizes = np.array([len(order) for order in orders])
     starts = np.cumsum(sizes) - sizes
-    due = np.concatenate([starts[number] + window.due - built[number][1].min()
+    firsts = np.array([notes.min() for _, notes, _ in built])  # each window's first note
+    due = np.concatenate([starts[number] + window.due - firsts[number]
                           for number, window in enumerate(windows)])  # rows of due notes
     deviations = balanced(contract, out[:, 0] * contract.deviation_scale, part.keys[seen])
     offsets = out[:, 2] if out.shape[1] > 2 else np.zeros(len(seen))
     lengths = out[:, 3] if out.shape[1] > 3 else np.zeros(len(seen))
     window = np.repeat(np.arange(len(windows)), [len(w.due) for w in windows])
-    lo = np.array([seen.min() for _, seen, _ in built])[window]
+    lo = firsts[window]
     mean, square = window_means(part.times, part.owners, seen[due], lo,
                                 lo + sizes[window], starts[window],
                                 [deviations, deviations**2], contract.level_seconds)
