@@ -125,17 +125,11 @@ def play(send, events: list[tuple[float, list[int]]], stop: threading.Event | No
         send(message)
 
 
-
-
-
-
-
 def drained(daemon: Daemon, listener: Listener) -> bool:
     """The daemon has nothing left to send and the listener has all it sent (a message
     JACK dropped on the way keeps this false: the caller's deadline ends the wait)."""
     stats = daemon.ask({"cmd": "stats"})
     return stats["queued"] == 0 and len(listener.received) >= stats["events_out"]
-
 
 
 # -- fixtures --------------------------------------------------------------------------------
