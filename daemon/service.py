@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from humanizer import models, values
 from humanizer.daemon import jackserver
 from humanizer.daemon.control import ControlServer, RequestError, answer
+from humanizer.daemon.memory import steady_allocator
 from humanizer.daemon.panel import Panel
 from humanizer.daemon.ports import Ports, Reader, api_name, choose_api, open_ports
 from humanizer.daemon.say import say
@@ -385,6 +386,7 @@ def more_descriptors() -> int:
 def serve(options: ServeOptions) -> int:
     """Run until SIGINT/SIGTERM (0) or until the MIDI server goes away (1)."""
     more_descriptors()
+    steady_allocator()
     code = Service(options).run()
     if stuck_inferences():  # everything is released and closed: leave without waiting
         # for them - the interpreter's exit would abort ("terminate called without an

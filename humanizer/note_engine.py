@@ -46,6 +46,11 @@ WINDOW_BATCH = 64
 # lookahead windows whose steps are built before they run: all of a 100k-note file's at
 # once took 2.78 GB (26 KB a note); a chunk at a time keeps it to the chunk's
 BUILT_AT_ONCE = 2048
+# notes of the windows encoded in one call: enough that a hundred numpy calls are shared
+# by a dozen windows, few enough that their pairs stay a few MB (2048 windows of a dense
+# 16-channel stream in one call took the live daemon from 136 to 199 MB in a soak)
+ROWS_AT_ONCE = 4096
+PAIRS_AT_ONCE = 65536  # (due note, note) pairs weighed at once for a window's spread
 
 
 def steps_of(part: Texture, seen: np.ndarray, horizon: float, level_seconds: float,
@@ -151,14 +156,16 @@ def predict_windows(engine, groups: Sequence[tuple[Texture, np.ndarray]], lookah
                      windows_of(part, wanted, lookahead, contract.fps)]
     for start in range(0, len(jobs), BUILT_AT_ONCE):  # memory: a chunk's steps at a time
         chunk = jobs[start:start + BUILT_AT_ONCE]
-        built = []
-        for _, same in itertools.groupby(chunk, key=lambda job: job[0]):  # a part's windows
+        built, together = [], []  # the steps; (group, windows) built and finished together
+        for number, same in itertools.groupby(chunk, key=lambda job: job[0]):  # a part's
             windows = [window for _, window in same]
             spans = np.array([window_span(window.part, window, contract.context_seconds)
                               for window in windows]).reshape(-1, 2)
-            built += window_steps(windows[0].part, spans[:, 0], spans[:, 1],
-                                  np.array([window.horizon for window in windows]),
-                                  *hearing(contract))
+            horizons = np.array([window.horizon for window in windows])
+            for rows in _batches(spans[:, 1] - spans[:, 0], ROWS_AT_ONCE):
+                together.append((number, len(built), windows[rows]))
+                built += window_steps(windows[0].part, spans[rows, 0], spans[rows, 1],
+                                      horizons[rows], *hearing(contract))
         by_length: dict[int, list[int]] = {}
         for index, (steps, _, _) in enumerate(built):
             by_length.setdefault(len(steps), []).append(index)
@@ -169,15 +176,24 @@ def predict_windows(engine, groups: Sequence[tuple[Texture, np.ndarray]], lookah
                 outputs = engine.run_steps(np.stack([built[i][0] for i in batch]))
                 for row, index in enumerate(batch):
                     outs[index] = outputs[row]
-        begin = 0
-        for number, same in itertools.groupby(chunk, key=lambda job: job[0]):
-            end = begin + len(list(same))
-            finish(engine, [window for _, window in chunk[begin:end]], built[begin:end],
-                   outs[begin:end], answers[number])
-            begin = end
+        for number, begin, windows in together:
+            end = begin + len(windows)
+            finish(engine, windows, built[begin:end], outs[begin:end], answers[number])
     for (part, wanted), answer, before in zip(groups, answers, earlier):
         if len(wanted):
             centre(engine, part, wanted, answer, before)
+
+
+def _batches(sizes: np.ndarray, most: int) -> list[slice]:
+    """Consecutive slices of windows of `sizes` notes, each holding at most `most` notes
+    in all (or one window, if it alone holds more)."""
+    batches, begin, held = [], 0, 0
+    for number, size in enumerate(sizes.tolist()):
+        if held and held + size > most:
+            batches.append(slice(begin, number))
+            begin, held = number, 0
+        held += size
+    return batches + [slice(begin, len(sizes))]
 
 
 def finish(engine, windows: Sequence[Window], built: Sequence[tuple], outs: Sequence[np.ndarray],
@@ -225,24 +241,31 @@ def window_means(times: np.ndarray, owners: np.ndarray, due: np.ndarray, lo: np.
     """For each note `due` (indices into the part's `times`, sorted, and `owners`), the
     Gaussian-weighted mean (levels.same_part_means' weights) of each column over the notes
     of its own part in its window - the part's notes lo..hi-1, whose values are the
-    columns' rows first_row.. on; a note with none around it is its own mean."""
+    columns' rows first_row.. on; a note with none around it is its own mean. PAIRS_AT_ONCE
+    (due note, note) pairs at a time: a burst of a thousand notes due at once in a window of
+    a thousand stays a few MB (all at once, a soak's daemon grew from 136 to 237 MB)."""
     at = times[due]
     reach = 3 * seconds + 1e-6
     low = np.maximum(times.searchsorted(at - reach, side="left"), lo)
     high = np.minimum(times.searchsorted(at + reach, side="right"), hi)
-    counts = high - low
-    segments = np.cumsum(counts) - counts
-    pairs = np.repeat(np.arange(len(due)), counts)
-    notes = np.arange(len(pairs)) + (low - segments)[pairs]
-    distance = (at[pairs] - times[notes]) / seconds
-    weights = np.exp(-0.5 * distance**2) * (np.abs(distance) <= 3) \
-        * (owners[notes] == owners[due][pairs])
-    rows = notes + (first_row - lo)[pairs]
-    total = np.add.reduceat(weights, segments)
-    own = due - lo + first_row
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return [np.where(total > 0, np.add.reduceat(weights * column[rows], segments) / total,
-                         column[own]) for column in columns]
+    results = [np.empty(len(due)) for _ in columns]
+    for part in _batches(high - low, PAIRS_AT_ONCE):
+        counts = high[part] - low[part]
+        segments = np.cumsum(counts) - counts
+        pairs = np.repeat(np.arange(len(counts)), counts)
+        notes = np.arange(len(pairs)) + (low[part] - segments)[pairs]
+        distance = (at[part][pairs] - times[notes]) / seconds
+        weights = np.exp(-0.5 * distance**2) * (np.abs(distance) <= 3) \
+            * (owners[notes] == owners[due[part]][pairs])
+        rows = notes + (first_row[part] - lo[part])[pairs]
+        total = np.add.reduceat(weights, segments)
+        own = due[part] - lo[part] + first_row[part]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for result, column in zip(results, columns):
+                result[part] = np.where(
+                    total > 0, np.add.reduceat(weights * column[rows], segments) / total,
+                    column[own])
+    return results
 
 
 def centre(engine, part: Texture, wanted: np.ndarray, answer,
