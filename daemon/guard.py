@@ -55,6 +55,25 @@ def connection_limit() -> int:
     return max(8, min(MAX_CONNECTIONS, soft // 4))
 
 
+MOST_DESCRIPTORS = 65536  # open files the daemon asks for (each control client holds one)
+
+
+def more_descriptors() -> int:
+    """Raise the soft limit on open files toward the hard one (MOST_DESCRIPTORS at most)
+    and return it: at the usual 1024, a few thousand idle control clients took them all,
+    and the control socket answered nobody while they were held. (Not on Windows.)"""
+    try:
+        import resource
+    except ImportError:
+        return 0
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = MOST_DESCRIPTORS if hard == resource.RLIM_INFINITY else min(hard, MOST_DESCRIPTORS)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        return wanted
+    return soft
+
+
 def heap_mb() -> float | None:
     """This process's anonymous resident memory (its heap, where libzmq keeps what it
     receives), in MB; None where /proc does not tell (not Linux)."""

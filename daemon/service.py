@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from humanizer import models, values
 from humanizer.daemon import jackserver
 from humanizer.daemon.control import ControlServer, RequestError, answer
+from humanizer.daemon.guard import more_descriptors
 from humanizer.daemon.memory import steady_allocator
 from humanizer.daemon.panel import Panel
 from humanizer.daemon.ports import Ports, Reader, api_name, choose_api, open_ports
@@ -362,25 +363,6 @@ class Service:
         released = self.scheduler.panic()
         self.control.publish("panic", {"released": released})
         return {"released": released}
-
-
-MOST_DESCRIPTORS = 65536  # open files the daemon asks for (each control client holds one)
-
-
-def more_descriptors() -> int:
-    """Raise the soft limit on open files toward the hard one (MOST_DESCRIPTORS at most)
-    and return it: at the usual 1024, a few thousand idle control clients took them all,
-    and the control socket answered nobody while they were held. (Not on Windows.)"""
-    try:
-        import resource
-    except ImportError:
-        return 0
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = MOST_DESCRIPTORS if hard == resource.RLIM_INFINITY else min(hard, MOST_DESCRIPTORS)
-    if soft != resource.RLIM_INFINITY and soft < wanted:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
-        return wanted
-    return soft
 
 
 def serve(options: ServeOptions) -> int:

@@ -21,6 +21,7 @@ LEVEL_SECONDS = 3.0  # standard deviation of the level's Gaussian time window
 # ASAP's deviations, on which other players agree at r 0.90 (docs/experiments.md)
 PHRASE_SECONDS = 1.0
 LEVEL_GRID = 64  # points a level width where `own_levels` works a window's levels out
+PAIRS_AT_ONCE = 65536  # (due note, note) pairs weighed at once by `window_means`
 
 
 def even_slices(count: int, pieces: int) -> Iterator[slice]:
@@ -37,11 +38,35 @@ def even_slices(count: int, pieces: int) -> Iterator[slice]:
         start = end
 
 
-def _weights(at: np.ndarray, times: np.ndarray, seconds: float) -> np.ndarray:
-    """The Gaussian weight of each of `times` for each of `at` (rows), zero beyond three
-    widths: the one kernel every level here is a mean over."""
-    distance = (at[:, None] - times[None, :]) / seconds
+def kernel(distance: np.ndarray) -> np.ndarray:
+    """The Gaussian weight at `distance` (in widths), zero beyond three: the one kernel
+    every level here is a mean over."""
     return np.exp(-0.5 * distance**2) * (np.abs(distance) <= 3)
+
+
+def _weights(at: np.ndarray, times: np.ndarray, seconds: float) -> np.ndarray:
+    """The kernel's weight of each of `times` for each of `at` (rows)."""
+    return kernel((at[:, None] - times[None, :]) / seconds)
+
+
+def ranges(first: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ranges first[k]..first[k]+counts[k]-1 laid one after another: (each element's
+    range, its value) - how a batch of windows, or of notes and what each reaches, is made
+    flat for numpy."""
+    which = np.repeat(np.arange(len(counts)), counts)
+    return which, np.arange(len(which)) + (first - (np.cumsum(counts) - counts))[which]
+
+
+def batches(sizes: np.ndarray, most: int) -> list[slice]:
+    """Consecutive slices of items of `sizes`, each holding at most `most` in all (or one
+    item, if it alone holds more)."""
+    found, begin, held = [], 0, 0
+    for number, size in enumerate(sizes.tolist()):
+        if held and held + size > most:
+            found.append(slice(begin, number))
+            begin, held = number, 0
+        held += size
+    return found + [slice(begin, len(sizes))]
 
 
 def local_mean(times: np.ndarray, values: np.ndarray, at: np.ndarray,
@@ -113,6 +138,37 @@ def same_part_means(times: np.ndarray, owners: np.ndarray, at: np.ndarray,
             for result, column, fallback in zip(results, columns, own):
                 result[rows] = np.where(total > 0, weights @ column[lo:hi] / total,
                                         fallback[rows])
+    return results
+
+
+def window_means(times: np.ndarray, owners: np.ndarray, due: np.ndarray, lo: np.ndarray,
+                 hi: np.ndarray, first_row: np.ndarray, columns: list[np.ndarray],
+                 seconds: float) -> list[np.ndarray]:
+    """For each note `due` (indices into the part's `times`, sorted, and `owners`), the
+    Gaussian-weighted mean (same_part_means' weights) of each column over the notes
+    of its own part in its window - the part's notes lo..hi-1, whose values are the
+    columns' rows first_row.. on; a note with none around it is its own mean. PAIRS_AT_ONCE
+    (due note, note) pairs at a time: a burst of a thousand notes due at once in a window of
+    a thousand stays a few MB (all at once, a soak's daemon grew from 136 to 237 MB)."""
+    at = times[due]
+    reach = 3 * seconds + 1e-6
+    low = np.maximum(times.searchsorted(at - reach, side="left"), lo)
+    high = np.minimum(times.searchsorted(at + reach, side="right"), hi)
+    results = [np.empty(len(due)) for _ in columns]
+    for part in batches(high - low, PAIRS_AT_ONCE):
+        counts = high[part] - low[part]
+        pairs, notes = ranges(low[part], counts)
+        weights = kernel((at[part][pairs] - times[notes]) / seconds) \
+            * (owners[notes] == owners[due[part]][pairs])
+        rows = notes + (first_row[part] - lo[part])[pairs]
+        segments = np.cumsum(counts) - counts
+        total = np.add.reduceat(weights, segments)
+        own = due[part] - lo[part] + first_row[part]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for result, column in zip(results, columns):
+                result[part] = np.where(
+                    total > 0, np.add.reduceat(weights * column[rows], segments) / total,
+                    column[own])
     return results
 
 

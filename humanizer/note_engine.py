@@ -50,7 +50,6 @@ BUILT_AT_ONCE = 2048
 # by a dozen windows, few enough that their pairs stay a few MB (2048 windows of a dense
 # 16-channel stream in one call took the live daemon from 136 to 199 MB in a soak)
 ROWS_AT_ONCE = 4096
-PAIRS_AT_ONCE = 65536  # (due note, note) pairs weighed at once for a window's spread
 
 
 def steps_of(part: Texture, seen: np.ndarray, horizon: float, level_seconds: float,
@@ -162,7 +161,7 @@ def predict_windows(engine, groups: Sequence[tuple[Texture, np.ndarray]], lookah
             spans = np.array([window_span(window.part, window, contract.context_seconds)
                               for window in windows]).reshape(-1, 2)
             horizons = np.array([window.horizon for window in windows])
-            for rows in _batches(spans[:, 1] - spans[:, 0], ROWS_AT_ONCE):
+            for rows in levels.batches(spans[:, 1] - spans[:, 0], ROWS_AT_ONCE):
                 together.append((number, len(built), windows[rows]))
                 built += window_steps(windows[0].part, spans[rows, 0], spans[rows, 1],
                                       horizons[rows], *hearing(contract))
@@ -182,18 +181,6 @@ def predict_windows(engine, groups: Sequence[tuple[Texture, np.ndarray]], lookah
     for (part, wanted), answer, before in zip(groups, answers, earlier):
         if len(wanted):
             centre(engine, part, wanted, answer, before)
-
-
-def _batches(sizes: np.ndarray, most: int) -> list[slice]:
-    """Consecutive slices of windows of `sizes` notes, each holding at most `most` notes
-    in all (or one window, if it alone holds more)."""
-    batches, begin, held = [], 0, 0
-    for number, size in enumerate(sizes.tolist()):
-        if held and held + size > most:
-            batches.append(slice(begin, number))
-            begin, held = number, 0
-        held += size
-    return batches + [slice(begin, len(sizes))]
 
 
 def finish(engine, windows: Sequence[Window], built: Sequence[tuple], outs: Sequence[np.ndarray],
@@ -223,7 +210,7 @@ def finish(engine, windows: Sequence[Window], built: Sequence[tuple], outs: Sequ
     lengths = out[:, 3] if out.shape[1] > 3 else np.zeros(len(seen))
     window = np.repeat(np.arange(len(windows)), [len(w.due) for w in windows])
     lo = firsts[window]
-    mean, square = window_means(part.times, part.owners, seen[due], lo,
+    mean, square = levels.window_means(part.times, part.owners, seen[due], lo,
                                 lo + sizes[window], starts[window],
                                 [deviations, deviations**2], contract.level_seconds)
     spreads = levels.spread(mean, square)
@@ -233,39 +220,6 @@ def finish(engine, windows: Sequence[Window], built: Sequence[tuple], outs: Sequ
                             deviations[due], offsets[due], out[due, 1], drawn,
                             notefeatures.heard_accents(drawn), lengths[due])
     answer.put(np.concatenate([window.slots for window in windows]), result)
-
-
-def window_means(times: np.ndarray, owners: np.ndarray, due: np.ndarray, lo: np.ndarray,
-                 hi: np.ndarray, first_row: np.ndarray, columns: list[np.ndarray],
-                 seconds: float) -> list[np.ndarray]:
-    """For each note `due` (indices into the part's `times`, sorted, and `owners`), the
-    Gaussian-weighted mean (levels.same_part_means' weights) of each column over the notes
-    of its own part in its window - the part's notes lo..hi-1, whose values are the
-    columns' rows first_row.. on; a note with none around it is its own mean. PAIRS_AT_ONCE
-    (due note, note) pairs at a time: a burst of a thousand notes due at once in a window of
-    a thousand stays a few MB (all at once, a soak's daemon grew from 136 to 237 MB)."""
-    at = times[due]
-    reach = 3 * seconds + 1e-6
-    low = np.maximum(times.searchsorted(at - reach, side="left"), lo)
-    high = np.minimum(times.searchsorted(at + reach, side="right"), hi)
-    results = [np.empty(len(due)) for _ in columns]
-    for part in _batches(high - low, PAIRS_AT_ONCE):
-        counts = high[part] - low[part]
-        segments = np.cumsum(counts) - counts
-        pairs = np.repeat(np.arange(len(counts)), counts)
-        notes = np.arange(len(pairs)) + (low[part] - segments)[pairs]
-        distance = (at[part][pairs] - times[notes]) / seconds
-        weights = np.exp(-0.5 * distance**2) * (np.abs(distance) <= 3) \
-            * (owners[notes] == owners[due[part]][pairs])
-        rows = notes + (first_row[part] - lo[part])[pairs]
-        total = np.add.reduceat(weights, segments)
-        own = due[part] - lo[part] + first_row[part]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            for result, column in zip(results, columns):
-                result[part] = np.where(
-                    total > 0, np.add.reduceat(weights * column[rows], segments) / total,
-                    column[own])
-    return results
 
 
 def centre(engine, part: Texture, wanted: np.ndarray, answer,

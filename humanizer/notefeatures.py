@@ -36,6 +36,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from humanizer import drumkit
+from humanizer.levels import ranges
 from humanizer.meter import Meter
 
 ENCODING_NAME = "notefeatures"
@@ -102,10 +103,8 @@ def _log_seconds(seconds: np.ndarray) -> np.ndarray:
 def window_rows(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For windows holding the part's notes lo[w]..hi[w]-1, their rows one window after
     another: (each row's note, each row's window, each window's first row)."""
-    counts = hi - lo
-    window = np.repeat(np.arange(len(lo)), counts)
-    starts = np.cumsum(counts) - counts
-    return np.arange(int(counts.sum())) - starts[window] + lo[window], window, starts
+    window, index = ranges(lo, hi - lo)
+    return index, window, np.cumsum(hi - lo) - (hi - lo)
 
 
 def window_chords(times: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -175,9 +174,8 @@ def _sounding(times: np.ndarray, heard_end: np.ndarray, pitches: np.ndarray,
     base = starts[window] - low_edge  # a note index of this row's window -> its row
     rows = np.flatnonzero(last > first)
     begin, end = instant[first[rows] + base[rows]], instant[last[rows] - 1 + base[rows]] + 1
-    sounding = np.repeat(rows, end - begin)
-    covered = np.arange(len(sounding)) - np.repeat(np.cumsum(end - begin) - (end - begin),
-                                                   end - begin) + np.repeat(begin, end - begin)
+    which, covered = ranges(begin, end - begin)
+    sounding = rows[which]
     then = instant_times[covered]
     on = (at[sounding] <= then + CHORD_SECONDS) & (heard_end[sounding] > then) \
         & (at[sounding] >= then - HELD_SECONDS)

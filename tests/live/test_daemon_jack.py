@@ -439,7 +439,7 @@ def test_the_daemon_has_room_for_thousands_of_control_clients():
     daemon started with that limit raises its own toward the hard one."""
     import resource
 
-    from humanizer.daemon.service import MOST_DESCRIPTORS
+    from humanizer.daemon.guard import MOST_DESCRIPTORS
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = MOST_DESCRIPTORS if hard == resource.RLIM_INFINITY else min(hard, MOST_DESCRIPTORS)
