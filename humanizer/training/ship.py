@@ -80,6 +80,13 @@ def trainer_sidecar(model: Path) -> dict:
     return json.loads(Path(str(model) + ".contract.json").read_text())
 
 
+def training_record(sidecar: dict) -> dict:
+    """How the model was trained: a Keras model's sidecar holds it beside the contract, a
+    shipped style's card in its metrics (the drums recalibrated from their .onnx lost it
+    when only the first was read)."""
+    return sidecar.get("training") or sidecar.get("metrics", {}).get("training", {})
+
+
 def mix_safe_gain(model: Path, sidecar: dict, name: str, chosen: float,
                   scratch: Path) -> tuple[float, dict[str, list[str]]]:
     """The largest gain up to `chosen` at which the style keeps the generated
@@ -233,7 +240,7 @@ def ship(model: Path, data: list[str], name: str, lookahead: float, output: Path
                                               with_takes=bool(by_scale))
     metrics = {
         **sidecar.get("metrics", {}),
-        "training": sidecar.get("training", {}),
+        "training": training_record(sidecar),
         "calibration": calibration_metrics(gain, rows, mix, scale, by_scale, varied_mix),
         "test": {"split": "test", "lookahead_seconds": lookahead, **test_live},
         "test_full_context": test_full,
