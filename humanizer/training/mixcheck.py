@@ -1,6 +1,7 @@
-"""Whether a style keeps the mix: the generated arrangements (humanizer.examples.arrangements:
-parts drawn flat at their own levels, loud, quiet and soft drums) played by it, each part
-held to the level it was drawn at and kept off the limits.
+"""Whether a style keeps the mix: the generated arrangements and bands
+(humanizer.examples: parts drawn flat at their own levels, loud, quiet and soft drums; a
+bass, a strummed guitar, strings, a sax and a kit at the middle, top and bottom of the
+range) played by it, each part held to the level it was drawn at and kept off the limits.
 
 Validation MAE says how close a style comes to the players; it does not see a drums part
 at 40 pulled up to 43 or a loud beat pressed onto 127, which the output step's soft knee
@@ -18,22 +19,27 @@ from __future__ import annotations
 import math
 import tempfile
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from humanizer.engine import Engine
-from humanizer.examples.arrangements import CHANNELS, DRUMS, arrangement, write_all
+from humanizer.examples.arrangements import CHANNELS, arrangement, write_all
+from humanizer.examples.band import BANDS, PARTS, write_bands
 from humanizer.examples.make import piano_part
 from humanizer.notes import midi_from_notes, notes_of
 from humanizer.offline import Humanizer
 from humanizer.output import OutputSettings, played_level
 
 # a role's style is held to the parts of its role (the lead style is never asked to play a
-# pad at 30: it was, and the takes that pad needs cut the lead's variation to 0.55); the
-# keys styles (pop, piano, comping) play every part but the kit
-ROLE_PARTS = {"lead": ("melody",), "bass": ("bass",), "pad": ("pad",)}
+# pad at 30: it was, and the takes that pad needs cut the lead's variation to 0.55; the
+# comping style, checked on the pads and bass lines, shipped with takes at 0.65 of the
+# validation's scale and played a strummed guitar at half an accompaniment's spread); the
+# keys styles (pop, piano) play every part but the kit
+ROLE_STYLES = ("lead", "bass", "pad", "comping")
+ARRANGEMENT_ROLES = {"melody": "lead", "pad": "pad", "bass": "bass", "drums": "drums"}
+SWELL_PARTS = {"lead": "melody", "bass": "bass", "pad": "pad"}  # else the piano part
 LEVEL_TOLERANCE = 2.0  # velocity steps a part's mean may move from where it is played
 # ... in a take at variation: the player's lean (humanizer.variation's drift, 0.6 s) moves
 # a 16-bar part's mean by its own noise - a kit's by 3 at scale 0.5 - as a player's does
@@ -52,42 +58,80 @@ SWELL_SHAPE = 0.8  # the least correlation of a drawn swell's velocities with th
 def mix_problems(style: Path, drums: bool, variation: float = 0.0,
                  seeds: tuple[int, ...] = (0,),
                  latencies: tuple[float | None, ...] = LATENCIES) -> list[str]:
-    """What goes wrong when `style` plays the arrangements' parts of its instrument (the
-    drums on channel 10, or the melody, pad and bass; a role's style those of its role,
-    ROLE_PARTS), with its timing on, in the takes of
+    """What goes wrong when `style` plays the generated parts it is held to (held_to: the
+    kits, a role's parts, or every part but the kit), with its timing on, in the takes of
     `seeds` at `variation`, on whole files and through the lookahead windows of
     `latencies` (None: the whole file): one line per part, take and latency that leaves
     its level or reaches the limits, and (at variation 0, not for drums) each latency at
     which it plays a drawn swell too deep or too shallow; empty when the style keeps the
     mix."""
     contract = Engine(style).contract
-    role = ROLE_PARTS.get(contract.name)
-    channels = [DRUMS] if drums else [CHANNELS[part] for part in role] if role \
-        else [c for c in CHANNELS.values() if c != DRUMS]
     timing = 1.0 if contract.timing else 0.0
     problems = []
     with tempfile.TemporaryDirectory() as folder:
+        files = defaultdict(list)
+        for part in generated_parts(Path(folder) / "in"):
+            if held_to(contract.name, drums, part.role):
+                files[part.path].append(part)
         for seed, latency in ((seed, latency) for seed in seeds for latency in latencies):
-            humanizer = Humanizer(None, OutputSettings(timing=timing, variation=variation),
-                                  latency,
-                                  channel_styles={channel: str(style) for channel in channels},
-                                  seed=seed)
             take = f" (variation {variation:g}, seed {seed})" if variation else ""
             take += _played_at(latency)
-            for path, levels in write_all(Path(folder) / "in").items():
+            for path, parts in files.items():
+                humanizer = Humanizer(None, OutputSettings(timing=timing, variation=variation),
+                                      latency, seed=seed,
+                                      channel_styles={p.channel: str(style) for p in parts})
                 result = humanizer.file(path, Path(folder) / path.name)
                 played = defaultdict(list)
                 for note, velocity in zip(result.before.notes, result.velocities):
                     played[note.channel].append(velocity)
-                for part, level in levels.items():
-                    if CHANNELS[part] in channels:
-                        problems += _part_problems(f"{path.name} {part}{take}", level,
-                                                   VARIED_TOLERANCE if variation
-                                                   else LEVEL_TOLERANCE,
-                                                   np.array(played[CHANNELS[part]]))
+                for part in parts:
+                    problems += _part_problems(f"{path.name} {part.name}{take}", part.level,
+                                               VARIED_TOLERANCE if variation
+                                               else LEVEL_TOLERANCE,
+                                               np.array(played[part.channel]))
     if not drums and not variation:
         problems += swell_problems(style, latencies)
     return problems
+
+
+@dataclass(frozen=True)
+class Part:
+    """A generated part: its file, its name there, its channel, its level and role."""
+
+    path: Path
+    name: str
+    channel: int
+    level: int
+    role: str
+
+
+def generated_parts(folder: Path) -> list[Part]:
+    """Every part of the generated arrangements and bands drawn flat at a level (a part
+    with dynamics drawn in has none to keep: the swell is checked apart), their files
+    written into `folder`."""
+    found = [Part(path, name, CHANNELS[name], level, ARRANGEMENT_ROLES[name])
+             for path, levels in write_all(folder / "arrangements").items()
+             for name, level in levels.items()]
+    for path, levels in write_bands(folder / "bands").items():
+        if BANDS[path.name][1].get("drawn"):
+            continue
+        for name, level in levels.items():
+            channel, _, _, role = PARTS[name]
+            if name == "kit":
+                channel = BANDS[path.name][1].get("kit_channel", channel)
+            found.append(Part(path, name, channel, level, role))
+    return found
+
+
+def held_to(style: str, drums: bool, role: str) -> bool:
+    """Whether a style named `style` is checked on a part of `role`: a kit style on the
+    kits, a role's style on its role's parts (ROLE_STYLES), a keys style on every part
+    but the kit."""
+    if drums:
+        return role == "drums"
+    if style in ROLE_STYLES:
+        return role == style
+    return role != "drums"
 
 
 def swell(style: Path, latency: float | None) -> tuple[float, float]:
@@ -127,8 +171,7 @@ def swell_problems(style: Path, latencies: tuple[float | None, ...] = LATENCIES)
 def swelled_part(style: Path) -> str:
     """The part a swell is drawn on for `style`: its role's (a bass style's bass line), or
     the bundled piano part for the keys styles."""
-    role = ROLE_PARTS.get(Engine(style).contract.name)
-    return role[0] if role else "piano"
+    return SWELL_PARTS.get(Engine(style).contract.name, "piano")
 
 
 def notes_to_swell(part: str) -> list:

@@ -1,6 +1,6 @@
-"""A style keeps the mix: the generated arrangements' parts stay at their levels and off the
-limits, and a swell drawn on a piano part keeps its depth and shape; `ship` steps the gain
-down until they do."""
+"""A style keeps the mix: the generated arrangements' and bands' parts stay at their levels
+and off the limits, and a swell drawn on a piano part keeps its depth and shape; `ship`
+steps the gain down until they do."""
 
 import json
 
@@ -9,12 +9,44 @@ from helpers import rewrite_metadata
 
 from humanizer import models
 from humanizer.contract import METADATA_KEY
-from humanizer.training.mixcheck import mix_problems
+from humanizer.training.mixcheck import generated_parts, held_to, mix_problems
 
 
-def with_gain(source, target, gain):
+def with_gain(source, target, gain, field="gain"):
     return rewrite_metadata(source, target, lambda props: props.update(
-        {METADATA_KEY: json.dumps({**json.loads(props[METADATA_KEY]), "gain": gain})}))
+        {METADATA_KEY: json.dumps({**json.loads(props[METADATA_KEY]), field: gain})}))
+
+
+def test_each_style_is_held_to_the_flat_parts_of_its_role_in_the_arrangements_and_bands(
+        tmp_path):
+    parts = generated_parts(tmp_path)
+
+    def held(style, drums=False):
+        return sorted((p.path.name, p.name, p.channel, p.level)
+                      for p in parts if held_to(style, drums, p.role))
+
+    assert held("comping") == [("band-loud.mid", "guitar", 2, 127),
+                               ("band-quiet.mid", "guitar", 2, 20), ("band.mid", "guitar", 2, 80)]
+    assert held("lead") == [
+        ("balanced.mid", "melody", 0, 100), ("band-loud.mid", "sax", 4, 127),
+        ("band-quiet.mid", "sax", 4, 40), ("band.mid", "sax", 4, 94),
+        ("kit-on-1.mid", "sax", 4, 94), ("loud.mid", "melody", 0, 127),
+        ("quiet.mid", "melody", 0, 41), ("soft-drums.mid", "melody", 0, 70)]
+    assert ("kit-on-1.mid", "kit", 0, 90) in held("drums", drums=True)
+    assert ("band.mid", "kit", 9, 100) in held("drums", drums=True)
+    keys = held("pop")
+    assert len(keys) == 10 + 15 + 2 and not any(name in ("kit", "drums") for _, name, _, _ in keys)
+    assert not any(p.path.name == "band-drawn.mid" for p in parts)  # no level to keep
+
+
+def test_comping_far_too_wide_puts_the_quiet_strummed_guitar_on_the_limits(tmp_path):
+    """The comping style is checked on the bands' strummed guitar, not on the pads and
+    bass lines of other roles (which held its takes to 0.65 of the validation's scale;
+    the guitar keeps its level up to gain 4)."""
+    wide = with_gain(models.find("comping"), tmp_path / "wide.onnx", 8.0)
+    problems = mix_problems(wide, False, latencies=(None,))
+    assert any(p.startswith("band-quiet.mid guitar drawn at 20 has") for p in problems)
+    assert all(p.startswith(("band", "a swell drawn on the piano part")) for p in problems)
 
 
 @pytest.mark.parametrize("name, drums", [("piano", False), ("pop", False), ("drums", True),
