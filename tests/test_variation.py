@@ -34,6 +34,20 @@ def test_it_is_standard_normal_and_smooth_over_time():
     assert near == pytest.approx(0.5 * np.exp(-0.05 / 0.6), abs=0.05) and abs(far) < 0.05
 
 
+@pytest.mark.parametrize("gap, notes, own_share, most", [
+    (0.125, 320, 0.0, 0.06),  # sixteenths for 40 s, the lean alone (before: 0.174)
+    (0.5, 80, 0.5, 0.11),  # quarters, half each note's own (before: 0.153)
+    (2.4, 16, 0.0, 0.10),  # a pad's 16 chords (before: 0.251)
+])
+def test_a_take_leans_and_comes_back_so_a_part_keeps_its_level(gap, notes, own_share, most):
+    """Over 400 takes of a part, how far its mean moves (in spreads) and how much it
+    varies within: the lean returns to the level within seconds, the notes vary as much."""
+    times = np.arange(notes) * gap
+    takes = [Takes(seed).draw(0, times, own_share) for seed in range(400)]
+    assert np.std([take.mean() for take in takes]) < most
+    assert 0.9 < np.mean([take.std() for take in takes]) < 1.15
+
+
 def test_variation_zero_plays_the_same_as_without():
     levels, deviations = np.full(8, 70.0), np.linspace(-10, 10, 8)
     spreads, sigma = np.full(8, 6.0), np.full(8, 9.0)
