@@ -251,6 +251,11 @@ def test_the_variation_scale_is_the_one_whose_takes_spread_as_the_players():
     assert choose_variation_scale(rows) == 1.2
     assert choose_variation_scale({1.0: {"spread_ratio": 0.95},
                                    1.1: {"spread_ratio": 1.05}}) == 1.0  # a tie: less varied
+    # the drums' validation: the spread stops growing at 0.73, the MAE does not
+    plateau = {0.6: {"spread_ratio": 0.701}, 0.8: {"spread_ratio": 0.714},
+               1.0: {"spread_ratio": 0.731}, 1.5: {"spread_ratio": 0.732},
+               2.0: {"spread_ratio": 0.732}, 3.0: {"spread_ratio": 0.714}}
+    assert choose_variation_scale(plateau) == 0.8
 
 
 @pytest.mark.train
