@@ -79,13 +79,20 @@ OUTPUTS = ("velocity_deviation", "velocity_spread", "onset_offset", "length_rati
 
 def chords(times: np.ndarray) -> np.ndarray:
     """For each onset (sorted), the index of the first note of its chord."""
-    first = [0] * len(times)
-    anchor, opened = 0, float(times[0]) if len(times) else 0.0
-    for i, time in enumerate(times.tolist()):  # Python floats: a window's loop, 5x faster
-        if time - opened >= CHORD_SECONDS:
+    return np.array(first_in_span(times.tolist(), CHORD_SECONDS), dtype=np.int64)
+
+
+def first_in_span(times: list[float], span: float, start: int = 0) -> list[int]:
+    """For each of `times` (sorted; Python floats: a window's loop, 5x faster than over
+    numpy's), the index - counted from `start` - of the first of its group: a group opens
+    at a time and holds every later one within `span` of it. The one greedy rule that
+    chords (CHORD_SECONDS) and the live windows (a frame, humanizer.windows) group by."""
+    first, anchor, opened = [], start, times[0] if times else 0.0
+    for i, time in enumerate(times, start):
+        if time - opened >= span:
             anchor, opened = i, time
-        first[i] = anchor
-    return np.array(first, dtype=np.int64)
+        first.append(anchor)
+    return first
 
 
 def step_order(times: np.ndarray, pitches: np.ndarray,

@@ -22,6 +22,7 @@ import numpy as np
 
 from humanizer import encoding
 from humanizer.meter import Meter
+from humanizer.notefeatures import first_in_span
 from humanizer.notes import Note
 
 
@@ -96,16 +97,10 @@ def groups(times: np.ndarray, span: float, begin: int = 0, end: int | None = Non
     end = len(times) if end is None else end
     first = np.full(len(times), -1, dtype=np.int64)
     gaps = np.flatnonzero(np.diff(times[:begin + 1]) >= span)
-    anchor = int(gaps[-1]) + 1 if len(gaps) else 0
-    start = anchor
+    start = int(gaps[-1]) + 1 if len(gaps) else 0
     if start >= end:
         return first
-    opened, found = float(times[anchor]), []
-    for i, time in enumerate(times[start:end].tolist(), start):  # Python floats: faster
-        if time - opened >= span:
-            anchor, opened = i, time
-        found.append(anchor)
-    first[start:end] = found
+    first[start:end] = first_in_span(times[start:end].tolist(), span, start)
     return first
 
 
