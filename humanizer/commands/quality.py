@@ -37,8 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         metavar="N", help="evaluate N files at once, each in its own process "
                                           "(default: one per core)")
     parser.add_argument("--arrangements-only", action="store_true",
-                        help="only the section of generated bands, part by part: replace it "
-                             "in the page, leave the rest")
+                        help="only the sections of arrangements, part by part (generated "
+                             "bands; and POP909's test songs, where --data has them): replace "
+                             "them in the page, leave the rest")
     parser.add_argument("--feel-only", action="store_true",
                         help="only the feel section (timing and note lengths per role beside "
                              "the players): replace it in the page, leave the rest")
@@ -56,6 +57,10 @@ def run(args: argparse.Namespace) -> int:
         if not args.out.is_file():
             raise HumanizerError(f"{args.out}: no page to put the arrangements in")
         page = replace_section(args.out.read_text(), arrangement_section())
+        if args.data.is_dir():
+            from humanizer.training.held_out import section as held_out
+
+            page = replace_section(page, held_out(args.data, args.files))
     elif args.feel_only:
         from humanizer.training.feel_quality import replace_section, section
 

@@ -18,6 +18,7 @@ from humanizer import models
 from humanizer.datasets.catalog import performances, sample
 from humanizer.engine import Engine
 from humanizer.evaluation import BASELINES, evaluate, lookahead_label
+from humanizer.training import held_out
 
 # style -> [(data set folder under --data, input condition)]
 CONDITIONS = {
@@ -158,6 +159,7 @@ def document(data: Path, lookaheads: list[float | None], count: int | None,
 
     lines += ["", *feel_quality.section(data, count)]
     lines += ["", *arrangement_section()]
+    lines += ["", *held_out.section(data, count)]
     lines += ["", f"Took {time.monotonic() - began:.0f} s on this machine."]
     return "\n".join(lines) + "\n"
 
