@@ -41,8 +41,9 @@ ROLE_STYLES = ("lead", "bass", "pad", "comping")
 ARRANGEMENT_ROLES = {"melody": "lead", "pad": "pad", "bass": "bass", "drums": "drums"}
 SWELL_PARTS = {"lead": "melody", "bass": "bass", "pad": "pad"}  # else the piano part
 LEVEL_TOLERANCE = 2.0  # velocity steps a part's mean may move from where it is played
-# ... in a take at variation: the player's lean (humanizer.variation's drift, 0.6 s) moves
-# a 16-bar part's mean by its own noise - a kit's by 3 at scale 0.5 - as a player's does
+# ... in a take at variation: a take's lean comes back within seconds
+# (humanizer.variation.SETTLE_SECONDS), but each note's own noise still moves a short
+# part's mean a little, as a player's does
 VARIED_TOLERANCE = 3.0
 # of a part's notes at 1 or 127 (a kit at 100: its crashes), for parts drawn between ...
 LIMIT_SHARE = 0.03
@@ -95,7 +96,7 @@ def mix_problems(style: Path, drums: bool, variation: float = 0.0,
 
 
 @dataclass(frozen=True)
-class Part:
+class GeneratedPart:
     """A generated part: its file, its name there, its channel, its level and role."""
 
     path: Path
@@ -105,11 +106,11 @@ class Part:
     role: str
 
 
-def generated_parts(folder: Path) -> list[Part]:
+def generated_parts(folder: Path) -> list[GeneratedPart]:
     """Every part of the generated arrangements and bands drawn flat at a level (a part
     with dynamics drawn in has none to keep: the swell is checked apart), their files
     written into `folder`."""
-    found = [Part(path, name, CHANNELS[name], level, ARRANGEMENT_ROLES[name])
+    found = [GeneratedPart(path, name, CHANNELS[name], level, ARRANGEMENT_ROLES[name])
              for path, levels in write_all(folder / "arrangements").items()
              for name, level in levels.items()]
     for path, levels in write_bands(folder / "bands").items():
@@ -119,7 +120,7 @@ def generated_parts(folder: Path) -> list[Part]:
             channel, _, _, role = PARTS[name]
             if name == "kit":
                 channel = BANDS[path.name][1].get("kit_channel", channel)
-            found.append(Part(path, name, channel, level, role))
+            found.append(GeneratedPart(path, name, channel, level, role))
     return found
 
 
