@@ -17,6 +17,8 @@ notes draw from their own stream as they come.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 DRIFT_SECONDS = 0.6  # how long the smooth part of the variation takes to change
@@ -39,19 +41,19 @@ class Takes:
         times = np.asarray(times, dtype=np.float64)
         rng, last_time, drift, anchor = self._streams.get(part) or (
             np.random.default_rng([self.seed, part]), None, None, 0.0)
-        values = np.empty(len(times))
-        fresh = rng.standard_normal((len(times), 2))
-        for i, at in enumerate(times):
+        values = []
+        fresh = rng.standard_normal((len(times), 2)).tolist()
+        smooth, own = math.sqrt(1.0 - own_share), math.sqrt(own_share)
+        for at, (step, mine) in zip(times.tolist(), fresh):  # Python floats: per note
             if drift is None:
-                drift = fresh[i, 0]
+                drift = step
             else:
                 gap = max(0.0, at - last_time)
-                settle = np.exp(-gap / SETTLE_SECONDS)
+                settle = math.exp(-gap / SETTLE_SECONDS)
                 anchor = settle * anchor + (1.0 - settle) * drift
-                kept = np.exp(-gap / DRIFT_SECONDS)
-                drift = kept * drift + np.sqrt(1.0 - kept * kept) * fresh[i, 0]
+                kept = math.exp(-gap / DRIFT_SECONDS)
+                drift = kept * drift + math.sqrt(1.0 - kept * kept) * step
             last_time = at if last_time is None else max(last_time, at)
-            values[i] = (np.sqrt(1 - own_share) * (drift - anchor)
-                         + np.sqrt(own_share) * fresh[i, 1])
+            values.append(smooth * (drift - anchor) + own * mine)
         self._streams[part] = (rng, last_time, drift, anchor)
-        return values
+        return np.array(values, dtype=np.float64)
