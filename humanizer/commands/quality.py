@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         if not args.out.is_file():
             raise HumanizerError(f"{args.out}: no page to put the arrangements in")
         page = replace_section(args.out.read_text(), arrangement_section())
-        if args.data.is_dir():
+        if (args.data / "pop909").is_dir():
             from humanizer.training.held_out import section as held_out
 
             page = replace_section(page, held_out(args.data, args.files))

@@ -23,6 +23,7 @@ import numpy as np
 from humanizer import values
 from humanizer.datasets.band_roles import PLAYED_SPREAD
 from humanizer.datasets.catalog import performances, sample
+from humanizer.errors import HumanizerError
 from humanizer.levels import deviations_of
 from humanizer.notes import instrument_of, notes_of
 from humanizer.offline import Humanizer
@@ -87,6 +88,8 @@ def measured(data: Path, count: int | None) -> list[PartResult]:
     """Every part of POP909's test songs under `data` (`count` of them, evenly spread)."""
     humanizer = Humanizer(None, OutputSettings(variation=values.DEFAULT_VARIATION))
     songs = sample(performances(data / "pop909", "test"), count)
+    if not songs:
+        raise HumanizerError(f"{data / 'pop909'}: no POP909 test songs to judge on")
     with tempfile.TemporaryDirectory() as scratch:
         return [part for song in songs for part in song_parts(song, humanizer, Path(scratch))]
 

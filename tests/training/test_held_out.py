@@ -41,3 +41,25 @@ def test_real_arrangements_keep_their_levels_and_are_shaped_like_their_players()
     lines = held_out.summary(parts)
     assert lines[0].startswith("- 36 parts of 12 songs: median spread")
     assert [line.split(":")[0] for line in lines[1:]] == ["- keys (pop)", "- lead (lead)"]
+
+
+def test_quality_puts_the_real_arrangements_beside_the_generated_ones(tmp_path):
+    from humanizer.cli import main
+
+    page = tmp_path / "quality.md"
+    page.write_text("# Quality\n\n## Arrangements, per part\n\nold rows\n")
+    assert main(["quality", "--data", str(DATA), "--out", str(page), "--arrangements-only",
+                 "--files", "2"]) == 0
+    text = page.read_text()
+    assert "## Real arrangements never tuned on, per part" in text
+    assert "- 6 parts of 2 songs: median spread" in text and "old rows" not in text
+
+
+def test_no_pop909_test_songs_is_said_in_one_line(tmp_path):
+    import pytest
+
+    from humanizer.errors import HumanizerError
+
+    (tmp_path / "pop909").mkdir()
+    with pytest.raises(HumanizerError, match="no POP909 test songs to judge on"):
+        held_out.measured(tmp_path, None)
