@@ -211,8 +211,8 @@ def finish(engine, windows: Sequence[Window], built: Sequence[tuple], outs: Sequ
     window = np.repeat(np.arange(len(windows)), [len(w.due) for w in windows])
     lo = firsts[window]
     mean, square = levels.window_means(part.times, part.owners, seen[due], lo,
-                                lo + sizes[window], starts[window],
-                                [deviations, deviations**2], contract.level_seconds)
+                                       lo + sizes[window], starts[window],
+                                       [deviations, deviations**2], contract.level_seconds)
     spreads = levels.spread(mean, square)
     with np.errstate(invalid="ignore"):
         drawn = part.velocities[seen[due]] - level[due]

@@ -97,6 +97,12 @@ def played(notes: Sequence[TickNote], ticks_per_second: float) -> bool:
         return False
     times = np.array([note[0] for note in notes]) / ticks_per_second
     velocities = np.array([note[3] for note in notes], dtype=np.float64)
+    return moves_as_played(times, velocities)
+
+
+def moves_as_played(times: np.ndarray, velocities: np.ndarray) -> bool:
+    """Whether velocities (at `times`, seconds) move around their local level as much as
+    a player's (PLAYED_SPREAD), not edited to a few values as some of POP909's were."""
     return float(np.std(deviations_of(times, velocities))) >= PLAYED_SPREAD
 
 

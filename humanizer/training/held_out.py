@@ -21,10 +21,9 @@ import mido
 import numpy as np
 
 from humanizer import values
-from humanizer.datasets.band_roles import PLAYED_SPREAD
+from humanizer.datasets.band_roles import PLAYED_SPREAD, moves_as_played
 from humanizer.datasets.catalog import performances, sample
 from humanizer.errors import HumanizerError
-from humanizer.levels import deviations_of
 from humanizer.notes import instrument_of, notes_of
 from humanizer.offline import Humanizer
 from humanizer.output import OutputSettings, played_level
@@ -74,7 +73,7 @@ def song_parts(source: Path, humanizer: Humanizer, scratch: Path) -> list[PartRe
         after = np.array([result.velocities[i] for i in part.indices], dtype=np.float64)
         player = np.array([played[i].velocity for i in part.indices], dtype=np.float64)
         times = np.array([played[i].start for i in part.indices])
-        edited = float(np.std(deviations_of(times, player))) < PLAYED_SPREAD
+        edited = not moves_as_played(times, player)
         name = instrument_of(result.before.midi, part.track, part.channel)[1]
         found.append(PartResult(source.stem, name or f"channel {part.channel + 1}",
                                 part.role.name if part.role else "-", part.style or "as drawn",
